@@ -1,0 +1,117 @@
+//! The library's error type.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong while reading the tree or `/proc`.
+///
+/// Races with the kernel (a domain that vanishes while it is read, a task
+/// line naming a domain that is gone) are not errors: they are resolved as
+/// described in [`Domains::read_from`](crate::Domains::read_from).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// securityfs is not mounted where the tree should be (its `lsm` file is
+    /// missing).
+    #[error(
+        "securityfs is not mounted at {path} (no {path}/lsm); mount it with \
+         `mount -t securityfs securityfs {path}`"
+    )]
+    SecurityfsNotMounted {
+        /// Where securityfs was expected.
+        path: PathBuf,
+    },
+
+    /// Landlock is not among the kernel's active LSMs.
+    #[error(
+        "Landlock is not enabled in this kernel (active LSMs in {path}: {lsms:?}); \
+         add `landlock` to the `lsm=` boot parameter of a kernel built with \
+         CONFIG_SECURITY_LANDLOCK=y"
+    )]
+    LandlockDisabled {
+        /// The `lsm` file that was read.
+        path: PathBuf,
+        /// Its contents.
+        lsms: String,
+    },
+
+    /// Landlock is enabled but the kernel has no audit tree.
+    #[error(
+        "Landlock is enabled but this kernel has no Landlock audit tree at {path}: \
+         it needs a kernel with the landlock-audit patch \
+         (security/landlock built with CONFIG_SECURITY_LANDLOCK_FS=y)"
+    )]
+    FeatureAbsent {
+        /// Where the tree was expected.
+        path: PathBuf,
+    },
+
+    /// The caller may not read a file of the tree (other than `creator`,
+    /// whose unreadability is reported as `creator: None`) or of `/proc`.
+    #[error("permission denied: {path}")]
+    PermissionDenied {
+        /// The file or directory.
+        path: PathBuf,
+    },
+
+    /// A file's contents or a directory entry's name break the ABI in a way
+    /// no race explains.
+    #[error("{path}:{line}: malformed: {reason}")]
+    Malformed {
+        /// The file (or directory entry).
+        path: PathBuf,
+        /// The 1-based line number; 0 when the problem concerns the file as
+        /// a whole or its name.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// The tree's `version` is one this library does not know.
+    #[error("{path}: tree format version {found} is not supported (this library reads version {supported})")]
+    UnsupportedVersion {
+        /// The `version` file.
+        path: PathBuf,
+        /// The version found.
+        found: u64,
+        /// The version this library reads.
+        supported: u32,
+    },
+
+    /// Any other I/O error.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl Error {
+    /// Whether the error means that there is no tree to read on this system
+    /// (securityfs not mounted, Landlock disabled, or the feature absent), as
+    /// opposed to a failure while reading one.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            Error::SecurityfsNotMounted { .. }
+                | Error::LandlockDisabled { .. }
+                | Error::FeatureAbsent { .. }
+        )
+    }
+
+    /// An I/O error on `path`, mapped to [`Error::PermissionDenied`] for
+    /// `EACCES`/`EPERM`.
+    pub fn from_io(path: impl Into<PathBuf>, source: io::Error) -> Self {
+        let path = path.into();
+        match source.kind() {
+            io::ErrorKind::PermissionDenied => Error::PermissionDenied { path },
+            _ => Error::Io { path, source },
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,406 @@
+//! Writes a model of domains, their nesting and their tasks as a tree on
+//! disk (and a matching fake `/proc`), in the format of
+//! `Documentation/abi.rst`.  Used by the tests, the benchmarks and `ci/demo`.
+//!
+//! ```
+//! use landlock_audit::fixture::{Model, Spec};
+//! use landlock_audit::Domains;
+//!
+//! let dir = std::env::temp_dir().join(format!("landlock-fixture-doc-{}", std::process::id()));
+//! let model = Model::generate(&Spec { domains: 20, tasks: 100, ..Spec::default() });
+//! model.write(dir.join("landlock"))?;
+//! model.write_proc(dir.join("proc"))?;
+//! let domains = Domains::read_from(dir.join("landlock")).expect("valid tree");
+//! assert_eq!(domains.len(), 20);
+//! assert_eq!(domains.tasks().len(), 100);
+//! let cov = domains.coverage(dir.join("proc")).expect("fake /proc");
+//! assert_eq!(cov.total as usize, model.processes.len());
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{self, Write as _};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::id::{IdPermutation, ID_MIN};
+use crate::parse::escape;
+use crate::types::{
+    AccessFs, AccessNames, AccessNet, Creator, Domain, DomainId, HandledAccess, Scope, Task,
+};
+
+/// One domain of a [`Model`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelDomain {
+    /// Its ID.
+    pub id: DomainId,
+    /// Its parent (which should be in the model; a missing one makes an
+    /// orphan).
+    pub parent: Option<DomainId>,
+    /// The access rights its own layer handles.
+    pub access: HandledAccess,
+    /// Its tasks (any order; written sorted).
+    pub tasks: Vec<Task>,
+    /// The process that created it.
+    pub creator: Creator,
+}
+
+/// One process of a [`Model`], for the fake `/proc`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelProcess {
+    /// Its PID.
+    pub pid: u32,
+    /// Its command name.
+    pub comm: String,
+    /// Its thread IDs (the main thread's is `pid`).
+    pub threads: Vec<u32>,
+}
+
+/// A system as one reader sees it: domains and processes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Model {
+    /// The `version` file.
+    pub version: u32,
+    /// The `abi_version` file.
+    pub abi_version: u32,
+    /// The domains, in any order.
+    pub domains: Vec<ModelDomain>,
+    /// Every process (sandboxed or not), for [`write_proc`](Self::write_proc).
+    pub processes: Vec<ModelProcess>,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Self {
+            version: 1,
+            abi_version: 7,
+            domains: Vec::new(),
+            processes: Vec::new(),
+        }
+    }
+}
+
+/// Parameters of [`Model::generate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    /// Number of domains (at most 10,000 is the tested range, more works).
+    pub domains: usize,
+    /// Number of tasks (threads) running in domains.
+    pub tasks: usize,
+    /// Number of processes outside any domain.
+    pub unconfined: usize,
+    /// Maximum nesting depth (Landlock allows 16).
+    pub max_depth: u32,
+    /// Seed of the deterministic generator (IDs and shapes).
+    pub seed: u64,
+}
+
+impl Default for Spec {
+    fn default() -> Self {
+        Self {
+            domains: 100,
+            tasks: 1000,
+            unconfined: 50,
+            max_depth: 16,
+            seed: 1,
+        }
+    }
+}
+
+/// SplitMix64: a small deterministic generator for fixtures.
+#[derive(Debug, Clone)]
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
+}
+
+/// The text of an `access` file.
+///
+/// ```
+/// use landlock_audit::{fixture::access_text, AccessFs, HandledAccess};
+///
+/// let a = HandledAccess { fs: AccessFs::EXECUTE | AccessFs::READ_DIR, ..Default::default() };
+/// assert_eq!(access_text(&a), "fs: execute read_dir\nnet:\nscope:\n");
+/// ```
+pub fn access_text(a: &HandledAccess) -> String {
+    fn line<A: AccessNames>(out: &mut String, a: A) {
+        out.push_str(A::KIND);
+        out.push(':');
+        for n in a.names() {
+            out.push(' ');
+            out.push_str(&n);
+        }
+        out.push('\n');
+    }
+    let mut s = String::new();
+    line(&mut s, a.fs);
+    line(&mut s, a.net);
+    line(&mut s, a.scope);
+    s
+}
+
+/// The bytes of a `creator` file, with `comm` and `exe` escaped.
+pub fn creator_text(c: &Creator) -> Vec<u8> {
+    let mut out = format!("pid {}\nuid {}\ncomm ", c.pid, c.uid).into_bytes();
+    out.extend(escape(c.comm.as_bytes()));
+    out.extend_from_slice(b"\nexe ");
+    out.extend(escape(c.exe.as_os_str().as_bytes()));
+    out.push(b'\n');
+    out
+}
+
+impl Model {
+    /// A deterministic model with `spec.domains` domains nested up to
+    /// `spec.max_depth`, `spec.tasks` threads in domains (grouped in
+    /// processes of 1 to 4 threads, some of them mixed) and
+    /// `spec.unconfined` processes outside any domain.  IDs come from an
+    /// [`IdPermutation`] keyed by the seed.
+    pub fn generate(spec: &Spec) -> Self {
+        let mut rng = SplitMix(spec.seed);
+        let perm = IdPermutation::new(rng.next(), rng.next());
+        let max_depth = spec.max_depth.max(1);
+        let mut domains: Vec<ModelDomain> = Vec::with_capacity(spec.domains);
+        let mut depths: Vec<u32> = Vec::with_capacity(spec.domains);
+        let mut pid = 100u32;
+        for i in 0..spec.domains {
+            let counter = ID_MIN + i as u64;
+            let id = DomainId(perm.encrypt(counter).unwrap_or(counter));
+            // About 30 % roots; otherwise nest under an earlier domain.
+            let parent = if i == 0 || rng.below(10) < 3 {
+                None
+            } else {
+                let p = rng.below(i as u64) as usize;
+                (depths[p] < max_depth).then_some(p)
+            };
+            let depth = parent.map_or(1, |p| depths[p] + 1);
+            let access = HandledAccess {
+                fs: AccessFs::from_bits_retain(rng.next() & AccessFs::all().bits())
+                    | AccessFs::EXECUTE,
+                net: AccessNet::from_bits_retain(rng.next() & AccessNet::all().bits()),
+                scope: Scope::from_bits_retain(rng.next() & Scope::all().bits()),
+            };
+            let creator = Creator {
+                pid: if rng.below(4) == 0 { 0 } else { pid + i as u32 },
+                uid: 1000 + (rng.below(3) as u32),
+                comm: if i % 7 == 0 {
+                    format!("svc {i}\\x")
+                } else {
+                    format!("svc-{i}")
+                },
+                exe: PathBuf::from(format!("/usr/libexec/svc {i}/daemon")),
+            };
+            domains.push(ModelDomain {
+                id,
+                parent: parent.map(|p| domains[p].id),
+                access,
+                tasks: Vec::new(),
+                creator,
+            });
+            depths.push(depth);
+        }
+        let mut processes = Vec::new();
+        let mut placed = 0usize;
+        pid = 1000;
+        while placed < spec.tasks && !domains.is_empty() {
+            let n = (1 + rng.below(4) as usize).min(spec.tasks - placed);
+            let d = rng.below(domains.len() as u64) as usize;
+            let mixed = n > 1 && rng.below(20) == 0;
+            let threads: Vec<u32> = (0..n as u32).map(|k| pid + k).collect();
+            for (k, &tid) in threads.iter().enumerate() {
+                // In a mixed process the last thread stays outside any domain.
+                if mixed && k + 1 == n {
+                    continue;
+                }
+                domains[d].tasks.push(Task { tgid: pid, tid });
+                placed += 1;
+            }
+            processes.push(ModelProcess {
+                pid,
+                comm: format!("worker-{pid}"),
+                threads,
+            });
+            pid += n as u32 + rng.below(3) as u32;
+        }
+        for _ in 0..spec.unconfined {
+            processes.push(ModelProcess {
+                pid,
+                comm: format!("free {pid}"),
+                threads: vec![pid],
+            });
+            pid += 1;
+        }
+        Self {
+            version: 1,
+            abi_version: 7,
+            domains,
+            processes,
+        }
+    }
+
+    /// Depth of each domain in the model (1 for a domain whose parent is
+    /// absent from the model).
+    fn depths(&self) -> HashMap<DomainId, u32> {
+        let parents: HashMap<DomainId, Option<DomainId>> =
+            self.domains.iter().map(|d| (d.id, d.parent)).collect();
+        let mut out = HashMap::with_capacity(parents.len());
+        for d in &self.domains {
+            let mut depth = 1u32;
+            let mut cur = d.parent;
+            while let Some(p) = cur {
+                let Some(&pp) = parents.get(&p) else { break };
+                depth += 1;
+                cur = pp;
+                if depth as usize > parents.len() {
+                    break; // a cycle in a deliberately broken model
+                }
+            }
+            out.insert(d.id, depth);
+        }
+        out
+    }
+
+    /// What the library should read from this model's tree: domains sorted
+    /// by ID, with depths, sorted tasks and creators.
+    pub fn expected(&self) -> Vec<Domain> {
+        let depths = self.depths();
+        let mut out: Vec<Domain> = self
+            .domains
+            .iter()
+            .map(|d| {
+                let mut tasks = d.tasks.clone();
+                tasks.sort_unstable();
+                tasks.dedup();
+                Domain {
+                    id: d.id,
+                    parent: d.parent,
+                    depth: depths.get(&d.id).copied().unwrap_or(1),
+                    access: d.access,
+                    tasks,
+                    creator: Some(d.creator.clone()),
+                }
+            })
+            .collect();
+        out.sort_by_key(|d| d.id);
+        out
+    }
+
+    /// The view of a reader sandboxed in `reader`: only the domains nested
+    /// strictly below it, the children of `reader` becoming parentless (so
+    /// depths restart at 1).  Processes are kept (`/proc` is not filtered).
+    pub fn as_seen_from(&self, reader: DomainId) -> Model {
+        let parents: HashMap<DomainId, Option<DomainId>> =
+            self.domains.iter().map(|d| (d.id, d.parent)).collect();
+        let below = |mut id: DomainId| {
+            let mut steps = 0;
+            while let Some(Some(p)) = parents.get(&id) {
+                if *p == reader {
+                    return true;
+                }
+                id = *p;
+                steps += 1;
+                if steps > parents.len() {
+                    break;
+                }
+            }
+            false
+        };
+        let domains = self
+            .domains
+            .iter()
+            .filter(|d| below(d.id))
+            .map(|d| ModelDomain {
+                parent: d.parent.filter(|&p| p != reader),
+                ..d.clone()
+            })
+            .collect();
+        Model {
+            domains,
+            ..self.clone()
+        }
+    }
+
+    /// Writes the tree under `root` (created if needed): `version`,
+    /// `abi_version`, `tasks` and `domains/<id>/{parent,depth,access,tasks,creator}`.
+    ///
+    /// # Errors
+    ///
+    /// Any I/O error.
+    pub fn write(&self, root: impl AsRef<Path>) -> io::Result<()> {
+        let root = root.as_ref();
+        let ddir = root.join("domains");
+        fs::create_dir_all(&ddir)?;
+        fs::write(root.join("version"), format!("{}\n", self.version))?;
+        fs::write(root.join("abi_version"), format!("{}\n", self.abi_version))?;
+        let depths = self.depths();
+        let mut all: Vec<(Task, DomainId)> = Vec::new();
+        let mut text = String::new();
+        for d in &self.domains {
+            let dir = ddir.join(d.id.to_string());
+            fs::create_dir_all(&dir)?;
+            let parent = d.parent.map(|p| format!("{p}\n")).unwrap_or_default();
+            fs::write(dir.join("parent"), parent)?;
+            let depth = depths.get(&d.id).copied().unwrap_or(1);
+            fs::write(dir.join("depth"), format!("{depth}\n"))?;
+            fs::write(dir.join("access"), access_text(&d.access))?;
+            let mut tasks = d.tasks.clone();
+            tasks.sort_unstable();
+            tasks.dedup();
+            text.clear();
+            for t in &tasks {
+                let _ = writeln!(text, "{} {}", t.tgid, t.tid);
+                all.push((*t, d.id));
+            }
+            fs::write(dir.join("tasks"), &text)?;
+            fs::write(dir.join("creator"), creator_text(&d.creator))?;
+        }
+        all.sort_unstable();
+        let mut f = io::BufWriter::new(fs::File::create(root.join("tasks"))?);
+        for (t, id) in &all {
+            writeln!(f, "{} {} {id}", t.tgid, t.tid)?;
+        }
+        f.flush()
+    }
+
+    /// Writes a fake `/proc` under `proc_root`: `<pid>/comm` and
+    /// `<pid>/task/<tid>/comm` for every process, plus a few non-numeric
+    /// entries (`self`, `sys`, `meminfo`) as a real `/proc` has.
+    ///
+    /// # Errors
+    ///
+    /// Any I/O error.
+    pub fn write_proc(&self, proc_root: impl AsRef<Path>) -> io::Result<()> {
+        let proc_root = proc_root.as_ref();
+        fs::create_dir_all(proc_root.join("sys"))?;
+        fs::create_dir_all(proc_root.join("self"))?;
+        fs::write(proc_root.join("meminfo"), "MemTotal: 0 kB\n")?;
+        for p in &self.processes {
+            let dir = proc_root.join(p.pid.to_string());
+            fs::create_dir_all(dir.join("task"))?;
+            fs::write(dir.join("comm"), format!("{}\n", p.comm))?;
+            for t in &p.threads {
+                let tdir = dir.join("task").join(t.to_string());
+                fs::create_dir_all(&tdir)?;
+                fs::write(tdir.join("comm"), format!("{}\n", p.comm))?;
+            }
+        }
+        Ok(())
+    }
+}

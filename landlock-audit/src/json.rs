@@ -1,0 +1,120 @@
+//! The JSON documents of the `landlock-audit` command (schema version 1).
+//!
+//! They are a public interface: fields are only ever added within a schema
+//! version, and arrays are sorted (domains by ID, tasks by TGID then TID,
+//! processes by PID).
+//!
+//! ```
+//! use landlock_audit::json::{ProcessCounts, Status};
+//!
+//! let s = Status::new(6, 2, ProcessCounts { total: 4, sandboxed: 1, mixed: 1, ratio: 0.25 });
+//! let text = serde_json::to_string(&s).unwrap();
+//! assert_eq!(text, r#"{"version":1,"abi_version":6,"domains":2,"processes":{"total":4,"sandboxed":1,"mixed":1,"ratio":0.25}}"#);
+//! assert_eq!(serde_json::from_str::<Status>(&text).unwrap(), s);
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::domains::Coverage;
+use crate::types::{Domain, DomainId};
+
+/// The schema version of every document.
+pub const VERSION: u32 = 1;
+
+/// Process counts of `status --json`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ProcessCounts {
+    /// Processes in `/proc`.
+    pub total: u64,
+    /// Processes all of whose threads run in visible domains.
+    pub sandboxed: u64,
+    /// Processes only some of whose threads do.
+    pub mixed: u64,
+    /// `sandboxed / total`, in `[0, 1]` (0 without processes).
+    pub ratio: f64,
+}
+
+impl From<Coverage> for ProcessCounts {
+    fn from(c: Coverage) -> Self {
+        Self {
+            total: c.total,
+            sandboxed: c.sandboxed,
+            mixed: c.mixed,
+            ratio: c.ratio(),
+        }
+    }
+}
+
+/// `status --json` (and `metrics --json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    /// Schema version ([`VERSION`]).
+    pub version: u32,
+    /// Landlock's ABI version.
+    pub abi_version: u32,
+    /// Number of visible domains.
+    pub domains: usize,
+    /// Process counts.
+    pub processes: ProcessCounts,
+}
+
+impl Status {
+    /// A version-1 document.
+    pub fn new(abi_version: u32, domains: usize, processes: ProcessCounts) -> Self {
+        Self {
+            version: VERSION,
+            abi_version,
+            domains,
+            processes,
+        }
+    }
+}
+
+/// `tree --json` and `domain <id> --json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainList {
+    /// Schema version ([`VERSION`]).
+    pub version: u32,
+    /// The domains, sorted by ID.
+    pub domains: Vec<Domain>,
+}
+
+impl DomainList {
+    /// A version-1 document.
+    pub fn new(domains: Vec<Domain>) -> Self {
+        Self {
+            version: VERSION,
+            domains,
+        }
+    }
+}
+
+/// One process of `ps --json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PsProcess {
+    /// Its PID.
+    pub pid: u32,
+    /// Its command name (empty when unreadable).
+    pub comm: String,
+    /// The domains its threads run in, sorted; empty when unconfined.
+    pub domains: Vec<DomainId>,
+}
+
+/// `ps --json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ps {
+    /// Schema version ([`VERSION`]).
+    pub version: u32,
+    /// Every process, sorted by PID.
+    pub processes: Vec<PsProcess>,
+}
+
+impl Ps {
+    /// A version-1 document.
+    pub fn new(processes: Vec<PsProcess>) -> Self {
+        Self {
+            version: VERSION,
+            processes,
+        }
+    }
+}

@@ -1,0 +1,559 @@
+//! Pure parsers of the tree's files: bytes in, types out.
+//!
+//! Nothing here touches the filesystem, so every function can be fuzzed or
+//! property-tested on arbitrary input.  Errors carry the 1-based line number
+//! and a reason; the directory walk adds the path (see
+//! [`ParseError::at`]).  The formats are those of `Documentation/abi.rst`.
+//!
+//! ```
+//! use landlock_audit::parse;
+//!
+//! let tasks = parse::domain_tasks(b"12 12\n12 13\n").unwrap();
+//! assert_eq!(tasks.len(), 2);
+//! let err = parse::domain_tasks(b"12 12\n12\n").unwrap_err();
+//! assert_eq!(err.line, 2);
+//! ```
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
+
+use crate::types::{
+    AccessFs, AccessNames, AccessNet, Creator, DomainId, HandledAccess, Scope, Task,
+};
+use crate::Error;
+
+/// A parse failure: where (1-based line, 0 for the whole input) and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct ParseError {
+    /// 1-based line number; 0 when the problem concerns the input as a whole.
+    pub line: usize,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl ParseError {
+    fn new(line: usize, reason: impl Into<String>) -> Self {
+        Self {
+            line,
+            reason: reason.into(),
+        }
+    }
+
+    /// The [`Error::Malformed`] for this failure in the file `path`.
+    pub fn at(self, path: impl Into<PathBuf>) -> Error {
+        Error::Malformed {
+            path: path.into(),
+            line: self.line,
+            reason: self.reason,
+        }
+    }
+}
+
+/// Result of a parser.
+pub type ParseResult<T> = Result<T, ParseError>;
+
+/// The lines of `input` with their 1-based numbers, without the `'\n'`.
+/// Every line, including the last, must end with `'\n'`.
+fn lines(input: &[u8]) -> impl Iterator<Item = ParseResult<(usize, &[u8])>> {
+    let mut rest = input;
+    let mut n = 0;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        n += 1;
+        match memchr(b'\n', rest) {
+            Some(i) => {
+                let line = &rest[..i];
+                rest = &rest[i + 1..];
+                Some(Ok((n, line)))
+            }
+            None => {
+                rest = &[];
+                Some(Err(ParseError::new(n, "line does not end with a newline")))
+            }
+        }
+    })
+}
+
+#[inline]
+fn memchr(b: u8, s: &[u8]) -> Option<usize> {
+    s.iter().position(|&c| c == b)
+}
+
+/// A decimal without sign, leading zero (except `0` itself) or whitespace.
+#[inline]
+fn decimal(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 20 || (s.len() > 1 && s[0] == b'0') {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &b in s {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    Some(v)
+}
+
+fn decimal_u32(s: &[u8]) -> Option<u32> {
+    decimal(s).and_then(|v| u32::try_from(v).ok())
+}
+
+fn show(s: &[u8]) -> String {
+    format!("{:?}", String::from_utf8_lossy(s))
+}
+
+/// A file holding one decimal number on one line, e.g. `version` or
+/// `abi_version`: `"N\n"`.
+pub fn number(input: &[u8]) -> ParseResult<u64> {
+    let mut it = lines(input);
+    let (n, line) = match it.next() {
+        Some(r) => r?,
+        None => return Err(ParseError::new(0, "empty file, expected a number")),
+    };
+    let v = decimal(line)
+        .ok_or_else(|| ParseError::new(n, format!("not a decimal number: {}", show(line))))?;
+    if let Some(extra) = it.next() {
+        let (n, _) = extra?;
+        return Err(ParseError::new(n, "unexpected extra line"));
+    }
+    Ok(v)
+}
+
+/// The `parent` file: empty, or `"<id>\n"`.
+pub fn parent(input: &[u8]) -> ParseResult<Option<DomainId>> {
+    if input.is_empty() {
+        return Ok(None);
+    }
+    let mut it = lines(input);
+    let (n, line) = match it.next() {
+        Some(r) => r?,
+        None => return Ok(None),
+    };
+    let id = DomainId::from_hex(line)
+        .ok_or_else(|| ParseError::new(n, format!("not a domain ID: {}", show(line))))?;
+    if let Some(extra) = it.next() {
+        let (n, _) = extra?;
+        return Err(ParseError::new(n, "unexpected extra line"));
+    }
+    Ok(Some(id))
+}
+
+/// The `depth` file: `"N\n"` with `N >= 1`.
+pub fn depth(input: &[u8]) -> ParseResult<u32> {
+    let v = number(input)?;
+    match u32::try_from(v) {
+        Ok(d) if d >= 1 => Ok(d),
+        _ => Err(ParseError::new(1, format!("depth {v} out of range"))),
+    }
+}
+
+fn access_line<A: AccessNames>(n: usize, line: &[u8]) -> ParseResult<A> {
+    let kind = A::KIND.as_bytes();
+    let rest = line
+        .strip_prefix(kind)
+        .and_then(|r| r.strip_prefix(b":"))
+        .ok_or_else(|| {
+            ParseError::new(
+                n,
+                format!("expected \"{}:\", found {}", A::KIND, show(line)),
+            )
+        })?;
+    let mut bits = 0u64;
+    if rest.is_empty() {
+        return Ok(A::from_raw(0));
+    }
+    let names = rest
+        .strip_prefix(b" ")
+        .ok_or_else(|| ParseError::new(n, format!("expected a space after \"{}:\"", A::KIND)))?;
+    for name in names.split(|&b| b == b' ') {
+        let s = std::str::from_utf8(name).ok();
+        let bit = s.and_then(A::bit_of).ok_or_else(|| {
+            ParseError::new(
+                n,
+                format!("unknown {} access right {}", A::KIND, show(name)),
+            )
+        })?;
+        if bits & (1 << bit) != 0 {
+            return Err(ParseError::new(
+                n,
+                format!("duplicate {} access right {}", A::KIND, show(name)),
+            ));
+        }
+        bits |= 1 << bit;
+    }
+    Ok(A::from_raw(bits))
+}
+
+/// The `access` file: the lines `fs:`, `net:` and `scope:`, in that order,
+/// each followed by space-separated rights (`bit<N>` for unknown bits).
+///
+/// ```
+/// use landlock_audit::{parse, AccessFs, AccessNet, Scope};
+///
+/// let a = parse::access(b"fs: execute read_file bit40\nnet: bind_tcp\nscope:\n").unwrap();
+/// assert_eq!(a.fs, AccessFs::EXECUTE | AccessFs::READ_FILE | AccessFs::from_bits_retain(1 << 40));
+/// assert_eq!(a.net, AccessNet::BIND_TCP);
+/// assert_eq!(a.scope, Scope::empty());
+/// ```
+pub fn access(input: &[u8]) -> ParseResult<HandledAccess> {
+    let mut it = lines(input);
+    let mut next = |what: &str| -> ParseResult<(usize, &[u8])> {
+        it.next()
+            .unwrap_or_else(|| Err(ParseError::new(0, format!("missing the \"{what}:\" line"))))
+    };
+    let (n, l) = next("fs")?;
+    let fs: AccessFs = access_line(n, l)?;
+    let (n, l) = next("net")?;
+    let net: AccessNet = access_line(n, l)?;
+    let (n, l) = next("scope")?;
+    let scope: Scope = access_line(n, l)?;
+    if let Some(extra) = it.next() {
+        let (n, _) = extra?;
+        return Err(ParseError::new(n, "unexpected extra line"));
+    }
+    Ok(HandledAccess { fs, net, scope })
+}
+
+#[inline]
+fn task_fields<'a>(
+    n: usize,
+    f: &mut impl Iterator<Item = &'a [u8]>,
+    line: &[u8],
+) -> ParseResult<Task> {
+    let mut pid = |what: &str| {
+        let s = f
+            .next()
+            .ok_or_else(|| ParseError::new(n, format!("missing {what} in {}", show(line))))?;
+        match decimal_u32(s) {
+            Some(v) if v > 0 => Ok(v),
+            _ => Err(ParseError::new(n, format!("invalid {what} {}", show(s)))),
+        }
+    };
+    let tgid = pid("tgid")?;
+    let tid = pid("tid")?;
+    Ok(Task { tgid, tid })
+}
+
+/// A `domains/<id>/tasks` file: `"<tgid> <tid>\n"` lines.  The result is
+/// sorted by TGID then TID, without duplicates.
+pub fn domain_tasks(input: &[u8]) -> ParseResult<Vec<Task>> {
+    let mut out = Vec::new();
+    for l in lines(input) {
+        let (n, line) = l?;
+        let mut f = line.split(|&b| b == b' ');
+        let t = task_fields(n, &mut f, line)?;
+        if f.next().is_some() {
+            return Err(ParseError::new(n, format!("extra field in {}", show(line))));
+        }
+        out.push(t);
+    }
+    sort_dedup(&mut out);
+    Ok(out)
+}
+
+fn sort_dedup<T: Ord>(v: &mut Vec<T>) {
+    if !v.windows(2).all(|w| w[0] < w[1]) {
+        v.sort_unstable();
+        v.dedup();
+    }
+}
+
+/// A line of the top-level `tasks` file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskLine {
+    /// The task.
+    pub task: Task,
+    /// The domain it runs in.
+    pub domain: DomainId,
+}
+
+/// The top-level `tasks` file: `"<tgid> <tid> <id>\n"` lines.  The result is
+/// sorted by TGID then TID, with one line per TID (the last one wins).
+pub fn tasks(input: &[u8]) -> ParseResult<Vec<TaskLine>> {
+    let mut out = Vec::with_capacity(input.len() / 28 + 1);
+    for l in lines(input) {
+        let (n, line) = l?;
+        let mut f = line.split(|&b| b == b' ');
+        let task = task_fields(n, &mut f, line)?;
+        let id = f
+            .next()
+            .ok_or_else(|| ParseError::new(n, format!("missing domain ID in {}", show(line))))?;
+        let domain = DomainId::from_hex(id)
+            .ok_or_else(|| ParseError::new(n, format!("not a domain ID: {}", show(id))))?;
+        if f.next().is_some() {
+            return Err(ParseError::new(n, format!("extra field in {}", show(line))));
+        }
+        out.push(TaskLine { task, domain });
+    }
+    if !out.windows(2).all(|w| w[0].task < w[1].task) {
+        // Stable: among equal tasks the last line stays last.
+        out.sort_by_key(|t| t.task);
+        let mut dedup: Vec<TaskLine> = Vec::with_capacity(out.len());
+        for t in out {
+            match dedup.last_mut() {
+                Some(last) if last.task == t.task => *last = t,
+                _ => dedup.push(t),
+            }
+        }
+        out = dedup;
+    }
+    Ok(out)
+}
+
+/// Decodes the octal escapes (`\NNN`) of a path-like field, as written in
+/// `/proc/<pid>/mountinfo`.
+pub fn unescape(s: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let b = s[i];
+        if b != b'\\' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let oct = s
+            .get(i + 1..i + 4)
+            .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
+        let Some(d) = oct else {
+            return Err(format!("bad escape at byte {i}"));
+        };
+        let v = u32::from(d[0] - b'0') * 64 + u32::from(d[1] - b'0') * 8 + u32::from(d[2] - b'0');
+        let v = u8::try_from(v).map_err(|_| format!("escape out of range at byte {i}"))?;
+        out.push(v);
+        i += 4;
+    }
+    Ok(out)
+}
+
+/// Escapes space, tab, newline and backslash as `\040 \011 \012 \134`, as
+/// the kernel does for `comm` and `exe` in the `creator` file.
+pub fn escape(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    for &b in s {
+        match b {
+            b' ' | b'\t' | b'\n' | b'\\' => {
+                out.push(b'\\');
+                out.push(b'0' + (b >> 6));
+                out.push(b'0' + ((b >> 3) & 7));
+                out.push(b'0' + (b & 7));
+            }
+            _ => out.push(b),
+        }
+    }
+    out
+}
+
+/// The `creator` file: `"pid N\nuid N\ncomm NAME\nexe PATH\n"`.  Every key is
+/// required and may appear once; unknown keys are ignored (a later ABI may
+/// add some).
+pub fn creator(input: &[u8]) -> ParseResult<Creator> {
+    let (mut pid, mut uid, mut comm, mut exe) = (None, None, None, None);
+    for l in lines(input) {
+        let (n, line) = l?;
+        let (key, value) = match memchr(b' ', line) {
+            Some(i) => (&line[..i], &line[i + 1..]),
+            None => (line, &b""[..]),
+        };
+        let dup = || ParseError::new(n, format!("duplicate key {}", show(key)));
+        match key {
+            b"pid" | b"uid" => {
+                let v = decimal_u32(value).ok_or_else(|| {
+                    ParseError::new(n, format!("invalid {} {}", show(key), show(value)))
+                })?;
+                let slot = if key == b"pid" { &mut pid } else { &mut uid };
+                if slot.replace(v).is_some() {
+                    return Err(dup());
+                }
+            }
+            b"comm" | b"exe" => {
+                let v = unescape(value).map_err(|e| ParseError::new(n, e))?;
+                let slot = if key == b"comm" { &mut comm } else { &mut exe };
+                if slot.replace(v).is_some() {
+                    return Err(dup());
+                }
+            }
+            b"" => return Err(ParseError::new(n, "empty line")),
+            _ => {}
+        }
+    }
+    let missing = |k: &str| ParseError::new(0, format!("missing key {k:?}"));
+    Ok(Creator {
+        pid: pid.ok_or_else(|| missing("pid"))?,
+        uid: uid.ok_or_else(|| missing("uid"))?,
+        comm: String::from_utf8_lossy(&comm.ok_or_else(|| missing("comm"))?).into_owned(),
+        exe: PathBuf::from(OsString::from_vec(exe.ok_or_else(|| missing("exe"))?)),
+    })
+}
+
+/// Whether the `lsm` file of securityfs (`"capability,landlock,…"`) lists
+/// Landlock.
+pub fn lsm_has_landlock(input: &[u8]) -> bool {
+    input
+        .split(|&b| b == b',')
+        .any(|s| s.trim_ascii() == b"landlock")
+}
+
+/// The name of a `domains/` entry as an ID.
+pub fn domain_dir_name(name: &[u8]) -> ParseResult<DomainId> {
+    DomainId::from_hex(name)
+        .ok_or_else(|| ParseError::new(0, format!("not a domain ID: {}", show(name))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(number(b"1\n"), Ok(1));
+        assert_eq!(number(b"0\n"), Ok(0));
+        assert_eq!(number(b"1").unwrap_err().line, 1);
+        assert_eq!(number(b"").unwrap_err().line, 0);
+        assert_eq!(number(b"01\n").unwrap_err().line, 1);
+        assert_eq!(number(b" 1\n").unwrap_err().line, 1);
+        assert_eq!(number(b"1\n2\n").unwrap_err().line, 2);
+        assert!(number(b"99999999999999999999999\n").is_err());
+    }
+
+    #[test]
+    fn parents_and_depths() {
+        assert_eq!(parent(b""), Ok(None));
+        assert_eq!(
+            parent(b"3f9a0c21d4e8b157\n"),
+            Ok(Some(DomainId(0x3f9a0c21d4e8b157)))
+        );
+        assert!(parent(b"3F9A0C21D4E8B157\n").is_err());
+        assert!(parent(b"\n").is_err());
+        assert!(parent(b"3f9a0c21d4e8b157\n3f9a0c21d4e8b157\n").is_err());
+        assert_eq!(depth(b"3\n"), Ok(3));
+        assert!(depth(b"0\n").is_err());
+        assert!(depth(b"4294967296\n").is_err());
+    }
+
+    #[test]
+    fn access_lines() {
+        let a = access(b"fs:\nnet:\nscope:\n").unwrap();
+        assert_eq!(a, HandledAccess::default());
+        let a = access(b"fs: execute write_file read_file read_dir remove_dir remove_file make_char make_dir make_reg make_sock make_fifo make_block make_sym refer truncate ioctl_dev resolve_unix\nnet: bind_tcp connect_tcp bind_udp connect_send_udp\nscope: abstract_unix_socket signal\n").unwrap();
+        assert_eq!(a.fs, AccessFs::all());
+        assert_eq!(a.net, AccessNet::all());
+        assert_eq!(a.scope, Scope::all());
+        let a = access(b"fs: bit63\nnet: bit4\nscope: bit2\n").unwrap();
+        assert_eq!(a.fs.bits(), 1 << 63);
+        assert_eq!(a.net.bits(), 1 << 4);
+        assert_eq!(a.scope.bits(), 1 << 2);
+        // Errors name the line.
+        assert_eq!(access(b"fs: exec\nnet:\nscope:\n").unwrap_err().line, 1);
+        assert_eq!(
+            access(b"fs:\nnet: bind_tcp bind_tcp\nscope:\n")
+                .unwrap_err()
+                .line,
+            2
+        );
+        assert_eq!(access(b"fs:\nscope:\nnet:\n").unwrap_err().line, 2);
+        assert_eq!(access(b"fs:\nnet:\n").unwrap_err().line, 0);
+        assert_eq!(access(b"fs:\nnet:\nscope:\nextra:\n").unwrap_err().line, 4);
+        assert!(access(b"fs:  execute\nnet:\nscope:\n").is_err());
+        assert!(access(b"fs:execute\nnet:\nscope:\n").is_err());
+        assert!(access(b"fs: bit64\nnet:\nscope:\n").is_err());
+        assert!(access(b"fs: bit07\nnet:\nscope:\n").is_err());
+    }
+
+    #[test]
+    fn task_files() {
+        assert_eq!(domain_tasks(b""), Ok(vec![]));
+        assert_eq!(
+            domain_tasks(b"5 6\n1 1\n5 6\n"),
+            Ok(vec![Task { tgid: 1, tid: 1 }, Task { tgid: 5, tid: 6 }])
+        );
+        assert_eq!(domain_tasks(b"1 1\n1 0\n").unwrap_err().line, 2);
+        assert_eq!(domain_tasks(b"1 1 2\n").unwrap_err().line, 1);
+        assert_eq!(domain_tasks(b"1\n").unwrap_err().line, 1);
+        assert_eq!(domain_tasks(b"1  1\n").unwrap_err().line, 1);
+        let t = tasks(b"1 1 3f9a0c21d4e8b157\n1 2 1000000000000000\n").unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[1].domain, DomainId(1 << 60));
+        assert_eq!(tasks(b"1 1 3f9a0c21d4e8b157\n1 2\n").unwrap_err().line, 2);
+        assert_eq!(tasks(b"1 1 3f9a0c21d4e8b15x\n").unwrap_err().line, 1);
+        assert_eq!(tasks(b"1 1 3f9a0c21d4e8b157 x\n").unwrap_err().line, 1);
+        // A TID listed twice (a task that moved while the file was read):
+        // the last line wins.
+        let t =
+            tasks(b"2 2 1000000000000001\n1 1 1000000000000000\n2 2 1000000000000002\n").unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[1].domain, DomainId((1 << 60) + 2));
+    }
+
+    #[test]
+    fn creators() {
+        let c = creator(b"pid 42\nuid 1000\ncomm evil\\012uid\\0400\nexe /usr/bin/a\\040b\\134c\n")
+            .unwrap();
+        assert_eq!(c.pid, 42);
+        assert_eq!(c.uid, 1000);
+        assert_eq!(c.comm, "evil\nuid 0");
+        assert_eq!(c.exe, PathBuf::from("/usr/bin/a b\\c"));
+        let dup = creator(b"pid 1\nuid 0\nuid 0\ncomm a\nexe /a\n").unwrap_err();
+        assert_eq!(dup.line, 3);
+        assert!(dup.reason.contains("duplicate"));
+        assert_eq!(creator(b"pid 1\nuid 0\ncomm a\n").unwrap_err().line, 0);
+        assert_eq!(
+            creator(b"pid x\nuid 0\ncomm a\nexe /a\n").unwrap_err().line,
+            1
+        );
+        assert_eq!(
+            creator(b"pid 1\nuid 0\ncomm a\\9\nexe /a\n")
+                .unwrap_err()
+                .line,
+            3
+        );
+        assert!(creator(b"pid 1\nuid 0\ncomm a\nexe /a\nfuture 1\n").is_ok());
+        assert!(creator(b"pid 1\nuid 0\n\ncomm a\nexe /a\n").is_err());
+        assert!(creator(b"pid 0\nuid 0\ncomm \nexe \n").is_ok());
+    }
+
+    #[test]
+    fn lsm_lists() {
+        assert!(lsm_has_landlock(b"capability,landlock,yama"));
+        assert!(lsm_has_landlock(b"capability,landlock\n"));
+        assert!(!lsm_has_landlock(b"capability,landlocked,yama"));
+    }
+
+    proptest! {
+        #[test]
+        fn escape_roundtrips(s in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let e = escape(&s);
+            prop_assert!(!e.iter().any(|&b| b == b' ' || b == b'\t' || b == b'\n'));
+            prop_assert_eq!(unescape(&e).unwrap(), s);
+        }
+
+        #[test]
+        fn parsers_never_panic(s in proptest::collection::vec(any::<u8>(), 0..128)) {
+            let _ = number(&s);
+            let _ = parent(&s);
+            let _ = depth(&s);
+            let _ = access(&s);
+            let _ = domain_tasks(&s);
+            let _ = tasks(&s);
+            let _ = creator(&s);
+            let _ = domain_dir_name(&s);
+        }
+
+        #[test]
+        fn access_roundtrips(fs: u64, net: u64, scope: u64) {
+            let a = HandledAccess {
+                fs: AccessFs::from_bits_retain(fs),
+                net: AccessNet::from_bits_retain(net),
+                scope: Scope::from_bits_retain(scope),
+            };
+            let text = crate::fixture::access_text(&a);
+            prop_assert_eq!(access(text.as_bytes()), Ok(a));
+        }
+    }
+}

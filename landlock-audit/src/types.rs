@@ -1,0 +1,341 @@
+//! The typed contents of one domain directory.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use bitflags::bitflags;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A Landlock domain ID: a 64-bit value in `[2^60, 2^64)`, unique until
+/// reboot and stable for the domain's lifetime.
+///
+/// It is written as exactly 16 lowercase hexadecimal digits, in the tree and
+/// in JSON.  [`FromStr`] is strict: it accepts exactly that form and nothing
+/// else (no `0x`, no upper case, no other length).
+///
+/// ```
+/// use landlock_audit::DomainId;
+///
+/// let id: DomainId = "3f9a0c21d4e8b157".parse().unwrap();
+/// assert_eq!(id.get(), 0x3f9a0c21d4e8b157);
+/// assert_eq!(id.to_string(), "3f9a0c21d4e8b157");
+/// assert!("3F9A0C21D4E8B157".parse::<DomainId>().is_err());
+/// assert!("3f9a0c21d4e8b15".parse::<DomainId>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DomainId(pub u64);
+
+impl DomainId {
+    /// The raw 64-bit value.
+    #[inline]
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// Parses exactly 16 lowercase hexadecimal digits.
+    pub fn from_hex(s: &[u8]) -> Option<Self> {
+        if s.len() != 16 {
+            return None;
+        }
+        let mut v: u64 = 0;
+        for &b in s {
+            let d = match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                _ => return None,
+            };
+            v = (v << 4) | u64::from(d);
+        }
+        Some(DomainId(v))
+    }
+}
+
+impl fmt::Display for DomainId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+/// The error of [`DomainId::from_str`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a domain ID (exactly 16 lowercase hexadecimal digits): {0:?}")]
+pub struct ParseIdError(pub String);
+
+impl FromStr for DomainId {
+    type Err = ParseIdError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DomainId::from_hex(s.as_bytes()).ok_or_else(|| ParseIdError(s.to_owned()))
+    }
+}
+
+impl Serialize for DomainId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for DomainId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(D::Error::custom)
+    }
+}
+
+/// A thread: its thread-group ID (the process ID) and its thread ID, both in
+/// the reader's PID namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Task {
+    /// Thread-group ID (process ID).
+    pub tgid: u32,
+    /// Thread ID.
+    pub tid: u32,
+}
+
+/// The process that created a domain, from `domains/<id>/creator`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Creator {
+    /// Its TGID in the reader's PID namespace; 0 once it has exited or when
+    /// it has no PID there.
+    pub pid: u32,
+    /// Its UID as seen from the reader's user namespace.
+    pub uid: u32,
+    /// Its command name (`comm`), unescaped; bytes that are not UTF-8 are
+    /// replaced by U+FFFD.
+    pub comm: String,
+    /// Its executable, unescaped.  In JSON, bytes that are not UTF-8 are
+    /// replaced by U+FFFD.
+    #[serde(serialize_with = "serialize_path_lossy")]
+    pub exe: PathBuf,
+}
+
+fn serialize_path_lossy<S: Serializer>(p: &std::path::Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&p.to_string_lossy())
+}
+
+bitflags! {
+    /// Filesystem access rights (`LANDLOCK_ACCESS_FS_*`), in the uapi's bit
+    /// order.  Unknown bits are kept.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub struct AccessFs: u64 {
+        /// `LANDLOCK_ACCESS_FS_EXECUTE`
+        const EXECUTE = 1 << 0;
+        /// `LANDLOCK_ACCESS_FS_WRITE_FILE`
+        const WRITE_FILE = 1 << 1;
+        /// `LANDLOCK_ACCESS_FS_READ_FILE`
+        const READ_FILE = 1 << 2;
+        /// `LANDLOCK_ACCESS_FS_READ_DIR`
+        const READ_DIR = 1 << 3;
+        /// `LANDLOCK_ACCESS_FS_REMOVE_DIR`
+        const REMOVE_DIR = 1 << 4;
+        /// `LANDLOCK_ACCESS_FS_REMOVE_FILE`
+        const REMOVE_FILE = 1 << 5;
+        /// `LANDLOCK_ACCESS_FS_MAKE_CHAR`
+        const MAKE_CHAR = 1 << 6;
+        /// `LANDLOCK_ACCESS_FS_MAKE_DIR`
+        const MAKE_DIR = 1 << 7;
+        /// `LANDLOCK_ACCESS_FS_MAKE_REG`
+        const MAKE_REG = 1 << 8;
+        /// `LANDLOCK_ACCESS_FS_MAKE_SOCK`
+        const MAKE_SOCK = 1 << 9;
+        /// `LANDLOCK_ACCESS_FS_MAKE_FIFO`
+        const MAKE_FIFO = 1 << 10;
+        /// `LANDLOCK_ACCESS_FS_MAKE_BLOCK`
+        const MAKE_BLOCK = 1 << 11;
+        /// `LANDLOCK_ACCESS_FS_MAKE_SYM`
+        const MAKE_SYM = 1 << 12;
+        /// `LANDLOCK_ACCESS_FS_REFER`
+        const REFER = 1 << 13;
+        /// `LANDLOCK_ACCESS_FS_TRUNCATE`
+        const TRUNCATE = 1 << 14;
+        /// `LANDLOCK_ACCESS_FS_IOCTL_DEV`
+        const IOCTL_DEV = 1 << 15;
+        /// `LANDLOCK_ACCESS_FS_RESOLVE_UNIX`
+        const RESOLVE_UNIX = 1 << 16;
+    }
+}
+
+bitflags! {
+    /// Network access rights (`LANDLOCK_ACCESS_NET_*`), in the uapi's bit
+    /// order.  Unknown bits are kept.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub struct AccessNet: u64 {
+        /// `LANDLOCK_ACCESS_NET_BIND_TCP`
+        const BIND_TCP = 1 << 0;
+        /// `LANDLOCK_ACCESS_NET_CONNECT_TCP`
+        const CONNECT_TCP = 1 << 1;
+        /// `LANDLOCK_ACCESS_NET_BIND_UDP`
+        const BIND_UDP = 1 << 2;
+        /// `LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP`
+        const CONNECT_SEND_UDP = 1 << 3;
+    }
+}
+
+bitflags! {
+    /// IPC scopes (`LANDLOCK_SCOPE_*`), in the uapi's bit order.  Unknown bits
+    /// are kept.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub struct Scope: u64 {
+        /// `LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET`
+        const ABSTRACT_UNIX_SOCKET = 1 << 0;
+        /// `LANDLOCK_SCOPE_SIGNAL`
+        const SIGNAL = 1 << 1;
+    }
+}
+
+/// A set of access rights with their textual names (as written in the
+/// `access` file: the uapi's name, lowercase, without prefix).
+pub trait AccessNames: Copy + Sized {
+    /// The `access` line's prefix, e.g. `"fs"`.
+    const KIND: &'static str;
+    /// The raw bits.
+    fn raw(self) -> u64;
+    /// From raw bits, unknown bits kept.
+    fn from_raw(bits: u64) -> Self;
+    /// The name of bit `n`, if the library knows it.
+    fn bit_name(n: u32) -> Option<&'static str>;
+
+    /// The names of the set bits in ascending bit order; an unknown bit is
+    /// written `bit<N>`.
+    fn names(self) -> Vec<String> {
+        let bits = self.raw();
+        (0..64)
+            .filter(|n| bits & (1u64 << n) != 0)
+            .map(|n| match Self::bit_name(n) {
+                Some(s) => s.to_owned(),
+                None => format!("bit{n}"),
+            })
+            .collect()
+    }
+
+    /// The bit of a name (`execute`, `bit17`, …), or `None` for an unknown
+    /// name.
+    fn bit_of(name: &str) -> Option<u32> {
+        if let Some(n) = (0..64).find(|&n| Self::bit_name(n) == Some(name)) {
+            return Some(n);
+        }
+        let digits = name.strip_prefix("bit")?;
+        // Canonical decimal only: no sign, no leading zero.
+        if digits.is_empty()
+            || (digits.len() > 1 && digits.starts_with('0'))
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        digits.parse::<u32>().ok().filter(|&n| n < 64)
+    }
+}
+
+const FS_NAMES: [&str; 17] = [
+    "execute",
+    "write_file",
+    "read_file",
+    "read_dir",
+    "remove_dir",
+    "remove_file",
+    "make_char",
+    "make_dir",
+    "make_reg",
+    "make_sock",
+    "make_fifo",
+    "make_block",
+    "make_sym",
+    "refer",
+    "truncate",
+    "ioctl_dev",
+    "resolve_unix",
+];
+const NET_NAMES: [&str; 4] = ["bind_tcp", "connect_tcp", "bind_udp", "connect_send_udp"];
+const SCOPE_NAMES: [&str; 2] = ["abstract_unix_socket", "signal"];
+
+macro_rules! access_names {
+    ($t:ty, $kind:literal, $names:ident) => {
+        impl AccessNames for $t {
+            const KIND: &'static str = $kind;
+            fn raw(self) -> u64 {
+                self.bits()
+            }
+            fn from_raw(bits: u64) -> Self {
+                Self::from_bits_retain(bits)
+            }
+            fn bit_name(n: u32) -> Option<&'static str> {
+                $names.get(n as usize).copied()
+            }
+        }
+
+        impl Serialize for $t {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.names().serialize(s)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let names = Vec::<String>::deserialize(d)?;
+                let mut bits = 0u64;
+                for n in &names {
+                    let b = <$t>::bit_of(n).ok_or_else(|| {
+                        D::Error::custom(format!("unknown {} access right {n:?}", $kind))
+                    })?;
+                    bits |= 1u64 << b;
+                }
+                Ok(<$t>::from_bits_retain(bits))
+            }
+        }
+    };
+}
+
+access_names!(AccessFs, "fs", FS_NAMES);
+access_names!(AccessNet, "net", NET_NAMES);
+access_names!(Scope, "scope", SCOPE_NAMES);
+
+/// The access rights a domain's own layer handles (the `access` file).
+///
+/// ```
+/// use landlock_audit::{AccessFs, AccessNames, HandledAccess};
+///
+/// let a = HandledAccess { fs: AccessFs::EXECUTE | AccessFs::from_raw(1 << 40), ..Default::default() };
+/// assert_eq!(a.fs.names(), ["execute", "bit40"]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct HandledAccess {
+    /// Filesystem rights.
+    pub fs: AccessFs,
+    /// Network rights.
+    pub net: AccessNet,
+    /// IPC scopes.
+    pub scope: Scope,
+}
+
+impl Default for HandledAccess {
+    fn default() -> Self {
+        Self {
+            fs: AccessFs::empty(),
+            net: AccessNet::empty(),
+            scope: Scope::empty(),
+        }
+    }
+}
+
+/// One domain as the reader sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Domain {
+    /// Its ID.
+    pub id: DomainId,
+    /// Its parent, if the reader may see the parent.
+    pub parent: Option<DomainId>,
+    /// Its depth relative to what the reader sees: 1 without a visible
+    /// parent.
+    pub depth: u32,
+    /// The access rights its own layer handles.
+    pub access: HandledAccess,
+    /// The visible tasks whose current domain is exactly this one, sorted by
+    /// TGID then TID.
+    pub tasks: Vec<Task>,
+    /// The process that created it; `None` when the `creator` file is
+    /// unreadable to the caller (it needs `CAP_SYS_PTRACE` in the initial
+    /// user namespace).
+    pub creator: Option<Creator>,
+}

@@ -1,0 +1,321 @@
+//! The directory walk: reads the tree's files and hands their bytes to
+//! [`crate::parse`], then resolves the races described in
+//! [`Domains::read_from`](crate::Domains::read_from).
+
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::parse::{self, TaskLine};
+use crate::types::{Domain, DomainId};
+use crate::{Error, Result};
+
+/// The tree format version this library reads.
+pub const SUPPORTED_VERSION: u32 = 1;
+
+/// How many times the whole tree is read when a domain's parent is missing
+/// from the snapshot, before such orphans are dropped.
+pub const ORPHAN_ATTEMPTS: u32 = 3;
+
+/// Where the bytes come from: the real filesystem, or (in unit tests) a
+/// wrapper that injects races and errors.
+pub(crate) trait Source {
+    /// Reads the whole file into `buf` (cleared first).
+    fn read(&self, path: &Path, buf: &mut Vec<u8>) -> io::Result<()>;
+    /// The names in a directory, in any order.
+    fn list(&self, path: &Path) -> io::Result<Vec<OsString>>;
+}
+
+/// The real filesystem.
+pub(crate) struct RealFs;
+
+impl Source for RealFs {
+    fn read(&self, path: &Path, buf: &mut Vec<u8>) -> io::Result<()> {
+        buf.clear();
+        // No metadata call: securityfs and procfs report a size of 0.
+        File::open(path)?.read_to_end(buf).map(|_| ())
+    }
+
+    fn list(&self, path: &Path) -> io::Result<Vec<OsString>> {
+        fs::read_dir(path)?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect()
+    }
+}
+
+/// A consistent, validated reading of the tree.
+#[derive(Debug)]
+pub(crate) struct Tree {
+    pub(crate) version: u32,
+    pub(crate) abi_version: u32,
+    /// Sorted by ID; every parent is present; depths agree.
+    pub(crate) domains: Vec<Domain>,
+    /// Sorted by task; every domain is present.
+    pub(crate) tasks: Vec<TaskLine>,
+}
+
+fn is_gone(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::NotFound
+}
+
+/// Why the tree is missing at `root`.
+pub(crate) fn diagnose<S: Source>(src: &S, root: &Path) -> Error {
+    let secfs = root.parent().unwrap_or(root);
+    let lsm = secfs.join("lsm");
+    let mut buf = Vec::new();
+    match src.read(&lsm, &mut buf) {
+        Ok(()) if parse::lsm_has_landlock(&buf) => Error::FeatureAbsent {
+            path: root.to_owned(),
+        },
+        Ok(()) => Error::LandlockDisabled {
+            path: lsm,
+            lsms: String::from_utf8_lossy(&buf).trim().to_owned(),
+        },
+        Err(e) if is_gone(&e) => match src.list(secfs) {
+            Ok(_) => Error::SecurityfsNotMounted {
+                path: secfs.to_owned(),
+            },
+            Err(e) => Error::from_io(root, e),
+        },
+        Err(e) => Error::from_io(lsm, e),
+    }
+}
+
+struct Reader<'a, S> {
+    src: &'a S,
+    buf: Vec<u8>,
+}
+
+impl<S: Source> Reader<'_, S> {
+    /// Reads and parses one file; `Ok(None)` when it does not exist.
+    fn file<T>(
+        &mut self,
+        path: &Path,
+        parse: impl FnOnce(&[u8]) -> parse::ParseResult<T>,
+    ) -> Result<Option<T>> {
+        match self.src.read(path, &mut self.buf) {
+            Ok(()) => parse(&self.buf).map(Some).map_err(|e| e.at(path)),
+            Err(e) if is_gone(&e) => Ok(None),
+            Err(e) => Err(Error::from_io(path, e)),
+        }
+    }
+
+    /// One domain directory; `Ok(None)` when it vanished meanwhile.
+    fn domain(&mut self, dir: &mut PathBuf, id: DomainId) -> Result<Option<Domain>> {
+        macro_rules! file {
+            ($name:literal, $parse:expr) => {{
+                dir.push($name);
+                let r = self.file(dir, $parse);
+                dir.pop();
+                match r? {
+                    Some(v) => v,
+                    None => return Ok(None),
+                }
+            }};
+        }
+        let parent = file!("parent", parse::parent);
+        let depth = file!("depth", parse::depth);
+        let access = file!("access", parse::access);
+        let tasks = file!("tasks", parse::domain_tasks);
+        dir.push("creator");
+        let creator = match self.src.read(dir, &mut self.buf) {
+            Ok(()) => Some(parse::creator(&self.buf).map_err(|e| e.at(&*dir))?),
+            Err(e) if is_gone(&e) => {
+                dir.pop();
+                return Ok(None);
+            }
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => None,
+            Err(e) => return Err(Error::from_io(&*dir, e)),
+        };
+        dir.pop();
+        Ok(Some(Domain {
+            id,
+            parent,
+            depth,
+            access,
+            tasks,
+            creator,
+        }))
+    }
+
+    /// Reads the tree once, without resolving orphans.
+    fn once(&mut self, root: &Path) -> Result<Tree> {
+        let vpath = root.join("version");
+        let version = match self.file(&vpath, parse::number)? {
+            Some(v) => v,
+            None => {
+                return Err(match self.src.list(root) {
+                    Err(e) if is_gone(&e) => diagnose(self.src, root),
+                    Err(e) => Error::from_io(root, e),
+                    Ok(_) => Error::Io {
+                        path: vpath,
+                        source: io::ErrorKind::NotFound.into(),
+                    },
+                })
+            }
+        };
+        if version != u64::from(SUPPORTED_VERSION) {
+            return Err(Error::UnsupportedVersion {
+                path: vpath,
+                found: version,
+                supported: SUPPORTED_VERSION,
+            });
+        }
+        let apath = root.join("abi_version");
+        let abi_version = match self.file(&apath, parse::number)? {
+            Some(v) => u32::try_from(v).map_err(|_| Error::Malformed {
+                path: apath.clone(),
+                line: 1,
+                reason: format!("ABI version {v} out of range"),
+            })?,
+            None => {
+                return Err(Error::Io {
+                    path: apath,
+                    source: io::ErrorKind::NotFound.into(),
+                })
+            }
+        };
+
+        let ddir = root.join("domains");
+        let names = self.src.list(&ddir).map_err(|e| Error::from_io(&ddir, e))?;
+        let mut ids = Vec::with_capacity(names.len());
+        for name in &names {
+            let id = parse::domain_dir_name(name.as_bytes()).map_err(|e| e.at(ddir.join(name)))?;
+            ids.push(id);
+        }
+        ids.sort_unstable();
+
+        let mut domains = Vec::with_capacity(ids.len());
+        let mut dir = ddir;
+        for id in ids {
+            dir.push(id.to_string());
+            if let Some(d) = self.domain(&mut dir, id)? {
+                domains.push(d);
+            }
+            dir.pop();
+        }
+
+        let tpath = root.join("tasks");
+        let tasks = self.file(&tpath, parse::tasks)?.ok_or_else(|| Error::Io {
+            path: tpath,
+            source: io::ErrorKind::NotFound.into(),
+        })?;
+        Ok(Tree {
+            version: SUPPORTED_VERSION,
+            abi_version,
+            domains,
+            tasks,
+        })
+    }
+}
+
+fn position(domains: &[Domain], id: DomainId) -> Option<usize> {
+    domains.binary_search_by_key(&id, |d| d.id).ok()
+}
+
+/// Drops orphans (transitively).  Returns whether there were any.
+fn drop_orphans(domains: &mut Vec<Domain>) -> bool {
+    let mut any = false;
+    loop {
+        let keep: Vec<bool> = domains
+            .iter()
+            .map(|d| d.parent.is_none_or(|p| position(domains, p).is_some()))
+            .collect();
+        if keep.iter().all(|&k| k) {
+            return any;
+        }
+        any = true;
+        let mut it = keep.iter();
+        domains.retain(|_| it.next().copied().unwrap_or(true));
+    }
+}
+
+fn has_orphans(domains: &[Domain]) -> bool {
+    domains
+        .iter()
+        .any(|d| d.parent.is_some_and(|p| position(domains, p).is_none()))
+}
+
+/// Checks that the parent links form a forest and that depths agree with it.
+fn check_structure(root: &Path, domains: &[Domain]) -> Result<()> {
+    let parents: Vec<Option<usize>> = domains
+        .iter()
+        .map(|d| d.parent.and_then(|p| position(domains, p)))
+        .collect();
+    // 0: unvisited, 1: on the current path, 2: known to reach a root.
+    let mut state = vec![0u8; domains.len()];
+    let mut path = Vec::new();
+    for start in 0..domains.len() {
+        let mut i = start;
+        while state[i] == 0 {
+            state[i] = 1;
+            path.push(i);
+            match parents[i] {
+                Some(p) => i = p,
+                None => break,
+            }
+        }
+        if state[i] == 1 && parents[i].is_some() {
+            let d = &domains[i];
+            return Err(Error::Malformed {
+                path: root.join("domains").join(d.id.to_string()).join("parent"),
+                line: 1,
+                reason: format!("parent cycle through domain {}", d.id),
+            });
+        }
+        for j in path.drain(..) {
+            state[j] = 2;
+        }
+    }
+    for (d, p) in domains.iter().zip(&parents) {
+        let expected = match p {
+            Some(p) => domains[*p].depth.checked_add(1),
+            None => Some(1),
+        };
+        if Some(d.depth) != expected {
+            let why = match d.parent {
+                Some(p) => format!(
+                    "depth {} disagrees with parent {p} of depth {}",
+                    d.depth,
+                    expected.map_or(0, |e| e - 1)
+                ),
+                None => format!("depth {} but no visible parent (expected 1)", d.depth),
+            };
+            return Err(Error::Malformed {
+                path: root.join("domains").join(d.id.to_string()).join("depth"),
+                line: 1,
+                reason: why,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Reads the tree at `root`, resolving races:
+/// vanished domains are dropped, orphans cause up to [`ORPHAN_ATTEMPTS`]
+/// readings and are then dropped, task lines naming absent domains are
+/// dropped.
+pub(crate) fn read_tree<S: Source>(src: &S, root: &Path) -> Result<Tree> {
+    let mut reader = Reader {
+        src,
+        buf: Vec::with_capacity(4096),
+    };
+    let mut attempt = 1;
+    let mut tree = loop {
+        let mut tree = reader.once(root)?;
+        if !has_orphans(&tree.domains) {
+            break tree;
+        }
+        if attempt >= ORPHAN_ATTEMPTS {
+            drop_orphans(&mut tree.domains);
+            break tree;
+        }
+        attempt += 1;
+    };
+    check_structure(root, &tree.domains)?;
+    let domains = &tree.domains;
+    tree.tasks.retain(|t| position(domains, t.domain).is_some());
+    Ok(tree)
+}
