@@ -219,7 +219,7 @@ impl Domains {
     }
 
     /// The domains without a visible parent, sorted by ID.
-    pub fn roots(&self) -> impl ExactSizeIterator<Item = &Domain> + '_ {
+    pub fn roots(&self) -> impl DoubleEndedIterator<Item = &Domain> + ExactSizeIterator + '_ {
         self.roots.iter().map(|&p| &self.domains[p as usize])
     }
 
@@ -229,7 +229,10 @@ impl Domains {
 
     /// The direct children of a domain, sorted by ID (none for an unknown
     /// ID).
-    pub fn children(&self, id: DomainId) -> impl ExactSizeIterator<Item = &Domain> + '_ {
+    pub fn children(
+        &self,
+        id: DomainId,
+    ) -> impl DoubleEndedIterator<Item = &Domain> + ExactSizeIterator + '_ {
         let kids = self.position(id).map_or(&[][..], |p| self.children_pos(p));
         kids.iter().map(|&c| &self.domains[c as usize])
     }

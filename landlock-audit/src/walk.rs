@@ -319,3 +319,206 @@ pub(crate) fn read_tree<S: Source>(src: &S, root: &Path) -> Result<Tree> {
     tree.tasks.retain(|t| position(domains, t.domain).is_some());
     Ok(tree)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::{Model, ModelDomain};
+    use crate::types::{Creator, HandledAccess, Task};
+    use crate::Domains;
+    use std::cell::{Cell, RefCell};
+
+    /// The real filesystem with hooks: `on_list` may filter a listing (by
+    /// call number), `fail` may turn a read into an error.
+    struct Hooked<'a> {
+        lists: Cell<u32>,
+        on_list: Box<dyn Fn(u32, &Path, &mut Vec<OsString>) + 'a>,
+        fail: Box<dyn Fn(&Path) -> Option<io::Error> + 'a>,
+        after_list: RefCell<Box<dyn FnMut(u32, &Path) + 'a>>,
+    }
+
+    impl<'a> Hooked<'a> {
+        fn new() -> Self {
+            Self {
+                lists: Cell::new(0),
+                on_list: Box::new(|_, _, _| {}),
+                fail: Box::new(|_| None),
+                after_list: RefCell::new(Box::new(|_, _| {})),
+            }
+        }
+    }
+
+    impl Source for Hooked<'_> {
+        fn read(&self, path: &Path, buf: &mut Vec<u8>) -> io::Result<()> {
+            if let Some(e) = (self.fail)(path) {
+                return Err(e);
+            }
+            RealFs.read(path, buf)
+        }
+
+        fn list(&self, path: &Path) -> io::Result<Vec<OsString>> {
+            let mut names = RealFs.list(path)?;
+            if path.ends_with("domains") {
+                let n = self.lists.get() + 1;
+                self.lists.set(n);
+                (self.on_list)(n, path, &mut names);
+                (self.after_list.borrow_mut())(n, path);
+            }
+            Ok(names)
+        }
+    }
+
+    fn id(n: u64) -> DomainId {
+        DomainId((1 << 60) | n)
+    }
+
+    fn dom(n: u64, parent: Option<u64>, tasks: &[(u32, u32)]) -> ModelDomain {
+        ModelDomain {
+            id: id(n),
+            parent: parent.map(id),
+            access: HandledAccess::default(),
+            tasks: tasks
+                .iter()
+                .map(|&(tgid, tid)| Task { tgid, tid })
+                .collect(),
+            creator: Creator {
+                pid: 1,
+                uid: 0,
+                comm: "init".into(),
+                exe: "/sbin/init".into(),
+            },
+        }
+    }
+
+    /// 1 ─ 2 ─ 3, and 4 alone.
+    fn chain() -> (tempfile::TempDir, Model) {
+        let model = Model {
+            domains: vec![
+                dom(1, None, &[(10, 10)]),
+                dom(2, Some(1), &[(20, 20), (20, 21)]),
+                dom(3, Some(2), &[(30, 30)]),
+                dom(4, None, &[(40, 40)]),
+            ],
+            ..Model::default()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        model.write(dir.path()).unwrap();
+        (dir, model)
+    }
+
+    fn ids(d: &Domains) -> Vec<DomainId> {
+        d.iter().map(|d| d.id).collect()
+    }
+
+    #[test]
+    fn vanished_domain_is_dropped_with_its_task_lines() {
+        let (dir, _) = chain();
+        let gone = dir.path().join("domains").join(id(4).to_string());
+        let mut src = Hooked::new();
+        src.after_list = RefCell::new(Box::new(|_, _| {
+            let _ = fs::remove_dir_all(&gone);
+        }));
+        let d = Domains::read_with(&src, dir.path()).unwrap();
+        assert_eq!(ids(&d), [id(1), id(2), id(3)]);
+        assert_eq!(src.lists.get(), 1, "a vanished domain causes no re-read");
+        assert!(
+            d.domain_of_task(40).is_none(),
+            "task line of the vanished domain dropped"
+        );
+        assert_eq!(d.domain_of_task(30).map(|d| d.id), Some(id(3)));
+    }
+
+    #[test]
+    fn vanishing_in_the_middle_of_a_domain_drops_it() {
+        let (dir, _) = chain();
+        // `access` of domain 4 is gone (the directory is being removed).
+        let access = dir
+            .path()
+            .join("domains")
+            .join(id(4).to_string())
+            .join("access");
+        let mut src = Hooked::new();
+        src.fail = Box::new(|p| (p == access).then(|| io::ErrorKind::NotFound.into()));
+        let d = Domains::read_with(&src, dir.path()).unwrap();
+        assert_eq!(ids(&d), [id(1), id(2), id(3)]);
+    }
+
+    #[test]
+    fn transient_orphan_triggers_a_reread() {
+        let (dir, model) = chain();
+        let mut src = Hooked::new();
+        // The first listing misses domain 1 (created meanwhile, say): 2 is an
+        // orphan; the second listing is complete.
+        let hidden = OsString::from(id(1).to_string());
+        src.on_list = Box::new(move |n, _, names| {
+            if n == 1 {
+                names.retain(|x| *x != hidden);
+            }
+        });
+        let d = Domains::read_with(&src, dir.path()).unwrap();
+        assert_eq!(src.lists.get(), 2);
+        assert_eq!(d.iter().cloned().collect::<Vec<_>>(), model.expected());
+    }
+
+    #[test]
+    fn persistent_orphan_is_dropped_after_bounded_rereads() {
+        let (dir, _) = chain();
+        let mut src = Hooked::new();
+        let hidden = OsString::from(id(1).to_string());
+        src.on_list = Box::new(move |_, _, names| names.retain(|x| *x != hidden));
+        let d = Domains::read_with(&src, dir.path()).unwrap();
+        assert_eq!(src.lists.get(), ORPHAN_ATTEMPTS);
+        // 2 is an orphan, and 3 (below it) goes with it.
+        assert_eq!(ids(&d), [id(4)]);
+        assert!(d.domain_of_task(20).is_none());
+        assert!(d.domain_of_task(30).is_none());
+        assert_eq!(d.domain_of_task(40).map(|d| d.id), Some(id(4)));
+    }
+
+    #[test]
+    fn unreadable_creator_is_none() {
+        let (dir, _) = chain();
+        let target = id(2).to_string();
+        let mut src = Hooked::new();
+        src.fail = Box::new(|p| {
+            (p.ends_with("creator") && p.parent().is_some_and(|d| d.ends_with(&target)))
+                .then(|| io::Error::from_raw_os_error(13))
+        });
+        let d = Domains::read_with(&src, dir.path()).unwrap();
+        assert_eq!(d.get(id(2)).unwrap().creator, None);
+        assert!(d.get(id(1)).unwrap().creator.is_some());
+    }
+
+    #[test]
+    fn permission_denied_elsewhere_is_an_error() {
+        let (dir, _) = chain();
+        for (name, errno) in [("version", 13), ("tasks", 1), ("depth", 13)] {
+            let mut src = Hooked::new();
+            src.fail = Box::new(move |p| {
+                p.ends_with(name)
+                    .then(|| io::Error::from_raw_os_error(errno))
+            });
+            match Domains::read_with(&src, dir.path()) {
+                Err(Error::PermissionDenied { path }) => assert!(path.ends_with(name)),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn other_io_errors_name_the_file() {
+        let (dir, _) = chain();
+        let mut src = Hooked::new();
+        src.fail = Box::new(|p| {
+            p.ends_with("access")
+                .then(|| io::Error::from_raw_os_error(5))
+        });
+        match Domains::read_with(&src, dir.path()) {
+            Err(Error::Io { path, source }) => {
+                assert!(path.ends_with("access"));
+                assert_eq!(source.raw_os_error(), Some(5));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

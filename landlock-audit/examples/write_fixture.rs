@@ -1,0 +1,58 @@
+//! Writes a generated fixture: `<DIR>/landlock` (a tree in the format of
+//! `Documentation/abi.rst`), `<DIR>/proc` (a matching fake `/proc`) and
+//! `<DIR>/lsm` (a securityfs `lsm` file listing Landlock).
+//!
+//! ```text
+//! cargo run -p landlock-audit --example write_fixture -- DIR [DOMAINS [TASKS [SEED]]]
+//! landlock-audit --root DIR/landlock --proc DIR/proc status
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use landlock_audit::fixture::{Model, Spec};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(dir) = args.first().map(PathBuf::from) else {
+        eprintln!("usage: write_fixture DIR [DOMAINS [TASKS [SEED]]]");
+        return ExitCode::from(2);
+    };
+    let num = |i: usize, default: u64| -> Option<u64> {
+        match args.get(i) {
+            None => Some(default),
+            Some(s) => s.parse().ok(),
+        }
+    };
+    let (Some(domains), Some(tasks), Some(seed)) = (num(1, 12), num(2, 40), num(3, 1)) else {
+        eprintln!("write_fixture: DOMAINS, TASKS and SEED are numbers");
+        return ExitCode::from(2);
+    };
+    let spec = Spec {
+        domains: domains as usize,
+        tasks: tasks as usize,
+        unconfined: 8,
+        max_depth: 4,
+        seed,
+    };
+    let start = Instant::now();
+    let model = Model::generate(&spec);
+    let written = model
+        .write(dir.join("landlock"))
+        .and_then(|()| model.write_proc(dir.join("proc")))
+        .and_then(|()| std::fs::write(dir.join("lsm"), "capability,landlock,yama\n"));
+    if let Err(e) = written {
+        eprintln!("write_fixture: {}: {e}", dir.display());
+        return ExitCode::from(1);
+    }
+    eprintln!(
+        "wrote {} domains, {} tasks, {} processes under {} in {:.2?}",
+        model.domains.len(),
+        tasks,
+        model.processes.len(),
+        dir.display(),
+        start.elapsed()
+    );
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,568 @@
+//! The library on fixture trees: contents, queries, race rules, every error
+//! kind, the reader-relative meaning of parent and depth, JSON round-trips.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs;
+
+use common::{dom, expected_coverage, expected_process_domains, id, Fixture};
+use landlock_audit::fixture::Model;
+use landlock_audit::json::{DomainList, Ps, PsProcess, Status};
+use landlock_audit::{
+    AccessFs, AccessNet, Creator, Domain, DomainId, Domains, Error, HandledAccess, Scope, Task,
+};
+
+fn read(f: &Fixture) -> Domains {
+    Domains::read_from(f.root()).expect("valid fixture")
+}
+
+fn read_err(f: &Fixture) -> Error {
+    Domains::read_from(f.root()).expect_err("broken fixture")
+}
+
+fn malformed(e: Error) -> (std::path::PathBuf, usize, String) {
+    match e {
+        Error::Malformed { path, line, reason } => (path, line, reason),
+        other => panic!("expected Malformed, got {other:?}"),
+    }
+}
+
+#[test]
+fn generated_tree_reads_back_exactly() {
+    let f = Fixture::generated(300, 3000);
+    let d = read(&f);
+    assert_eq!(d.version(), 1);
+    assert_eq!(d.abi_version(), 7);
+    assert_eq!(d.len(), 300);
+    assert!(!d.is_empty());
+    let got: Vec<Domain> = d.iter().cloned().collect();
+    assert_eq!(got, f.model.expected());
+    // Sorted by ID, every ID in [2^60, 2^64).
+    assert!(got.windows(2).all(|w| w[0].id < w[1].id));
+    assert!(got.iter().all(|x| x.id.get() >= 1 << 60));
+    assert_eq!(d.tasks().len(), 3000);
+    for x in d.iter() {
+        assert_eq!(d.get(x.id), Some(x));
+    }
+    assert_eq!(d.get(DomainId(1)), None);
+}
+
+#[test]
+fn nesting_queries_agree_with_the_model() {
+    let f = Fixture::generated(400, 1000);
+    let d = read(&f);
+    let roots: Vec<DomainId> = d.roots().map(|x| x.id).collect();
+    let expected_roots: BTreeSet<DomainId> = f
+        .model
+        .domains
+        .iter()
+        .filter(|x| x.parent.is_none())
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(roots, expected_roots.into_iter().collect::<Vec<_>>());
+    let mut nested = 0;
+    for x in d.iter() {
+        let kids: Vec<DomainId> = d.children(x.id).map(|k| k.id).collect();
+        let expected: BTreeSet<DomainId> = f
+            .model
+            .domains
+            .iter()
+            .filter(|k| k.parent == Some(x.id))
+            .map(|k| k.id)
+            .collect();
+        assert_eq!(kids, expected.into_iter().collect::<Vec<_>>());
+        let anc: Vec<&Domain> = d.ancestors(x.id).collect();
+        assert_eq!(anc.len() as u32, x.depth - 1);
+        assert_eq!(anc.first().map(|a| a.id), x.parent);
+        assert!(anc.windows(2).all(|w| w[0].parent == Some(w[1].id)));
+        assert!(anc.last().is_none_or(|r| r.parent.is_none()));
+        // Descendants: exactly the domains that have x among their ancestors.
+        let desc: BTreeSet<DomainId> = d.descendants(x.id).map(|k| k.id).collect();
+        let by_ancestry: BTreeSet<DomainId> = d
+            .iter()
+            .filter(|k| d.ancestors(k.id).any(|a| a.id == x.id))
+            .map(|k| k.id)
+            .collect();
+        assert_eq!(desc, by_ancestry);
+        nested += usize::from(x.depth > 1);
+    }
+    assert!(nested > 100, "the fixture nests ({nested} nested domains)");
+    // Pre-order: every descendant comes after its parent.
+    let r = d.roots().next().unwrap().id;
+    let mut seen = BTreeSet::from([r]);
+    for k in d.descendants(r) {
+        assert!(seen.contains(&k.parent.unwrap()));
+        seen.insert(k.id);
+    }
+    // Unknown IDs give nothing.
+    let unknown = DomainId(5);
+    assert_eq!(d.children(unknown).count(), 0);
+    assert_eq!(d.ancestors(unknown).count(), 0);
+    assert_eq!(d.descendants(unknown).count(), 0);
+}
+
+#[test]
+fn task_and_process_lookups() {
+    let f = Fixture::generated(50, 2000);
+    let d = read(&f);
+    for m in &f.model.domains {
+        for t in &m.tasks {
+            assert_eq!(d.domain_of_task(t.tid).map(|x| x.id), Some(m.id));
+        }
+    }
+    let expected = expected_process_domains(&f.model);
+    let mut several = 0;
+    for (pid, ids) in &expected {
+        let got: Vec<DomainId> = d.domain_of_process(*pid).iter().map(|x| x.id).collect();
+        assert_eq!(&got, ids, "pid {pid}");
+        several += usize::from(ids.len() > 1);
+    }
+    assert_eq!(d.domain_of_task(1), None);
+    assert!(d.domain_of_process(1).is_empty());
+    let tasks: Vec<Task> = d.tasks().map(|(t, _)| t).collect();
+    assert!(tasks.windows(2).all(|w| w[0] < w[1]), "sorted by tgid, tid");
+    let _ = several;
+}
+
+#[test]
+fn a_process_whose_threads_differ_has_several_domains() {
+    let f = Fixture::new(Model {
+        domains: vec![
+            dom(1, None, &[(100, 100)]),
+            dom(2, Some(1), &[(100, 101), (200, 200)]),
+        ],
+        ..Model::default()
+    });
+    let d = read(&f);
+    let ids: Vec<DomainId> = d.domain_of_process(100).iter().map(|x| x.id).collect();
+    assert_eq!(ids, [id(1), id(2)]);
+    assert_eq!(d.domain_of_task(101).unwrap().id, id(2));
+}
+
+#[test]
+fn coverage_counts_sandboxed_and_mixed_processes() {
+    let f = Fixture::generated(100, 3000);
+    let d = read(&f);
+    let c = d.coverage(f.proc_root()).unwrap();
+    let (total, sandboxed, mixed) = expected_coverage(&f.model);
+    assert_eq!((c.total, c.sandboxed, c.mixed), (total, sandboxed, mixed));
+    assert!(mixed > 0 && sandboxed > 0 && c.unconfined() >= 25);
+    assert_eq!(c.ratio(), sandboxed as f64 / total as f64);
+    assert!((0.0..=1.0).contains(&c.ratio()));
+    // A process that exits between the listing of /proc and of its threads
+    // is skipped: here, a numeric directory without task/.
+    fs::create_dir(f.proc_root().join("99999")).unwrap();
+    assert_eq!(d.coverage(f.proc_root()).unwrap().total, total);
+    // No /proc at all is an error.
+    assert!(matches!(
+        d.coverage(f.dir.path().join("nope")),
+        Err(Error::Io { .. })
+    ));
+}
+
+#[test]
+fn empty_tree() {
+    let f = Fixture::new(Model::default());
+    let d = read(&f);
+    assert!(d.is_empty());
+    assert_eq!(d.roots().count(), 0);
+    let c = d.coverage(f.proc_root()).unwrap();
+    assert_eq!(c.total, 0);
+    assert_eq!(c.ratio(), 0.0);
+}
+
+#[test]
+fn largest_fixture_10k_domains_100k_tasks() {
+    // The tree only: the fake /proc of 40,000 processes adds nothing that
+    // the smaller coverage tests do not check.
+    let f = Fixture::tree_only(Fixture::spec(10_000, 100_000));
+    let d = read(&f);
+    assert_eq!(d.len(), 10_000);
+    assert_eq!(d.tasks().len(), 100_000);
+    assert_eq!(d.iter().map(|x| x.tasks.len()).sum::<usize>(), 100_000);
+    assert_eq!(d.iter().cloned().collect::<Vec<_>>(), f.model.expected());
+}
+
+// ---- reader-relative parent and depth ----
+
+#[test]
+fn parent_and_depth_are_relative_to_the_reader() {
+    // 1 ─ 2 ─ 3 ─ 4, 2 ─ 5, and 6 elsewhere.
+    let full = Model {
+        domains: vec![
+            dom(1, None, &[(10, 10)]),
+            dom(2, Some(1), &[(20, 20)]),
+            dom(3, Some(2), &[(30, 30)]),
+            dom(4, Some(3), &[(40, 40)]),
+            dom(5, Some(2), &[(50, 50)]),
+            dom(6, None, &[(60, 60)]),
+        ],
+        ..Model::default()
+    };
+    let f = Fixture::new(full.clone());
+    let d = read(&f);
+    assert_eq!(d.get(id(4)).unwrap().depth, 4);
+    assert_eq!(d.roots().map(|x| x.id).collect::<Vec<_>>(), [id(1), id(6)]);
+
+    // A reader sandboxed in domain 2 sees only 3, 4 and 5: 3 and 5 have no
+    // visible parent and depth 1, although they are nested.
+    let view = full.as_seen_from(id(2));
+    let f = Fixture::new(view.clone());
+    let d = read(&f);
+    assert_eq!(
+        d.iter().map(|x| x.id).collect::<Vec<_>>(),
+        [id(3), id(4), id(5)]
+    );
+    assert_eq!(d.get(id(3)).unwrap().parent, None);
+    assert_eq!(d.get(id(3)).unwrap().depth, 1);
+    assert_eq!(d.get(id(4)).unwrap().depth, 2);
+    assert_eq!(d.get(id(5)).unwrap().depth, 1);
+    assert_eq!(d.roots().map(|x| x.id).collect::<Vec<_>>(), [id(3), id(5)]);
+    assert_eq!(
+        d.ancestors(id(4)).map(|x| x.id).collect::<Vec<_>>(),
+        [id(3)]
+    );
+    assert_eq!(d.iter().cloned().collect::<Vec<_>>(), view.expected());
+    // Its own domain and tasks are invisible to it.
+    assert!(d.get(id(2)).is_none());
+    assert!(d.domain_of_task(20).is_none());
+
+    // A reader in a leaf sees nothing.
+    let f = Fixture::new(full.as_seen_from(id(4)));
+    assert!(read(&f).is_empty());
+}
+
+#[test]
+fn absolute_depth_without_visible_parent_is_malformed() {
+    // The depth must agree with what the reader sees, not with the real
+    // nesting: a parentless domain of depth 3 breaks the contract.
+    let f = Fixture::new(Model {
+        domains: vec![dom(3, None, &[])],
+        ..Model::default()
+    });
+    fs::write(f.domain_file(id(3), "depth"), "3\n").unwrap();
+    let (path, line, reason) = malformed(read_err(&f));
+    assert!(path.ends_with(format!("{}/depth", id(3))));
+    assert_eq!(line, 1);
+    assert!(reason.contains("no visible parent"), "{reason}");
+}
+
+// ---- race rules ----
+
+#[test]
+fn task_line_naming_an_absent_domain_is_dropped() {
+    let f = Fixture::new(Model {
+        domains: vec![dom(1, None, &[(10, 10)])],
+        ..Model::default()
+    });
+    let tasks = f.root().join("tasks");
+    let mut text = fs::read_to_string(&tasks).unwrap();
+    text.push_str(&format!("11 11 {}\n", id(99)));
+    fs::write(&tasks, text).unwrap();
+    let d = read(&f);
+    assert_eq!(d.tasks().len(), 1);
+    assert!(d.domain_of_task(11).is_none());
+    assert!(d.domain_of_process(11).is_empty());
+}
+
+#[test]
+fn persistent_orphan_is_dropped_with_its_descendants() {
+    // 2's parent (1) is not in the tree, on every re-read.
+    let f = Fixture::new(Model {
+        domains: vec![
+            dom(2, Some(1), &[(20, 20)]),
+            dom(3, Some(2), &[(30, 30)]),
+            dom(4, None, &[(40, 40)]),
+        ],
+        ..Model::default()
+    });
+    let d = read(&f);
+    assert_eq!(d.iter().map(|x| x.id).collect::<Vec<_>>(), [id(4)]);
+    assert!(d.domain_of_task(20).is_none() && d.domain_of_task(30).is_none());
+}
+
+#[test]
+fn vanished_domain_directory_is_dropped() {
+    // A domain listed but whose files are gone: simulated by an empty
+    // directory (every file ENOENT).
+    let f = Fixture::new(Model {
+        domains: vec![dom(1, None, &[(10, 10)])],
+        ..Model::default()
+    });
+    fs::create_dir(f.root().join("domains").join(id(7).to_string())).unwrap();
+    let d = read(&f);
+    assert_eq!(d.len(), 1);
+}
+
+// ---- errors ----
+
+fn secfs_fixture(lsm: Option<&str>) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = common::tempdir();
+    let secfs = dir.path().join("security");
+    fs::create_dir(&secfs).unwrap();
+    if let Some(l) = lsm {
+        fs::write(secfs.join("lsm"), l).unwrap();
+    }
+    let root = secfs.join("landlock");
+    (dir, root)
+}
+
+#[test]
+fn error_securityfs_not_mounted() {
+    let (_dir, root) = secfs_fixture(None);
+    let e = Domains::read_from(&root).unwrap_err();
+    assert!(
+        matches!(e, Error::SecurityfsNotMounted { ref path } if path == root.parent().unwrap())
+    );
+    assert!(e.is_unavailable());
+    assert!(e.to_string().contains("mount -t securityfs"));
+}
+
+#[test]
+fn error_landlock_disabled() {
+    let (_dir, root) = secfs_fixture(Some("capability,yama,apparmor"));
+    let e = Domains::read_from(&root).unwrap_err();
+    match &e {
+        Error::LandlockDisabled { lsms, .. } => assert_eq!(lsms, "capability,yama,apparmor"),
+        other => panic!("{other:?}"),
+    }
+    assert!(e.is_unavailable());
+}
+
+#[test]
+fn error_feature_absent() {
+    let (_dir, root) = secfs_fixture(Some("capability,landlock,yama"));
+    let e = Domains::read_from(&root).unwrap_err();
+    assert!(matches!(e, Error::FeatureAbsent { ref path } if *path == root));
+    assert!(e.is_unavailable());
+    assert!(e.to_string().contains("landlock-audit patch"));
+}
+
+#[test]
+fn error_io() {
+    // Nothing at all where the tree's parent should be.
+    let dir = common::tempdir();
+    let e = Domains::read_from(dir.path().join("a/b/landlock")).unwrap_err();
+    assert!(matches!(e, Error::Io { .. }), "{e:?}");
+    assert!(!e.is_unavailable());
+    // domains/ is a file.
+    let f = Fixture::new(Model::default());
+    fs::remove_dir(f.root().join("domains")).unwrap();
+    fs::write(f.root().join("domains"), "").unwrap();
+    assert!(matches!(read_err(&f), Error::Io { ref path, .. } if path.ends_with("domains")));
+    // The tree exists but has no version.
+    let f = Fixture::new(Model::default());
+    fs::remove_file(f.root().join("version")).unwrap();
+    assert!(matches!(read_err(&f), Error::Io { ref path, .. } if path.ends_with("version")));
+}
+
+#[test]
+fn error_permission_denied_maps_from_eacces() {
+    // Root reads everything, so EACCES is injected in the unit tests of the
+    // walk; here, the mapping of the public constructor.
+    let e = Error::from_io("/x", std::io::Error::from_raw_os_error(13));
+    assert!(matches!(e, Error::PermissionDenied { .. }));
+    let e = Error::from_io("/x", std::io::Error::from_raw_os_error(1));
+    assert!(matches!(e, Error::PermissionDenied { .. }));
+}
+
+#[test]
+fn error_unsupported_version() {
+    let f = Fixture::new(Model {
+        version: 2,
+        ..Model::default()
+    });
+    match read_err(&f) {
+        Error::UnsupportedVersion {
+            found, supported, ..
+        } => assert_eq!((found, supported), (2, 1)),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn two_domains() -> Fixture {
+    Fixture::new(Model {
+        domains: vec![dom(1, None, &[(10, 10)]), dom(2, Some(1), &[(20, 20)])],
+        ..Model::default()
+    })
+}
+
+#[test]
+fn error_malformed_names_file_and_line() {
+    // (file relative to the tree, contents, expected line)
+    let d1 = id(1).to_string();
+    let d2 = id(2).to_string();
+    let cases: Vec<(String, String, usize)> = vec![
+        ("version".into(), "one\n".into(), 1),
+        ("abi_version".into(), "7\n8\n".into(), 2),
+        ("tasks".into(), format!("10 10 {d1}\n20 x {d2}\n"), 2),
+        (
+            format!("domains/{d2}/parent"),
+            "1000000000000001 \n".into(),
+            1,
+        ),
+        (
+            format!("domains/{d2}/access"),
+            "fs: execute\nnet: fly\nscope:\n".into(),
+            2,
+        ),
+        (format!("domains/{d2}/tasks"), "20 20\n20\n".into(), 2),
+        (format!("domains/{d2}/depth"), "two\n".into(), 1),
+        (
+            format!("domains/{d2}/creator"),
+            "pid 1\nuid 0\ncomm a\ncomm b\nexe /x\n".into(),
+            4,
+        ),
+    ];
+    for (file, contents, line) in cases {
+        let f = two_domains();
+        fs::write(f.root().join(&file), contents).unwrap();
+        let (path, got, reason) = malformed(read_err(&f));
+        assert_eq!(path, f.root().join(&file), "{file}");
+        assert_eq!(got, line, "{file}: {reason}");
+    }
+}
+
+#[test]
+fn error_malformed_domain_directory_name() {
+    for name in [
+        "README",
+        "1000000000000001x",
+        "100000000000000A",
+        "0x10000000000001",
+    ] {
+        let f = two_domains();
+        fs::create_dir(f.root().join("domains").join(name)).unwrap();
+        let (path, line, reason) = malformed(read_err(&f));
+        assert!(path.ends_with(name), "{name}");
+        assert_eq!(line, 0);
+        assert!(reason.contains("not a domain ID"));
+    }
+}
+
+#[test]
+fn error_duplicate_creator_key() {
+    let f = two_domains();
+    let file = f.domain_file(id(1), "creator");
+    fs::write(&file, "pid 1\nuid 0\nuid 1\ncomm a\nexe /x\n").unwrap();
+    let (path, line, reason) = malformed(read_err(&f));
+    assert_eq!((path, line), (file, 3));
+    assert!(reason.contains("duplicate"));
+}
+
+#[test]
+fn error_depth_disagrees_with_parent_chain() {
+    let f = two_domains();
+    let file = f.domain_file(id(2), "depth");
+    fs::write(&file, "3\n").unwrap();
+    let (path, line, reason) = malformed(read_err(&f));
+    assert_eq!((path, line), (file, 1));
+    assert!(reason.contains("disagrees"), "{reason}");
+}
+
+#[test]
+fn error_parent_cycle() {
+    let f = two_domains();
+    fs::write(f.domain_file(id(1), "parent"), format!("{}\n", id(2))).unwrap();
+    let (path, _, reason) = malformed(read_err(&f));
+    assert!(path.ends_with("parent"));
+    assert!(reason.contains("cycle"), "{reason}");
+    // A domain that is its own parent.
+    let f = two_domains();
+    fs::write(f.domain_file(id(1), "parent"), format!("{}\n", id(1))).unwrap();
+    assert!(malformed(read_err(&f)).2.contains("cycle"));
+}
+
+// ---- access names and unknown bits ----
+
+#[test]
+fn unknown_access_bits_are_kept_and_named() {
+    let mut m = dom(1, None, &[]);
+    m.access = HandledAccess {
+        fs: AccessFs::EXECUTE | AccessFs::RESOLVE_UNIX | AccessFs::from_bits_retain(1 << 17),
+        net: AccessNet::CONNECT_SEND_UDP | AccessNet::from_bits_retain(1 << 63),
+        scope: Scope::SIGNAL | Scope::from_bits_retain(1 << 5),
+    };
+    let f = Fixture::new(Model {
+        domains: vec![m.clone()],
+        ..Model::default()
+    });
+    assert_eq!(
+        fs::read_to_string(f.domain_file(id(1), "access")).unwrap(),
+        "fs: execute resolve_unix bit17\nnet: connect_send_udp bit63\nscope: signal bit5\n"
+    );
+    let d = read(&f);
+    assert_eq!(d.get(id(1)).unwrap().access, m.access);
+}
+
+// ---- JSON ----
+
+#[test]
+fn json_round_trips() {
+    let f = Fixture::generated(200, 500);
+    let d = read(&f);
+    let mut domains: Vec<Domain> = d.iter().cloned().collect();
+    domains[0].creator = None;
+    domains[1].access.fs |= AccessFs::from_bits_retain(1 << 40);
+    domains[2].creator = Some(Creator {
+        pid: 0,
+        uid: 65534,
+        comm: "a b\\c\n\"q\"".into(),
+        exe: "/opt/x y/z".into(),
+    });
+    let doc = DomainList::new(domains);
+    let text = serde_json::to_string(&doc).unwrap();
+    let back: DomainList = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, doc);
+
+    let s = Status::new(7, d.len(), d.coverage(f.proc_root()).unwrap().into());
+    let back: Status = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+    assert_eq!(back, s);
+
+    let ps = Ps::new(vec![PsProcess {
+        pid: 1,
+        comm: "init".into(),
+        domains: vec![id(1), id(2)],
+    }]);
+    let back: Ps = serde_json::from_str(&serde_json::to_string(&ps).unwrap()).unwrap();
+    assert_eq!(back, ps);
+}
+
+#[test]
+fn json_shape_of_a_domain() {
+    let mut m = dom(2, Some(1), &[(20, 21), (20, 20)]);
+    m.access.fs = AccessFs::EXECUTE | AccessFs::READ_FILE;
+    m.access.scope = Scope::SIGNAL;
+    let f = Fixture::new(Model {
+        domains: vec![dom(1, None, &[]), m],
+        ..Model::default()
+    });
+    let d = read(&f);
+    let v = serde_json::to_value(d.get(id(2)).unwrap()).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({
+            "id": "1000000000000002",
+            "parent": "1000000000000001",
+            "depth": 2,
+            "access": {"fs": ["execute", "read_file"], "net": [], "scope": ["signal"]},
+            "tasks": [{"tgid": 20, "tid": 20}, {"tgid": 20, "tid": 21}],
+            "creator": {"pid": 1, "uid": 0, "comm": "init", "exe": "/sbin/init"}
+        })
+    );
+    let mut root = d.get(id(1)).unwrap().clone();
+    root.creator = None;
+    let v = serde_json::to_value(&root).unwrap();
+    assert_eq!(v["parent"], serde_json::Value::Null);
+    assert_eq!(v["creator"], serde_json::Value::Null);
+}
+
+#[test]
+fn json_rejects_bad_ids_and_names() {
+    assert!(serde_json::from_str::<DomainId>("\"1000000000000001\"").is_ok());
+    assert!(serde_json::from_str::<DomainId>("\"0x1000000000000001\"").is_err());
+    assert!(serde_json::from_str::<DomainId>("1152921504606846977").is_err());
+    assert!(serde_json::from_str::<AccessFs>("[\"execute\", \"bit40\"]").is_ok());
+    assert!(serde_json::from_str::<AccessFs>("[\"fly\"]").is_err());
+}
