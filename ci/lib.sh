@@ -1,0 +1,28 @@
+# shellcheck shell=bash
+# Common settings for the ci/ scripts. Source it; do not run it.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${LANDLOCK_AUDIT_CACHE:-$HOME/.cache/landlock-audit}
+KVER_PKG=linux-source-7.3
+# Suites searched, in order, when the pinned package is absent.
+KSUITES=(trixie-backports forky sid)
+SHARED_KERNEL=${LANDLOCK_AUDIT_SHARED_KERNEL:-$ROOT/../shared/kernel}
+SRC=$CACHE/src/linux            # pristine source, unpacked once
+PSRC=$CACHE/src/linux-patched   # pristine + kernel-module/, updated file by file
+VMDIR=$ROOT/target/vm
+export LLVM=-19
+export LIBCLANG_PATH=/usr/lib/llvm-19/lib
+export PATH=$HOME/.cargo/bin:$PATH
+JOBS=$(nproc)
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# hash of everything that defines the kernel we build: our sources, patches
+# and config fragments.  It goes into CONFIG_LOCALVERSION, so the VM can prove
+# the kernel it runs is this one.
+kernel_module_hash() {
+	(cd "$ROOT" && find kernel-module -type f -print0 | LC_ALL=C sort -z |
+		xargs -0 sha256sum) | sha256sum | cut -c1-12
+}

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! `/sys/kernel/security/landlock`: the audit tree of Landlock domains.
+//!
+//! The tree is created once at boot, only when Landlock is initialized, and
+//! never removed (Landlock is not a module).  Its format is "ABI v1", written
+//! down in landlock-audit's `Documentation/abi.rst`.
+
+use crate::securityfs::{Entry, Show};
+use kernel::{ffi::c_int, prelude::*, seq_file::SeqFile, seq_print, sync::SetOnce};
+
+/// Version of the tree's format, printed by `version`.
+const TREE_VERSION: u32 = 1;
+
+/// A file whose content is one decimal number and a newline.
+struct Number(SetOnce<u32>);
+
+impl Show for Number {
+    fn show(&self, m: &SeqFile) -> Result {
+        let n = self.0.copy().ok_or(ENODEV)?;
+        seq_print!(m, "{n}\n");
+        Ok(())
+    }
+}
+
+static VERSION: Number = Number(SetOnce::new());
+static ABI_VERSION: Number = Number(SetOnce::new());
+
+/// The entries of the tree, kept for the kernel's lifetime.
+///
+/// Field order is drop order: files go before their directory if creation
+/// fails half-way.
+struct Tree {
+    _abi_version: Entry,
+    _version: Entry,
+    _root: Entry,
+}
+
+static TREE: SetOnce<Tree> = SetOnce::new();
+
+fn create(abi_version: u32) -> Result<Tree> {
+    VERSION.0.populate(TREE_VERSION);
+    ABI_VERSION.0.populate(abi_version);
+    let root = Entry::dir(c"landlock", None)?;
+    let version = root.read_only_file(c"version", &VERSION)?;
+    let abi = root.read_only_file(c"abi_version", &ABI_VERSION)?;
+    Ok(Tree {
+        _abi_version: abi,
+        _version: version,
+        _root: root,
+    })
+}
+
+/// Creates `/sys/kernel/security/landlock`.
+///
+/// Called once from an `fs_initcall`, after securityfs is registered and only
+/// when Landlock is initialized; `abi_version` is what
+/// `landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)`
+/// returns.  Returns 0 or a negative errno (the tree is then absent, and
+/// Landlock itself keeps working).
+#[no_mangle]
+pub(crate) extern "C" fn landlock_fs_init(abi_version: c_int) -> c_int {
+    let Ok(abi_version) = u32::try_from(abi_version) else {
+        return EINVAL.to_errno();
+    };
+    match create(abi_version) {
+        Ok(tree) => {
+            if TREE.populate(tree) {
+                0
+            } else {
+                EEXIST.to_errno()
+            }
+        }
+        Err(e) => {
+            pr_err!("cannot create /sys/kernel/security/landlock: {e:?}\n");
+            e.to_errno()
+        }
+    }
+}
