@@ -170,7 +170,8 @@ pub fn creator_text(c: &Creator) -> Vec<u8> {
 impl Model {
     /// A deterministic model with `spec.domains` domains nested up to
     /// `spec.max_depth`, `spec.tasks` threads in domains (grouped in
-    /// processes of 1 to 4 threads, some of them mixed) and
+    /// processes of 1 to 4 threads, some of them mixed or split across two
+    /// domains) and
     /// `spec.unconfined` processes outside any domain.  IDs come from an
     /// [`IdPermutation`] keyed by the seed.
     pub fn generate(spec: &Spec) -> Self {
@@ -222,14 +223,20 @@ impl Model {
         while placed < spec.tasks && !domains.is_empty() {
             let n = (1 + rng.below(4) as usize).min(spec.tasks - placed);
             let d = rng.below(domains.len() as u64) as usize;
-            let mixed = n > 1 && rng.below(20) == 0;
+            // One process in 20 is mixed (its last thread stays outside any
+            // domain), one in 20 is split (its last thread runs in another
+            // domain).
+            let odd = if n > 1 { rng.below(20) } else { 2 };
             let threads: Vec<u32> = (0..n as u32).map(|k| pid + k).collect();
             for (k, &tid) in threads.iter().enumerate() {
-                // In a mixed process the last thread stays outside any domain.
-                if mixed && k + 1 == n {
+                let mut dom = d;
+                if k + 1 == n && odd == 0 {
                     continue;
                 }
-                domains[d].tasks.push(Task { tgid: pid, tid });
+                if k + 1 == n && odd == 1 {
+                    dom = rng.below(domains.len() as u64) as usize;
+                }
+                domains[dom].tasks.push(Task { tgid: pid, tid });
                 placed += 1;
             }
             processes.push(ModelProcess {
