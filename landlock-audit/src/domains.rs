@@ -125,6 +125,75 @@ impl Domains {
         ))
     }
 
+    /// A snapshot of domains built in memory rather than read from a tree
+    /// (e.g. from a model, or a tree read by other means), with the task
+    /// index built from each domain's `tasks`.
+    ///
+    /// The domains may come in any order and are checked as a tree's would
+    /// be, with paths relative to the tree's root in errors.
+    ///
+    /// ```
+    /// use landlock_audit::{Domain, DomainId, Domains, HandledAccess};
+    ///
+    /// let d = |id: u64, parent: Option<u64>, depth: u32| Domain {
+    ///     id: DomainId(id),
+    ///     parent: parent.map(DomainId),
+    ///     depth,
+    ///     access: HandledAccess::default(),
+    ///     tasks: vec![],
+    ///     creator: None,
+    /// };
+    /// let s = Domains::from_domains(7, vec![d(0xb000000000000000, Some(0xa000000000000000), 2), d(0xa000000000000000, None, 1)])?;
+    /// assert_eq!(s.roots().next().map(|r| r.id), Some(DomainId(0xa000000000000000)));
+    /// assert!(Domains::from_domains(7, vec![d(0xb000000000000000, Some(1), 2)]).is_err());
+    /// # Ok::<(), landlock_audit::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`](crate::Error::Malformed) for a duplicate ID, a
+    /// parent that is not among the domains, a parent cycle, or a depth
+    /// that disagrees with the parent chain.
+    pub fn from_domains(
+        abi_version: u32,
+        domains: impl IntoIterator<Item = Domain>,
+    ) -> Result<Self> {
+        let mut domains: Vec<Domain> = domains.into_iter().collect();
+        domains.sort_unstable_by_key(|d| d.id);
+        let root = Path::new("");
+        let dir = |id: DomainId| root.join("domains").join(id.to_string());
+        if let Some(w) = domains.windows(2).find(|w| w[0].id == w[1].id) {
+            return Err(crate::Error::Malformed {
+                path: dir(w[0].id),
+                line: 0,
+                reason: "duplicate domain".into(),
+            });
+        }
+        for d in &domains {
+            if let Some(p) = d.parent {
+                if domains.binary_search_by_key(&p, |x| x.id).is_err() {
+                    return Err(crate::Error::Malformed {
+                        path: dir(d.id).join("parent"),
+                        line: 1,
+                        reason: format!("parent {p} is not among the domains"),
+                    });
+                }
+            }
+        }
+        walk::check_structure(root, &domains)?;
+        let mut lines: Vec<TaskLine> = domains
+            .iter()
+            .flat_map(|d| d.tasks.iter().map(|&task| TaskLine { task, domain: d.id }))
+            .collect();
+        lines.sort_unstable();
+        Ok(Self::build(
+            walk::SUPPORTED_VERSION,
+            abi_version,
+            domains,
+            lines,
+        ))
+    }
+
     /// Builds the snapshot from validated parts: `domains` sorted by ID with
     /// every parent present, `tasks` sorted and naming present domains.
     fn build(version: u32, abi_version: u32, domains: Vec<Domain>, lines: Vec<TaskLine>) -> Self {

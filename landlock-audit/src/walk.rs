@@ -239,7 +239,7 @@ fn has_orphans(domains: &[Domain]) -> bool {
 }
 
 /// Checks that the parent links form a forest and that depths agree with it.
-fn check_structure(root: &Path, domains: &[Domain]) -> Result<()> {
+pub(crate) fn check_structure(root: &Path, domains: &[Domain]) -> Result<()> {
     let parents: Vec<Option<usize>> = domains
         .iter()
         .map(|d| d.parent.and_then(|p| position(domains, p)))

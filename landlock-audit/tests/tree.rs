@@ -569,3 +569,30 @@ fn json_rejects_bad_ids_and_names() {
     assert!(serde_json::from_str::<AccessFs>("[\"execute\", \"bit40\"]").is_ok());
     assert!(serde_json::from_str::<AccessFs>("[\"fly\"]").is_err());
 }
+
+#[test]
+fn from_domains_equals_reading_the_tree() {
+    let f = Fixture::generated(150, 800);
+    let read = read(&f);
+    let mut shuffled = f.model.expected();
+    shuffled.reverse();
+    let built = Domains::from_domains(7, shuffled).unwrap();
+    assert!(read.iter().eq(built.iter()));
+    assert!(read.tasks().eq(built.tasks()));
+    for x in read.iter() {
+        assert!(read.children(x.id).eq(built.children(x.id)));
+    }
+    // The same checks as a tree's.
+    let mut dup = f.model.expected();
+    dup.push(dup[0].clone());
+    assert!(matches!(
+        Domains::from_domains(7, dup),
+        Err(Error::Malformed { line: 0, .. })
+    ));
+    let mut bad = f.model.expected();
+    bad[0].depth += 1;
+    assert!(matches!(
+        Domains::from_domains(7, bad),
+        Err(Error::Malformed { .. })
+    ));
+}
