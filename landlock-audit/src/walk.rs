@@ -328,13 +328,18 @@ mod tests {
     use crate::Domains;
     use std::cell::{Cell, RefCell};
 
+    type OnList<'a> = Box<dyn Fn(u32, &Path, &mut Vec<OsString>) + 'a>;
+    type Fail<'a> = Box<dyn Fn(&Path) -> Option<io::Error> + 'a>;
+    type AfterList<'a> = RefCell<Box<dyn FnMut(u32, &Path) + 'a>>;
+
     /// The real filesystem with hooks: `on_list` may filter a listing (by
-    /// call number), `fail` may turn a read into an error.
+    /// call number), `fail` may turn a read into an error, `after_list` may
+    /// change the tree once a listing is taken.
     struct Hooked<'a> {
         lists: Cell<u32>,
-        on_list: Box<dyn Fn(u32, &Path, &mut Vec<OsString>) + 'a>,
-        fail: Box<dyn Fn(&Path) -> Option<io::Error> + 'a>,
-        after_list: RefCell<Box<dyn FnMut(u32, &Path) + 'a>>,
+        on_list: OnList<'a>,
+        fail: Fail<'a>,
+        after_list: AfterList<'a>,
     }
 
     impl<'a> Hooked<'a> {
