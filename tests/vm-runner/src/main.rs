@@ -234,7 +234,33 @@ fn audit_shows_permuted_ids() -> TestResult {
     })
 }
 
+/// `vm-runner sandbox N CMD [ARGS...]`: runs CMD in N nested domains (used
+/// by the demo and by tests that need long-lived sandboxed processes).
+fn sandbox(args: &[String]) -> ! {
+    use std::os::unix::process::CommandExt;
+    let layers: usize = args.first().and_then(|n| n.parse().ok()).unwrap_or(1);
+    let Some(cmd) = args.get(1) else {
+        eprintln!("usage: vm-runner sandbox N CMD [ARGS...]");
+        std::process::exit(2);
+    };
+    for layer in 0..layers {
+        // Each layer handles one more right, so their access lines differ.
+        let access = Access::MAKE_DIR | ((1u64 << (layer % 16)) & !Access::READ_FILE & !1);
+        if let Err(e) = Ruleset::new(access).and_then(|r| r.restrict_self()) {
+            eprintln!("sandbox: layer {layer}: {e}");
+            std::process::exit(1);
+        }
+    }
+    let err = std::process::Command::new(cmd).args(&args[2..]).exec();
+    eprintln!("sandbox: {cmd}: {err}");
+    std::process::exit(127);
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("sandbox") {
+        sandbox(&args[2..]);
+    }
     let mut r = Runner::default();
     println!("vm-runner: starting");
     r.run("kernel_is_ours", kernel_is_ours);

@@ -6,7 +6,9 @@
 //! entries are RAII objects removed (recursively) when dropped, and a file's
 //! content comes from a small trait, [`Show`], whose `file_operations` table
 //! is generated once per implementing type on top of the stock `seq_file`
-//! helpers.  Every file made here is read-only (mode 0444).
+//! helpers.  Every entry made here is read-only: files have mode 0444 and
+//! refuse to be opened for writing, and no entry can be changed (`setattr`
+//! fails with EPERM even for root).
 
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
@@ -44,14 +46,105 @@ unsafe impl Send for Entry {}
 // SAFETY: shared references only read the pointer value.
 unsafe impl Sync for Entry {}
 
+// Only pointers to bindgen-generated types cross this boundary.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn landlock_fs_set_inode_ops(
+        inode: *mut bindings::inode,
+        iops: *const bindings::inode_operations,
+        fops: *const bindings::file_operations,
+    );
+}
+
+/// Refuses every attribute change (chmod, chown, truncate, utimes).
+///
+/// # Safety
+///
+/// Called by the VFS, with the arguments its operation table documents.
+pub(crate) unsafe extern "C" fn setattr(
+    _idmap: *mut bindings::mnt_idmap,
+    _dentry: *mut bindings::dentry,
+    _attr: *mut bindings::iattr,
+) -> c_int {
+    EPERM.to_errno()
+}
+
+/// Inode operations of our static directories: securityfs's own lookup.
+const DIR_IOPS: bindings::inode_operations = bindings::inode_operations {
+    lookup: Some(bindings::simple_lookup),
+    setattr: Some(setattr),
+    ..pin_init::zeroed()
+};
+
+/// Inode operations of our static files.
+const FILE_IOPS: bindings::inode_operations = bindings::inode_operations {
+    setattr: Some(setattr),
+    ..pin_init::zeroed()
+};
+
 impl Entry {
-    fn from_raw(dentry: *mut bindings::dentry) -> Result<Self> {
+    fn from_raw(
+        dentry: *mut bindings::dentry,
+        iops: &'static bindings::inode_operations,
+    ) -> Result<Self> {
         let dentry = from_err_ptr(dentry)?;
         // INVARIANT: `from_err_ptr` accepted it, and securityfs never returns
         // NULL on success.
-        NonNull::new(dentry)
+        let entry = NonNull::new(dentry)
             .map(|dentry| Self { dentry })
-            .ok_or(ENOMEM)
+            .ok_or(ENOMEM)?;
+        // SAFETY: the entry is live, so is its inode; `iops` is `'static`.
+        unsafe { landlock_fs_set_inode_ops(entry.inode(), iops, core::ptr::null()) };
+        Ok(entry)
+    }
+
+    fn inode(&self) -> *mut bindings::inode {
+        // SAFETY: a live securityfs dentry is positive.
+        unsafe { (*self.dentry.as_ptr()).d_inode }
+    }
+
+    /// Replaces the operations of a directory made by [`Entry::dir`], so
+    /// that its content is dynamic.
+    ///
+    /// # Safety
+    ///
+    /// `iops` and `fops` implement a directory whose entries they create
+    /// and free themselves, and expect nothing in `i_private`.
+    pub(crate) unsafe fn set_dir_ops(
+        &self,
+        iops: &'static bindings::inode_operations,
+        fops: &'static bindings::file_operations,
+    ) {
+        // SAFETY: the entry is live; by the caller's precondition the
+        // operations fit this inode.
+        unsafe { landlock_fs_set_inode_ops(self.inode(), iops, fops) };
+    }
+
+    /// Creates a read-only (0444) file below this directory with its own
+    /// file operations.
+    ///
+    /// # Safety
+    ///
+    /// `fops` implements a read-only file that expects nothing in
+    /// `i_private`.
+    pub(crate) unsafe fn file_with_ops(
+        &self,
+        name: &CStr,
+        fops: &'static bindings::file_operations,
+    ) -> Result<Self> {
+        // SAFETY: as in `read_only_file`, with no private data.
+        Self::from_raw(
+            unsafe {
+                bindings::securityfs_create_file(
+                    name.as_char_ptr(),
+                    (bindings::S_IFREG | 0o444) as u16,
+                    self.dentry.as_ptr(),
+                    core::ptr::null_mut(),
+                    fops,
+                )
+            },
+            &FILE_IOPS,
+        )
     }
 
     /// Creates a directory at the root of securityfs, or below `parent`.
@@ -59,7 +152,10 @@ impl Entry {
         let parent = parent.map_or(core::ptr::null_mut(), |p| p.dentry.as_ptr());
         // SAFETY: `name` is NUL-terminated and outlives the call; `parent` is
         // NULL or a live securityfs directory (type invariant).
-        Self::from_raw(unsafe { bindings::securityfs_create_dir(name.as_char_ptr(), parent) })
+        Self::from_raw(
+            unsafe { bindings::securityfs_create_dir(name.as_char_ptr(), parent) },
+            &DIR_IOPS,
+        )
     }
 
     /// Creates a read-only (0444) file below this directory whose content is
@@ -70,21 +166,18 @@ impl Entry {
         // directory (type invariant); `data` is `'static`, so it outlives the
         // inode whose `i_private` it becomes, as `ShowFile::<T>::open`
         // requires; `fops` is `'static`.
-        Self::from_raw(unsafe {
-            bindings::securityfs_create_file(
-                name.as_char_ptr(),
-                (bindings::S_IFREG | 0o444) as u16,
-                self.dentry.as_ptr(),
-                core::ptr::from_ref(data).cast_mut().cast(),
-                fops,
-            )
-        })
-    }
-
-    /// The dentry, for callers that attach their own operations.
-    #[allow(dead_code)]
-    pub(crate) fn as_ptr(&self) -> *mut bindings::dentry {
-        self.dentry.as_ptr()
+        Self::from_raw(
+            unsafe {
+                bindings::securityfs_create_file(
+                    name.as_char_ptr(),
+                    (bindings::S_IFREG | 0o444) as u16,
+                    self.dentry.as_ptr(),
+                    core::ptr::from_ref(data).cast_mut().cast(),
+                    fops,
+                )
+            },
+            &FILE_IOPS,
+        )
     }
 }
 

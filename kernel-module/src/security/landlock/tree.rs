@@ -4,9 +4,13 @@
 //!
 //! The tree is created once at boot, only when Landlock is initialized, and
 //! never removed (Landlock is not a module).  Its format is "ABI v1", written
-//! down in landlock-audit's `Documentation/abi.rst`.
+//! down in landlock-audit's `Documentation/abi.rst`: `version`,
+//! `abi_version`, `tasks` and `domains/` (see `domains.rs`).
 
-use crate::securityfs::{Entry, Show};
+use crate::{
+    domains, registry,
+    securityfs::{Entry, Show},
+};
 use kernel::{ffi::c_int, prelude::*, seq_file::SeqFile, seq_print, sync::SetOnce};
 
 /// Version of the tree's format, printed by `version`.
@@ -31,6 +35,8 @@ static ABI_VERSION: Number = Number(SetOnce::new());
 /// Field order is drop order: files go before their directory if creation
 /// fails half-way.
 struct Tree {
+    _domains: Entry,
+    _tasks: Entry,
     _abi_version: Entry,
     _version: Entry,
     _root: Entry,
@@ -39,12 +45,23 @@ struct Tree {
 static TREE: SetOnce<Tree> = SetOnce::new();
 
 fn create(abi_version: u32) -> Result<Tree> {
+    registry::init()?;
     VERSION.0.populate(TREE_VERSION);
     ABI_VERSION.0.populate(abi_version);
     let root = Entry::dir(c"landlock", None)?;
     let version = root.read_only_file(c"version", &VERSION)?;
     let abi = root.read_only_file(c"abi_version", &ABI_VERSION)?;
+    // SAFETY: `ALL_TASKS_FOPS` implements a read-only file without private
+    // data.
+    let tasks = unsafe { root.file_with_ops(c"tasks", &domains::ALL_TASKS_FOPS)? };
+    let dir = Entry::dir(c"domains", Some(&root))?;
+    // SAFETY: `DOMAINS_IOPS`/`DOMAINS_FOPS` make and free their own entries
+    // and use no private data.  The directory keeps securityfs's link count,
+    // size and timestamps, which nothing changes afterwards.
+    unsafe { dir.set_dir_ops(&domains::DOMAINS_IOPS, &domains::DOMAINS_FOPS) };
     Ok(Tree {
+        _domains: dir,
+        _tasks: tasks,
         _abi_version: abi,
         _version: version,
         _root: root,

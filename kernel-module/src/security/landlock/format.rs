@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! Text of the tree's files (ABI v1, `Documentation/abi.rst`).
+//!
+//! Everything here writes into a byte buffer and has no side effect, so it
+//! is tested by KUnit without a tree.
+
+use core::fmt::Write;
+use kernel::prelude::*;
+
+/// Names of the filesystem access rights, in the uapi's bit order
+/// (`LANDLOCK_ACCESS_FS_*`).
+pub(crate) const FS_NAMES: &[&str] = &[
+    "execute",
+    "write_file",
+    "read_file",
+    "read_dir",
+    "remove_dir",
+    "remove_file",
+    "make_char",
+    "make_dir",
+    "make_reg",
+    "make_sock",
+    "make_fifo",
+    "make_block",
+    "make_sym",
+    "refer",
+    "truncate",
+    "ioctl_dev",
+    "resolve_unix",
+];
+
+/// Names of the network access rights (`LANDLOCK_ACCESS_NET_*`).
+pub(crate) const NET_NAMES: &[&str] = &["bind_tcp", "connect_tcp", "bind_udp", "connect_send_udp"];
+
+/// Names of the scopes (`LANDLOCK_SCOPE_*`).
+pub(crate) const SCOPE_NAMES: &[&str] = &["abstract_unix_socket", "signal"];
+
+/// A growable text buffer.
+pub(crate) struct Buf(pub(crate) KVec<u8>);
+
+impl Buf {
+    pub(crate) fn new() -> Self {
+        Self(KVec::new())
+    }
+
+    pub(crate) fn bytes(&mut self, b: &[u8]) -> Result {
+        self.0.extend_from_slice(b, GFP_KERNEL)?;
+        Ok(())
+    }
+}
+
+impl Write for Buf {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.bytes(s.as_bytes()).map_err(|_| core::fmt::Error)
+    }
+}
+
+/// Writes `prefix:` and the names of the bits of `mask`, space-separated;
+/// an unknown bit is written `bit<N>`.
+fn access_line(out: &mut Buf, prefix: &str, names: &[&str], mask: u32) -> Result {
+    out.bytes(prefix.as_bytes())?;
+    out.bytes(b":")?;
+    for bit in 0..32 {
+        if mask & (1 << bit) != 0 {
+            match names.get(bit) {
+                Some(name) => write!(out, " {name}"),
+                None => write!(out, " bit{bit}"),
+            }
+            .map_err(|_| ENOMEM)?;
+        }
+    }
+    out.bytes(b"\n")
+}
+
+/// The `access` file: three lines, `fs:`, `net:` and `scope:`.
+pub(crate) fn access(out: &mut Buf, access: [u32; 3]) -> Result {
+    access_line(out, "fs", FS_NAMES, access[0])?;
+    access_line(out, "net", NET_NAMES, access[1])?;
+    access_line(out, "scope", SCOPE_NAMES, access[2])
+}
+
+/// Writes a domain ID as exactly 16 lowercase hex digits.
+pub(crate) fn id(out: &mut Buf, id: u64) -> Result {
+    write!(out, "{id:016x}").map_err(|_| ENOMEM)
+}
+
+/// Parses a directory name into an ID: exactly 16 lowercase hex digits.
+pub(crate) fn parse_id(name: &[u8]) -> Option<u64> {
+    if name.len() != 16 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in name {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return None,
+        };
+        v = (v << 4) | u64::from(d);
+    }
+    Some(v)
+}
+
+/// Writes `s` escaped as paths are in `/proc/<pid>/mountinfo`: space, tab,
+/// newline and backslash become `\040`, `\011`, `\012` and `\134`, so a
+/// crafted name cannot forge a line or a field.
+pub(crate) fn escaped(out: &mut Buf, s: &[u8]) -> Result {
+    for &c in s {
+        match c {
+            b' ' => out.bytes(b"\\040")?,
+            b'\t' => out.bytes(b"\\011")?,
+            b'\n' => out.bytes(b"\\012")?,
+            b'\\' => out.bytes(b"\\134")?,
+            _ => out.bytes(&[c])?,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
+#[kunit_tests(landlock_audit_format)]
+mod tests {
+    use super::*;
+
+    fn text(f: impl FnOnce(&mut Buf) -> Result) -> KVec<u8> {
+        let mut b = Buf::new();
+        assert!(f(&mut b).is_ok());
+        b.0
+    }
+
+    #[test]
+    fn access_lines_follow_uapi_order() {
+        let t = text(|b| access(b, [0b111, 0b11, 0b10]));
+        assert_eq!(
+            &t[..],
+            b"fs: execute write_file read_file\nnet: bind_tcp connect_tcp\nscope: signal\n"
+        );
+    }
+
+    #[test]
+    fn empty_and_unknown_bits() {
+        let t = text(|b| access(b, [1 << 20, 0, 1 << 5]));
+        assert_eq!(&t[..], b"fs: bit20\nnet:\nscope: bit5\n");
+    }
+
+    #[test]
+    fn ids_print_as_16_digits_and_parse_back() {
+        let t = text(|b| id(b, 0x1000000000000abc));
+        assert_eq!(&t[..], b"1000000000000abc");
+        assert_eq!(parse_id(b"1000000000000abc"), Some(0x1000000000000abc));
+    }
+
+    #[test]
+    fn malformed_names_do_not_parse() {
+        assert_eq!(parse_id(b"1000000000000ABC"), None);
+        assert_eq!(parse_id(b"1000000000000abg"), None);
+        assert_eq!(parse_id(b"1000000000000ab"), None);
+        assert_eq!(parse_id(b"1000000000000abcd"), None);
+        assert_eq!(parse_id(b".."), None);
+        assert_eq!(parse_id(b"+000000000000abc"), None);
+    }
+
+    #[test]
+    fn escaping_cannot_forge_lines() {
+        let t = text(|b| escaped(b, b"a b\tc\nd\\e"));
+        assert_eq!(&t[..], b"a\\040b\\011c\\012d\\134e");
+    }
+}

@@ -1,0 +1,39 @@
+#!/bin/sh
+# The demo run inside the VM by ci/demo: start a few sandboxed "daemons" and
+# show them in /sys/kernel/security/landlock.
+T=/sys/kernel/security/landlock
+echo "--- kernel: $(uname -r)"
+echo "--- LSMs: $(cat /sys/kernel/security/lsm)"
+if [ ! -d $T ]; then
+	echo "--- $T is missing"
+	exit 1
+fi
+# sandbox N CMD...: run CMD in N nested domains.
+sandbox() { /bin/vm-runner sandbox "$@"; }
+sandbox 1 sleep 600 &
+sandbox 2 sleep 600 &
+sandbox 3 sleep 600 &
+sleep 600 &
+sleep 1
+echo "--- ls -l $T"
+ls -l $T
+for f in version abi_version tasks; do
+	echo "--- cat $T/$f"
+	cat $T/$f
+done
+echo "--- ls $T/domains"
+ls $T/domains
+for d in $T/domains/*; do
+	echo "--- $d"
+	for f in parent depth access tasks creator; do
+		printf '%s: ' $f; cat $d/$f | tr '\n' '|'; echo
+	done
+done
+echo "--- landlock-audit status"
+landlock-audit status
+echo "--- landlock-audit tree"
+landlock-audit tree
+echo "--- landlock-audit ps"
+landlock-audit ps
+echo "--- landlock-audit metrics"
+landlock-audit metrics
