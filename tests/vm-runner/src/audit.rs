@@ -109,6 +109,30 @@ pub fn domain_of_record(text: &str) -> Option<u64> {
     u64::from_str_radix(v, 16).ok()
 }
 
+/// The audit daemon: registered with the kernel while it lives.
+pub struct Audit(Socket);
+
+impl Audit {
+    /// Registers the calling process as the audit daemon and enables audit.
+    pub fn open() -> Result<Self, String> {
+        let sock = Socket::open()?;
+        // SAFETY: getpid() has no precondition.
+        sock.set_status(1, unsafe { libc::getpid() } as u32)?;
+        Ok(Self(sock))
+    }
+
+    /// The `domain=` of the next Landlock access record (5 s at most).
+    pub fn next_access_domain(&mut self) -> Result<u64, String> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Some((AUDIT_LANDLOCK_ACCESS, text)) = self.0.recv() {
+                return domain_of_record(&text).ok_or_else(|| format!("no domain= in {text:?}"));
+            }
+        }
+        Err("no Landlock access record".into())
+    }
+}
+
 /// Becomes the audit daemon, runs `provoke` `n` times (each run must cause
 /// exactly one Landlock denial in a new domain) and returns the `domain=`
 /// IDs of the denial records, in order.
@@ -116,27 +140,15 @@ pub fn collect_denial_domain_ids(
     n: usize,
     mut provoke: impl FnMut() -> Result<(), String>,
 ) -> Result<Vec<u64>, String> {
-    let sock = Socket::open()?;
-    // SAFETY: getpid() has no precondition.
-    sock.set_status(1, unsafe { libc::getpid() } as u32)?;
+    let mut audit = Audit::open()?;
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
         provoke().map_err(|e| format!("run {i}: {e}"))?;
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            if Instant::now() > deadline {
-                return Err(format!("no Landlock access record for run {i}"));
-            }
-            match sock.recv() {
-                Some((AUDIT_LANDLOCK_ACCESS, text)) => {
-                    ids.push(
-                        domain_of_record(&text).ok_or_else(|| format!("no domain= in {text:?}"))?,
-                    );
-                    break;
-                }
-                _ => continue,
-            }
-        }
+        ids.push(
+            audit
+                .next_access_domain()
+                .map_err(|e| format!("run {i}: {e}"))?,
+        );
     }
     Ok(ids)
 }

@@ -7,7 +7,9 @@
 //! stays unconfined.
 
 mod audit;
+mod procs;
 mod sys;
+mod tree;
 
 use std::fs;
 use std::io::ErrorKind;
@@ -15,9 +17,9 @@ use std::os::unix::fs::MetadataExt;
 use sys::{Access, Ruleset};
 
 /// Where the tree lives.
-const TREE: &str = "/sys/kernel/security/landlock";
+pub(crate) const TREE: &str = "/sys/kernel/security/landlock";
 
-type TestResult = Result<(), String>;
+pub(crate) type TestResult = Result<(), String>;
 
 /// Collects and prints test results.
 #[derive(Default)]
@@ -28,6 +30,13 @@ struct Runner {
 
 impl Runner {
     fn run(&mut self, name: &str, test: impl FnOnce() -> TestResult) {
+        // la_only=NAME[,NAME] on the kernel command line runs a subset
+        // (for debugging; ci/test never sets it).
+        if let Some(only) = cmdline_param("la_only") {
+            if !only.split(',').any(|o| o == name) {
+                return;
+            }
+        }
         match test() {
             Ok(()) => {
                 self.passed += 1;
@@ -41,7 +50,7 @@ impl Runner {
     }
 }
 
-fn ensure(cond: bool, msg: impl FnOnce() -> String) -> TestResult {
+pub(crate) fn ensure(cond: bool, msg: impl FnOnce() -> String) -> TestResult {
     if cond {
         Ok(())
     } else {
@@ -49,7 +58,7 @@ fn ensure(cond: bool, msg: impl FnOnce() -> String) -> TestResult {
     }
 }
 
-fn read(path: &str) -> Result<String, String> {
+pub(crate) fn read(path: &str) -> Result<String, String> {
     fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))
 }
 
@@ -62,7 +71,11 @@ fn cmdline_param(key: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn expect_errno(what: &str, res: std::io::Result<impl Sized>, errnos: &[i32]) -> TestResult {
+pub(crate) fn expect_errno(
+    what: &str,
+    res: std::io::Result<impl Sized>,
+    errnos: &[i32],
+) -> TestResult {
     match res {
         Ok(_) => Err(format!("{what} succeeded")),
         Err(e) if errnos.contains(&e.raw_os_error().unwrap_or(0)) => Ok(()),
@@ -261,6 +274,16 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("sandbox") {
         sandbox(&args[2..]);
     }
+    if args.get(1).map(String::as_str) == Some("mixed") {
+        // A process with one unconfined thread and one sandboxed thread.
+        std::thread::spawn(|| {
+            if let Err(e) = Ruleset::new(Access::MAKE_DIR).and_then(|r| r.restrict_self()) {
+                eprintln!("mixed: {e}");
+            }
+            procs::pause_forever();
+        });
+        procs::pause_forever();
+    }
     let mut r = Runner::default();
     println!("vm-runner: starting");
     r.run("kernel_is_ours", kernel_is_ours);
@@ -274,6 +297,110 @@ fn main() {
     r.run("nesting_is_limited_to_16", nesting_is_limited_to_16);
     r.run("many_domains_are_created", many_domains_are_created);
     r.run("audit_shows_permuted_ids", audit_shows_permuted_ids);
+    procs::become_subreaper();
+    r.run(
+        "tree_lists_domains_and_tasks",
+        tree::tree_lists_domains_and_tasks,
+    );
+    r.run(
+        "nested_domains_parents_and_depths",
+        tree::nested_domains_parents_and_depths,
+    );
+    r.run("domain_tasks_files", tree::domain_tasks_files);
+    r.run("top_level_tasks_file", tree::top_level_tasks_file);
+    r.run(
+        "access_lines_follow_rulesets",
+        tree::access_lines_follow_rulesets,
+    );
+    r.run(
+        "ids_are_16_hex_digits_sorted",
+        tree::ids_are_16_hex_digits_sorted,
+    );
+    r.run(
+        "mixed_threads_in_two_domains",
+        tree::mixed_threads_in_two_domains,
+    );
+    r.run(
+        "malformed_lookups_are_enoent",
+        tree::malformed_lookups_are_enoent,
+    );
+    r.run("writes_are_refused", tree::writes_are_refused);
+    r.run(
+        "creator_shows_the_creating_process",
+        tree::creator_shows_the_creating_process,
+    );
+    r.run(
+        "creator_pid_is_zero_once_it_exited",
+        tree::creator_pid_is_zero_once_it_exited,
+    );
+    r.run(
+        "creator_escapes_crafted_names",
+        tree::creator_escapes_crafted_names,
+    );
+    r.run(
+        "creator_needs_cap_sys_ptrace_in_init_ns",
+        tree::creator_needs_cap_sys_ptrace_in_init_ns,
+    );
+    r.run("root_sees_every_domain", tree::root_sees_every_domain);
+    r.run(
+        "same_uid_sees_its_own_daemons_only",
+        tree::same_uid_sees_its_own_daemons_only,
+    );
+    r.run("other_uid_sees_nothing", tree::other_uid_sees_nothing);
+    r.run(
+        "other_uid_cannot_read_tasks_of_others",
+        tree::other_uid_cannot_read_tasks_of_others,
+    );
+    r.run(
+        "ptrace_daemon_under_yama_reads_everything",
+        tree::ptrace_daemon_under_yama_reads_everything,
+    );
+    r.run(
+        "sandboxed_reader_sees_children_only",
+        tree::sandboxed_reader_sees_children_only,
+    );
+    r.run(
+        "descriptor_opened_before_restrict_self",
+        tree::descriptor_opened_before_restrict_self,
+    );
+    r.run(
+        "reader_in_child_pid_namespace",
+        tree::reader_in_child_pid_namespace,
+    );
+    r.run(
+        "cached_dentry_does_not_bypass_checks",
+        tree::cached_dentry_does_not_bypass_checks,
+    );
+    r.run(
+        "entry_disappears_with_the_domain",
+        tree::entry_disappears_with_the_domain,
+    );
+    r.run(
+        "parent_entry_lives_while_a_child_domain_does",
+        tree::parent_entry_lives_while_a_child_domain_does,
+    );
+    r.run(
+        "audit_domain_equals_directory_name",
+        tree::audit_domain_equals_directory_name,
+    );
+    r.run(
+        "status_json_gives_coverage",
+        tree::status_json_gives_coverage,
+    );
+    r.run(
+        "command_tree_and_ps_show_the_daemons",
+        tree::command_tree_and_ps_show_the_daemons,
+    );
+    r.run(
+        "ids_never_repeat_over_100k_domains",
+        tree::ids_never_repeat_over_100k_domains,
+    );
+    r.run("ten_thousand_tasks", tree::ten_thousand_tasks);
+    // Last: Yama's ptrace_scope=3 cannot be lowered until reboot.
+    r.run(
+        "ptrace_daemon_under_yama_3_cannot_attach_but_reads",
+        tree::ptrace_daemon_under_yama_3_cannot_attach_but_reads,
+    );
     println!("vm: {} passed, {} failed", r.passed, r.failed);
     std::process::exit(if r.failed == 0 { 0 } else { 1 });
 }

@@ -9,6 +9,9 @@ pub struct Access;
 impl Access {
     pub const READ_FILE: u64 = 1 << 2;
     pub const MAKE_DIR: u64 = 1 << 7;
+    pub const MAKE_REG: u64 = 1 << 8;
+    pub const MAKE_FIFO: u64 = 1 << 10;
+    pub const MAKE_SYM: u64 = 1 << 12;
 }
 
 #[repr(C)]
@@ -43,10 +46,19 @@ pub struct Ruleset(OwnedFd);
 
 impl Ruleset {
     pub fn new(handled_access_fs: u64) -> Result<Self, String> {
+        Self::with(handled_access_fs, 0, 0)
+    }
+
+    /// A ruleset handling filesystem and network rights and scopes.
+    pub fn with(
+        handled_access_fs: u64,
+        handled_access_net: u64,
+        scoped: u64,
+    ) -> Result<Self, String> {
         let attr = RulesetAttr {
             handled_access_fs,
-            handled_access_net: 0,
-            scoped: 0,
+            handled_access_net,
+            scoped,
         };
         // SAFETY: `attr` is a valid ruleset attribute of the given size.
         let fd = unsafe {

@@ -1,6 +1,7 @@
 #!/bin/sh
-# The demo run inside the VM by ci/demo: start a few sandboxed "daemons" and
-# show them in /sys/kernel/security/landlock.
+# The demo run inside the VM by ci/demo: start a few sandboxed "daemons"
+# (nested, one with threads in two domains, one unsandboxed) and show them in
+# /sys/kernel/security/landlock, then with landlock-audit.
 T=/sys/kernel/security/landlock
 echo "--- kernel: $(uname -r)"
 echo "--- LSMs: $(cat /sys/kernel/security/lsm)"
@@ -13,7 +14,8 @@ sandbox() { /bin/vm-runner sandbox "$@"; }
 sandbox 1 sleep 600 &
 sandbox 2 sleep 600 &
 sandbox 3 sleep 600 &
-sleep 600 &
+/bin/vm-runner mixed &   # threads in two domains (one unconfined)
+sleep 600 &              # unsandboxed
 sleep 1
 echo "--- ls -l $T"
 ls -l $T
@@ -30,10 +32,10 @@ for d in $T/domains/*; do
 	done
 done
 echo "--- landlock-audit status"
-landlock-audit status
+landlock-audit status || exit 1
 echo "--- landlock-audit tree"
-landlock-audit tree
+landlock-audit tree || exit 1
 echo "--- landlock-audit ps"
-landlock-audit ps
+landlock-audit ps || exit 1
 echo "--- landlock-audit metrics"
 landlock-audit metrics

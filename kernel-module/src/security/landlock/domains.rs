@@ -122,7 +122,7 @@ impl Open {
     ///
     /// `file` is being opened and its `private_data` is unused.
     unsafe fn attach(self, file: *mut bindings::file) -> c_int {
-        match KBox::new(self, GFP_KERNEL) {
+        match KBox::new(self, GFP_KERNEL_ACCOUNT) {
             Ok(b) => {
                 // SAFETY: by the caller's precondition; freed by `release`.
                 unsafe { (*file).private_data = KBox::into_raw(b).cast() };
@@ -201,6 +201,20 @@ unsafe fn new_inode(
         }
     }
     Ok(inode)
+}
+
+/// A negative dentry for a name that does not exist (or that the reader
+/// may not see): `stat` and `open` then fail with ENOENT, while `creat`,
+/// `mkdir` and the like reach the VFS's EACCES/EPERM for a directory with no
+/// such operation.  It gets our dentry operations, so it is dropped after
+/// its last use and never answers for another reader.
+///
+/// # Safety
+///
+/// `dentry` comes from a `lookup` call.
+unsafe fn miss(dentry: *mut bindings::dentry) -> *mut bindings::dentry {
+    // SAFETY: `dentry` is being looked up.
+    unsafe { bindings::d_splice_alias_ops(ptr::null_mut(), dentry, &DENTRY_OPS) }
 }
 
 /// Common end of our lookups.
@@ -342,13 +356,16 @@ unsafe extern "C" fn domains_lookup(
 ) -> *mut bindings::dentry {
     // SAFETY: the dentry's name is stable during lookup.
     let Some(id) = format::parse_id(unsafe { name_of(dentry) }) else {
-        return ENOENT.to_ptr();
+        // SAFETY: `dentry` is being looked up.
+        return unsafe { miss(dentry) };
     };
     let Some(counter) = DOMAINS.permutation().counter(id) else {
-        return ENOENT.to_ptr();
+        // SAFETY: as above.
+        return unsafe { miss(dentry) };
     };
     if !Reader::current().sees(counter) {
-        return ENOENT.to_ptr();
+        // SAFETY: as above.
+        return unsafe { miss(dentry) };
     }
     // SAFETY: forwarding the lookup's arguments.
     unsafe {
@@ -396,28 +413,38 @@ unsafe extern "C" fn domains_iterate(
     }
     // SAFETY: `file` is a `domains/` file we opened.
     let (open, reader) = unsafe { (Open::of(file), Open::reader(file)) };
+    // Positions index the entries that pass rule 1 for the reading task
+    // too, so a gap cannot tell how many entries it may not see.
+    let Some(Ok(shown)) = registry::with(|map| -> Result<KVec<u64>> {
+        let mut shown = KVec::new();
+        for &(id, counter) in open.ids.iter() {
+            if reader.is_below(map, counter) {
+                shown.push(id, GFP_KERNEL_ACCOUNT)?;
+            }
+        }
+        Ok(shown)
+    }) else {
+        return ENOMEM.to_errno();
+    };
     // SAFETY: `ctx` is live.
     let start = unsafe { (*ctx).pos }.saturating_sub(2) as usize;
-    for (i, &(id, counter)) in open.ids.iter().enumerate().skip(start) {
-        // The reading task's domain must pass too (rule 1).
-        if registry::with(|map| reader.is_below(map, counter)) == Some(true) {
-            let mut name = Buf::new();
-            if format::id(&mut name, id).is_err() {
-                return ENOMEM.to_errno();
-            }
-            // SAFETY: `ctx` is live; `name` has `len` bytes.
-            let emitted = unsafe {
-                landlock_fs_dir_emit(
-                    ctx,
-                    name.0.as_ptr().cast(),
-                    name.0.len() as c_int,
-                    DIRENT_INO,
-                    bindings::DT_DIR,
-                )
-            };
-            if !emitted {
-                return 0;
-            }
+    for (i, &id) in shown.iter().enumerate().skip(start) {
+        let mut name = Buf::new();
+        if format::id(&mut name, id).is_err() {
+            return ENOMEM.to_errno();
+        }
+        // SAFETY: `ctx` is live; `name` has `len` bytes.
+        let emitted = unsafe {
+            landlock_fs_dir_emit(
+                ctx,
+                name.0.as_ptr().cast(),
+                name.0.len() as c_int,
+                DIRENT_INO,
+                bindings::DT_DIR,
+            )
+        };
+        if !emitted {
+            return 0;
         }
         // SAFETY: `ctx` is live.
         unsafe { (*ctx).pos = i as i64 + 3 };
@@ -479,7 +506,8 @@ unsafe extern "C" fn domain_dir_lookup(
     // SAFETY: the dentry's name is stable during lookup.
     let name = unsafe { name_of(dentry) };
     let Some(&(_, kind)) = DOMAIN_FILES.iter().find(|(n, _)| n.to_bytes() == name) else {
-        return ENOENT.to_ptr();
+        // SAFETY: `dentry` is being looked up.
+        return unsafe { miss(dentry) };
     };
     // SAFETY: forwarding the lookup's arguments.
     unsafe {
@@ -642,7 +670,14 @@ unsafe extern "C" fn file_open<const K: u8>(
     let mut open = Open::new();
     if matches!(kind, Kind::Tasks | Kind::AllTasks) {
         match reader.snapshot() {
-            Ok(s) => open.tasks = s.tasks,
+            Ok(mut s) => {
+                if kind == Kind::Tasks {
+                    // SAFETY: `inode` is one of our files.
+                    let counter = unsafe { counter_of(inode) };
+                    s.tasks.retain(|t| t.domain == counter);
+                }
+                open.tasks = s.tasks;
+            }
             Err(e) => return e.to_errno(),
         }
     }

@@ -178,3 +178,95 @@ pub(crate) extern "C" fn landlock_fs_remove(counter: u64) {
         let _ = registry.lock().remove(&counter);
     }
 }
+
+/// Helpers for the KUnit tests of the registry's users.
+#[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A map of `(counter, parent)` pairs with no creator details.
+    pub(crate) fn map_of(domains: &[(u64, u64)]) -> Result<Map> {
+        let mut map = RBTree::new();
+        for &(counter, parent) in domains {
+            let record = Record {
+                parent,
+                access: [0; 3],
+                creator: Creator {
+                    pid: core::ptr::null_mut(),
+                    uid: 0,
+                    comm: core::ptr::null(),
+                    exe: core::ptr::null(),
+                },
+            };
+            map.insert(RBTreeNode::new(counter, record, GFP_KERNEL)?);
+        }
+        Ok(map)
+    }
+}
+
+#[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
+#[kunit_tests(landlock_audit_registry)]
+mod tests {
+    use super::*;
+
+    const A: u64 = ID_MIN_FOR_TESTS;
+    const ID_MIN_FOR_TESTS: u64 = 1 << 60;
+
+    #[test]
+    fn chains_walk_up_to_the_root() -> Result {
+        let map = testing::map_of(&[(A, 0), (A + 1, A), (A + 2, A + 1)])?;
+        let mut chain = KVec::new();
+        for c in super::chain(&map, A + 2) {
+            chain.push(c, GFP_KERNEL)?;
+        }
+        assert_eq!(&chain[..], &[A + 2, A + 1, A]);
+        assert_eq!(super::chain(&map, 0).count(), 0);
+        Ok(())
+    }
+
+    #[test]
+    fn strict_ancestry() -> Result {
+        let map = testing::map_of(&[(A, 0), (A + 1, A), (A + 2, A + 1), (A + 3, A)])?;
+        assert!(is_strict_ancestor(&map, 0, A));
+        assert!(is_strict_ancestor(&map, A, A + 2));
+        assert!(is_strict_ancestor(&map, A + 1, A + 2));
+        assert!(!is_strict_ancestor(&map, A + 2, A + 2));
+        assert!(!is_strict_ancestor(&map, A + 1, A + 3));
+        assert!(!is_strict_ancestor(&map, A + 2, A + 1));
+        Ok(())
+    }
+
+    #[test]
+    fn chains_are_bounded_even_if_corrupted() -> Result {
+        // A cycle cannot happen (parents are created first), but a walk
+        // must end anyway.
+        let map = testing::map_of(&[(A, A + 1), (A + 1, A)])?;
+        assert!(super::chain(&map, A).count() <= MAX_LAYERS + 1);
+        Ok(())
+    }
+
+    #[test]
+    fn insert_and_remove_through_the_c_interface() {
+        // A counter no real domain will reach during the test.
+        let counter = u64::MAX - 7;
+        let d = FsDomain {
+            counter,
+            parent_counter: 0,
+            fs: 1,
+            net: 2,
+            scope: 3,
+            creator_uid: 0,
+            creator_pid: core::ptr::null_mut(),
+            comm: c"kunit".as_char_ptr(),
+            exe: c"/kunit".as_char_ptr(),
+        };
+        // SAFETY: `d` lives until the removal below.
+        assert_eq!(unsafe { landlock_fs_insert(&d) }, 0);
+        let seen = with(|map| map.get(&counter).map(|r| r.access));
+        assert_eq!(seen, Some(Some([1, 2, 3])));
+        landlock_fs_remove(counter);
+        assert_eq!(with(|map| map.get(&counter).is_some()), Some(false));
+        // Removing an unknown counter is harmless.
+        landlock_fs_remove(counter);
+    }
+}

@@ -211,7 +211,8 @@ impl Reader {
         unsafe { landlock_fs_revert_creds(old) };
     }
 
-    /// Whether the reader may see the domain of `counter` (rules 1 and 2).
+    /// Whether the reader may see the domain of `counter` (rules 1 and 2),
+    /// consistently with [`Reader::snapshot`].
     pub(crate) fn sees(&self, counter: u64) -> bool {
         if !self.may_be_below(counter) {
             return false;
@@ -219,31 +220,33 @@ impl Reader {
         if registry::with(|map| self.is_below(map, counter)) != Some(true) {
             return false;
         }
-        let mut occupied = false;
+        if self.privileged {
+            // Empty domains below `counter` make it visible too (closure
+            // under "parent of"): the full computation decides.
+            return self
+                .snapshot()
+                .is_ok_and(|s| s.visible.binary_search(&counter).is_ok());
+        }
+        // Unprivileged: a task the reader may trace, in the domain or below.
+        let Some(Ok(subtree)) = registry::with(|map| subtree(map, counter)) else {
+            return false;
+        };
         let mut traceable = false;
         self.scan_tasks(|t| {
-            // Only domains created after `counter` can be nested below it.
-            if t.domain < counter {
-                return ControlFlow::Continue(());
-            }
-            let below = registry::with(|map| registry::chain(map, t.domain).any(|c| c == counter));
-            if below == Some(true) {
-                occupied = true;
-                if t.traceable {
-                    traceable = true;
-                    return ControlFlow::Break(());
-                }
+            if t.traceable && subtree.binary_search(&t.domain).is_ok() {
+                traceable = true;
+                return ControlFlow::Break(());
             }
             ControlFlow::Continue(())
         });
-        traceable || (!occupied && self.privileged)
+        traceable
     }
 
     /// The domains the reader sees and the tasks it sees in them.
     pub(crate) fn snapshot(&self) -> Result<Snapshot> {
         let mut tasks = KVec::new();
         let mut failed = None;
-        self.scan_tasks(|t| match tasks.push(*t, GFP_KERNEL) {
+        self.scan_tasks(|t| match tasks.push(*t, GFP_KERNEL_ACCOUNT) {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => {
                 failed = Some(e);
@@ -253,46 +256,81 @@ impl Reader {
         if let Some(e) = failed {
             return Err(e.into());
         }
-        let mut visible: KVec<u64> = KVec::new();
-        registry::with(|map| -> Result {
-            // Rule 2 through tasks, closed under "parent of".
-            for t in tasks.iter().filter(|t| t.traceable) {
-                for c in registry::chain(map, t.domain) {
-                    if self.is_below(map, c) {
-                        visible.push(c, GFP_KERNEL)?;
-                    }
-                }
-            }
-            if self.privileged {
-                // Domains with no task at all.
-                let mut occupied = KVec::new();
-                for t in tasks.iter() {
-                    for c in registry::chain(map, t.domain) {
-                        occupied.push(c, GFP_KERNEL)?;
-                    }
-                }
-                occupied.sort_unstable();
-                for (&c, _) in map.iter() {
-                    if occupied.binary_search(&c).is_err() && self.is_below(map, c) {
-                        for a in registry::chain(map, c) {
-                            if self.is_below(map, a) {
-                                visible.push(a, GFP_KERNEL)?;
-                            }
-                        }
-                    }
-                }
-            }
-            Ok(())
-        })
-        .unwrap_or(Ok(()))?;
-        visible.sort_unstable();
-        let mut last = 0;
-        visible.retain(|c| core::mem::replace(&mut last, *c) != *c);
+        let visible = registry::with(|map| visible_set(map, &tasks, self.domains, self.privileged))
+            .unwrap_or_else(|| Ok(KVec::new()))?;
         // Only the tasks the reader may see, in visible domains.
         tasks.retain(|t| t.traceable && visible.binary_search(&t.domain).is_ok());
         tasks.sort_unstable_by_key(|t| (t.tgid, t.tid));
         Ok(Snapshot { visible, tasks })
     }
+}
+
+/// The sorted counters of `counter` and of every live domain nested below
+/// it, taken under one lock.
+fn subtree(map: &Map, counter: u64) -> Result<KVec<u64>> {
+    let mut out = KVec::new();
+    // Only domains created after `counter` can be nested below it.
+    for (&c, _) in map.iter().filter(|(&c, _)| c >= counter) {
+        if registry::chain(map, c).any(|a| a == counter) {
+            out.push(c, GFP_KERNEL_ACCOUNT)?;
+        }
+    }
+    Ok(out)
+}
+
+/// Rule 1 for readers whose domains are `domains` (0: unsandboxed): every
+/// one of them is a strict ancestor of the live domain `counter`.
+fn below(map: &Map, domains: [u64; 2], counter: u64) -> bool {
+    domains.iter().all(|&d| counter > d)
+        && map.get(&counter).is_some()
+        && domains
+            .iter()
+            .all(|&d| registry::is_strict_ancestor(map, d, counter))
+}
+
+/// Rules 1 and 2 applied to a task scan: the sorted counters of the
+/// domains a reader sees.  Pure, so KUnit can check the policy.
+///
+/// - Rule 2 through tasks: the domain of every task the reader may trace,
+///   and that domain's ancestors, as far as they pass rule 1.
+/// - A privileged reader also sees the domains that no task of the scan
+///   occupies (neither in them nor below them), with their ancestors.
+fn visible_set(
+    map: &Map,
+    tasks: &[TaskInfo],
+    domains: [u64; 2],
+    privileged: bool,
+) -> Result<KVec<u64>> {
+    let mut visible: KVec<u64> = KVec::new();
+    for t in tasks.iter().filter(|t| t.traceable) {
+        for c in registry::chain(map, t.domain) {
+            if below(map, domains, c) {
+                visible.push(c, GFP_KERNEL_ACCOUNT)?;
+            }
+        }
+    }
+    if privileged {
+        let mut occupied = KVec::new();
+        for t in tasks.iter() {
+            for c in registry::chain(map, t.domain) {
+                occupied.push(c, GFP_KERNEL_ACCOUNT)?;
+            }
+        }
+        occupied.sort_unstable();
+        for (&c, _) in map.iter() {
+            if occupied.binary_search(&c).is_err() && below(map, domains, c) {
+                for a in registry::chain(map, c) {
+                    if below(map, domains, a) {
+                        visible.push(a, GFP_KERNEL_ACCOUNT)?;
+                    }
+                }
+            }
+        }
+    }
+    visible.sort_unstable();
+    let mut last = 0;
+    visible.retain(|c| core::mem::replace(&mut last, *c) != *c);
+    Ok(visible)
 }
 
 /// A task as a scan sees it.
@@ -321,11 +359,96 @@ impl Snapshot {
     /// counter, which is creation order).
     pub(crate) fn ids(&self) -> Result<KVec<(u64, u64)>> {
         let p = DOMAINS.permutation();
-        let mut ids = KVec::with_capacity(self.visible.len(), GFP_KERNEL)?;
+        let mut ids = KVec::with_capacity(self.visible.len(), GFP_KERNEL_ACCOUNT)?;
         for &c in self.visible.iter() {
-            ids.push((p.id(c), c), GFP_KERNEL)?;
+            ids.push((p.id(c), c), GFP_KERNEL_ACCOUNT)?;
         }
         ids.sort_unstable();
         Ok(ids)
+    }
+}
+
+#[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
+#[kunit_tests(landlock_audit_view)]
+mod tests {
+    use super::*;
+    use crate::registry::testing::map_of;
+
+    // A (root) -> B -> C, A -> D, and another root E.
+    const A: u64 = 1 << 60;
+    const B: u64 = A + 1;
+    const C: u64 = A + 2;
+    const D: u64 = A + 3;
+    const E: u64 = A + 4;
+    const TREE: &[(u64, u64)] = &[(A, 0), (B, A), (C, B), (D, A), (E, 0)];
+
+    fn task(tid: i32, domain: u64, traceable: bool) -> TaskInfo {
+        TaskInfo {
+            tgid: tid,
+            tid,
+            domain,
+            traceable,
+        }
+    }
+
+    fn visible(tasks: &[TaskInfo], domains: [u64; 2], privileged: bool) -> KVec<u64> {
+        let map = map_of(TREE);
+        assert!(map.is_ok());
+        let Ok(map) = map else { return KVec::new() };
+        let v = visible_set(&map, tasks, domains, privileged);
+        assert!(v.is_ok());
+        v.unwrap_or_default()
+    }
+
+    #[test]
+    fn traceable_task_shows_its_domain_and_ancestors() {
+        let v = visible(&[task(10, C, true)], [0, 0], false);
+        assert_eq!(&v[..], &[A, B, C]);
+    }
+
+    #[test]
+    fn untraceable_task_shows_nothing() {
+        let v = visible(&[task(10, C, false)], [0, 0], false);
+        assert!(v.is_empty());
+        // A privileged reader sees the empty D and E, and A as D's parent,
+        // but not B and C, which an untraceable task occupies.
+        let v = visible(&[task(10, C, false)], [0, 0], true);
+        assert_eq!(&v[..], &[A, D, E]);
+    }
+
+    #[test]
+    fn privilege_adds_only_empty_domains() {
+        let v = visible(&[task(10, C, true)], [0, 0], true);
+        assert_eq!(&v[..], &[A, B, C, D, E]);
+        let v = visible(&[task(10, C, true)], [0, 0], false);
+        assert_eq!(&v[..], &[A, B, C]);
+    }
+
+    #[test]
+    fn sandboxed_reader_sees_only_strict_descendants() {
+        // A reader in A: B and C, never A itself, nor E.
+        let v = visible(
+            &[task(10, C, true), task(11, A, true), task(12, E, true)],
+            [A, 0],
+            true,
+        );
+        assert_eq!(&v[..], &[B, C, D]);
+        // A reader in B sees C only: not its parent, sibling or itself.
+        let v = visible(
+            &[task(10, C, true), task(11, D, true), task(12, B, true)],
+            [B, 0],
+            true,
+        );
+        assert_eq!(&v[..], &[C]);
+        // A reader in C (a leaf) sees nothing.
+        let v = visible(&[task(10, C, true)], [C, 0], true);
+        assert!(v.is_empty());
+    }
+
+    #[test]
+    fn both_domains_of_a_file_reader_must_pass() {
+        // Opened unsandboxed, read from B: only what is below B.
+        let v = visible(&[task(10, C, true), task(11, D, true)], [0, B], false);
+        assert_eq!(&v[..], &[C]);
     }
 }
