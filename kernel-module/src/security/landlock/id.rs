@@ -126,6 +126,14 @@ impl IdSpace {
         }
     }
 
+    /// Draws the key again if no ID of this space can have been shown yet
+    /// (no counter value was taken).
+    fn rekey(&self) {
+        if self.counter.load(Relaxed) == ID_MIN {
+            self.init();
+        }
+    }
+
     /// Takes the next counter value: the only work done at creation time.
     fn next_counter(&self) -> u64 {
         self.counter.fetch_add(1, Relaxed)
@@ -147,6 +155,18 @@ static RULESETS: IdSpace = IdSpace::new();
 pub(crate) extern "C" fn landlock_init_id() {
     DOMAINS.init();
     RULESETS.init();
+}
+
+/// Draws the keys again once the kernel's RNG is seeded.
+///
+/// `landlock_init_id()` runs during `security_init()`, before the RNG may
+/// be seeded (e.g. without RDRAND).  A `late_initcall` waits for the RNG and
+/// calls this, before any user space runs, so no ID has been issued or
+/// shown yet: only spaces whose counter was never taken are rekeyed.
+#[no_mangle]
+pub(crate) extern "C" fn landlock_rekey_id() {
+    DOMAINS.rekey();
+    RULESETS.rekey();
 }
 
 /// Returns the counter of a new domain.  Cheap: one atomic add.

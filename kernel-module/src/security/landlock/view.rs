@@ -266,11 +266,12 @@ impl Reader {
 }
 
 /// The sorted counters of `counter` and of every live domain nested below
-/// it, taken under one lock.
+/// it, taken under one lock (the map iterates in counter order).
 fn subtree(map: &Map, counter: u64) -> Result<KVec<u64>> {
     let mut out = KVec::new();
-    // Only domains created after `counter` can be nested below it.
-    for (&c, _) in map.iter().filter(|(&c, _)| c >= counter) {
+    // Every entry is visited, newer or older than `counter`, so the time
+    // this takes says nothing about creation order.
+    for (&c, _) in map.iter() {
         if registry::chain(map, c).any(|a| a == counter) {
             out.push(c, GFP_KERNEL_ACCOUNT)?;
         }
