@@ -321,6 +321,10 @@ fn main() {
         tree::mixed_threads_in_two_domains,
     );
     r.run(
+        "threads_in_two_nested_domains",
+        tree::threads_in_two_nested_domains,
+    );
+    r.run(
         "malformed_lookups_are_enoent",
         tree::malformed_lookups_are_enoent,
     );
@@ -362,6 +366,10 @@ fn main() {
     r.run(
         "descriptor_opened_before_restrict_self",
         tree::descriptor_opened_before_restrict_self,
+    );
+    r.run(
+        "descriptors_from_a_launcher",
+        tree::descriptors_from_a_launcher,
     );
     r.run(
         "reader_in_child_pid_namespace",

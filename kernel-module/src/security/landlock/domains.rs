@@ -413,13 +413,21 @@ unsafe extern "C" fn domains_iterate(
     }
     // SAFETY: `file` is a `domains/` file we opened.
     let (open, reader) = unsafe { (Open::of(file), Open::reader(file)) };
-    // Positions index the entries that pass rule 1 for the reading task
-    // too, so a gap cannot tell how many entries it may not see.
-    let Some(Ok(shown)) = registry::with(|map| -> Result<KVec<u64>> {
+    // Positions index the opener's snapshot, so that entries freed between
+    // two calls shift nothing.  A reading task whose domain differs from
+    // the opener's (an inherited descriptor, or a reader that sandboxed
+    // itself since) gets positions over the entries it may see instead, so
+    // gaps cannot tell it how many it may not see.
+    let Some(Ok(shown)) = registry::with(|map| -> Result<KVec<(usize, u64)>> {
         let mut shown = KVec::new();
-        for &(id, counter) in open.ids.iter() {
+        for (i, &(id, counter)) in open.ids.iter().enumerate() {
             if reader.is_below(map, counter) {
-                shown.push(id, GFP_KERNEL_ACCOUNT)?;
+                let pos = if reader.reads_as_opener() {
+                    i
+                } else {
+                    shown.len()
+                };
+                shown.push((pos, id), GFP_KERNEL_ACCOUNT)?;
             }
         }
         Ok(shown)
@@ -428,7 +436,7 @@ unsafe extern "C" fn domains_iterate(
     };
     // SAFETY: `ctx` is live.
     let start = unsafe { (*ctx).pos }.saturating_sub(2) as usize;
-    for (i, &id) in shown.iter().enumerate().skip(start) {
+    for &(pos, id) in shown.iter().filter(|(pos, _)| *pos >= start) {
         let mut name = Buf::new();
         if format::id(&mut name, id).is_err() {
             return ENOMEM.to_errno();
@@ -447,7 +455,7 @@ unsafe extern "C" fn domains_iterate(
             return 0;
         }
         // SAFETY: `ctx` is live.
-        unsafe { (*ctx).pos = i as i64 + 3 };
+        unsafe { (*ctx).pos = pos as i64 + 3 };
     }
     0
 }

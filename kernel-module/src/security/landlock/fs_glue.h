@@ -62,10 +62,6 @@ landlock_fs_register_domain(const struct landlock_domain *domain)
 	return 0;
 }
 
-static inline void landlock_fs_remove(u64 counter)
-{
-}
-
 #endif /* CONFIG_SECURITY_LANDLOCK_FS */
 
 #endif /* _SECURITY_LANDLOCK_FS_GLUE_H */

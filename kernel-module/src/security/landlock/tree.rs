@@ -57,7 +57,11 @@ fn create(abi_version: u32) -> Result<Tree> {
     let dir = Entry::dir(c"domains", Some(&root))?;
     // SAFETY: `DOMAINS_IOPS`/`DOMAINS_FOPS` make and free their own entries
     // and use no private data.  The directory keeps securityfs's link count,
-    // size and timestamps, which nothing changes afterwards.
+    // size and timestamps, which nothing changes afterwards.  It must never
+    // be removed once user space may have looked entries up in it
+    // (securityfs_remove() expects persistent children only): the tree
+    // lives in `TREE` for the kernel's lifetime, and only this function's
+    // error path, which runs before any user space exists, drops it.
     unsafe { dir.set_dir_ops(&domains::DOMAINS_IOPS, &domains::DOMAINS_FOPS) };
     Ok(Tree {
         _domains: dir,

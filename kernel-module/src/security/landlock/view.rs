@@ -108,6 +108,12 @@ impl Reader {
         }
     }
 
+    /// Whether the reading task is in the opener's domain (always true for
+    /// [`Reader::current`]).
+    pub(crate) fn reads_as_opener(&self) -> bool {
+        self.domains[1] == 0 || self.domains[1] == self.domains[0]
+    }
+
     /// The reader's PID namespace.
     pub(crate) fn ns(&self) -> *mut bindings::pid_namespace {
         self.ns
@@ -145,8 +151,13 @@ impl Reader {
     /// ascending TID order, with its domain and whether the reader passes
     /// the ptrace check on it.  Tasks are walked one PID at a time, as
     /// `/proc` does (no long RCU section), with a `cond_resched()` between
-    /// tasks.  Unsandboxed tasks are skipped before the ptrace check.
-    pub(crate) fn scan_tasks(&self, mut f: impl FnMut(&TaskInfo) -> ControlFlow<()>) {
+    /// tasks.  Unsandboxed tasks, and tasks whose domain `want` rejects, are
+    /// skipped before the ptrace check.
+    pub(crate) fn scan_tasks(
+        &self,
+        want: impl Fn(u64) -> bool,
+        mut f: impl FnMut(&TaskInfo) -> ControlFlow<()>,
+    ) {
         // Use the reader's credentials for ptrace_may_access().
         // SAFETY: `self.cred` is valid (type invariant); reverted below.
         let old = unsafe { landlock_fs_override_creds(self.cred) };
@@ -174,7 +185,7 @@ impl Reader {
             if !task.is_null() {
                 // SAFETY: we hold a reference to `task`.
                 let domain = unsafe { landlock_fs_task_domain(task) };
-                let flow = if domain != 0 {
+                let flow = if domain != 0 && want(domain) {
                     // SAFETY: we hold a reference to `task`; `self.ns` is
                     // valid.
                     let tgid = unsafe { bindings::task_tgid_nr_ns(task, self.ns) };
@@ -220,39 +231,43 @@ impl Reader {
         if registry::with(|map| self.is_below(map, counter)) != Some(true) {
             return false;
         }
-        if self.privileged {
-            // Empty domains below `counter` make it visible too (closure
-            // under "parent of"): the full computation decides.
-            return self
-                .snapshot()
-                .is_ok_and(|s| s.visible.binary_search(&counter).is_ok());
-        }
-        // Unprivileged: a task the reader may trace, in the domain or below.
+        // A task the reader may trace, in the domain or below.
         let Some(Ok(subtree)) = registry::with(|map| subtree(map, counter)) else {
             return false;
         };
+        let in_subtree = |d: u64| subtree.binary_search(&d).is_ok();
         let mut traceable = false;
-        self.scan_tasks(|t| {
-            if t.traceable && subtree.binary_search(&t.domain).is_ok() {
+        self.scan_tasks(in_subtree, |t| {
+            if t.traceable {
                 traceable = true;
                 return ControlFlow::Break(());
             }
             ControlFlow::Continue(())
         });
-        traceable
+        if traceable || !self.privileged {
+            return traceable;
+        }
+        // A privileged reader also sees empty domains and their ancestors
+        // (closure under "parent of"): the computation of a `domains/`
+        // snapshot decides, so that a lookup always agrees with the listing.
+        self.snapshot()
+            .is_ok_and(|s| s.visible.binary_search(&counter).is_ok())
     }
 
     /// The domains the reader sees and the tasks it sees in them.
     pub(crate) fn snapshot(&self) -> Result<Snapshot> {
         let mut tasks = KVec::new();
         let mut failed = None;
-        self.scan_tasks(|t| match tasks.push(*t, GFP_KERNEL_ACCOUNT) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                failed = Some(e);
-                ControlFlow::Break(())
-            }
-        });
+        self.scan_tasks(
+            |_| true,
+            |t| match tasks.push(*t, GFP_KERNEL_ACCOUNT) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    failed = Some(e);
+                    ControlFlow::Break(())
+                }
+            },
+        );
         if let Some(e) = failed {
             return Err(e.into());
         }
