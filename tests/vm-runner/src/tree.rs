@@ -253,15 +253,19 @@ pub fn ids_are_16_hex_digits_sorted() -> TestResult {
     })
 }
 
+/// Starts a thread that restricts itself (a new domain for that thread only)
+/// and sleeps; returns once it did.
+fn sandboxed_thread(fs: u64) -> Result<(), String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(restrict(fs));
+        crate::procs::pause_forever();
+    });
+    rx.recv().map_err(|e| e.to_string())?
+}
+
 pub fn mixed_threads_in_two_domains() -> TestResult {
-    let daemon = Daemon::spawn(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(restrict(Access::MAKE_DIR));
-            crate::procs::pause_forever();
-        });
-        rx.recv().map_err(|e| e.to_string())?
-    })?;
+    let daemon = Daemon::spawn(|| sandboxed_thread(Access::MAKE_DIR))?;
     let d = domains()?;
     let doms = d.domain_of_process(daemon.pid as u32);
     ensure(doms.len() == 1, || {
@@ -282,12 +286,7 @@ pub fn threads_in_two_nested_domains() -> TestResult {
     // two domains.
     let daemon = Daemon::spawn(|| {
         restrict(Access::MAKE_DIR)?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(restrict(Access::MAKE_REG));
-            crate::procs::pause_forever();
-        });
-        rx.recv().map_err(|e| e.to_string())?
+        sandboxed_thread(Access::MAKE_REG)
     })?;
     let d = domains()?;
     let doms = d.domain_of_process(daemon.pid as u32);
@@ -1108,14 +1107,7 @@ pub fn ten_thousand_tasks() -> TestResult {
 pub fn status_json_gives_coverage() -> TestResult {
     let _a = Daemon::spawn(|| restrict(Access::MAKE_DIR))?;
     let _b = Daemon::spawn(|| restrict(Access::MAKE_REG))?;
-    let _m = Daemon::spawn(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(restrict(Access::MAKE_DIR));
-            crate::procs::pause_forever();
-        });
-        rx.recv().map_err(|e| e.to_string())?
-    })?;
+    let _m = Daemon::spawn(|| sandboxed_thread(Access::MAKE_DIR))?;
     let before = fs::read_dir("/proc")
         .map_err(|e| e.to_string())?
         .flatten()

@@ -132,14 +132,30 @@ impl Entry {
         name: &CStr,
         fops: &'static bindings::file_operations,
     ) -> Result<Self> {
-        // SAFETY: as in `read_only_file`, with no private data.
+        // SAFETY: no private data, as the caller's `fops` expects.
+        unsafe { self.create_file(name, core::ptr::null_mut(), fops) }
+    }
+
+    /// # Safety
+    ///
+    /// `data` outlives the file's inode and is what `fops` expects in
+    /// `i_private`.
+    unsafe fn create_file(
+        &self,
+        name: &CStr,
+        data: *mut c_void,
+        fops: &'static bindings::file_operations,
+    ) -> Result<Self> {
+        // SAFETY: `name` is NUL-terminated; `self.dentry` is a live
+        // directory (type invariant); `fops` is `'static`; `data` is valid by
+        // the caller's precondition.
         Self::from_raw(
             unsafe {
                 bindings::securityfs_create_file(
                     name.as_char_ptr(),
                     (bindings::S_IFREG | 0o444) as u16,
                     self.dentry.as_ptr(),
-                    core::ptr::null_mut(),
+                    data,
                     fops,
                 )
             },
@@ -161,23 +177,15 @@ impl Entry {
     /// Creates a read-only (0444) file below this directory whose content is
     /// printed by `data`.
     pub(crate) fn read_only_file<T: Show>(&self, name: &CStr, data: &'static T) -> Result<Self> {
-        let fops: &'static bindings::file_operations = &ShowFile::<T>::FOPS;
-        // SAFETY: `name` is NUL-terminated; `self.dentry` is a live
-        // directory (type invariant); `data` is `'static`, so it outlives the
-        // inode whose `i_private` it becomes, as `ShowFile::<T>::open`
-        // requires; `fops` is `'static`.
-        Self::from_raw(
-            unsafe {
-                bindings::securityfs_create_file(
-                    name.as_char_ptr(),
-                    (bindings::S_IFREG | 0o444) as u16,
-                    self.dentry.as_ptr(),
-                    core::ptr::from_ref(data).cast_mut().cast(),
-                    fops,
-                )
-            },
-            &FILE_IOPS,
-        )
+        // SAFETY: `data` is `'static`, so it outlives the inode whose
+        // `i_private` it becomes, as `ShowFile::<T>::open` requires.
+        unsafe {
+            self.create_file(
+                name,
+                core::ptr::from_ref(data).cast_mut().cast(),
+                &ShowFile::<T>::FOPS,
+            )
+        }
     }
 }
 
