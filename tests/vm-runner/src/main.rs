@@ -7,6 +7,7 @@
 //! stays unconfined.
 
 mod audit;
+mod bench;
 mod procs;
 mod sys;
 mod tree;
@@ -273,6 +274,9 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("sandbox") {
         sandbox(&args[2..]);
+    }
+    if args.get(1).map(String::as_str) == Some("bench-restrict") {
+        bench::restrict_self(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(2000));
     }
     if args.get(1).map(String::as_str) == Some("mixed") {
         // A process with one unconfined thread and one sandboxed thread.

@@ -1,0 +1,61 @@
+//! In-VM timing of domain creation: `vm-runner bench-restrict ROUNDS`.
+//!
+//! Each round forks a child that calls `landlock_restrict_self()` 15 times
+//! (15 nested domains, from one ruleset created beforehand) and exits, and
+//! forks a child that exits at once; rounds alternate the two, so both see
+//! the same machine state.  The cost of one `restrict_self()` is the
+//! difference of the medians divided by 15.  Run under `qemu -icount` for
+//! stable numbers (ci/bench-creation).
+
+use crate::sys::{Access, Ruleset};
+use std::time::Instant;
+
+const LAYERS: usize = 15;
+
+fn fork_and_wait(child: impl FnOnce()) -> f64 {
+    let start = Instant::now();
+    // SAFETY: the runner is single-threaded when it forks.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        child();
+        // SAFETY: leave without running the parent's destructors.
+        unsafe { libc::_exit(0) };
+    }
+    // SAFETY: waiting for our own child.
+    unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
+    start.elapsed().as_secs_f64() * 1e6
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Prints `bench: fork N us, fork+15 restrict M us, restrict_self X us`.
+pub fn restrict_self(rounds: usize) -> ! {
+    let ruleset = match Ruleset::new(Access::MAKE_DIR) {
+        Ok(r) => r,
+        Err(e) => {
+            println!("bench: {e}");
+            std::process::exit(1);
+        }
+    };
+    let (mut plain, mut nested) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        plain.push(fork_and_wait(|| {}));
+        nested.push(fork_and_wait(|| {
+            for _ in 0..LAYERS {
+                if ruleset.restrict_self().is_err() {
+                    // SAFETY: plain _exit in the child.
+                    unsafe { libc::_exit(1) };
+                }
+            }
+        }));
+    }
+    let (p, n) = (median(&mut plain), median(&mut nested));
+    println!(
+        "bench: {rounds} rounds, fork {p:.2} us, fork+{LAYERS} restrict_self {n:.2} us, restrict_self {:.3} us",
+        (n - p) / LAYERS as f64
+    );
+    std::process::exit(0);
+}
