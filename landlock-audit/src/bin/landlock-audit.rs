@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use landlock_audit::json::{self, DomainList, ProcessCounts, PsProcess};
-use landlock_audit::{procfs, AccessNames, Domain, DomainId, Domains, Error, DEFAULT_ROOT};
+use landlock_audit::{procfs, AccessNames, Domain, DomainId, Domains, Error, Task, DEFAULT_ROOT};
 
 /// Exit status: success.
 const EXIT_OK: u8 = 0;
@@ -213,6 +213,18 @@ fn access_summary(d: &Domain) -> String {
     .join("  ")
 }
 
+/// Writes `{pad}  pid TGID tid TID  COMM`, the task line of `tree` and
+/// `domain`.
+fn write_task_line(out: &mut String, pad: &str, t: &Task, proc_root: &Path) {
+    let _ = writeln!(
+        out,
+        "{pad}  pid {} tid {}  {}",
+        t.tgid,
+        t.tid,
+        comm_or_unknown(proc_root, t.tgid, Some(t.tid))
+    );
+}
+
 fn comm_or_unknown(proc_root: &Path, tgid: u32, tid: Option<u32>) -> String {
     procfs::comm(proc_root, tgid, tid).unwrap_or_else(|| "?".to_owned())
 }
@@ -232,13 +244,7 @@ fn tree(cli: &Cli, domains: &Domains, out: &mut String) -> Result<(), Failure> {
         let pad = "    ".repeat(level);
         let _ = writeln!(out, "{pad}{}  {}", d.id, access_summary(d));
         for t in &d.tasks {
-            let _ = writeln!(
-                out,
-                "{pad}  pid {} tid {}  {}",
-                t.tgid,
-                t.tid,
-                comm_or_unknown(&cli.proc_root, t.tgid, Some(t.tid))
-            );
+            write_task_line(out, &pad, t, &cli.proc_root);
         }
         let kids: Vec<&Domain> = domains.children(d.id).collect();
         stack.extend(kids.into_iter().rev().map(|k| (k, level + 1)));
@@ -314,13 +320,7 @@ fn domain(cli: &Cli, domains: &Domains, id: DomainId, out: &mut String) -> Resul
     );
     let _ = writeln!(out, "tasks    {}", d.tasks.len());
     for t in &d.tasks {
-        let _ = writeln!(
-            out,
-            "  pid {} tid {}  {}",
-            t.tgid,
-            t.tid,
-            comm_or_unknown(&cli.proc_root, t.tgid, Some(t.tid))
-        );
+        write_task_line(out, "", t, &cli.proc_root);
     }
     Ok(())
 }
