@@ -5,7 +5,7 @@
 //! forks a child that exits at once; rounds alternate the two, so both see
 //! the same machine state.  The cost of one `restrict_self()` is the
 //! difference of the medians divided by 15.  Run under `qemu -icount` for
-//! stable numbers (ci/bench-creation).
+//! stable numbers (ci/bench-creation), after the RNG is seeded.
 
 use crate::sys::{Access, Ruleset};
 use std::time::Instant;
@@ -33,6 +33,13 @@ fn median(v: &mut [f64]) -> f64 {
 
 /// Prints `bench: fork N us, fork+15 restrict M us, restrict_self X us`.
 pub fn restrict_self(rounds: usize) -> ! {
+    // Wait until the kernel's RNG is seeded, as it is on a running system:
+    // stock Landlock takes a random byte per domain, which costs much more
+    // before (the patched kernel waits for the RNG at boot anyway).
+    let mut byte = [0u8; 1];
+    // SAFETY: `byte` is writable for its length; flags 0 blocks until the
+    // RNG is ready.
+    unsafe { libc::getrandom(byte.as_mut_ptr().cast(), 1, 0) };
     let ruleset = match Ruleset::new(Access::MAKE_DIR) {
         Ok(r) => r,
         Err(e) => {
