@@ -683,63 +683,70 @@ pub fn descriptor_opened_before_restrict_self() -> TestResult {
     })
 }
 
-/// Sends descriptors over a Unix socket (SCM_RIGHTS).
-fn send_fds(sock: i32, fds: &[i32]) -> Result<(), String> {
-    let payload = [0u8; 1];
-    let mut iov = libc::iovec {
-        iov_base: payload.as_ptr() as *mut _,
-        iov_len: 1,
-    };
-    let space = unsafe { libc::CMSG_SPACE((fds.len() * 4) as u32) } as usize;
-    let mut cbuf = vec![0u8; space];
-    // SAFETY: zeroed msghdr, then filled with valid buffers.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = cbuf.as_mut_ptr().cast();
-    msg.msg_controllen = space;
-    // SAFETY: the control buffer has room for one header and the fds.
-    unsafe {
-        let c = libc::CMSG_FIRSTHDR(&msg);
-        (*c).cmsg_level = libc::SOL_SOCKET;
-        (*c).cmsg_type = libc::SCM_RIGHTS;
-        (*c).cmsg_len = libc::CMSG_LEN((fds.len() * 4) as u32) as usize;
-        std::ptr::copy_nonoverlapping(fds.as_ptr(), libc::CMSG_DATA(c).cast::<i32>(), fds.len());
-        if libc::sendmsg(sock, &msg, 0) < 0 {
-            return Err(format!("sendmsg: {}", std::io::Error::last_os_error()));
-        }
-    }
-    Ok(())
-}
-
-/// Receives `n` descriptors sent by [`send_fds`].
-fn recv_fds(sock: i32, n: usize) -> Result<Vec<i32>, String> {
+/// Calls `f` with a `msghdr` for one byte of payload and room for `n`
+/// descriptors in an SCM_RIGHTS control message (the first header set up).
+fn with_fd_msghdr<R>(n: usize, f: impl FnOnce(&mut libc::msghdr, *mut libc::cmsghdr) -> R) -> R {
     let mut payload = [0u8; 1];
     let mut iov = libc::iovec {
         iov_base: payload.as_mut_ptr().cast(),
         iov_len: 1,
     };
+    // SAFETY: CMSG_SPACE only computes a size.
     let space = unsafe { libc::CMSG_SPACE((n * 4) as u32) } as usize;
     let mut cbuf = vec![0u8; space];
-    // SAFETY: zeroed msghdr, then filled with valid buffers.
+    // SAFETY: a zeroed msghdr is valid; its buffers are set below and
+    // outlive `f`.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     msg.msg_iov = &mut iov;
     msg.msg_iovlen = 1;
     msg.msg_control = cbuf.as_mut_ptr().cast();
     msg.msg_controllen = space;
-    // SAFETY: valid buffers; the kernel fills the control message.
-    unsafe {
-        if libc::recvmsg(sock, &mut msg, 0) < 0 {
-            return Err(format!("recvmsg: {}", std::io::Error::last_os_error()));
-        }
+    // SAFETY: the control buffer has room for one header and `n` fds.
+    let c = unsafe {
         let c = libc::CMSG_FIRSTHDR(&msg);
-        if c.is_null() {
-            return Err("no descriptors received".into());
+        (*c).cmsg_level = libc::SOL_SOCKET;
+        (*c).cmsg_type = libc::SCM_RIGHTS;
+        (*c).cmsg_len = libc::CMSG_LEN((n * 4) as u32) as usize;
+        c
+    };
+    f(&mut msg, c)
+}
+
+/// Sends descriptors over a Unix socket (SCM_RIGHTS).
+fn send_fds(sock: i32, fds: &[i32]) -> Result<(), String> {
+    with_fd_msghdr(fds.len(), |msg, c| {
+        // SAFETY: the control message has room for `fds.len()` fds.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                fds.as_ptr(),
+                libc::CMSG_DATA(c).cast::<i32>(),
+                fds.len(),
+            );
+            if libc::sendmsg(sock, msg, 0) < 0 {
+                return Err(format!("sendmsg: {}", std::io::Error::last_os_error()));
+            }
         }
-        let mut fds = vec![0i32; n];
-        std::ptr::copy_nonoverlapping(libc::CMSG_DATA(c).cast::<i32>(), fds.as_mut_ptr(), n);
-        Ok(fds)
-    }
+        Ok(())
+    })
+}
+
+/// Receives `n` descriptors sent by [`send_fds`].
+fn recv_fds(sock: i32, n: usize) -> Result<Vec<i32>, String> {
+    with_fd_msghdr(n, |msg, _| {
+        // SAFETY: valid buffers; the kernel fills the control message.
+        unsafe {
+            if libc::recvmsg(sock, msg, 0) < 0 {
+                return Err(format!("recvmsg: {}", std::io::Error::last_os_error()));
+            }
+            let c = libc::CMSG_FIRSTHDR(msg);
+            if c.is_null() {
+                return Err("no descriptors received".into());
+            }
+            let mut fds = vec![0i32; n];
+            std::ptr::copy_nonoverlapping(libc::CMSG_DATA(c).cast::<i32>(), fds.as_mut_ptr(), n);
+            Ok(fds)
+        }
+    })
 }
 
 pub fn descriptors_from_a_launcher() -> TestResult {
