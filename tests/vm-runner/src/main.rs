@@ -8,7 +8,9 @@
 
 mod audit;
 mod bench;
+mod bench_scale;
 mod procs;
+mod scale;
 mod sys;
 mod tree;
 
@@ -278,6 +280,9 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("bench-restrict") {
         bench::restrict_self(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(2000));
     }
+    if args.get(1).map(String::as_str) == Some("bench-scale") {
+        bench_scale::run();
+    }
     if args.get(1).map(String::as_str) == Some("mixed") {
         // A process with one unconfined thread and one sandboxed thread.
         std::thread::spawn(|| {
@@ -408,6 +413,27 @@ fn main() {
         tree::ids_never_repeat_over_100k_domains,
     );
     r.run("ten_thousand_tasks", tree::ten_thousand_tasks);
+    r.run(
+        "privileged_reader_in_child_ns_sees_only_empty_domains",
+        scale::privileged_reader_in_child_ns_sees_only_empty_domains,
+    );
+    r.run(
+        "root_sees_a_domain_and_its_empty_child",
+        scale::root_sees_a_domain_and_its_empty_child,
+    );
+    r.run(
+        "rule_two_is_evaluated_at_open",
+        scale::rule_two_is_evaluated_at_open,
+    );
+    r.run(
+        "snapshot_file_matches_the_per_domain_files",
+        scale::snapshot_file_matches_the_per_domain_files,
+    );
+    r.run("tasks_file_at_30000_tasks", scale::tasks_file_at_30000_tasks);
+    r.run(
+        "no_domain_outlives_its_references",
+        scale::no_domain_outlives_its_references,
+    );
     // Last: Yama's ptrace_scope=3 cannot be lowered until reboot.
     r.run(
         "ptrace_daemon_under_yama_3_cannot_attach_but_reads",

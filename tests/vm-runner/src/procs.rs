@@ -149,6 +149,20 @@ pub fn become_user(uid: u32, gid: u32, caps: &[u32]) -> Result<(), String> {
     Ok(())
 }
 
+/// Lifts RLIMIT_NPROC for the calling (forked, still root) process, so that
+/// it may hold thousands of threads after [`become_user`].
+pub fn unlimit_nproc() -> Result<(), String> {
+    let lim = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: plain setrlimit(2) with a valid struct.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NPROC, &lim) } < 0 {
+        return Err(format!("setrlimit(NPROC): {}", Error::last_os_error()));
+    }
+    Ok(())
+}
+
 /// Sets the calling thread's name (`comm`).
 pub fn set_comm(name: &[u8]) {
     let mut buf = [0u8; 16];

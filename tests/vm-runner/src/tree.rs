@@ -15,7 +15,7 @@ const SCOPE_SIGNAL: u64 = 2;
 
 /// Reads one newline-terminated message from a pipe whose write end
 /// forked grandchildren may still hold (so EOF may never come).
-fn read_line(rd: &mut std::io::PipeReader) -> Result<String, String> {
+pub(crate) fn read_line(rd: &mut std::io::PipeReader) -> Result<String, String> {
     let mut out = Vec::new();
     let mut b = [0u8; 1];
     loop {
@@ -29,18 +29,18 @@ fn read_line(rd: &mut std::io::PipeReader) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
-fn domains() -> Result<Domains, String> {
+pub(crate) fn domains() -> Result<Domains, String> {
     Domains::read().map_err(|e| format!("Domains::read: {e}"))
 }
 
 /// The domain the tree shows for a task.
-fn domain_of(d: &Domains, tid: i32) -> Result<Domain, String> {
+pub(crate) fn domain_of(d: &Domains, tid: i32) -> Result<Domain, String> {
     d.domain_of_task(tid as u32)
         .cloned()
         .ok_or_else(|| format!("task {tid} is in no visible domain"))
 }
 
-fn restrict(fs: u64) -> Result<(), String> {
+pub(crate) fn restrict(fs: u64) -> Result<(), String> {
     Ruleset::new(fs)?.restrict_self()
 }
 
@@ -53,7 +53,7 @@ fn dir_of(id: DomainId) -> String {
 }
 
 /// Names listed by `readdir(domains/)`.
-fn list_domains() -> Result<Vec<String>, String> {
+pub(crate) fn list_domains() -> Result<Vec<String>, String> {
     let mut names = Vec::new();
     for e in fs::read_dir(format!("{TREE}/domains")).map_err(|e| format!("readdir: {e}"))? {
         let e = e.map_err(|e| format!("readdir: {e}"))?;
@@ -64,7 +64,7 @@ fn list_domains() -> Result<Vec<String>, String> {
 
 /// Polls `cond` for up to `secs` seconds (freeing goes through RCU and a
 /// workqueue).
-fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+pub(crate) fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < deadline {
         if cond() {
@@ -90,7 +90,7 @@ pub fn tree_lists_domains_and_tasks() -> TestResult {
 /// A chain of three domains, with a sibling at depth 2:
 /// P (1 layer) -> Q1 (2) ; P -> Q2 (2) -> R (3).  Returns the daemon and
 /// the PIDs of P, Q1, Q2, R.
-fn nested_family() -> Result<(Daemon, [i32; 4]), String> {
+pub(crate) fn nested_family() -> Result<(Daemon, [i32; 4]), String> {
     let (mut rd, wr) = std::io::pipe().map_err(|e| e.to_string())?;
     let daemon = Daemon::spawn(move || {
         restrict(Access::MAKE_DIR)?;
@@ -713,7 +713,7 @@ fn with_fd_msghdr<R>(n: usize, f: impl FnOnce(&mut libc::msghdr, *mut libc::cmsg
 }
 
 /// Sends descriptors over a Unix socket (SCM_RIGHTS).
-fn send_fds(sock: i32, fds: &[i32]) -> Result<(), String> {
+pub(crate) fn send_fds(sock: i32, fds: &[i32]) -> Result<(), String> {
     with_fd_msghdr(fds.len(), |msg, c| {
         // SAFETY: the control message has room for `fds.len()` fds.
         unsafe {
@@ -731,7 +731,7 @@ fn send_fds(sock: i32, fds: &[i32]) -> Result<(), String> {
 }
 
 /// Receives `n` descriptors sent by [`send_fds`].
-fn recv_fds(sock: i32, n: usize) -> Result<Vec<i32>, String> {
+pub(crate) fn recv_fds(sock: i32, n: usize) -> Result<Vec<i32>, String> {
     with_fd_msghdr(n, |msg, _| {
         // SAFETY: valid buffers; the kernel fills the control message.
         unsafe {

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
 //! The dynamic part of the tree: `domains/`, `domains/<id>/` and their
-//! files, and the top-level `tasks` file.
+//! files, and the top-level `tasks` and `snapshot` files.
 //!
 //! Like `/proc/<pid>`, nothing exists until someone looks: a lookup parses
 //! the name, checks visibility and makes an inode whose `i_private` is only
 //! the domain's counter (no reference that would keep the domain alive).
 //! Dentries are never cached beyond their last use (`d_delete`), and
-//! `d_revalidate`, `permission`, `getattr`, `open`, `iterate_shared` and
-//! `read` check visibility again, so a dentry cached for one reader never
-//! lets another one through.
+//! `d_revalidate`, `permission`, `getattr` and `open` check visibility
+//! again, so a dentry cached for one reader never lets another one through.
+//!
+//! Both rules are evaluated once, at `open`, with the opener's credentials,
+//! and the whole content is rendered then, into memory charged to the
+//! opener (see [`Open`]).  `read()` and `getdents()` serve that content and
+//! re-check only rule 1 against the reading task's current domain: a task
+//! that reads a descriptor it did not open, or that sandboxed itself since,
+//! gets the content filtered (rendered again) for its domain.
 //!
 //! Every inode is read-only: `setattr` fails with EPERM, opening for writing
 //! with EACCES, and there are no `create`, `mkdir`, `unlink` or `rename`
@@ -18,13 +24,14 @@
 use crate::{
     format::{self, Buf},
     id::DOMAINS,
-    registry,
+    registry::{Info, Registry, MAX_LAYERS},
     securityfs::setattr,
-    view::{Reader, TaskInfo},
+    view::{self, Dom, Reader, Snapshot},
 };
 use core::ptr;
 use kernel::{
     bindings,
+    cred::Credential,
     ffi::{c_char, c_int, c_uint, c_void},
     fs::file::flags,
     prelude::*,
@@ -80,6 +87,8 @@ enum Kind {
     Creator = 4,
     /// The top-level `tasks` file.
     AllTasks = 5,
+    /// The top-level `snapshot` file.
+    Snapshot = 6,
 }
 
 impl Kind {
@@ -90,32 +99,33 @@ impl Kind {
             2 => Kind::Access,
             3 => Kind::Tasks,
             4 => Kind::Creator,
-            _ => Kind::AllTasks,
+            5 => Kind::AllTasks,
+            _ => Kind::Snapshot,
         }
+    }
+
+    /// Whether the file shows the whole view rather than one domain.
+    const fn is_aggregate(self) -> bool {
+        matches!(self, Kind::AllTasks | Kind::Snapshot)
     }
 }
 
-/// What an open file or directory of the tree holds (`private_data`).
+/// What an open file or directory of the tree holds (`private_data`):
+/// everything computed at `open`, so that reads neither walk tasks nor
+/// take the registry lock on the opener's behalf.
 struct Open {
-    /// The opener's active PID namespace (a counted reference).
-    ns: *mut bindings::pid_namespace,
-    /// Tasks seen at open, for the `tasks` files.
-    tasks: KVec<TaskInfo>,
-    /// `(id, counter)` of the domains seen at open, for `domains/`.
-    ids: KVec<(u64, u64)>,
+    /// What the opener saw: the whole view for `domains/` and the
+    /// aggregate files, or only the file's domain and its visible
+    /// ancestors for a domain's file.
+    snapshot: Snapshot,
+    /// The creator's details, for `creator` and `snapshot` (privileged
+    /// openers only), in the order of `snapshot.shown`.
+    creators: KVVec<Option<CreatorText>>,
+    /// The content rendered for the opener.
+    content: Buf,
 }
 
 impl Open {
-    fn new() -> Self {
-        // SAFETY: `current` is valid; the reference is dropped in `Drop`.
-        let ns = unsafe { bindings::task_get_pid_ns(bindings::get_current()) };
-        Self {
-            ns,
-            tasks: KVec::new(),
-            ids: KVec::new(),
-        }
-    }
-
     /// Stores `self` in `file->private_data`.
     ///
     /// # Safety
@@ -134,29 +144,23 @@ impl Open {
 
     /// # Safety
     ///
-    /// `file` is a live file of the tree, opened by one of our `open`s.
+    /// `file` is a live file of the tree, opened by one of our `open`s, and
+    /// the returned reference does not outlive the current VFS call.
     unsafe fn of<'a>(file: *mut bindings::file) -> &'a Open {
         // SAFETY: our `open` stored an `Open` there, freed only by
-        // `release`.
+        // `release`, which cannot run during another call on the file.
         unsafe { &*(*file).private_data.cast::<Open>() }
-    }
-
-    /// The reader of `file` (opener's credentials, current task's domain).
-    ///
-    /// # Safety
-    ///
-    /// As for [`Open::of`].
-    unsafe fn reader(file: *mut bindings::file) -> Reader {
-        // SAFETY: `file` is live and holds `ns`.
-        unsafe { Reader::for_file(file, Open::of(file).ns) }
     }
 }
 
-impl Drop for Open {
-    fn drop(&mut self) {
-        // SAFETY: drops the reference taken in `new`.
-        unsafe { bindings::put_pid_ns(self.ns) };
-    }
+/// The opener's credentials of `file`.
+///
+/// # Safety
+///
+/// `file` is live for the returned lifetime.
+unsafe fn opener<'a>(file: *mut bindings::file) -> &'a Credential {
+    // SAFETY: a live file holds its `f_cred` reference.
+    unsafe { Credential::from_ptr((*file).f_cred) }
 }
 
 /// The counter an inode of ours stands for.
@@ -167,6 +171,14 @@ impl Drop for Open {
 unsafe fn counter_of(inode: *const bindings::inode) -> u64 {
     // SAFETY: by the caller's precondition.
     unsafe { (*inode).i_private as usize as u64 }
+}
+
+/// Whether the current task sees the domain of `counter`.
+fn current_sees(counter: u64) -> bool {
+    let Some(registry) = view::registry() else {
+        return false;
+    };
+    Reader::with_current(|r| r.sees(registry, counter).is_some()).unwrap_or(false)
 }
 
 // ---------------------------------------------------------------------------
@@ -273,8 +285,7 @@ unsafe extern "C" fn revalidate(
         return 0;
     }
     // SAFETY: a positive dentry of ours has one of our inodes.
-    let counter = unsafe { counter_of(inode) };
-    c_int::from(Reader::current().sees(counter))
+    c_int::from(current_sees(unsafe { counter_of(inode) }))
 }
 
 /// `d_delete`: never keep a dentry past its last use.
@@ -283,7 +294,6 @@ unsafe extern "C" fn revalidate(
 ///
 /// Called by the VFS, with the arguments its operation table documents.
 unsafe extern "C" fn delete(_dentry: *const bindings::dentry) -> c_int {
-    // Never keep a dentry past its last use.
     1
 }
 
@@ -310,7 +320,7 @@ unsafe extern "C" fn permission(
         return EACCES.to_errno();
     }
     // SAFETY: the VFS passes a live inode of ours.
-    if !Reader::current().sees(unsafe { counter_of(inode) }) {
+    if !current_sees(unsafe { counter_of(inode) }) {
         return ENOENT.to_errno();
     }
     // SAFETY: forwarding the VFS's arguments.
@@ -332,12 +342,285 @@ unsafe extern "C" fn getattr(
     // SAFETY: the VFS passes a live path whose dentry is positive.
     let inode = unsafe { (*(*path).dentry).d_inode };
     // SAFETY: an inode of ours.
-    if !Reader::current().sees(unsafe { counter_of(inode) }) {
+    if !current_sees(unsafe { counter_of(inode) }) {
         return ENOENT.to_errno();
     }
     // SAFETY: forwarding the VFS's arguments.
     unsafe { bindings::generic_fillattr(idmap, request_mask, inode, stat) };
     0
+}
+
+// ---------------------------------------------------------------------------
+// Rendering
+
+/// The creator's details, copied out of the registry for one reader.
+struct CreatorText {
+    pid: i32,
+    uid: u32,
+    comm: KVec<u8>,
+    exe: KVec<u8>,
+}
+
+/// Copies the creator of the domain of `counter` as `reader` sees it.  The
+/// registry lock is held for one lookup and two bounded copies into memory
+/// allocated before; nothing is formatted under it.
+fn creator_of(registry: &Registry, counter: u64, reader: &Reader<'_>) -> Result<CreatorText> {
+    // `comm` is at most TASK_COMM_LEN, `exe` at most LANDLOCK_PATH_MAX_SIZE.
+    let mut comm = KVec::with_capacity(16, GFP_KERNEL_ACCOUNT)?;
+    let mut exe = KVec::with_capacity(4096 + 11, GFP_KERNEL_ACCOUNT)?;
+    let (pid, uid) = {
+        let locked = registry.lock();
+        let c = locked.creator(counter).ok_or(ENOENT)?;
+        for (src, dst) in [(c.comm(), &mut comm), (c.exe(), &mut exe)] {
+            let bytes = src.to_bytes();
+            let room = dst.capacity();
+            for &b in &bytes[..bytes.len().min(room)] {
+                // Within the capacity reserved above: no allocation.
+                if dst.push_within_capacity(b).is_err() {
+                    break;
+                }
+            }
+        }
+        (c.pid_in(reader.ns()), c.uid())
+    };
+    // SAFETY: `init_user_ns` is static; the reader's credentials are live,
+    // and so is their user namespace.
+    let uid = unsafe {
+        let kuid = bindings::make_kuid(ptr::addr_of_mut!(bindings::init_user_ns), uid);
+        bindings::from_kuid_munged((*reader.cred().as_ptr()).user_ns, kuid)
+    };
+    Ok(CreatorText {
+        pid,
+        uid,
+        comm,
+        exe,
+    })
+}
+
+/// What a reading task whose domain is `reading` sees of an open file's
+/// snapshot: the opener's view, minus what fails rule 1 for `reading`.
+struct Filtered<'a> {
+    snapshot: &'a Snapshot,
+    reading: Dom,
+}
+
+impl Filtered<'_> {
+    fn shows(&self, info: &Info) -> bool {
+        self.reading.is_strictly_above(info)
+    }
+
+    /// The visible parent's index, if any.
+    fn parent(&self, i: usize) -> Option<usize> {
+        let s = &self.snapshot.shown[i];
+        let p = self.snapshot.parent(s)?;
+        self.shows(&p.info)
+            .then(|| self.snapshot.position(p.info.counter()))
+            .flatten()
+    }
+
+    fn depth(&self, i: usize) -> u64 {
+        let mut depth = 1;
+        let mut at = i;
+        while let Some(p) = self.parent(at) {
+            depth += 1;
+            at = p;
+            if depth > MAX_LAYERS as u64 {
+                break;
+            }
+        }
+        depth
+    }
+}
+
+/// Renders a file of kind `kind` from what `open` computed, for a reading
+/// task whose domain is `reading` (rule 1 only; rule 2 was applied for the
+/// opener at open).
+fn render(kind: Kind, counter: u64, open: &Open, reading: Dom, out: &mut Buf) -> Result {
+    let view = Filtered {
+        snapshot: &open.snapshot,
+        reading,
+    };
+    let shown = &open.snapshot.shown;
+    if kind.is_aggregate() {
+        if kind == Kind::AllTasks {
+            for t in open.snapshot.tasks.iter() {
+                let Some(i) = open.snapshot.position(t.domain) else {
+                    continue;
+                };
+                if view.shows(&shown[i].info) {
+                    write_task(out, t.tgid, t.tid)?;
+                    out.bytes(b" ")?;
+                    format::id(out, shown[i].id)?;
+                    out.bytes(b"\n")?;
+                }
+            }
+            return Ok(());
+        }
+        return render_snapshot(&view, open, out);
+    }
+    let i = open.snapshot.position(counter).ok_or(ENOENT)?;
+    if !view.shows(&shown[i].info) {
+        return Err(ENOENT);
+    }
+    match kind {
+        Kind::Parent => {
+            if let Some(p) = view.parent(i) {
+                format::id(out, shown[p].id)?;
+                out.bytes(b"\n")?;
+            }
+        }
+        Kind::Depth => {
+            out.num(view.depth(i))?;
+            out.bytes(b"\n")?;
+        }
+        Kind::Access => format::access(out, shown[i].info.access)?,
+        Kind::Tasks => {
+            for t in open.snapshot.tasks.iter().filter(|t| t.domain == counter) {
+                write_task(out, t.tgid, t.tid)?;
+                out.bytes(b"\n")?;
+            }
+        }
+        Kind::Creator => {
+            let c = open
+                .creators
+                .get(i)
+                .and_then(|c| c.as_ref())
+                .ok_or(EACCES)?;
+            write_creator(out, c, b"pid ", b"\nuid ", b"\ncomm ", b"\nexe ")?;
+            out.bytes(b"\n")?;
+        }
+        Kind::AllTasks | Kind::Snapshot => {}
+    }
+    Ok(())
+}
+
+/// The `snapshot` file: every visible domain in ID order, each with its
+/// parent, depth, access, creator (privileged openers) and tasks.
+fn render_snapshot(view: &Filtered<'_>, open: &Open, out: &mut Buf) -> Result {
+    let s = &open.snapshot;
+    // Tasks grouped by domain: (domain position, index into `s.tasks`),
+    // sorted; `s.tasks` is sorted by TGID then TID, so each group is too.
+    let mut order = KVVec::with_capacity(s.tasks.len(), GFP_KERNEL_ACCOUNT)?;
+    for (k, t) in s.tasks.iter().enumerate() {
+        if let Some(i) = s.position(t.domain) {
+            order.push((i, k), GFP_KERNEL_ACCOUNT)?;
+        }
+    }
+    order.sort_unstable();
+    for i in s.by_id()?.iter().copied() {
+        let d = &s.shown[i];
+        if !view.shows(&d.info) {
+            continue;
+        }
+        out.bytes(b"domain ")?;
+        format::id(out, d.id)?;
+        out.bytes(b" ")?;
+        match view.parent(i) {
+            Some(p) => format::id(out, s.shown[p].id)?,
+            None => out.bytes(b"-")?,
+        }
+        out.bytes(b" ")?;
+        out.num(view.depth(i))?;
+        out.bytes(b"\n")?;
+        format::access(out, d.info.access)?;
+        if let Some(Some(c)) = open.creators.get(i) {
+            write_creator(out, c, b"creator pid ", b" uid ", b" comm ", b" exe ")?;
+            out.bytes(b"\n")?;
+        }
+        let from = order.partition_point(|&(j, _)| j < i);
+        for &(_, k) in order[from..].iter().take_while(|&&(j, _)| j == i) {
+            out.bytes(b"task ")?;
+            write_task(out, s.tasks[k].tgid, s.tasks[k].tid)?;
+            out.bytes(b"\n")?;
+        }
+    }
+    Ok(())
+}
+
+fn write_task(out: &mut Buf, tgid: i32, tid: i32) -> Result {
+    out.num(tgid as u64)?;
+    out.bytes(b" ")?;
+    out.num(tid as u64)
+}
+
+/// The creator's four keys, each after its separator.
+fn write_creator(
+    out: &mut Buf,
+    c: &CreatorText,
+    pid: &[u8],
+    uid: &[u8],
+    comm: &[u8],
+    exe: &[u8],
+) -> Result {
+    out.bytes(pid)?;
+    out.num(c.pid.max(0) as u64)?;
+    out.bytes(uid)?;
+    out.num(u64::from(c.uid))?;
+    out.bytes(comm)?;
+    format::escaped(out, &c.comm)?;
+    out.bytes(exe)?;
+    format::escaped(out, &c.exe)
+}
+
+/// Computes what a file shows for the current task (the opener) and
+/// renders it.  Aggregate kinds and `domains/` walk the tasks once; a
+/// domain's file checks that domain and its ancestors only.
+fn open_view(kind: Option<Kind>, counter: u64) -> Result<Open> {
+    let registry = view::registry().ok_or(ENOENT)?;
+    Reader::with_current(|reader| -> Result<Open> {
+        let snapshot = match kind {
+            None | Some(Kind::AllTasks | Kind::Snapshot | Kind::Tasks) => {
+                let mut s = reader.snapshot(registry)?;
+                if let Some(Kind::Tasks) = kind {
+                    // Only this domain, which must be visible.
+                    s.position(counter).ok_or(ENOENT)?;
+                    s.tasks.retain(|t| t.domain == counter);
+                }
+                s
+            }
+            Some(_) => chain_view(reader, registry, counter)?,
+        };
+        let wants_creators = matches!(kind, Some(Kind::Creator | Kind::Snapshot));
+        if kind == Some(Kind::Creator) && !reader.privileged() {
+            return Err(EACCES);
+        }
+        let mut creators = KVVec::new();
+        if wants_creators && reader.privileged() {
+            for s in snapshot.shown.iter() {
+                let c = creator_of(registry, s.info.counter(), reader).ok();
+                creators.push(c, GFP_KERNEL_ACCOUNT)?;
+            }
+        }
+        let mut open = Open {
+            snapshot,
+            creators,
+            content: Buf::new(),
+        };
+        if let Some(kind) = kind {
+            let mut content = Buf::new();
+            render(kind, counter, &open, reader.own_domain(), &mut content)?;
+            open.content = content;
+        }
+        Ok(open)
+    })
+    .ok_or(ESRCH)?
+}
+
+/// The view of one domain's file: the domain (rules 1 and 2) and its
+/// unbroken chain of visible ancestors, for `parent` and `depth`.
+fn chain_view(reader: &Reader<'_>, registry: &Registry, counter: u64) -> Result<Snapshot> {
+    let info = reader.sees(registry, counter).ok_or(ENOENT)?;
+    let mut chain: KVVec<Info> = KVVec::new();
+    chain.push(info, GFP_KERNEL_ACCOUNT)?;
+    let mut at = info;
+    while at.parent != 0 {
+        let Some(p) = reader.sees(registry, at.parent) else {
+            break;
+        };
+        chain.push(p, GFP_KERNEL_ACCOUNT)?;
+        at = p;
+    }
+    Snapshot::from_infos(chain)
 }
 
 // ---------------------------------------------------------------------------
@@ -363,7 +646,7 @@ unsafe extern "C" fn domains_lookup(
         // SAFETY: as above.
         return unsafe { miss(dentry) };
     };
-    if !Reader::current().sees(counter) {
+    if !current_sees(counter) {
         // SAFETY: as above.
         return unsafe { miss(dentry) };
     }
@@ -380,7 +663,7 @@ unsafe extern "C" fn domains_lookup(
     }
 }
 
-/// `open` of `domains/`: snapshot of the visible IDs, sorted.
+/// `open` of `domains/`: snapshot of the visible domains.
 ///
 /// # Safety
 ///
@@ -389,16 +672,15 @@ unsafe extern "C" fn domains_open(
     _inode: *mut bindings::inode,
     file: *mut bindings::file,
 ) -> c_int {
-    let mut open = Open::new();
-    match Reader::current().snapshot().and_then(|s| s.ids()) {
-        Ok(ids) => open.ids = ids,
-        Err(e) => return e.to_errno(),
+    match open_view(None, 0) {
+        // SAFETY: `file` is being opened.
+        Ok(open) => unsafe { open.attach(file) },
+        Err(e) => e.to_errno(),
     }
-    // SAFETY: `file` is being opened.
-    unsafe { open.attach(file) }
 }
 
-/// `iterate_shared` of `domains/`: positions index the snapshot.
+/// `iterate_shared` of `domains/`: positions index the snapshot, sorted by
+/// ID.
 ///
 /// # Safety
 ///
@@ -412,33 +694,38 @@ unsafe extern "C" fn domains_iterate(
         return 0;
     }
     // SAFETY: `file` is a `domains/` file we opened.
-    let (open, reader) = unsafe { (Open::of(file), Open::reader(file)) };
+    let open = unsafe { Open::of(file) };
+    let reading = Dom::current();
+    // SAFETY: `file` is live during this call.
+    let opener_dom = Dom::of_cred(unsafe { opener(file) });
+    let filtered = Filtered {
+        snapshot: &open.snapshot,
+        reading,
+    };
     // Positions index the opener's snapshot, so that entries freed between
     // two calls shift nothing.  A reading task whose domain differs from
     // the opener's (an inherited descriptor, or a reader that sandboxed
     // itself since) gets positions over the entries it may see instead, so
     // gaps cannot tell it how many it may not see.
-    let Some(Ok(shown)) = registry::with(|map| -> Result<KVec<(usize, u64)>> {
-        let mut shown = KVec::new();
-        for (i, &(id, counter)) in open.ids.iter().enumerate() {
-            if reader.is_below(map, counter) {
-                let pos = if reader.reads_as_opener() {
-                    i
-                } else {
-                    shown.len()
-                };
-                shown.push((pos, id), GFP_KERNEL_ACCOUNT)?;
-            }
-        }
-        Ok(shown)
-    }) else {
+    let as_opener = reading.counter == 0 || reading == opener_dom;
+    let Ok(order) = open.snapshot.by_id() else {
         return ENOMEM.to_errno();
     };
     // SAFETY: `ctx` is live.
     let start = unsafe { (*ctx).pos }.saturating_sub(2) as usize;
-    for &(pos, id) in shown.iter().filter(|(pos, _)| *pos >= start) {
+    let mut shown = 0usize;
+    for (i, &k) in order.iter().enumerate() {
+        let d = &open.snapshot.shown[k];
+        if !filtered.shows(&d.info) {
+            continue;
+        }
+        let pos = if as_opener { i } else { shown };
+        shown += 1;
+        if pos < start {
+            continue;
+        }
         let mut name = Buf::new();
-        if format::id(&mut name, id).is_err() {
+        if format::id(&mut name, d.id).is_err() {
             return ENOMEM.to_errno();
         }
         // SAFETY: `ctx` is live; `name` has `len` bytes.
@@ -466,7 +753,8 @@ unsafe extern "C" fn domains_iterate(
 ///
 /// Called by the VFS, with the arguments its operation table documents.
 unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
-    // SAFETY: `private_data` is an `Open` our `open` attached, or NULL.
+    // SAFETY: `private_data` is an `Open` our `open` attached, or NULL; no
+    // other call on the file runs concurrently with `release`.
     unsafe {
         let data = (*file).private_data.cast::<Open>();
         if !data.is_null() {
@@ -508,7 +796,7 @@ unsafe extern "C" fn domain_dir_lookup(
 ) -> *mut bindings::dentry {
     // SAFETY: `dir` is a domain directory of ours.
     let counter = unsafe { counter_of(dir) };
-    if !Reader::current().sees(counter) {
+    if !current_sees(counter) {
         return ENOENT.to_ptr();
     }
     // SAFETY: the dentry's name is stable during lookup.
@@ -530,7 +818,8 @@ unsafe extern "C" fn domain_dir_lookup(
     }
 }
 
-/// `open` of `domains/<id>/`.
+/// `open` of `domains/<id>/`: only a visibility check; the listing is
+/// constant.
 ///
 /// # Safety
 ///
@@ -540,11 +829,11 @@ unsafe extern "C" fn domain_dir_open(
     file: *mut bindings::file,
 ) -> c_int {
     // SAFETY: `inode` is a domain directory of ours.
-    if !Reader::current().sees(unsafe { counter_of(inode) }) {
-        return ENOENT.to_errno();
+    match open_view(Some(Kind::Access), unsafe { counter_of(inode) }) {
+        // SAFETY: `file` is being opened.
+        Ok(open) => unsafe { open.attach(file) },
+        Err(e) => e.to_errno(),
     }
-    // SAFETY: `file` is being opened.
-    unsafe { Open::new().attach(file) }
 }
 
 /// `iterate_shared` of `domains/<id>/`.
@@ -556,12 +845,15 @@ unsafe extern "C" fn domain_dir_iterate(
     file: *mut bindings::file,
     ctx: *mut bindings::dir_context,
 ) -> c_int {
-    // SAFETY: `file` is one of our domain directories.
-    let counter = unsafe { counter_of((*file).f_inode) };
-    // SAFETY: as above.
-    let reader = unsafe { Open::reader(file) };
-    if !reader.sees(counter) {
-        return ENOENT.to_errno();
+    // SAFETY: `file` is one of our domain directories, opened by us.
+    let (open, counter) = unsafe { (Open::of(file), counter_of((*file).f_inode)) };
+    let filtered = Filtered {
+        snapshot: &open.snapshot,
+        reading: Dom::current(),
+    };
+    match open.snapshot.position(counter) {
+        Some(i) if filtered.shows(&open.snapshot.shown[i].info) => {}
+        _ => return ENOENT.to_errno(),
     }
     // SAFETY: `file` and `ctx` come from the VFS.
     if !unsafe { landlock_fs_dir_emit_dots(file, ctx) } {
@@ -638,6 +930,9 @@ const CREATOR_FOPS: bindings::file_operations = FileOps::<{ Kind::Creator as u8 
 /// File operations of the top-level `tasks` file.
 pub(crate) const ALL_TASKS_FOPS: bindings::file_operations =
     FileOps::<{ Kind::AllTasks as u8 }>::FOPS;
+/// File operations of the top-level `snapshot` file.
+pub(crate) const SNAPSHOT_FOPS: bindings::file_operations =
+    FileOps::<{ Kind::Snapshot as u8 }>::FOPS;
 
 fn fops_of(kind: Kind) -> &'static bindings::file_operations {
     match kind {
@@ -647,11 +942,11 @@ fn fops_of(kind: Kind) -> &'static bindings::file_operations {
         Kind::Tasks => &TASKS_FOPS,
         Kind::Creator => &CREATOR_FOPS,
         Kind::AllTasks => &ALL_TASKS_FOPS,
+        Kind::Snapshot => &SNAPSHOT_FOPS,
     }
 }
 
-/// `open` of a file: read-only, visible, and a task snapshot for the
-/// `tasks` files.
+/// `open` of a file: read-only, visible, rendered once for the opener.
 ///
 /// # Safety
 ///
@@ -665,35 +960,19 @@ unsafe extern "C" fn file_open<const K: u8>(
     if unsafe { (*file).f_flags } & flags::O_ACCMODE != flags::O_RDONLY {
         return EACCES.to_errno();
     }
-    let reader = Reader::current();
-    if kind != Kind::AllTasks {
-        // SAFETY: `inode` is one of our files.
-        if !reader.sees(unsafe { counter_of(inode) }) {
-            return ENOENT.to_errno();
-        }
+    // SAFETY: `inode` is one of our files (aggregate files have no
+    // counter: 0).
+    let counter = unsafe { counter_of(inode) };
+    match open_view(Some(kind), counter) {
+        // SAFETY: `file` is being opened.
+        Ok(open) => unsafe { open.attach(file) },
+        Err(e) => e.to_errno(),
     }
-    if kind == Kind::Creator && !reader.privileged() {
-        return EACCES.to_errno();
-    }
-    let mut open = Open::new();
-    if matches!(kind, Kind::Tasks | Kind::AllTasks) {
-        match reader.snapshot() {
-            Ok(mut s) => {
-                if kind == Kind::Tasks {
-                    // SAFETY: `inode` is one of our files.
-                    let counter = unsafe { counter_of(inode) };
-                    s.tasks.retain(|t| t.domain == counter);
-                }
-                open.tasks = s.tasks;
-            }
-            Err(e) => return e.to_errno(),
-        }
-    }
-    // SAFETY: `file` is being opened.
-    unsafe { open.attach(file) }
 }
 
-/// `read` of a file, rendered for the opener and the current task.
+/// `read` of a file: the content rendered at open, or, for a reading task
+/// in another domain than the opener's, that content filtered by rule 1
+/// for the reading task (rendered again).
 ///
 /// # Safety
 ///
@@ -705,123 +984,31 @@ unsafe extern "C" fn file_read<const K: u8>(
     ppos: *mut bindings::loff_t,
 ) -> isize {
     let kind = Kind::from_u8(K);
-    // SAFETY: `file` is one of our open files.
-    let (open, reader) = unsafe { (Open::of(file), Open::reader(file)) };
-    // SAFETY: as above.
-    let counter = unsafe { counter_of((*file).f_inode) };
-    let mut out = Buf::new();
-    if let Err(e) = render(kind, counter, &reader, open, &mut out) {
-        return e.to_errno() as isize;
-    }
+    // SAFETY: `file` is one of our open files; it is live during the call.
+    let (open, counter, cred) =
+        unsafe { (Open::of(file), counter_of((*file).f_inode), opener(file)) };
+    let reading = Dom::current();
+    let opener_dom = Dom::of_cred(cred);
+    let foreign;
+    let content = if reading.counter == 0 || reading == opener_dom {
+        &open.content
+    } else {
+        let mut out = Buf::new();
+        if let Err(e) = render(kind, counter, open, reading, &mut out) {
+            return e.to_errno() as isize;
+        }
+        foreign = out;
+        &foreign
+    };
     // SAFETY: `buf` is the user buffer of `count` bytes and `ppos` the file
-    // position, as the VFS passed them; `out` has `len` bytes.
+    // position, as the VFS passed them; `content` has `len` bytes.
     unsafe {
         bindings::simple_read_from_buffer(
             buf.cast(),
             count,
             ppos,
-            out.0.as_ptr().cast(),
-            out.0.len(),
+            content.0.as_ptr().cast(),
+            content.0.len(),
         )
     }
-}
-
-/// Writes what `reader` sees in a file of kind `kind` of the domain of
-/// `counter`.  The reader is the file's opener, read by the current task:
-/// both must pass rule 1, and the opener rule 2.
-fn render(kind: Kind, counter: u64, reader: &Reader, open: &Open, out: &mut Buf) -> Result {
-    if kind == Kind::AllTasks {
-        let p = DOMAINS.permutation();
-        for t in open.tasks.iter() {
-            if registry::with(|map| reader.is_below(map, t.domain)) == Some(true) {
-                write_task(out, t)?;
-                out.bytes(b" ")?;
-                format::id(out, p.id(t.domain))?;
-                out.bytes(b"\n")?;
-            }
-        }
-        return Ok(());
-    }
-    if !reader.sees(counter) {
-        return Err(ENOENT);
-    }
-    if kind == Kind::Tasks {
-        for t in open.tasks.iter().filter(|t| t.domain == counter) {
-            write_task(out, t)?;
-            out.bytes(b"\n")?;
-        }
-        return Ok(());
-    }
-    if kind == Kind::Creator && !reader.privileged() {
-        return Err(EACCES);
-    }
-    registry::with(|map| -> Result {
-        let record = map.get(&counter).ok_or(ENOENT)?;
-        match kind {
-            Kind::Parent => {
-                if record.parent != 0 && reader.is_below(map, record.parent) {
-                    format::id(out, DOMAINS.permutation().id(record.parent))?;
-                    out.bytes(b"\n")?;
-                }
-            }
-            Kind::Depth => {
-                let depth = registry::chain(map, counter)
-                    .filter(|&c| reader.is_below(map, c))
-                    .count();
-                write_num(out, depth as u64)?;
-                out.bytes(b"\n")?;
-            }
-            Kind::Access => format::access(out, record.access)?,
-            Kind::Creator => write_creator(out, record.creator(map), reader)?,
-            Kind::Tasks | Kind::AllTasks => {}
-        }
-        Ok(())
-    })
-    .unwrap_or(Err(ENOENT))
-}
-
-fn write_num(out: &mut Buf, n: u64) -> Result {
-    use core::fmt::Write;
-    write!(out, "{n}").map_err(|_| ENOMEM)
-}
-
-fn write_task(out: &mut Buf, t: &TaskInfo) -> Result {
-    write_num(out, t.tgid as u64)?;
-    out.bytes(b" ")?;
-    write_num(out, t.tid as u64)
-}
-
-/// `pid N\nuid N\ncomm NAME\nexe PATH\n`.
-fn write_creator(out: &mut Buf, c: &registry::Creator, reader: &Reader) -> Result {
-    // The registry lock is held (`Record::creator`), so `c.pid` is a live
-    // counted reference; `pid_task` needs RCU.
-    let pid = {
-        let _rcu = kernel::sync::rcu::read_lock();
-        // SAFETY: `c.pid` is live, under RCU.
-        let task = unsafe { bindings::pid_task(c.pid, bindings::pid_type_PIDTYPE_TGID) };
-        if task.is_null() {
-            0
-        } else {
-            // SAFETY: see above; the reader's namespace is valid.
-            unsafe { bindings::pid_nr_ns(c.pid, reader.ns()) }
-        }
-    };
-    // SAFETY: `init_user_ns` is static; the reader's credentials are valid
-    // and so is their user namespace.
-    let uid = unsafe {
-        let kuid = bindings::make_kuid(ptr::addr_of_mut!(bindings::init_user_ns), c.uid);
-        bindings::from_kuid_munged((*reader.cred()).user_ns, kuid)
-    };
-    out.bytes(b"pid ")?;
-    write_num(out, pid as u64)?;
-    out.bytes(b"\nuid ")?;
-    write_num(out, u64::from(uid))?;
-    out.bytes(b"\ncomm ")?;
-    // SAFETY: the registry lock is held, so `comm` and `exe` are live
-    // NUL-terminated strings.
-    let (comm, exe) = unsafe { (CStr::from_char_ptr(c.comm), CStr::from_char_ptr(c.exe)) };
-    format::escaped(out, comm.to_bytes())?;
-    out.bytes(b"\nexe ")?;
-    format::escaped(out, exe.to_bytes())?;
-    out.bytes(b"\n")
 }

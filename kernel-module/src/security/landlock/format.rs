@@ -36,17 +36,24 @@ pub(crate) const NET_NAMES: &[&str] = &["bind_tcp", "connect_tcp", "bind_udp", "
 /// Names of the scopes (`LANDLOCK_SCOPE_*`).
 pub(crate) const SCOPE_NAMES: &[&str] = &["abstract_unix_socket", "signal"];
 
-/// A growable text buffer.
-pub(crate) struct Buf(pub(crate) KVec<u8>);
+/// A growable text buffer: the content of one open file.  Large contents
+/// fall back to vmalloc (no contiguous allocation proportional to the
+/// tree), and the memory is charged to the reader's memory cgroup.
+pub(crate) struct Buf(pub(crate) KVVec<u8>);
 
 impl Buf {
     pub(crate) fn new() -> Self {
-        Self(KVec::new())
+        Self(KVVec::new())
     }
 
     pub(crate) fn bytes(&mut self, b: &[u8]) -> Result {
-        self.0.extend_from_slice(b, GFP_KERNEL)?;
+        self.0.extend_from_slice(b, GFP_KERNEL_ACCOUNT)?;
         Ok(())
+    }
+
+    /// Writes `n` in decimal.
+    pub(crate) fn num(&mut self, n: u64) -> Result {
+        write!(self, "{n}").map_err(|_| ENOMEM)
     }
 }
 
@@ -123,7 +130,7 @@ pub(crate) fn escaped(out: &mut Buf, s: &[u8]) -> Result {
 mod tests {
     use super::*;
 
-    fn text(f: impl FnOnce(&mut Buf) -> Result) -> KVec<u8> {
+    fn text(f: impl FnOnce(&mut Buf) -> Result) -> KVVec<u8> {
         let mut b = Buf::new();
         assert!(f(&mut b).is_ok());
         b.0

@@ -9,6 +9,8 @@
 
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/security.h>
@@ -17,7 +19,7 @@
 #include "domain.h"
 #include "fs_glue.h"
 
-static_assert(sizeof(struct landlock_fs_domain) == 56);
+static_assert(sizeof(struct landlock_fs_domain) == 64);
 
 /**
  * landlock_fs_register_domain - Make a new domain visible in the tree
@@ -45,6 +47,7 @@ int landlock_fs_register_domain(const struct landlock_domain *const domain)
 		.creator_pid = hierarchy->details->pid,
 		.comm = hierarchy->details->comm,
 		.exe = hierarchy->details->exe_path,
+		.task_pid = get_task_pid(current, PIDTYPE_PID),
 	};
 
 	return landlock_fs_insert(&info);
@@ -53,8 +56,11 @@ int landlock_fs_register_domain(const struct landlock_domain *const domain)
 /* Helpers for Rust (declared there). */
 
 const struct cred *landlock_fs_current_cred(void);
-u64 landlock_fs_cred_domain(const struct cred *cred);
+u64 landlock_fs_cred_domain(const struct cred *cred, u8 *depth);
 u64 landlock_fs_task_domain(struct task_struct *task);
+bool landlock_fs_task_below(struct task_struct *task, u64 counter, u8 depth);
+struct pid_namespace *landlock_fs_init_pid_ns(void);
+struct pid *landlock_fs_get_pid(struct pid *pid);
 bool landlock_fs_capable_ptrace(const struct cred *cred);
 const struct cred *landlock_fs_override_creds(const struct cred *cred);
 void landlock_fs_revert_creds(const struct cred *old);
@@ -77,12 +83,51 @@ const struct cred *landlock_fs_current_cred(void)
 	return current_cred();
 }
 
-/* Returns the counter of @cred's domain, or 0 when it has none. */
-u64 landlock_fs_cred_domain(const struct cred *const cred)
+/*
+ * Returns the counter of @cred's domain and stores its depth (number of
+ * layers) in @depth, or returns 0 and stores 0 when it has none.
+ */
+u64 landlock_fs_cred_domain(const struct cred *const cred, u8 *const depth)
 {
 	const struct landlock_domain *const dom = landlock_cred(cred)->domain;
 
+	*depth = dom ? dom->num_layers : 0;
 	return dom ? dom->hierarchy->counter : 0;
+}
+
+/*
+ * Whether @task's current domain is the domain of @counter, whose depth is
+ * @depth, or nested below it.  Walks at most LANDLOCK_MAX_NUM_LAYERS
+ * parents; takes no lock.
+ */
+bool landlock_fs_task_below(struct task_struct *const task, const u64 counter,
+			    const u8 depth)
+{
+	const struct landlock_domain *dom;
+	const struct landlock_hierarchy *h;
+	size_t up;
+
+	if (!depth)
+		return false;
+	guard(rcu)();
+	dom = landlock_get_task_domain(task);
+	if (!dom || dom->num_layers < depth)
+		return false;
+	h = dom->hierarchy;
+	for (up = dom->num_layers - depth; up && h; up--)
+		h = h->parent;
+	return h && h->counter == counter;
+}
+
+struct pid_namespace *landlock_fs_init_pid_ns(void)
+{
+	return &init_pid_ns;
+}
+
+/* get_pid() is inline. */
+struct pid *landlock_fs_get_pid(struct pid *const pid)
+{
+	return get_pid(pid);
 }
 
 /* Returns the counter of @task's current domain, or 0 when it has none. */

@@ -43,6 +43,11 @@ struct landlock_fs_domain {
 	const char *comm;
 	/** @exe: NUL-terminated executable path of the creator. */
 	const char *exe;
+	/**
+	 * @task_pid: A counted reference to the creating thread's PID, given
+	 * to the registry (its first rule-2 hint, see view.rs).
+	 */
+	struct pid *task_pid;
 };
 
 #ifdef CONFIG_SECURITY_LANDLOCK_FS

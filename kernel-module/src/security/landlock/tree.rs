@@ -5,7 +5,7 @@
 //! The tree is created once at boot, only when Landlock is initialized, and
 //! never removed (Landlock is not a module).  Its format is "ABI v1", written
 //! down in landlock-audit's `Documentation/abi.rst`: `version`,
-//! `abi_version`, `tasks` and `domains/` (see `domains.rs`).
+//! `abi_version`, `tasks`, `snapshot` and `domains/` (see `domains.rs`).
 
 use crate::{
     domains, registry,
@@ -36,6 +36,7 @@ static ABI_VERSION: Number = Number(SetOnce::new());
 /// fails half-way.
 struct Tree {
     _domains: Entry,
+    _snapshot: Entry,
     _tasks: Entry,
     _abi_version: Entry,
     _version: Entry,
@@ -54,6 +55,8 @@ fn create(abi_version: u32) -> Result<Tree> {
     // SAFETY: `ALL_TASKS_FOPS` implements a read-only file without private
     // data.
     let tasks = unsafe { root.file_with_ops(c"tasks", &domains::ALL_TASKS_FOPS)? };
+    // SAFETY: as for `tasks`.
+    let snapshot = unsafe { root.file_with_ops(c"snapshot", &domains::SNAPSHOT_FOPS)? };
     let dir = Entry::dir(c"domains", Some(&root))?;
     // SAFETY: `DOMAINS_IOPS`/`DOMAINS_FOPS` make and free their own entries
     // and use no private data.  The directory keeps securityfs's link count,
@@ -65,6 +68,7 @@ fn create(abi_version: u32) -> Result<Tree> {
     unsafe { dir.set_dir_ops(&domains::DOMAINS_IOPS, &domains::DOMAINS_FOPS) };
     Ok(Tree {
         _domains: dir,
+        _snapshot: snapshot,
         _tasks: tasks,
         _abi_version: abi,
         _version: version,

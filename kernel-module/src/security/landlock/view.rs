@@ -5,118 +5,134 @@
 //! For a reader R and a domain D (see `Documentation/threat-model.rst`):
 //!
 //! 1. R's domain must be a strict ancestor of D; an unsandboxed R is the
-//!    ancestor of all.  When a file is read, both the opener's credentials
-//!    and the reading task's domain must pass.
+//!    ancestor of all.  When a file is read, the opener's domain and the
+//!    reading task's domain must both pass.
 //! 2. At least one task in D or in a domain nested below D passes
 //!    `ptrace_may_access(PTRACE_MODE_READ_FSCREDS | PTRACE_MODE_NOAUDIT)`
 //!    with R's credentials and has a PID in R's PID namespace.  With
 //!    CAP_SYS_PTRACE in the initial user namespace, R also sees the domains
-//!    that have no task at all; it never skips the per-task check.
+//!    that have no task at all (in any PID namespace), neither in them nor
+//!    below them.  The capability never skips the per-task check: a domain
+//!    with tasks, none of which R may trace, stays hidden.
 //!
-//! The visible set is closed under "parent of" up to R's own domain: the
-//! parent of a visible domain is visible unless it is R's domain or above.
+//! Rule 2 is monotone up the chain (a task below D is below D's parent), so
+//! the visible set is closed under "parent of" up to R's own domain, except
+//! for the empty domains a privileged reader sees: their parent may have
+//! tasks R may not trace.  `parent` and `depth` are therefore relative to
+//! what R sees: the parent is shown only if visible, and the depth counts
+//! the unbroken chain of visible domains from D upwards.
+//!
+//! # Costs
+//!
+//! Rule 1 is O(1): the registry stores each domain's depth and ancestors.
+//! Rule 2 for one domain first tries the domain's hint (a task that was in
+//! its subtree), O(1); only when the hint is gone or not traceable by R
+//! does it walk the reader's tasks, and it stores what it finds as the new
+//! hint.  A whole-tree snapshot walks the tasks once, with one ptrace check
+//! per sandboxed task.  No registry lock is held during any task walk.
 
 use crate::{
     id::DOMAINS,
-    registry::{self, Map},
+    registry::{self, Info, Pid, Registry, MAX_LAYERS},
 };
-use core::ops::ControlFlow;
-use kernel::{bindings, prelude::*, sync::rcu};
+use core::{marker::PhantomData, ops::ControlFlow};
+use kernel::{bindings, cred::Credential, pid_namespace::PidNamespace, prelude::*, sync::rcu};
 
 // Only pointers to bindgen-generated types cross this boundary.
 #[allow(improper_ctypes)]
 extern "C" {
     fn landlock_fs_current_cred() -> *const bindings::cred;
-    fn landlock_fs_cred_domain(cred: *const bindings::cred) -> u64;
+    fn landlock_fs_cred_domain(cred: *const bindings::cred, depth: *mut u8) -> u64;
     fn landlock_fs_task_domain(task: *mut bindings::task_struct) -> u64;
+    fn landlock_fs_task_below(task: *mut bindings::task_struct, counter: u64, depth: u8) -> bool;
     fn landlock_fs_capable_ptrace(cred: *const bindings::cred) -> bool;
     fn landlock_fs_override_creds(cred: *const bindings::cred) -> *const bindings::cred;
     fn landlock_fs_revert_creds(old: *const bindings::cred);
     fn landlock_fs_cond_resched();
+    fn landlock_fs_init_pid_ns() -> *mut bindings::pid_namespace;
+}
+
+/// A domain as a reader's rule 1 needs it: its counter and absolute depth
+/// (0 and 0 for "not sandboxed").
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) struct Dom {
+    pub(crate) counter: u64,
+    pub(crate) depth: u8,
+}
+
+impl Dom {
+    /// The domain of `cred`.
+    pub(crate) fn of_cred(cred: &Credential) -> Self {
+        let mut depth = 0;
+        // SAFETY: `cred` is a live credential.
+        let counter = unsafe { landlock_fs_cred_domain(cred.as_ptr(), &mut depth) };
+        Self { counter, depth }
+    }
+
+    /// The current task's (subjective) domain.
+    pub(crate) fn current() -> Self {
+        // SAFETY: the current task's credentials are live during the call.
+        Self::of_cred(unsafe { Credential::from_ptr(landlock_fs_current_cred()) })
+    }
+
+    /// Rule 1: whether this domain is a strict ancestor of `d` (an
+    /// unsandboxed reader is the ancestor of all).  O(1).
+    pub(crate) fn is_strictly_above(&self, d: &Info) -> bool {
+        self.counter == 0 || (d.depth > self.depth && d.is_at_or_below(self.counter, self.depth))
+    }
 }
 
 /// The reader of the tree: whose credentials, domains and PID namespace the
-/// checks use.
-///
-/// # Invariants
-///
-/// `cred` and `ns` are valid for the reader's lifetime: they are either the
-/// current task's (a `Reader` never outlives the VFS call that made it) or
-/// held by an open file (`f_cred`, and a PID namespace reference the file
-/// holds).
-pub(crate) struct Reader {
-    cred: *const bindings::cred,
-    ns: *mut bindings::pid_namespace,
-    /// Domains that must all be strict ancestors of what is shown: the
-    /// credentials' domain and, for reads of an open file, the reading
-    /// task's current domain (0: unsandboxed).
-    domains: [u64; 2],
+/// checks use.  It borrows them, so it cannot outlive the VFS call or the
+/// open file that lent them.
+pub(crate) struct Reader<'a> {
+    cred: &'a Credential,
+    ns: &'a PidNamespace,
+    /// The credentials' domain and, for reads of an open file, the reading
+    /// task's current domain; both must pass rule 1.
+    domains: [Dom; 2],
     privileged: bool,
 }
 
-impl Reader {
-    /// The current task, for lookups and attribute checks.
-    pub(crate) fn current() -> Self {
-        // SAFETY: `current` is valid; its credentials and active PID
-        // namespace live at least as long as this VFS call.
-        unsafe {
-            Self::new(
-                landlock_fs_current_cred(),
-                bindings::task_active_pid_ns(bindings::get_current()),
-                0,
-            )
-        }
+impl<'a> Reader<'a> {
+    /// Runs `f` with the current task as the reader (lookups, attribute
+    /// checks, `open`).  `None` if the task has no PID namespace (it is
+    /// exiting).
+    pub(crate) fn with_current<R>(f: impl FnOnce(&Reader<'_>) -> R) -> Option<R> {
+        let task = kernel::current!();
+        let ns = task.active_pid_ns()?;
+        // SAFETY: the current task's subjective credentials can only be
+        // replaced by the task itself, so they stay live during this call.
+        let cred = unsafe { Credential::from_ptr(landlock_fs_current_cred()) };
+        Some(f(&Reader::new(cred, ns, Dom::default())))
     }
 
-    /// The opener of `file`, read by the current task.
-    ///
-    /// # Safety
-    ///
-    /// `file` is a live file and `ns` a PID namespace that it holds a
-    /// reference to.
-    pub(crate) unsafe fn for_file(
-        file: *mut bindings::file,
-        ns: *mut bindings::pid_namespace,
-    ) -> Self {
-        // SAFETY: the caller passes a live file; `current` is valid.
-        unsafe {
-            let current_cred = landlock_fs_current_cred();
-            Self::new((*file).f_cred, ns, landlock_fs_cred_domain(current_cred))
-        }
-    }
-
-    /// # Safety
-    ///
-    /// `cred` and `ns` satisfy the type invariant.
-    unsafe fn new(
-        cred: *const bindings::cred,
-        ns: *mut bindings::pid_namespace,
-        other: u64,
-    ) -> Self {
-        // SAFETY: `cred` is valid by the caller's precondition.
-        let (own, privileged) = unsafe {
-            (
-                landlock_fs_cred_domain(cred),
-                landlock_fs_capable_ptrace(cred),
-            )
-        };
+    /// The opener of a file (its credentials and the PID namespace it had),
+    /// read by a task whose domain is `reading`.
+    pub(crate) fn new(cred: &'a Credential, ns: &'a PidNamespace, reading: Dom) -> Self {
+        // SAFETY: `cred` is live.
+        let privileged = unsafe { landlock_fs_capable_ptrace(cred.as_ptr()) };
         Self {
             cred,
             ns,
-            domains: [own, other],
+            domains: [Dom::of_cred(cred), reading],
             privileged,
         }
     }
 
-    /// Whether the reading task is in the opener's domain (always true for
-    /// [`Reader::current`]).
-    pub(crate) fn reads_as_opener(&self) -> bool {
-        self.domains[1] == 0 || self.domains[1] == self.domains[0]
+    /// The reader's own (credentials') domain.
+    pub(crate) fn own_domain(&self) -> Dom {
+        self.domains[0]
     }
 
     /// The reader's PID namespace.
-    pub(crate) fn ns(&self) -> *mut bindings::pid_namespace {
+    pub(crate) fn ns(&self) -> &PidNamespace {
         self.ns
+    }
+
+    /// The reader's credentials.
+    pub(crate) fn cred(&self) -> &Credential {
+        self.cred
     }
 
     /// Whether the reader has CAP_SYS_PTRACE in the initial user namespace.
@@ -124,85 +140,184 @@ impl Reader {
         self.privileged
     }
 
-    /// The credentials the checks use.
-    pub(crate) fn cred(&self) -> *const bindings::cred {
-        self.cred
-    }
-
-    /// Rule 1, without the registry: a descendant was created after its
+    /// Rule 1 without the registry: a descendant was created after its
     /// ancestors, so a counter not above the reader's domains cannot pass.
     /// Lookups check this first, so the time a miss takes does not depend
     /// on domains the reader may not see.
     pub(crate) fn may_be_below(&self, counter: u64) -> bool {
-        self.domains.iter().all(|&d| counter > d)
+        self.domains.iter().all(|d| counter > d.counter)
     }
 
-    /// Rule 1: every domain of the reader is a strict ancestor of `counter`.
-    pub(crate) fn is_below(&self, map: &Map, counter: u64) -> bool {
-        self.may_be_below(counter)
-            && map.get(&counter).is_some()
-            && self
-                .domains
-                .iter()
-                .all(|&d| registry::is_strict_ancestor(map, d, counter))
+    /// Rule 1: every domain of the reader is a strict ancestor of `d`.
+    pub(crate) fn is_below(&self, d: &Info) -> bool {
+        self.domains.iter().all(|r| r.is_strictly_above(d))
     }
 
-    /// Calls `f` for each task with a PID in the reader's namespace, in
-    /// ascending TID order, with its domain and whether the reader passes
-    /// the ptrace check on it.  Tasks are walked one PID at a time, as
-    /// `/proc` does (no long RCU section), with a `cond_resched()` between
-    /// tasks.  Unsandboxed tasks, and tasks whose domain `want` rejects, are
-    /// skipped before the ptrace check.
-    pub(crate) fn scan_tasks(
+    /// Whether the reader may see the domain of `counter` (rules 1 and 2),
+    /// consistently with [`Reader::snapshot`].  Returns its registry entry.
+    pub(crate) fn sees(&self, registry: &Registry, counter: u64) -> Option<Info> {
+        if !self.may_be_below(counter) {
+            return None;
+        }
+        let info = registry.info(counter)?;
+        if !self.is_below(&info) {
+            return None;
+        }
+        // Rule 2, first through the hint (O(1)).
+        let hint = registry.hint(counter);
+        let mut hint_valid = false;
+        if let Some(pid) = &hint {
+            let (in_subtree, traceable) = self.check_pid(pid, &info);
+            if traceable {
+                return Some(info);
+            }
+            hint_valid = in_subtree;
+        }
+        drop(hint);
+        // Then through the reader's tasks.
+        let subtree = |t: &Held<'_>| t.is_below(counter, info.depth);
+        let mut found = None;
+        self.scan_tasks(self.ns, true, subtree, |t, held| {
+            if t.traceable {
+                found = Some(held.pid());
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        });
+        if let Some(pid) = found {
+            if !hint_valid {
+                registry.set_hint(counter, pid);
+            }
+            return Some(info);
+        }
+        if !self.privileged || hint_valid {
+            return None;
+        }
+        // A privileged reader also sees a domain with no task at all, in
+        // any PID namespace.
+        let mut occupied = false;
+        self.scan_tasks(Self::init_ns(), false, subtree, |_, _| {
+            occupied = true;
+            ControlFlow::Break(())
+        });
+        (!occupied).then_some(info)
+    }
+
+    /// Checks the task of `pid`: whether it is in the subtree of `info`'s
+    /// domain, and whether the reader may also see it (PID in the reader's
+    /// namespace, ptrace check).
+    fn check_pid(&self, pid: &Pid, info: &Info) -> (bool, bool) {
+        let task = {
+            let _rcu = rcu::read_lock();
+            // SAFETY: `pid` is a counted reference; `pid_task` needs RCU.
+            let task = unsafe { bindings::pid_task(pid.as_ptr(), bindings::pid_type_PIDTYPE_PID) };
+            if task.is_null() {
+                return (false, false);
+            }
+            // SAFETY: `task` is valid under RCU; the reference is put below.
+            unsafe { bindings::get_task_struct(task) };
+            task
+        };
+        // SAFETY: we hold a reference to `task`.
+        let in_subtree = unsafe { landlock_fs_task_below(task, info.counter(), info.depth) };
+        // SAFETY: `pid` is live and so is the reader's namespace.
+        let in_ns = unsafe { bindings::pid_nr_ns(pid.as_ptr(), self.ns.as_ptr()) } != 0;
+        let traceable = in_subtree && in_ns && self.may_trace(task);
+        // SAFETY: drops the reference taken above.
+        unsafe { bindings::put_task_struct(task) };
+        (in_subtree, traceable)
+    }
+
+    /// The ptrace check, with the reader's credentials.
+    fn may_trace(&self, task: *mut bindings::task_struct) -> bool {
+        // SAFETY: the reader's credentials are live; reverted below, in the
+        // same (process) context.
+        let old = unsafe { landlock_fs_override_creds(self.cred.as_ptr()) };
+        // SAFETY: the caller holds a reference to `task`.
+        let ok = unsafe {
+            bindings::ptrace_may_access(
+                task,
+                bindings::PTRACE_MODE_READ_FSCREDS | bindings::PTRACE_MODE_NOAUDIT,
+            )
+        };
+        // SAFETY: reverts the override above.
+        unsafe { landlock_fs_revert_creds(old) };
+        ok
+    }
+
+    fn init_ns() -> &'static PidNamespace {
+        // SAFETY: the initial PID namespace is static.
+        unsafe { PidNamespace::from_ptr(landlock_fs_init_pid_ns()) }
+    }
+
+    /// Calls `f` for each sandboxed task with a PID in `ns` that `want`
+    /// accepts, in ascending TID order, with its domain and (if `check`)
+    /// whether the reader passes the ptrace check on it.  Tasks are walked
+    /// one PID at a time, as `/proc` does (no long RCU section), with a
+    /// `cond_resched()` between tasks, and without any registry lock.
+    fn scan_tasks(
         &self,
-        want: impl Fn(u64) -> bool,
-        mut f: impl FnMut(&TaskInfo) -> ControlFlow<()>,
+        ns: &PidNamespace,
+        check: bool,
+        want: impl Fn(&Held<'_>) -> bool,
+        mut f: impl FnMut(&TaskInfo, &Held<'_>) -> ControlFlow<()>,
     ) {
-        // Use the reader's credentials for ptrace_may_access().
-        // SAFETY: `self.cred` is valid (type invariant); reverted below.
-        let old = unsafe { landlock_fs_override_creds(self.cred) };
+        let old = if check {
+            // SAFETY: the reader's credentials are live; reverted below.
+            Some(unsafe { landlock_fs_override_creds(self.cred.as_ptr()) })
+        } else {
+            None
+        };
         let mut nr: i32 = 1;
         loop {
             let (task, tid) = {
                 let _rcu = rcu::read_lock();
-                // SAFETY: under RCU; `self.ns` is valid.
-                let pid = unsafe { bindings::find_ge_pid(nr, self.ns) };
+                // SAFETY: under RCU; `ns` is live.
+                let pid = unsafe { bindings::find_ge_pid(nr, ns.as_ptr()) };
                 if pid.is_null() {
                     break;
                 }
                 // SAFETY: `pid` is valid under RCU.
-                let tid = unsafe { bindings::pid_nr_ns(pid, self.ns) };
+                let tid = unsafe { bindings::pid_nr_ns(pid, ns.as_ptr()) };
                 // SAFETY: `pid` is valid under RCU.
                 let task = unsafe { bindings::pid_task(pid, bindings::pid_type_PIDTYPE_PID) };
                 if !task.is_null() {
-                    // SAFETY: `task` is valid under RCU; the reference is
-                    // dropped below.
+                    // SAFETY: `task` is valid under RCU; put below.
                     unsafe { bindings::get_task_struct(task) };
                 }
                 (task, tid)
             };
             nr = tid.saturating_add(1);
             if !task.is_null() {
+                // INVARIANT: we hold a reference to `task` until the put
+                // below, and `held` does not outlive this block.
+                let held = Held {
+                    task,
+                    _borrow: PhantomData,
+                };
                 // SAFETY: we hold a reference to `task`.
                 let domain = unsafe { landlock_fs_task_domain(task) };
-                let flow = if domain != 0 && want(domain) {
-                    // SAFETY: we hold a reference to `task`; `self.ns` is
-                    // valid.
-                    let tgid = unsafe { bindings::task_tgid_nr_ns(task, self.ns) };
-                    // SAFETY: as above; process context, credentials
-                    // overridden to the reader's.
-                    let traceable = unsafe {
-                        bindings::ptrace_may_access(
-                            task,
-                            bindings::PTRACE_MODE_READ_FSCREDS | bindings::PTRACE_MODE_NOAUDIT,
-                        )
-                    };
-                    f(&TaskInfo {
-                        tgid,
-                        tid,
-                        domain,
-                        traceable,
-                    })
+                let flow = if domain != 0 && want(&held) {
+                    // SAFETY: we hold a reference to `task`; `ns` is live.
+                    let tgid = unsafe { bindings::task_tgid_nr_ns(task, ns.as_ptr()) };
+                    // SAFETY: as above; credentials overridden to the
+                    // reader's when `check`.
+                    let traceable = check
+                        && unsafe {
+                            bindings::ptrace_may_access(
+                                task,
+                                bindings::PTRACE_MODE_READ_FSCREDS | bindings::PTRACE_MODE_NOAUDIT,
+                            )
+                        };
+                    f(
+                        &TaskInfo {
+                            tgid,
+                            tid,
+                            domain,
+                            traceable,
+                        },
+                        &held,
+                    )
                 } else {
                     ControlFlow::Continue(())
                 };
@@ -218,135 +333,107 @@ impl Reader {
                 break;
             }
         }
-        // SAFETY: reverts the override above.
-        unsafe { landlock_fs_revert_creds(old) };
+        if let Some(old) = old {
+            // SAFETY: reverts the override above.
+            unsafe { landlock_fs_revert_creds(old) };
+        }
     }
 
-    /// Whether the reader may see the domain of `counter` (rules 1 and 2),
-    /// consistently with [`Reader::snapshot`].
-    pub(crate) fn sees(&self, counter: u64) -> bool {
-        if !self.may_be_below(counter) {
-            return false;
-        }
-        if registry::with(|map| self.is_below(map, counter)) != Some(true) {
-            return false;
-        }
-        // A task the reader may trace, in the domain or below.
-        let Some(Ok(subtree)) = registry::with(|map| subtree(map, counter)) else {
-            return false;
-        };
-        let in_subtree = |d: u64| subtree.binary_search(&d).is_ok();
-        let mut traceable = false;
-        self.scan_tasks(in_subtree, |t| {
-            if t.traceable {
-                traceable = true;
-                return ControlFlow::Break(());
-            }
-            ControlFlow::Continue(())
-        });
-        if traceable || !self.privileged {
-            return traceable;
-        }
-        // A privileged reader also sees empty domains and their ancestors
-        // (closure under "parent of"): the computation of a `domains/`
-        // snapshot decides, so that a lookup always agrees with the listing.
-        self.snapshot()
-            .is_ok_and(|s| s.visible.binary_search(&counter).is_ok())
-    }
-
-    /// The domains the reader sees and the tasks it sees in them.
-    pub(crate) fn snapshot(&self) -> Result<Snapshot> {
-        let mut tasks = KVec::new();
+    /// The domains the reader sees and the tasks it sees in them, from one
+    /// walk over the reader's tasks (and, for a privileged reader in a child
+    /// PID namespace, one more over all tasks, to find empty domains).
+    pub(crate) fn snapshot(&self, registry: &Registry) -> Result<Snapshot> {
+        let infos = registry.infos()?;
+        let mut marks = Marks::new(&infos)?;
+        let mut tasks = KVVec::new();
         let mut failed = None;
+        let init_ns = Self::init_ns();
+        let all_here = core::ptr::eq(self.ns.as_ptr(), init_ns.as_ptr());
         self.scan_tasks(
+            self.ns,
+            true,
             |_| true,
-            |t| match tasks.push(*t, GFP_KERNEL_ACCOUNT) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(e) => {
-                    failed = Some(e);
-                    ControlFlow::Break(())
+            |t, _| {
+                let Some(i) = marks.index(t.domain) else {
+                    // Created or freed since the copy.
+                    return ControlFlow::Continue(());
+                };
+                marks.mark(&infos, i, t.traceable);
+                if t.traceable && self.is_below(&infos[i]) {
+                    if let Err(e) = tasks.push(*t, GFP_KERNEL_ACCOUNT) {
+                        failed = Some(e);
+                        return ControlFlow::Break(());
+                    }
                 }
+                ControlFlow::Continue(())
             },
         );
         if let Some(e) = failed {
             return Err(e.into());
         }
-        let visible = registry::with(|map| visible_set(map, &tasks, self.domains, self.privileged))
-            .unwrap_or_else(|| Ok(KVec::new()))?;
-        // Only the tasks the reader may see, in visible domains.
-        tasks.retain(|t| t.traceable && visible.binary_search(&t.domain).is_ok());
-        tasks.sort_unstable_by_key(|t| (t.tgid, t.tid));
-        Ok(Snapshot { visible, tasks })
-    }
-}
-
-/// The sorted counters of `counter` and of every live domain nested below
-/// it, taken under one lock (the map iterates in counter order).
-fn subtree(map: &Map, counter: u64) -> Result<KVec<u64>> {
-    let mut out = KVec::new();
-    // Every entry is visited, newer or older than `counter`, so the time
-    // this takes says nothing about creation order.
-    for (&c, _) in map.iter() {
-        if registry::chain(map, c).any(|a| a == counter) {
-            out.push(c, GFP_KERNEL_ACCOUNT)?;
-        }
-    }
-    Ok(out)
-}
-
-/// Rule 1 for readers whose domains are `domains` (0: unsandboxed): every
-/// one of them is a strict ancestor of the live domain `counter`.
-fn below(map: &Map, domains: [u64; 2], counter: u64) -> bool {
-    domains.iter().all(|&d| counter > d)
-        && map.get(&counter).is_some()
-        && domains
-            .iter()
-            .all(|&d| registry::is_strict_ancestor(map, d, counter))
-}
-
-/// Rules 1 and 2 applied to a task scan: the sorted counters of the
-/// domains a reader sees.  Pure, so KUnit can check the policy.
-///
-/// - Rule 2 through tasks: the domain of every task the reader may trace,
-///   and that domain's ancestors, as far as they pass rule 1.
-/// - A privileged reader also sees the domains that no task of the scan
-///   occupies (neither in them nor below them), with their ancestors.
-fn visible_set(
-    map: &Map,
-    tasks: &[TaskInfo],
-    domains: [u64; 2],
-    privileged: bool,
-) -> Result<KVec<u64>> {
-    let mut visible: KVec<u64> = KVec::new();
-    for t in tasks.iter().filter(|t| t.traceable) {
-        for c in registry::chain(map, t.domain) {
-            if below(map, domains, c) {
-                visible.push(c, GFP_KERNEL_ACCOUNT)?;
-            }
-        }
-    }
-    if privileged {
-        let mut occupied = KVec::new();
-        for t in tasks.iter() {
-            for c in registry::chain(map, t.domain) {
-                occupied.push(c, GFP_KERNEL_ACCOUNT)?;
-            }
-        }
-        occupied.sort_unstable();
-        for (&c, _) in map.iter() {
-            if occupied.binary_search(&c).is_err() && below(map, domains, c) {
-                for a in registry::chain(map, c) {
-                    if below(map, domains, a) {
-                        visible.push(a, GFP_KERNEL_ACCOUNT)?;
+        if self.privileged && !all_here {
+            self.scan_tasks(
+                init_ns,
+                false,
+                |_| true,
+                |t, _| {
+                    if let Some(i) = marks.index(t.domain) {
+                        marks.mark(&infos, i, false);
                     }
-                }
+                    ControlFlow::Continue(())
+                },
+            );
+        }
+        let snapshot = Snapshot::new(infos, &marks, self.domains, self.privileged)?;
+        let mut tasks = tasks;
+        tasks.retain(|t| snapshot.position(t.domain).is_some());
+        tasks.sort_unstable_by_key(|t| (t.tgid, t.tid));
+        Ok(Snapshot { tasks, ..snapshot })
+    }
+}
+
+/// Per-domain marks of a task walk, indexed like the registry copy.
+struct Marks {
+    /// A task the reader may trace is in the domain or below it.
+    traceable: KVVec<bool>,
+    /// A task (any) is in the domain or below it.
+    occupied: KVVec<bool>,
+    counters: KVVec<u64>,
+}
+
+impl Marks {
+    fn new(infos: &[Info]) -> Result<Self> {
+        let mut m = Self {
+            traceable: KVVec::with_capacity(infos.len(), GFP_KERNEL_ACCOUNT)?,
+            occupied: KVVec::with_capacity(infos.len(), GFP_KERNEL_ACCOUNT)?,
+            counters: KVVec::with_capacity(infos.len(), GFP_KERNEL_ACCOUNT)?,
+        };
+        for i in infos {
+            m.traceable.push(false, GFP_KERNEL_ACCOUNT)?;
+            m.occupied.push(false, GFP_KERNEL_ACCOUNT)?;
+            m.counters.push(i.counter(), GFP_KERNEL_ACCOUNT)?;
+        }
+        Ok(m)
+    }
+
+    fn index(&self, counter: u64) -> Option<usize> {
+        self.counters.binary_search(&counter).ok()
+    }
+
+    /// Marks the domain at `i` and its ancestors, stopping at the first
+    /// one already marked (its ancestors are, too).
+    fn mark(&mut self, infos: &[Info], i: usize, traceable: bool) {
+        let info = &infos[i];
+        for &a in info.ancestors[..usize::from(info.depth)].iter().rev() {
+            let Some(j) = self.index(a) else { break };
+            let done = self.occupied[j] && (!traceable || self.traceable[j]);
+            self.occupied[j] = true;
+            self.traceable[j] |= traceable;
+            if done {
+                break;
             }
         }
     }
-    visible.sort_unstable();
-    let mut last = 0;
-    visible.retain(|c| core::mem::replace(&mut last, *c) != *c);
-    Ok(visible)
 }
 
 /// A task as a scan sees it.
@@ -362,33 +449,151 @@ pub(crate) struct TaskInfo {
     pub(crate) traceable: bool,
 }
 
+/// A task that a scan holds a reference to, lent to its callbacks.
+///
+/// # Invariants
+///
+/// `task` is a task the scan holds a counted reference to for `'a`.
+pub(crate) struct Held<'a> {
+    task: *mut bindings::task_struct,
+    _borrow: PhantomData<&'a ()>,
+}
+
+impl Held<'_> {
+    /// Whether the task's current domain is the domain of `counter`, at
+    /// absolute depth `depth`, or below it.
+    fn is_below(&self, counter: u64, depth: u8) -> bool {
+        // SAFETY: the task is held (type invariant).
+        unsafe { landlock_fs_task_below(self.task, counter, depth) }
+    }
+
+    /// A counted reference to the task's PID.
+    fn pid(&self) -> Pid {
+        // SAFETY: the task is held (type invariant); `get_task_pid` takes a
+        // counted reference (or returns NULL), which `Pid` puts.
+        unsafe {
+            Pid::from_raw(bindings::get_task_pid(
+                self.task,
+                bindings::pid_type_PIDTYPE_PID,
+            ))
+        }
+    }
+}
+
+/// A visible domain in a snapshot.
+#[derive(Clone, Copy)]
+pub(crate) struct Shown {
+    /// The registry entry (copied).
+    pub(crate) info: Info,
+    /// The domain's ID.
+    pub(crate) id: u64,
+}
+
 /// What one reader sees at one moment.
 pub(crate) struct Snapshot {
-    /// Counters of the visible domains, sorted by counter.
-    pub(crate) visible: KVec<u64>,
+    /// The visible domains, sorted by counter.
+    pub(crate) shown: KVVec<Shown>,
     /// Visible tasks in visible domains, sorted by TGID then TID.
-    pub(crate) tasks: KVec<TaskInfo>,
+    pub(crate) tasks: KVVec<TaskInfo>,
 }
 
 impl Snapshot {
-    /// The visible domains as `(id, counter)`, sorted by ID (never by
-    /// counter, which is creation order).
-    pub(crate) fn ids(&self) -> Result<KVec<(u64, u64)>> {
+    /// Rules 1 and 2 applied to the marks of a task walk.  Pure, so KUnit
+    /// can check the policy.
+    fn new(infos: KVVec<Info>, marks: &Marks, domains: [Dom; 2], privileged: bool) -> Result<Self> {
         let p = DOMAINS.permutation();
-        let mut ids = KVec::with_capacity(self.visible.len(), GFP_KERNEL_ACCOUNT)?;
-        for &c in self.visible.iter() {
-            ids.push((p.id(c), c), GFP_KERNEL_ACCOUNT)?;
+        let mut shown = KVVec::new();
+        for (i, info) in infos.iter().enumerate() {
+            let rule2 = marks.traceable[i] || (privileged && !marks.occupied[i]);
+            if rule2 && domains.iter().all(|r| r.is_strictly_above(info)) {
+                shown.push(
+                    Shown {
+                        info: *info,
+                        id: p.id(info.counter()),
+                    },
+                    GFP_KERNEL_ACCOUNT,
+                )?;
+            }
         }
-        ids.sort_unstable();
-        Ok(ids)
+        Ok(Self {
+            shown,
+            tasks: KVVec::new(),
+        })
     }
+
+    /// A view in which all of `infos` (a domain and its visible
+    /// ancestors, in any order) are shown, without tasks.
+    pub(crate) fn from_infos(infos: KVVec<Info>) -> Result<Self> {
+        let p = DOMAINS.permutation();
+        let mut shown = KVVec::with_capacity(infos.len(), GFP_KERNEL_ACCOUNT)?;
+        for info in infos.iter() {
+            shown.push(
+                Shown {
+                    info: *info,
+                    id: p.id(info.counter()),
+                },
+                GFP_KERNEL_ACCOUNT,
+            )?;
+        }
+        shown.sort_unstable_by_key(|s| s.info.counter());
+        Ok(Self {
+            shown,
+            tasks: KVVec::new(),
+        })
+    }
+
+    /// The index of the visible domain of `counter`.
+    pub(crate) fn position(&self, counter: u64) -> Option<usize> {
+        self.shown
+            .binary_search_by_key(&counter, |s| s.info.counter())
+            .ok()
+    }
+
+    /// The visible parent of a visible domain, if its parent is visible.
+    pub(crate) fn parent(&self, s: &Shown) -> Option<&Shown> {
+        if s.info.parent == 0 {
+            return None;
+        }
+        self.position(s.info.parent).map(|i| &self.shown[i])
+    }
+
+    /// The depth relative to the reader: the unbroken chain of visible
+    /// domains from `s` upwards.
+    pub(crate) fn depth(&self, s: &Shown) -> u8 {
+        let mut depth = 1;
+        let mut at = *s;
+        while let Some(p) = self.parent(&at) {
+            depth += 1;
+            at = *p;
+            if usize::from(depth) > MAX_LAYERS {
+                break;
+            }
+        }
+        depth
+    }
+
+    /// The visible domains' indices, sorted by ID (never by counter,
+    /// which is creation order).
+    pub(crate) fn by_id(&self) -> Result<KVVec<usize>> {
+        let mut order = KVVec::with_capacity(self.shown.len(), GFP_KERNEL_ACCOUNT)?;
+        for i in 0..self.shown.len() {
+            order.push(i, GFP_KERNEL_ACCOUNT)?;
+        }
+        order.sort_unstable_by_key(|&i| self.shown[i].id);
+        Ok(order)
+    }
+}
+
+/// The registry, for readers: `None` if the tree failed to initialize.
+pub(crate) fn registry() -> Option<&'static Registry> {
+    registry::global()
 }
 
 #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
 #[kunit_tests(landlock_audit_view)]
 mod tests {
     use super::*;
-    use crate::registry::testing::map_of;
+    use crate::registry::testing::infos_of;
 
     // A (root) -> B -> C, A -> D, and another root E.
     const A: u64 = 1 << 60;
@@ -398,73 +603,128 @@ mod tests {
     const E: u64 = A + 4;
     const TREE: &[(u64, u64)] = &[(A, 0), (B, A), (C, B), (D, A), (E, 0)];
 
-    fn task(tid: i32, domain: u64, traceable: bool) -> TaskInfo {
-        TaskInfo {
-            tgid: tid,
-            tid,
-            domain,
-            traceable,
-        }
+    /// A task walk over `tasks` (domain, traceable), as `Reader::snapshot`
+    /// does it, for a reader in `domains`.
+    fn visible(tasks: &[(u64, bool)], domains: [u64; 2], privileged: bool) -> KVVec<u64> {
+        let out = (|| -> Result<KVVec<u64>> {
+            let infos = infos_of(TREE)?;
+            let mut marks = Marks::new(&infos)?;
+            for &(d, traceable) in tasks {
+                let i = marks.index(d).ok_or(EINVAL)?;
+                marks.mark(&infos, i, traceable);
+            }
+            let doms = [dom(&infos, domains[0]), dom(&infos, domains[1])];
+            let s = Snapshot::new(infos, &marks, doms, privileged)?;
+            let mut v = KVVec::new();
+            for x in s.shown.iter() {
+                v.push(x.info.counter(), GFP_KERNEL)?;
+            }
+            Ok(v)
+        })();
+        assert!(out.is_ok());
+        out.unwrap_or_default()
     }
 
-    fn visible(tasks: &[TaskInfo], domains: [u64; 2], privileged: bool) -> KVec<u64> {
-        let map = map_of(TREE);
-        assert!(map.is_ok());
-        let Ok(map) = map else { return KVec::new() };
-        let v = visible_set(&map, tasks, domains, privileged);
-        assert!(v.is_ok());
-        v.unwrap_or_default()
+    fn dom(infos: &[Info], counter: u64) -> Dom {
+        infos
+            .iter()
+            .find(|i| i.counter() == counter)
+            .map_or(Dom::default(), |i| Dom {
+                counter,
+                depth: i.depth,
+            })
     }
 
     #[test]
     fn traceable_task_shows_its_domain_and_ancestors() {
-        let v = visible(&[task(10, C, true)], [0, 0], false);
+        let v = visible(&[(C, true)], [0, 0], false);
         assert_eq!(&v[..], &[A, B, C]);
     }
 
     #[test]
-    fn untraceable_task_shows_nothing() {
-        let v = visible(&[task(10, C, false)], [0, 0], false);
+    fn untraceable_task_hides_its_domains_even_from_privileged_readers() {
+        let v = visible(&[(C, false)], [0, 0], false);
         assert!(v.is_empty());
-        // A privileged reader sees the empty D and E, and A as D's parent,
-        // but not B and C, which an untraceable task occupies.
-        let v = visible(&[task(10, C, false)], [0, 0], true);
-        assert_eq!(&v[..], &[A, D, E]);
+        // A privileged reader sees the empty D and E, but neither A, B nor
+        // C, which a task it may not trace occupies: A stays hidden although
+        // its child D is shown (D's parent is then empty).
+        let v = visible(&[(C, false)], [0, 0], true);
+        assert_eq!(&v[..], &[D, E]);
     }
 
     #[test]
     fn privilege_adds_only_empty_domains() {
-        let v = visible(&[task(10, C, true)], [0, 0], true);
+        let v = visible(&[(C, true)], [0, 0], true);
         assert_eq!(&v[..], &[A, B, C, D, E]);
-        let v = visible(&[task(10, C, true)], [0, 0], false);
+        let v = visible(&[(C, true)], [0, 0], false);
         assert_eq!(&v[..], &[A, B, C]);
+        // A task in another PID namespace (not traceable, walked only for
+        // occupancy) makes E non-empty.
+        let v = visible(&[(C, true), (E, false)], [0, 0], true);
+        assert_eq!(&v[..], &[A, B, C, D]);
     }
 
     #[test]
     fn sandboxed_reader_sees_only_strict_descendants() {
-        // A reader in A: B and C, never A itself, nor E.
-        let v = visible(
-            &[task(10, C, true), task(11, A, true), task(12, E, true)],
-            [A, 0],
-            true,
-        );
+        // A reader in A: B, C and the empty D, never A itself, nor E.
+        let v = visible(&[(C, true), (A, true), (E, true)], [A, 0], true);
         assert_eq!(&v[..], &[B, C, D]);
         // A reader in B sees C only: not its parent, sibling or itself.
-        let v = visible(
-            &[task(10, C, true), task(11, D, true), task(12, B, true)],
-            [B, 0],
-            true,
-        );
+        let v = visible(&[(C, true), (D, true), (B, true)], [B, 0], true);
         assert_eq!(&v[..], &[C]);
         // A reader in C (a leaf) sees nothing.
-        let v = visible(&[task(10, C, true)], [C, 0], true);
+        let v = visible(&[(C, true)], [C, 0], true);
         assert!(v.is_empty());
     }
 
     #[test]
     fn both_domains_of_a_file_reader_must_pass() {
         // Opened unsandboxed, read from B: only what is below B.
-        let v = visible(&[task(10, C, true), task(11, D, true)], [0, B], false);
+        let v = visible(&[(C, true), (D, true)], [0, B], false);
         assert_eq!(&v[..], &[C]);
+    }
+
+    #[test]
+    fn rule_one_is_a_constant_time_ancestor_check() -> Result {
+        let infos = infos_of(TREE)?;
+        let c = infos.iter().find(|i| i.counter() == C).ok_or(EINVAL)?;
+        let d = infos.iter().find(|i| i.counter() == D).ok_or(EINVAL)?;
+        assert!(dom(&infos, 0).is_strictly_above(c));
+        assert!(dom(&infos, A).is_strictly_above(c));
+        assert!(dom(&infos, B).is_strictly_above(c));
+        assert!(!dom(&infos, C).is_strictly_above(c));
+        assert!(!dom(&infos, B).is_strictly_above(d));
+        assert!(!dom(&infos, E).is_strictly_above(c));
+        Ok(())
+    }
+
+    #[test]
+    fn marking_stops_at_marked_ancestors_but_stays_complete() -> Result {
+        let infos = infos_of(TREE)?;
+        let mut marks = Marks::new(&infos)?;
+        let ci = marks.index(C).ok_or(EINVAL)?;
+        let di = marks.index(D).ok_or(EINVAL)?;
+        marks.mark(&infos, ci, false);
+        // A traceable task in D must still mark A traceable, although A is
+        // already occupied.
+        marks.mark(&infos, di, true);
+        let ai = marks.index(A).ok_or(EINVAL)?;
+        let bi = marks.index(B).ok_or(EINVAL)?;
+        assert!(marks.traceable[ai] && marks.traceable[di]);
+        assert!(!marks.traceable[bi] && marks.occupied[bi]);
+        Ok(())
+    }
+
+    #[test]
+    fn relative_depth_and_parent_follow_the_visible_chain() -> Result {
+        let infos = infos_of(TREE)?;
+        let mut marks = Marks::new(&infos)?;
+        let ci = marks.index(C).ok_or(EINVAL)?;
+        marks.mark(&infos, ci, false);
+        let s = Snapshot::new(infos, &marks, [Dom::default(); 2], true)?;
+        let d = s.shown[s.position(D).ok_or(EINVAL)?];
+        assert!(s.parent(&d).is_none());
+        assert_eq!(s.depth(&d), 1);
+        Ok(())
     }
 }
