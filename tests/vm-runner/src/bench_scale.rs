@@ -167,7 +167,8 @@ fn measure(who: &str, whole: bool) -> Result<String, String> {
             );
         }
         let mut wr = wr;
-        std::io::Write::write_all(&mut wr, format!("{line}\n").as_bytes()).map_err(|e| e.to_string())
+        std::io::Write::write_all(&mut wr, format!("{line}\n").as_bytes())
+            .map_err(|e| e.to_string())
     })?;
     read_line(&mut rd)
 }

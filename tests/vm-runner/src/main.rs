@@ -429,7 +429,10 @@ fn main() {
         "snapshot_file_matches_the_per_domain_files",
         scale::snapshot_file_matches_the_per_domain_files,
     );
-    r.run("tasks_file_at_30000_tasks", scale::tasks_file_at_30000_tasks);
+    r.run(
+        "tasks_file_at_30000_tasks",
+        scale::tasks_file_at_30000_tasks,
+    );
     r.run(
         "no_domain_outlives_its_references",
         scale::no_domain_outlives_its_references,

@@ -106,7 +106,9 @@ pub fn privileged_reader_in_child_ns_sees_only_empty_domains() -> TestResult {
 pub fn root_sees_a_domain_and_its_empty_child() -> TestResult {
     let (_daemon, _held, a, d) = domain_with_an_empty_child()?;
     let parent = read(&format!("{TREE}/domains/{d}/parent"))?;
-    ensure(parent == format!("{a}\n"), || format!("D's parent is {parent:?}"))?;
+    ensure(parent == format!("{a}\n"), || {
+        format!("D's parent is {parent:?}")
+    })?;
     let depth = read(&format!("{TREE}/domains/{d}/depth"))?;
     ensure(depth == "2\n", || format!("D's depth is {depth:?}"))?;
     // An unprivileged reader never sees an empty domain.
@@ -142,8 +144,12 @@ pub fn rule_two_is_evaluated_at_open() -> TestResult {
         })?;
         let mut a = String::new();
         let mut t = String::new();
-        access.read_to_string(&mut a).map_err(|e| format!("read access: {e}"))?;
-        tasks.read_to_string(&mut t).map_err(|e| format!("read tasks: {e}"))?;
+        access
+            .read_to_string(&mut a)
+            .map_err(|e| format!("read access: {e}"))?;
+        tasks
+            .read_to_string(&mut t)
+            .map_err(|e| format!("read tasks: {e}"))?;
         ensure(a.starts_with("fs: make_dir"), || {
             format!("access read after the domain died: {a:?}")
         })?;
@@ -179,7 +185,11 @@ fn parse_snapshot(text: &str) -> Result<BTreeMap<String, Block>, String> {
                 let f: Vec<&str> = rest.split(' ').collect();
                 ensure(f.len() == 3, || format!("bad domain line {line:?}"))?;
                 let b = Block {
-                    parent: if f[1] == "-" { String::new() } else { format!("{}\n", f[1]) },
+                    parent: if f[1] == "-" {
+                        String::new()
+                    } else {
+                        format!("{}\n", f[1])
+                    },
                     depth: format!("{}\n", f[2]),
                     ..Block::default()
                 };
@@ -188,12 +198,18 @@ fn parse_snapshot(text: &str) -> Result<BTreeMap<String, Block>, String> {
                 cur = Some(f[0].to_string());
             }
             "fs:" | "net:" | "scope:" | "fs" | "net" | "scope" => {
-                let b = cur.as_ref().and_then(|c| out.get_mut(c)).ok_or("access before domain")?;
+                let b = cur
+                    .as_ref()
+                    .and_then(|c| out.get_mut(c))
+                    .ok_or("access before domain")?;
                 b.access.push_str(line);
                 b.access.push('\n');
             }
             "creator" => {
-                let b = cur.as_ref().and_then(|c| out.get_mut(c)).ok_or("creator before domain")?;
+                let b = cur
+                    .as_ref()
+                    .and_then(|c| out.get_mut(c))
+                    .ok_or("creator before domain")?;
                 // "pid N uid N comm X exe Y" -> the creator file's lines.
                 let f: Vec<&str> = rest.split(' ').collect();
                 ensure(f.len() == 8, || format!("bad creator line {line:?}"))?;
@@ -204,7 +220,10 @@ fn parse_snapshot(text: &str) -> Result<BTreeMap<String, Block>, String> {
                 );
             }
             "task" => {
-                let b = cur.as_ref().and_then(|c| out.get_mut(c)).ok_or("task before domain")?;
+                let b = cur
+                    .as_ref()
+                    .and_then(|c| out.get_mut(c))
+                    .ok_or("task before domain")?;
                 b.tasks.push(format!("{rest}\n"));
             }
             _ => return Err(format!("unknown line {line:?}")),
@@ -212,7 +231,9 @@ fn parse_snapshot(text: &str) -> Result<BTreeMap<String, Block>, String> {
     }
     let mut sorted = order.clone();
     sorted.sort();
-    ensure(order == sorted, || format!("domains not in ID order: {order:?}"))?;
+    ensure(order == sorted, || {
+        format!("domains not in ID order: {order:?}")
+    })?;
     Ok(out)
 }
 
@@ -236,7 +257,9 @@ fn compare_snapshot(privileged: bool) -> TestResult {
     let mut listed = list_domains()?;
     listed.sort();
     let keys: Vec<String> = snap.keys().cloned().collect();
-    ensure(keys == listed, || format!("snapshot {keys:?}, domains/ {listed:?}"))?;
+    ensure(keys == listed, || {
+        format!("snapshot {keys:?}, domains/ {listed:?}")
+    })?;
     ensure(!keys.is_empty(), || "nothing to compare".into())?;
     for (id, b) in &snap {
         let dir = format!("{TREE}/domains/{id}");
@@ -254,7 +277,9 @@ fn compare_snapshot(privileged: bool) -> TestResult {
                 .map(|l| format!("{l}\n"))
                 .collect(),
         };
-        ensure(*b == files, || format!("{id}: snapshot {b:?}, files {files:?}"))?;
+        ensure(*b == files, || {
+            format!("{id}: snapshot {b:?}, files {files:?}")
+        })?;
     }
     Ok(())
 }
@@ -304,13 +329,19 @@ pub fn tasks_file_at_30000_tasks() -> TestResult {
         let tgid: u32 = f[0].parse().map_err(|_| format!("bad tgid in {line:?}"))?;
         let tid: u32 = f[1].parse().map_err(|_| format!("bad tid in {line:?}"))?;
         ensure((tgid, tid) > last, || format!("not sorted at {line:?}"))?;
-        ensure(listed.contains(f[2]), || format!("unlisted domain in {line:?}"))?;
+        ensure(listed.contains(f[2]), || {
+            format!("unlisted domain in {line:?}")
+        })?;
         last = (tgid, tid);
         if pids.contains(&tgid) {
             ours += 1;
         }
     }
-    println!("# top-level tasks: {} lines, {} bytes, {reads} reads of 4 KiB", text.lines().count(), text.len());
+    println!(
+        "# top-level tasks: {} lines, {} bytes, {reads} reads of 4 KiB",
+        text.lines().count(),
+        text.len()
+    );
     ensure(ours == PROCS * THREADS, || {
         format!("{ours} lines for our {} tasks", PROCS * THREADS)
     })?;
