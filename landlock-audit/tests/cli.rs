@@ -202,7 +202,7 @@ fn metrics_prometheus_text() {
     assert_eq!(ratio, sandboxed as f64 / total as f64);
     // Every sample has HELP and TYPE lines.
     for l in out.lines().filter(|l| !l.starts_with('#')) {
-        let name = l.split(' ').next().unwrap();
+        let name = l.split([' ', '{']).next().unwrap();
         assert!(out.contains(&format!("# TYPE {name} gauge")), "{name}");
         assert!(out.contains(&format!("# HELP {name} ")), "{name}");
     }
@@ -279,4 +279,364 @@ fn help_documents_exit_statuses() {
     for cmd in ["status", "tree", "ps", "domain", "metrics"] {
         assert!(out.contains(cmd), "{cmd}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// Hostile input: names other users control must not forge or erase lines.
+
+/// A comm that forges a `ps`/`tree` line, one that erases the previous line
+/// on a terminal, one with a C1 CSI and a right-to-left override, and bytes
+/// that are not UTF-8 (written into the fake /proc by hand).
+const FORGER: &str = "evil\n    1062  fake  1fe0";
+const ERASER: &str = "\x1b[1A\x1b[2K";
+const BIDI: &str = "a\u{9b}2K\u{202e}b";
+
+fn hostile_fixture() -> Fixture {
+    use landlock_audit::fixture::ModelProcess;
+    let mut d1 = dom(1, None, &[(300, 300), (301, 301)]);
+    d1.creator.comm = format!("{FORGER}\\ \t");
+    d1.creator.exe = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(
+        b"/tmp/\x1b[1A\x1b[2K/x\xff y\nz",
+    ));
+    let d2 = dom(2, Some(1), &[(302, 302), (303, 303)]);
+    let p = |pid, comm: &str| ModelProcess {
+        pid,
+        comm: comm.into(),
+        threads: vec![pid],
+    };
+    let f = Fixture::new(Model {
+        domains: vec![d1, d2],
+        processes: vec![
+            p(300, FORGER),
+            p(301, ERASER),
+            p(302, BIDI),
+            p(303, "placeholder"),
+        ],
+        ..Model::default()
+    });
+    // Not UTF-8, and ending in a backslash.
+    let bad = b"x\xff\xfe\\\n";
+    fs::write(f.proc_root().join("303/comm"), bad).unwrap();
+    fs::write(f.proc_root().join("303/task/303/comm"), bad).unwrap();
+    f
+}
+
+use std::os::unix::ffi::OsStrExt;
+
+/// No control byte but the line ends, and no C1 control or bidi override.
+fn assert_inert(out: &str) {
+    for (i, l) in out.lines().enumerate() {
+        assert!(
+            !l.chars().any(|c| c.is_control()
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)),
+            "line {i} carries a control character: {l:?}"
+        );
+    }
+}
+
+const FORGER_ESC: &str = "evil\\012\\040\\040\\040\\0401062\\040\\040fake\\040\\0401fe0";
+const ERASER_ESC: &str = "\\033[1A\\033[2K";
+const BIDI_ESC: &str = "a\\302\\2332K\\342\\200\\256b";
+const BAD_ESC: &str = "x\\377\\376\\134";
+
+#[test]
+fn hostile_comm_cannot_forge_tree_lines() {
+    let f = hostile_fixture();
+    let out = stdout(&run(&f, &["tree"]));
+    assert_inert(&out);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{}  fs: -  net: -  scope: -", id(1)),
+            format!("  pid 300 tid 300  {FORGER_ESC}"),
+            format!("  pid 301 tid 301  {ERASER_ESC}"),
+            format!("    {}  fs: -  net: -  scope: -", id(2)),
+            format!("      pid 302 tid 302  {BIDI_ESC}"),
+            format!("      pid 303 tid 303  {BAD_ESC}"),
+        ],
+        "{out}"
+    );
+}
+
+#[test]
+fn hostile_comm_cannot_forge_ps_lines() {
+    let f = hostile_fixture();
+    let out = stdout(&run(&f, &["ps"]));
+    assert_inert(&out);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    for (l, (pid, comm, d)) in lines[1..].iter().zip([
+        (300, FORGER_ESC, 1),
+        (301, ERASER_ESC, 1),
+        (302, BIDI_ESC, 2),
+        (303, BAD_ESC, 2),
+    ]) {
+        let fields: Vec<&str> = l.split_whitespace().collect();
+        assert_eq!(fields, [pid.to_string(), comm.into(), id(d).to_string()]);
+    }
+}
+
+#[test]
+fn hostile_creator_cannot_forge_domain_lines() {
+    let f = hostile_fixture();
+    let out = stdout(&run(&f, &["domain", &id(1).to_string()]));
+    assert_inert(&out);
+    let creator: Vec<&str> = out.lines().filter(|l| l.starts_with("creator")).collect();
+    assert_eq!(
+        creator,
+        [format!(
+            "creator  pid 1 uid 0 comm {FORGER_ESC}\\134\\040\\011 exe \
+             /tmp/\\033[1A\\033[2K/x\\377\\040y\\012z"
+        )],
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 11, "{out}");
+}
+
+#[test]
+fn hostile_root_path_is_escaped_in_status_and_errors() {
+    let dir = common::tempdir();
+    let root = dir.path().join("a\nb\x1b[2K").join("landlock");
+    Fixture::spec(3, 5).write(&root).unwrap();
+    let f = Fixture::generated(3, 5);
+    let out = stdout(&run_at(&root, &f.proc_root(), &["status"]));
+    assert_inert(&out);
+    assert!(out.contains("a\\012b\\033[2K/landlock"), "{out}");
+
+    fs::write(root.join("version"), "x\n").unwrap();
+    let o = run_at(&root, &f.proc_root(), &["status"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_inert(&err);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("a\\012b\\033[2K/landlock"), "{err}");
+}
+
+#[test]
+fn json_keeps_hostile_values_unescaped() {
+    let f = hostile_fixture();
+    let v = json(&run(&f, &["ps", "--json"]));
+    let comms: Vec<&str> = v["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["comm"].as_str().unwrap())
+        .collect();
+    assert_eq!(comms, [FORGER, ERASER, BIDI, "x\u{fffd}\u{fffd}\\"]);
+    let v = json(&run(&f, &["domain", &id(1).to_string(), "--json"]));
+    let c = &v["domains"][0]["creator"];
+    assert_eq!(c["comm"], format!("{FORGER}\\ \t"));
+    assert_eq!(c["exe"], "/tmp/\x1b[1A\x1b[2K/x\u{fffd} y\nz");
+}
+
+// ---------------------------------------------------------------------------
+// Streaming output and closed pipes.
+
+#[test]
+fn a_closed_pipe_ends_tree_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // About 400 kB of output: far more than a pipe holds.
+    let f = Fixture::generated(2000, 10_000);
+    for args in [&["tree"][..], &["tree", "--json"], &["ps"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
+            .arg("--root")
+            .arg(f.root())
+            .arg("--proc")
+            .arg(f.proc_root())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 100];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The read end is closed here, as `| head -c 100` does.
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn tree_json_streams_the_same_document() {
+    let f = Fixture::generated(50, 200);
+    let doc: DomainList = serde_json::from_value(json(&run(&f, &["tree", "--json"]))).unwrap();
+    assert_eq!(doc, DomainList::new(f.model.expected()));
+    let empty = Fixture::new(Model::default());
+    let v = json(&run(&empty, &["tree", "--json"]));
+    assert_eq!(v, serde_json::json!({"version": 1, "domains": []}));
+}
+
+// ---------------------------------------------------------------------------
+// Errors as JSON.
+
+fn json_error(o: &Output) -> (i32, String, String) {
+    let text = String::from_utf8(o.stdout.clone()).unwrap();
+    assert_eq!(text.lines().count(), 1, "one document: {text}");
+    let v: Value = serde_json::from_str(&text).expect("a JSON error document");
+    let obj = v.as_object().unwrap();
+    assert_eq!(obj.len(), 2, "{v}");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["error"].as_object().unwrap().len(), 2, "{v}");
+    (
+        o.status.code().unwrap(),
+        v["error"]["kind"].as_str().unwrap().to_owned(),
+        v["error"]["message"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn errors_are_json_with_json() {
+    // No tree: exit 3, kind named after the library's error.
+    let dir = common::tempdir();
+    let root = dir.path().join("landlock");
+    for (lsm, kind) in [
+        (None, "securityfs_not_mounted"),
+        (Some("capability,yama"), "landlock_disabled"),
+        (Some("capability,landlock"), "feature_absent"),
+    ] {
+        if let Some(l) = lsm {
+            fs::write(dir.path().join("lsm"), l).unwrap();
+        }
+        for cmd in ["status", "tree", "ps", "metrics"] {
+            let o = run_at(&root, Path::new("/proc"), &[cmd, "--json"]);
+            let (code, k, msg) = json_error(&o);
+            assert_eq!((code, k.as_str()), (3, kind), "{cmd}: {msg}");
+            assert!(!msg.is_empty());
+            // The human message is still on stderr.
+            assert!(String::from_utf8_lossy(&o.stderr).contains(&msg));
+        }
+    }
+
+    let f = Fixture::generated(5, 10);
+    let o = run(&f, &["--json", "domain", &DomainId(u64::MAX).to_string()]);
+    let (code, kind, msg) = json_error(&o);
+    assert_eq!((code, kind.as_str()), (1, "unknown_domain"));
+    assert!(msg.contains("not in the tree"), "{msg}");
+
+    let o = run(&f, &["--json", "frobnicate"]);
+    let (code, kind, _) = json_error(&o);
+    assert_eq!((code, kind.as_str()), (2, "usage"));
+
+    let victim = f.model.domains[0].id;
+    fs::write(f.domain_file(victim, "depth"), "x\n").unwrap();
+    let o = run(&f, &["status", "--json"]);
+    let (code, kind, msg) = json_error(&o);
+    assert_eq!((code, kind.as_str()), (1, "malformed"));
+    assert!(msg.contains(&format!("{victim}/depth:1")), "{msg}");
+
+    fs::write(f.root().join("version"), "9\n").unwrap();
+    let (code, kind, _) = json_error(&run(&f, &["tree", "--json"]));
+    assert_eq!((code, kind.as_str()), (1, "unsupported_version"));
+
+    // Without --json, nothing on stdout.
+    let o = run(&f, &["tree"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Prometheus.
+
+fn samples(out: &str) -> Vec<(&str, &str)> {
+    out.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.rsplit_once(' ').unwrap())
+        .collect()
+}
+
+#[test]
+fn metrics_always_has_up_and_info() {
+    let f = Fixture::generated(10, 30);
+    let out = stdout(&run(&f, &["metrics"]));
+    let s = samples(&out);
+    assert!(s.contains(&("landlock_audit_up", "1")), "{out}");
+    let info = format!(
+        "landlock_audit_info{{abi_version=\"7\",version=\"{}\"}}",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(s.contains(&(info.as_str(), "1")), "{out}");
+
+    // No tree: the exposition still says so, with the exit status of the
+    // error.
+    let dir = common::tempdir();
+    let o = run_at(&dir.path().join("landlock"), &f.proc_root(), &["metrics"]);
+    assert_eq!(o.status.code(), Some(3));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(
+        samples(&out),
+        [
+            ("landlock_audit_up{error=\"securityfs_not_mounted\"}", "0"),
+            (
+                &*format!(
+                    "landlock_audit_info{{version=\"{}\"}}",
+                    env!("CARGO_PKG_VERSION")
+                ),
+                "1"
+            ),
+        ],
+        "{out}"
+    );
+    fs::write(f.root().join("abi_version"), "seven\n").unwrap();
+    let o = run(&f, &["metrics"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.contains("landlock_audit_up{error=\"malformed\"} 0\n"),
+        "{out}"
+    );
+}
+
+fn dir_names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn metrics_output_replaces_the_file_atomically() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::generated(10, 30);
+    let textdir = common::tempdir();
+    let prom = textdir.path().join("landlock.prom");
+    fs::write(&prom, "stale\n").unwrap();
+    let inode_before = fs::metadata(&prom).unwrap();
+    let o = run(&f, &["metrics", "--output", prom.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    let written = fs::read_to_string(&prom).unwrap();
+    assert_eq!(written, stdout(&run(&f, &["metrics"])));
+    // A new file renamed over the old one, readable by node_exporter's user,
+    // and no temporary file left behind.
+    use std::os::unix::fs::MetadataExt;
+    let md = fs::metadata(&prom).unwrap();
+    assert_ne!(md.ino(), inode_before.ino());
+    assert_eq!(md.permissions().mode() & 0o777, 0o644);
+    assert_eq!(dir_names(textdir.path()), ["landlock.prom"]);
+
+    // The tree goes away: the file says so rather than going stale.
+    fs::remove_dir_all(f.root()).unwrap();
+    let o = run(&f, &["metrics", "-o", prom.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    let written = fs::read_to_string(&prom).unwrap();
+    assert!(
+        written.contains("landlock_audit_up{error=\"feature_absent\"} 0\n"),
+        "{written}"
+    );
+    assert_eq!(dir_names(textdir.path()), ["landlock.prom"]);
+
+    // An unwritable place: exit 1, a message, nothing left behind.
+    let o = run(&f, &["metrics", "-o", "/nonexistent-dir/x.prom"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent-dir/x.prom"));
+    // --output writes Prometheus text only.
+    let o = run(&f, &["metrics", "--json", "-o", prom.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
 }
