@@ -235,6 +235,27 @@ fn exit_3_when_the_system_has_no_tree() {
 }
 
 #[test]
+fn exit_3_when_there_is_no_securityfs_directory_at_all() {
+    let dir = common::tempdir();
+    // Neither the tree, nor securityfs, nor its parent exist.
+    for root in [
+        dir.path().join("sys/kernel/security/landlock"),
+        dir.path().join("security/landlock"),
+    ] {
+        for cmd in ["status", "tree", "ps", "metrics"] {
+            let o = run_at(&root, Path::new("/proc"), &[cmd]);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(3), "{cmd}: {err}");
+            assert!(err.contains("securityfs is not mounted at"), "{err}");
+            assert!(err.contains("landlock-audit patch"), "{err}");
+            assert!(!err.contains("No such file"), "{err}");
+            let (code, kind, _) = json_error(&run_at(&root, Path::new("/proc"), &[cmd, "--json"]));
+            assert_eq!((code, kind.as_str()), (3, "securityfs_not_mounted"));
+        }
+    }
+}
+
+#[test]
 fn exit_1_on_a_malformed_tree_or_an_unknown_domain() {
     let f = Fixture::generated(5, 10);
     let o = run(&f, &["domain", &DomainId(u64::MAX).to_string()]);

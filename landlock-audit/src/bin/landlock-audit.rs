@@ -169,11 +169,32 @@ fn main() -> ExitCode {
     }
 }
 
+/// Reads the tree at `root`.  When the directory that should hold
+/// securityfs does not exist at all (no `/sys/kernel/security`: a container
+/// masking `/sys`, a kernel without securityfs), that is reported as
+/// [`Error::SecurityfsNotMounted`] (exit status 3), whatever the library
+/// version says.
+fn read_tree(root: &Path) -> Result<Domains, Error> {
+    Domains::read_from(root).map_err(|e| match e {
+        Error::Io { ref source, .. } if source.kind() == io::ErrorKind::NotFound => {
+            match root.parent().filter(|p| !p.as_os_str().is_empty()) {
+                Some(secfs) if fs::symlink_metadata(secfs).is_err() => {
+                    Error::SecurityfsNotMounted {
+                        path: secfs.to_owned(),
+                    }
+                }
+                _ => e,
+            }
+        }
+        e => e,
+    })
+}
+
 fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
     if let Command::Metrics { output } = &cli.command {
         return metrics(cli, output.as_deref(), out);
     }
-    let domains = Domains::read_from(&cli.root)?;
+    let domains = read_tree(&cli.root)?;
     match &cli.command {
         Command::Status => status(cli, &domains, out),
         Command::Tree => tree(cli, &domains, out),
@@ -405,7 +426,7 @@ fn domain(cli: &Cli, domains: &Domains, id: DomainId, out: &mut impl Write) -> R
 
 /// The metrics of a tree that could be read.
 fn metrics_of(cli: &Cli) -> Result<(Domains, landlock_audit::Coverage), Failure> {
-    let domains = Domains::read_from(&cli.root)?;
+    let domains = read_tree(&cli.root)?;
     let cov = domains.coverage(&cli.proc_root)?;
     Ok((domains, cov))
 }
