@@ -8,6 +8,7 @@
 
 mod audit;
 mod bench;
+mod landlock_crate;
 mod procs;
 mod sys;
 mod tree;
@@ -408,6 +409,10 @@ fn main() {
         tree::ids_never_repeat_over_100k_domains,
     );
     r.run("ten_thousand_tasks", tree::ten_thousand_tasks);
+    r.run(
+        "landlock_crate_sandbox",
+        landlock_crate::sandbox_is_in_the_tree,
+    );
     // Last: Yama's ptrace_scope=3 cannot be lowered until reboot.
     r.run(
         "ptrace_daemon_under_yama_3_cannot_attach_but_reads",
