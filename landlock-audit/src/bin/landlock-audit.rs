@@ -259,7 +259,7 @@ fn ps(cli: &Cli, domains: &Domains, out: &mut String) -> Result<(), Failure> {
             pid,
             comm: procfs::comm(&cli.proc_root, pid, None).unwrap_or_default(),
             domains: domains
-                .domain_of_process(pid)
+                .domains_of_process(pid)
                 .iter()
                 .map(|d| d.id)
                 .collect(),
