@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         domains: domains as usize,
         tasks: tasks as usize,
         unconfined: 8,
+        kernel_threads: 4,
         max_depth: 4,
         seed,
     };

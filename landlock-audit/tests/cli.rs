@@ -119,11 +119,13 @@ fn tree_text_nests_and_shows_pid_and_comm() {
                 pid: 300,
                 comm: "nginx".into(),
                 threads: vec![300],
+                kernel_thread: false,
             },
             landlock_audit::fixture::ModelProcess {
                 pid: 400,
                 comm: "worker".into(),
                 threads: vec![400, 401],
+                kernel_thread: false,
             },
         ],
         ..Model::default()
@@ -258,11 +260,15 @@ fn exit_3_when_there_is_no_securityfs_directory_at_all() {
 #[test]
 fn exit_1_on_a_malformed_tree_or_an_unknown_domain() {
     let f = Fixture::generated(5, 10);
-    let o = run(&f, &["domain", &DomainId(u64::MAX).to_string()]);
+    let o = run(
+        &f,
+        &["domain", &DomainId::new(u64::MAX).unwrap().to_string()],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not in the tree"));
 
     let victim = f.model.domains[0].id;
+    f.remove_snapshot();
     fs::write(f.domain_file(victim, "depth"), "x\n").unwrap();
     let o = run(&f, &["status"]);
     assert_eq!(o.status.code(), Some(1));
@@ -324,6 +330,7 @@ fn hostile_fixture() -> Fixture {
         pid,
         comm: comm.into(),
         threads: vec![pid],
+        kernel_thread: false,
     };
     let f = Fixture::new(Model {
         domains: vec![d1, d2],
@@ -534,7 +541,14 @@ fn errors_are_json_with_json() {
     }
 
     let f = Fixture::generated(5, 10);
-    let o = run(&f, &["--json", "domain", &DomainId(u64::MAX).to_string()]);
+    let o = run(
+        &f,
+        &[
+            "--json",
+            "domain",
+            &DomainId::new(u64::MAX).unwrap().to_string(),
+        ],
+    );
     let (code, kind, msg) = json_error(&o);
     assert_eq!((code, kind.as_str()), (1, "unknown_domain"));
     assert!(msg.contains("not in the tree"), "{msg}");
@@ -544,6 +558,7 @@ fn errors_are_json_with_json() {
     assert_eq!((code, kind.as_str()), (2, "usage"));
 
     let victim = f.model.domains[0].id;
+    f.remove_snapshot();
     fs::write(f.domain_file(victim, "depth"), "x\n").unwrap();
     let o = run(&f, &["status", "--json"]);
     let (code, kind, msg) = json_error(&o);

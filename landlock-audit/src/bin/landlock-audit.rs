@@ -344,7 +344,7 @@ fn ps(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failure>
     let pids = procfs::pids(&cli.proc_root)?;
     let domains_of = |pid: u32| -> Vec<DomainId> {
         domains
-            .domain_of_process(pid)
+            .domains_of_process(pid)
             .iter()
             .map(|d| d.id)
             .collect()

@@ -90,7 +90,7 @@ pub fn sandbox_is_in_the_tree() -> TestResult {
         format!("{} new domains, not 2", new.len())
     })?;
 
-    let mine = d.domain_of_process(pid);
+    let mine = d.domains_of_process(pid);
     ensure(mine.len() == 1, || {
         format!("the child is in {} domains", mine.len())
     })?;

@@ -267,7 +267,7 @@ fn sandboxed_thread(fs: u64) -> Result<(), String> {
 pub fn mixed_threads_in_two_domains() -> TestResult {
     let daemon = Daemon::spawn(|| sandboxed_thread(Access::MAKE_DIR))?;
     let d = domains()?;
-    let doms = d.domain_of_process(daemon.pid as u32);
+    let doms = d.domains_of_process(daemon.pid as u32);
     ensure(doms.len() == 1, || {
         format!("{} domains for the mixed process", doms.len())
     })?;
@@ -289,7 +289,7 @@ pub fn threads_in_two_nested_domains() -> TestResult {
         sandboxed_thread(Access::MAKE_REG)
     })?;
     let d = domains()?;
-    let doms = d.domain_of_process(daemon.pid as u32);
+    let doms = d.domains_of_process(daemon.pid as u32);
     ensure(doms.len() == 2, || {
         format!("{} domains for the process", doms.len())
     })?;
@@ -1057,7 +1057,7 @@ pub fn audit_domain_equals_directory_name() -> TestResult {
     let from_audit = audit.next_access_domain()?;
     drop(audit);
     let id = domain_of(&domains()?, daemon.pid)?.id;
-    ensure(id.0 == from_audit, || {
+    ensure(id.get() == from_audit, || {
         format!("audit domain={from_audit:016x}, tree {id}")
     })?;
     fs::metadata(format!("{TREE}/domains/{from_audit:016x}"))
