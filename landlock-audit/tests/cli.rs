@@ -45,8 +45,21 @@ fn json(o: &Output) -> Value {
 #[test]
 fn status_json() {
     let f = Fixture::generated(120, 900);
-    let v = json(&run(&f, &["status", "--json"]));
+    let mut v = json(&run(&f, &["status", "--json"]));
     let (total, sandboxed, mixed) = expected_coverage(&f.model);
+    // The coverage categories (checked on a model with known answers in
+    // coverage_categories_in_status_and_metrics).
+    let p = v["processes"].as_object_mut().unwrap();
+    for k in [
+        "handles_fs",
+        "handles_net",
+        "handles_scope",
+        "fs_ratio",
+        "net_ratio",
+        "scope_ratio",
+    ] {
+        assert!(p.remove(k).is_some(), "{k} missing");
+    }
     assert_eq!(
         v,
         serde_json::json!({
@@ -55,8 +68,12 @@ fn status_json() {
             "domains": 120,
             "processes": {
                 "total": total,
+                "kernel_threads": 0,
+                "unknown": 0,
+                "judged": total,
                 "sandboxed": sandboxed,
                 "mixed": mixed,
+                "unconfined": total - sandboxed - mixed,
                 "ratio": sandboxed as f64 / total as f64,
             }
         })
@@ -76,11 +93,127 @@ fn status_text() {
     assert!(out.contains("10 domains visible"), "{out}");
     assert!(
         out.contains(&format!(
-            "{total} processes: {sandboxed} sandboxed, {mixed} mixed"
+            "{total} processes: 0 kernel threads, 0 unknown (not inspectable by this reader), \
+             {total} judged\n{total} judged: {sandboxed} sandboxed, {mixed} mixed, {} unconfined\n",
+            total - sandboxed - mixed
         )),
         "{out}"
     );
     assert!(out.contains("sandboxed ratio: 0."), "{out}");
+}
+
+/// Three domains, kernel threads, and processes under chains that handle
+/// fs, net or scope rights, with the answers worked out by hand.
+fn coverage_model() -> Fixture {
+    use landlock_audit::fixture::ModelProcess;
+    use landlock_audit::{AccessFs, AccessNet, Scope};
+    let mut d1 = dom(1, None, &[(100, 100), (104, 104)]);
+    d1.access.fs = AccessFs::EXECUTE | AccessFs::REFER;
+    let mut d2 = dom(2, Some(1), &[(101, 101), (101, 102), (110, 110)]);
+    d2.access.net = AccessNet::BIND_TCP;
+    let mut d3 = dom(3, None, &[(103, 103), (104, 105)]);
+    d3.access.scope = Scope::SIGNAL;
+    let p = |pid, threads: &[u32], kernel_thread| ModelProcess {
+        pid,
+        comm: format!("p{pid}"),
+        threads: threads.to_vec(),
+        kernel_thread,
+    };
+    Fixture::new(Model {
+        domains: vec![d1, d2, d3],
+        processes: vec![
+            p(2, &[2], true),
+            p(3, &[3], true),
+            // fs (d1)
+            p(100, &[100], false),
+            // fs and net (d2 under d1)
+            p(101, &[101, 102], false),
+            // scope (d3)
+            p(103, &[103], false),
+            // sandboxed, but its two threads share no class
+            p(104, &[104, 105], false),
+            // mixed
+            p(110, &[110, 111], false),
+            p(120, &[120], false),
+            p(121, &[121], false),
+        ],
+        ..Model::default()
+    })
+}
+
+#[test]
+fn coverage_categories_in_status_and_metrics() {
+    let f = coverage_model();
+    let v = json(&run(&f, &["status", "--json"]));
+    assert_eq!(
+        v["processes"],
+        serde_json::json!({
+            "total": 9,
+            "kernel_threads": 2,
+            "unknown": 0,
+            "judged": 7,
+            "sandboxed": 4,
+            "mixed": 1,
+            "unconfined": 2,
+            "ratio": 4.0 / 7.0,
+            "handles_fs": 2,
+            "handles_net": 1,
+            "handles_scope": 1,
+            "fs_ratio": 2.0 / 7.0,
+            "net_ratio": 1.0 / 7.0,
+            "scope_ratio": 1.0 / 7.0,
+        })
+    );
+    let out = stdout(&run(&f, &["status"]));
+    for l in [
+        "9 processes: 2 kernel threads, 0 unknown (not inspectable by this reader), 7 judged\n",
+        "7 judged: 4 sandboxed, 1 mixed, 2 unconfined\n",
+        "sandboxed ratio: 0.571 (sandboxed / judged)\n",
+        "handling fs: 2 (0.286), net: 1 (0.143), scope: 1 (0.143)\n",
+    ] {
+        assert!(out.contains(l), "{l:?} missing from\n{out}");
+    }
+    let out = stdout(&run(&f, &["metrics"]));
+    let s = samples(&out);
+    for (name, value) in [
+        ("landlock_audit_processes", "9".to_owned()),
+        ("landlock_audit_kernel_threads", "2".into()),
+        ("landlock_audit_processes_unknown", "0".into()),
+        ("landlock_audit_processes_judged", "7".into()),
+        ("landlock_audit_processes_sandboxed", "4".into()),
+        ("landlock_audit_processes_mixed", "1".into()),
+        ("landlock_audit_processes_unconfined", "2".into()),
+        ("landlock_audit_sandboxed_ratio", (4.0f64 / 7.0).to_string()),
+        (
+            "landlock_audit_processes_handling{class=\"fs\"}",
+            "2".into(),
+        ),
+        (
+            "landlock_audit_processes_handling{class=\"net\"}",
+            "1".into(),
+        ),
+        (
+            "landlock_audit_processes_handling{class=\"scope\"}",
+            "1".into(),
+        ),
+        (
+            "landlock_audit_handling_ratio{class=\"fs\"}",
+            (2.0f64 / 7.0).to_string(),
+        ),
+        (
+            "landlock_audit_handling_ratio{class=\"net\"}",
+            (1.0f64 / 7.0).to_string(),
+        ),
+        (
+            "landlock_audit_handling_ratio{class=\"scope\"}",
+            (1.0f64 / 7.0).to_string(),
+        ),
+    ] {
+        assert!(
+            s.contains(&(name, value.as_str())),
+            "{name} {value} missing from\n{out}"
+        );
+    }
 }
 
 #[test]

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use landlock_audit::json::{self, DomainList, ProcessCounts, PsProcess};
-use landlock_audit::{procfs, AccessNames, Domain, DomainId, Domains, Error, Task};
+use landlock_audit::{procfs, AccessNames, Coverage, Domain, DomainId, Domains, Error, Task};
 
 use args::{Cli, Command};
 
@@ -169,32 +169,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// Reads the tree at `root`.  When the directory that should hold
-/// securityfs does not exist at all (no `/sys/kernel/security`: a container
-/// masking `/sys`, a kernel without securityfs), that is reported as
-/// [`Error::SecurityfsNotMounted`] (exit status 3), whatever the library
-/// version says.
-fn read_tree(root: &Path) -> Result<Domains, Error> {
-    Domains::read_from(root).map_err(|e| match e {
-        Error::Io { ref source, .. } if source.kind() == io::ErrorKind::NotFound => {
-            match root.parent().filter(|p| !p.as_os_str().is_empty()) {
-                Some(secfs) if fs::symlink_metadata(secfs).is_err() => {
-                    Error::SecurityfsNotMounted {
-                        path: secfs.to_owned(),
-                    }
-                }
-                _ => e,
-            }
-        }
-        e => e,
-    })
-}
-
 fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
     if let Command::Metrics { output } = &cli.command {
         return metrics(cli, output.as_deref(), out);
     }
-    let domains = read_tree(&cli.root)?;
+    let domains = Domains::read_from(&cli.root)?;
     match &cli.command {
         Command::Status => status(cli, &domains, out),
         Command::Tree => tree(cli, &domains, out),
@@ -210,11 +189,41 @@ fn json_line<T: serde::Serialize>(out: &mut impl Write, doc: &T) -> Result<(), F
     Ok(())
 }
 
+/// `status --json` (and `metrics --json`): [`json::Status`] with the
+/// coverage categories the library's `ProcessCounts` does not carry yet
+/// added to `processes` (fields are only ever added within a schema
+/// version).
+fn status_doc(domains: &Domains, cov: &Coverage) -> Result<serde_json::Value, Failure> {
+    let doc = json::Status::new(
+        domains.abi_version(),
+        domains.len(),
+        ProcessCounts::from(*cov),
+    );
+    let mut v = serde_json::to_value(doc)?;
+    if let Some(p) = v.get_mut("processes").and_then(|p| p.as_object_mut()) {
+        let extra = serde_json::json!({
+            "kernel_threads": cov.kernel_threads,
+            "unknown": cov.unknown,
+            "judged": cov.judged(),
+            "unconfined": cov.unconfined(),
+            "handles_fs": cov.handles_fs,
+            "handles_net": cov.handles_net,
+            "handles_scope": cov.handles_scope,
+            "fs_ratio": cov.fs_ratio(),
+            "net_ratio": cov.net_ratio(),
+            "scope_ratio": cov.scope_ratio(),
+        });
+        if let serde_json::Value::Object(extra) = extra {
+            p.extend(extra);
+        }
+    }
+    Ok(v)
+}
+
 fn status(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failure> {
     let cov = domains.coverage(&cli.proc_root)?;
     if cli.json {
-        let doc = json::Status::new(domains.abi_version(), domains.len(), cov.into());
-        return json_line(out, &doc);
+        return json_line(out, &status_doc(domains, &cov)?);
     }
     writeln!(
         out,
@@ -231,13 +240,35 @@ fn status(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Fail
     )?;
     writeln!(
         out,
-        "{} processes: {} sandboxed, {} mixed, {} unconfined",
+        "{} processes: {} kernel threads, {} unknown (not inspectable by this reader), {} judged",
         cov.total,
+        cov.kernel_threads,
+        cov.unknown,
+        cov.judged()
+    )?;
+    writeln!(
+        out,
+        "{} judged: {} sandboxed, {} mixed, {} unconfined",
+        cov.judged(),
         cov.sandboxed,
         cov.mixed,
         cov.unconfined()
     )?;
-    writeln!(out, "sandboxed ratio: {:.3}", cov.ratio())?;
+    writeln!(
+        out,
+        "sandboxed ratio: {:.3} (sandboxed / judged)",
+        cov.ratio()
+    )?;
+    writeln!(
+        out,
+        "sandboxed under a domain chain handling fs: {} ({:.3}), net: {} ({:.3}), scope: {} ({:.3})",
+        cov.handles_fs,
+        cov.fs_ratio(),
+        cov.handles_net,
+        cov.net_ratio(),
+        cov.handles_scope,
+        cov.scope_ratio()
+    )?;
     Ok(())
 }
 
@@ -425,8 +456,8 @@ fn domain(cli: &Cli, domains: &Domains, id: DomainId, out: &mut impl Write) -> R
 }
 
 /// The metrics of a tree that could be read.
-fn metrics_of(cli: &Cli) -> Result<(Domains, landlock_audit::Coverage), Failure> {
-    let domains = read_tree(&cli.root)?;
+fn metrics_of(cli: &Cli) -> Result<(Domains, Coverage), Failure> {
+    let domains = Domains::read_from(&cli.root)?;
     let cov = domains.coverage(&cli.proc_root)?;
     Ok((domains, cov))
 }
@@ -435,12 +466,7 @@ fn metrics(cli: &Cli, output: Option<&Path>, out: &mut impl Write) -> Result<(),
     let read = metrics_of(cli);
     if cli.json {
         let (domains, cov) = read?;
-        let doc = json::Status::new(
-            domains.abi_version(),
-            domains.len(),
-            ProcessCounts::from(cov),
-        );
-        return json_line(out, &doc);
+        return json_line(out, &status_doc(&domains, &cov)?);
     }
     let version = env!("CARGO_PKG_VERSION");
     let mut e = prom::Exposition::default();
@@ -486,7 +512,7 @@ fn metrics(cli: &Cli, output: Option<&Path>, out: &mut impl Write) -> Result<(),
     result
 }
 
-fn coverage_metrics(e: &mut prom::Exposition, domains: &Domains, cov: &landlock_audit::Coverage) {
+fn coverage_metrics(e: &mut prom::Exposition, domains: &Domains, cov: &Coverage) {
     let max_depth = domains.iter().map(|d| d.depth).max().unwrap_or(0);
     e.single(
         "landlock_audit_domains",
@@ -503,20 +529,68 @@ fn coverage_metrics(e: &mut prom::Exposition, domains: &Domains, cov: &landlock_
         "Landlock ABI version of the kernel.",
         domains.abi_version(),
     );
-    e.single("landlock_audit_processes", "Processes in /proc.", cov.total);
+    e.single(
+        "landlock_audit_processes",
+        "Processes in /proc, kernel threads and unknown processes included.",
+        cov.total,
+    );
+    e.single(
+        "landlock_audit_kernel_threads",
+        "Kernel threads in /proc (PF_KTHREAD): they cannot be sandboxed and are not judged.",
+        cov.kernel_threads,
+    );
+    e.single(
+        "landlock_audit_processes_unknown",
+        "Processes the reader may not inspect (ptrace read check fails): maybe sandboxed, not judged.",
+        cov.unknown,
+    );
+    e.single(
+        "landlock_audit_processes_judged",
+        "Processes the reader can judge: all but kernel threads and unknown ones.",
+        cov.judged(),
+    );
     e.single(
         "landlock_audit_processes_sandboxed",
-        "Processes all of whose threads run in a visible Landlock domain.",
+        "Judged processes all of whose threads run in a visible Landlock domain.",
         cov.sandboxed,
     );
     e.single(
         "landlock_audit_processes_mixed",
-        "Processes only some of whose threads run in a visible Landlock domain.",
+        "Judged processes only some of whose threads run in a visible Landlock domain.",
         cov.mixed,
     );
     e.single(
+        "landlock_audit_processes_unconfined",
+        "Judged processes none of whose threads runs in a visible Landlock domain.",
+        cov.unconfined(),
+    );
+    e.single(
         "landlock_audit_sandboxed_ratio",
-        "Sandboxed processes divided by all processes.",
+        "Sandboxed processes divided by judged processes (0 without judged processes).",
         cov.ratio(),
+    );
+    let (fs, net, scope) = (
+        cov.handles_fs.to_string(),
+        cov.handles_net.to_string(),
+        cov.handles_scope.to_string(),
+    );
+    e.gauge(
+        "landlock_audit_processes_handling",
+        "Sandboxed processes all of whose threads run under a domain chain handling at least \
+         one right of the class (fs, net, scope).",
+        &[
+            (&[("class", "fs")], fs),
+            (&[("class", "net")], net),
+            (&[("class", "scope")], scope),
+        ],
+    );
+    e.gauge(
+        "landlock_audit_handling_ratio",
+        "landlock_audit_processes_handling divided by judged processes, per class.",
+        &[
+            (&[("class", "fs")], cov.fs_ratio().to_string()),
+            (&[("class", "net")], cov.net_ratio().to_string()),
+            (&[("class", "scope")], cov.scope_ratio().to_string()),
+        ],
     );
 }

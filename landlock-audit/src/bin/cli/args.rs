@@ -72,7 +72,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Visible domains, processes sandboxed out of all, and their ratio.
+    /// Visible domains and how many processes are sandboxed, by access class.
+    ///
+    /// Kernel threads and processes this reader may not inspect are counted
+    /// apart; the ratios are over the other, judged, processes.
     Status,
     /// Domains nested as they are, with each task's PID and command name.
     Tree,
