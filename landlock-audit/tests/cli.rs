@@ -638,6 +638,10 @@ fn tree_json_streams_the_same_document() {
 fn json_error(o: &Output) -> (i32, String, String) {
     let text = String::from_utf8(o.stdout.clone()).unwrap();
     assert_eq!(text.lines().count(), 1, "one document: {text}");
+    assert!(
+        text.starts_with("{\"version\":1,\"error\":{\"kind\":"),
+        "{text}"
+    );
     let v: Value = serde_json::from_str(&text).expect("a JSON error document");
     let obj = v.as_object().unwrap();
     assert_eq!(obj.len(), 2, "{v}");

@@ -105,13 +105,16 @@ impl Failure {
     }
 }
 
-/// The JSON error document: `{"version":1,"error":{"kind":…,"message":…}}`.
+/// The JSON error document: `{"version":1,"error":{"kind":…,"message":…}}`,
+/// in this order.
 fn json_error(kind: &str, message: &str) -> String {
-    serde_json::json!({
-        "version": json::VERSION,
-        "error": { "kind": kind, "message": message },
-    })
-    .to_string()
+    let quote = |s: &str| serde_json::Value::from(s).to_string();
+    format!(
+        "{{\"version\":{},\"error\":{{\"kind\":{},\"message\":{}}}}}",
+        json::VERSION,
+        quote(kind),
+        quote(message)
+    )
 }
 
 /// Writes `bytes` and a newline to stdout; a closed pipe is ignored.
@@ -189,41 +192,60 @@ fn json_line<T: serde::Serialize>(out: &mut impl Write, doc: &T) -> Result<(), F
     Ok(())
 }
 
+/// `processes` of `status --json`: [`json::ProcessCounts`] followed by the
+/// coverage categories it does not carry yet (fields are only ever added
+/// within a schema version).
+#[derive(serde::Serialize)]
+struct Processes {
+    #[serde(flatten)]
+    counts: ProcessCounts,
+    kernel_threads: u64,
+    unknown: u64,
+    judged: u64,
+    unconfined: u64,
+    handles_fs: u64,
+    handles_net: u64,
+    handles_scope: u64,
+    fs_ratio: f64,
+    net_ratio: f64,
+    scope_ratio: f64,
+}
+
 /// `status --json` (and `metrics --json`): [`json::Status`] with the
-/// coverage categories the library's `ProcessCounts` does not carry yet
-/// added to `processes` (fields are only ever added within a schema
-/// version).
-fn status_doc(domains: &Domains, cov: &Coverage) -> Result<serde_json::Value, Failure> {
-    let doc = json::Status::new(
-        domains.abi_version(),
-        domains.len(),
-        ProcessCounts::from(*cov),
-    );
-    let mut v = serde_json::to_value(doc)?;
-    if let Some(p) = v.get_mut("processes").and_then(|p| p.as_object_mut()) {
-        let extra = serde_json::json!({
-            "kernel_threads": cov.kernel_threads,
-            "unknown": cov.unknown,
-            "judged": cov.judged(),
-            "unconfined": cov.unconfined(),
-            "handles_fs": cov.handles_fs,
-            "handles_net": cov.handles_net,
-            "handles_scope": cov.handles_scope,
-            "fs_ratio": cov.fs_ratio(),
-            "net_ratio": cov.net_ratio(),
-            "scope_ratio": cov.scope_ratio(),
-        });
-        if let serde_json::Value::Object(extra) = extra {
-            p.extend(extra);
-        }
+/// larger `processes`.
+#[derive(serde::Serialize)]
+struct StatusDoc {
+    version: u32,
+    abi_version: u32,
+    domains: usize,
+    processes: Processes,
+}
+
+fn status_doc(domains: &Domains, cov: &Coverage) -> StatusDoc {
+    StatusDoc {
+        version: json::VERSION,
+        abi_version: domains.abi_version(),
+        domains: domains.len(),
+        processes: Processes {
+            counts: ProcessCounts::from(*cov),
+            kernel_threads: cov.kernel_threads,
+            unknown: cov.unknown,
+            judged: cov.judged(),
+            unconfined: cov.unconfined(),
+            handles_fs: cov.handles_fs,
+            handles_net: cov.handles_net,
+            handles_scope: cov.handles_scope,
+            fs_ratio: cov.fs_ratio(),
+            net_ratio: cov.net_ratio(),
+            scope_ratio: cov.scope_ratio(),
+        },
     }
-    Ok(v)
 }
 
 fn status(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failure> {
     let cov = domains.coverage(&cli.proc_root)?;
     if cli.json {
-        return json_line(out, &status_doc(domains, &cov)?);
+        return json_line(out, &status_doc(domains, &cov));
     }
     writeln!(
         out,
@@ -466,7 +488,7 @@ fn metrics(cli: &Cli, output: Option<&Path>, out: &mut impl Write) -> Result<(),
     let read = metrics_of(cli);
     if cli.json {
         let (domains, cov) = read?;
-        return json_line(out, &status_doc(&domains, &cov)?);
+        return json_line(out, &status_doc(&domains, &cov));
     }
     let version = env!("CARGO_PKG_VERSION");
     let mut e = prom::Exposition::default();
