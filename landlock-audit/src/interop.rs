@@ -7,10 +7,10 @@
 //! kernel's right, shown as `bit<N>` in the tree): [`UnknownBits`].
 //!
 //! ```
-//! use landlock::{make_bitflags, BitFlags};
+//! use landlock::BitFlags;
 //! use landlock_audit::AccessFs;
 //!
-//! let theirs: BitFlags<landlock::AccessFs> = make_bitflags!(landlock::AccessFs::{Execute | Refer});
+//! let theirs: BitFlags<landlock::AccessFs> = landlock::AccessFs::Execute | landlock::AccessFs::Refer;
 //! let ours = AccessFs::from(theirs);
 //! assert_eq!(ours, AccessFs::EXECUTE | AccessFs::REFER);
 //! assert_eq!(BitFlags::<landlock::AccessFs>::try_from(ours), Ok(theirs));

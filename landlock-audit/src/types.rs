@@ -372,3 +372,123 @@ pub struct Domain {
     /// user namespace).
     pub creator: Option<Creator>,
 }
+
+/// Writes the names of `a` separated by spaces, or `-` for no right.
+fn write_names<A: AccessNames>(f: &mut fmt::Formatter<'_>, a: A) -> fmt::Result {
+    let names = a.names();
+    if names.is_empty() {
+        return f.write_str("-");
+    }
+    f.write_str(&names.join(" "))
+}
+
+macro_rules! display_names {
+    ($t:ty) => {
+        /// The rights' names as in the `access` file, separated by spaces
+        /// (`bit<N>` for a bit without a name), or `-` for no right.
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write_names(f, *self)
+            }
+        }
+    };
+}
+
+display_names!(AccessFs);
+display_names!(AccessNet);
+display_names!(Scope);
+
+/// One line: `fs: NAMES; net: NAMES; scope: NAMES` (`-` for none).
+///
+/// ```
+/// use landlock_audit::{AccessFs, HandledAccess, Scope};
+///
+/// let a = HandledAccess { fs: AccessFs::EXECUTE | AccessFs::REFER, scope: Scope::SIGNAL, ..Default::default() };
+/// assert_eq!(a.to_string(), "fs: execute refer; net: -; scope: signal");
+/// ```
+impl fmt::Display for HandledAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "fs: {}; net: {}; scope: {}",
+            self.fs, self.net, self.scope
+        )
+    }
+}
+
+/// `<tgid> <tid>`, as a line of `domains/<id>/tasks`.
+impl fmt::Display for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.tgid, self.tid)
+    }
+}
+
+/// Writes `s` with space, backslash, control characters (tab, newline,
+/// ESC, DEL, …) and bytes that are not UTF-8 as octal escapes `\ooo`, the
+/// kernel's escapes for space, tab, newline and backslash included: the
+/// result holds no space and cannot forge a line or move a terminal's
+/// cursor.
+fn write_escaped_field(f: &mut fmt::Formatter<'_>, s: &[u8]) -> fmt::Result {
+    for chunk in s.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == ' ' || c == '\\' || c.is_control() {
+                let mut b = [0u8; 4];
+                for byte in c.encode_utf8(&mut b).bytes() {
+                    write!(f, "\\{byte:03o}")?;
+                }
+            } else {
+                write!(f, "{c}")?;
+            }
+        }
+        for b in chunk.invalid() {
+            write!(f, "\\{b:03o}")?;
+        }
+    }
+    Ok(())
+}
+
+/// `pid N uid N comm NAME exe PATH`, as the `creator` line of the
+/// `snapshot` file, `comm` and `exe` escaped so that they hold no space,
+/// newline or other control character (`\040`, `\012`, `\033`, …).
+///
+/// ```
+/// use landlock_audit::Creator;
+///
+/// let c = Creator { pid: 7, uid: 0, comm: "evil\n\x1b[2K x".into(), exe: "/bin/a b".into() };
+/// assert_eq!(c.to_string(), r"pid 7 uid 0 comm evil\012\033[2K\040x exe /bin/a\040b");
+/// ```
+impl fmt::Display for Creator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use std::os::unix::ffi::OsStrExt;
+        write!(f, "pid {} uid {} comm ", self.pid, self.uid)?;
+        write_escaped_field(f, self.comm.as_bytes())?;
+        f.write_str(" exe ")?;
+        write_escaped_field(f, self.exe.as_os_str().as_bytes())
+    }
+}
+
+/// `<id> parent <id or -> depth N; fs: …; net: …; scope: …; N tasks`.
+///
+/// ```
+/// use landlock_audit::{Domain, DomainId, HandledAccess};
+///
+/// let d = Domain { id: DomainId::MIN, parent: None, depth: 1,
+///                  access: HandledAccess::default(), tasks: vec![], creator: None };
+/// assert_eq!(d.to_string(), "1000000000000000 parent - depth 1; fs: -; net: -; scope: -; 0 tasks");
+/// ```
+impl fmt::Display for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} parent ", self.id)?;
+        match self.parent {
+            Some(p) => write!(f, "{p}")?,
+            None => f.write_str("-")?,
+        }
+        write!(
+            f,
+            " depth {}; {}; {} tasks",
+            self.depth,
+            self.access,
+            self.tasks.len()
+        )
+    }
+}

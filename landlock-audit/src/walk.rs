@@ -243,7 +243,21 @@ impl<S: Source> Reader<'_, S> {
                 }
             }
         }
-        check_structure(&domains, |_, _| spath.clone())?;
+        // Structure errors name the domain; the line is that of no single
+        // line (0).
+        check_structure(&domains, |id, _| spath.join(id.to_string())).map_err(|e| match e {
+            Error::Malformed { path, reason, .. } => Error::Malformed {
+                reason: format!(
+                    "domain {}: {reason}",
+                    path.file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default()
+                ),
+                path: spath.clone(),
+                line: 0,
+            },
+            e => e,
+        })?;
         let mut tasks: Vec<TaskLine> = domains
             .iter()
             .flat_map(|d| d.tasks.iter().map(|&task| TaskLine { task, domain: d.id }))
