@@ -813,3 +813,28 @@ fn metrics_output_replaces_the_file_atomically() {
     let o = run(&f, &["metrics", "--json", "-o", prom.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn comm_files_that_are_not_small_regular_files_do_not_hang_or_grow() {
+    use std::os::unix::ffi::OsStrExt;
+    let f = hostile_fixture();
+    // A FIFO (opening it for reading would block), a symlink to an endless
+    // device, and a 1 MiB file.
+    let fifo = f.proc_root().join("300/task/300/comm");
+    fs::remove_file(&fifo).unwrap();
+    let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let zero = f.proc_root().join("301/task/301/comm");
+    fs::remove_file(&zero).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    fs::write(f.proc_root().join("302/task/302/comm"), vec![b'a'; 1 << 20]).unwrap();
+    let out = stdout(&run(&f, &["tree"]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[1], "  pid 300 tid 300  ?", "{out:.300}");
+    assert_eq!(lines[2], "  pid 301 tid 301  ?", "{out:.300}");
+    assert_eq!(
+        lines[4],
+        format!("      pid 302 tid 302  {}", "a".repeat(4096))
+    );
+}
