@@ -439,6 +439,34 @@ fn help_documents_exit_statuses() {
     for cmd in ["status", "tree", "ps", "domain", "metrics"] {
         assert!(out.contains(cmd), "{cmd}");
     }
+    // Escaping and JSON errors, with every error kind.
+    for s in [
+        "\\ooo",
+        "{\"version\":1,\"error\":{\"kind\":\"KIND\",\"message\":\"...\"}}",
+        "securityfs_not_mounted",
+        "landlock_disabled",
+        "feature_absent",
+        "permission_denied",
+        "malformed",
+        "unsupported_version",
+        "unknown_domain",
+        "usage",
+    ] {
+        assert!(out.contains(s), "{s} missing from --help");
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
+        .args(["metrics", "--help"])
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    for s in [
+        "--output <FILE>",
+        "landlock_audit_up{error=\"KIND\"} 0",
+        "landlock_audit_info",
+        "atomically",
+    ] {
+        assert!(out.contains(s), "{s} missing from metrics --help");
+    }
 }
 
 // ---------------------------------------------------------------------------

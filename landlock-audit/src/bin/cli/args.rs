@@ -10,13 +10,13 @@ use landlock_audit::{DomainId, DEFAULT_ROOT};
 pub const AFTER_HELP: &str = "\
 Exit status:
   0  success
-  1  error while reading the tree or /proc (malformed tree, I/O error,
-     permission denied, unsupported tree version, unknown domain), or
-     while writing the output
+  1  error while reading the tree or /proc (malformed tree,
+     I/O error, permission denied, unsupported tree version,
+     unknown domain), or while writing the output
   2  usage error (bad command line)
-  3  no Landlock audit tree on this system: securityfs not mounted (or no
-     /sys/kernel/security at all), Landlock disabled, or a kernel without
-     the landlock-audit patch
+  3  no Landlock audit tree on this system: securityfs not
+     mounted (or no /sys/kernel/security at all), Landlock
+     disabled, or a kernel without the landlock-audit patch
 
 Text output escapes what other users control (command names, executable
 paths, paths): space, backslash, control characters, Unicode line
@@ -27,9 +27,11 @@ there, bytes that are not UTF-8 are replaced by U+FFFD.
 
 JSON output (--json) is versioned (\"version\": 1) and its arrays are sorted
 (domains by ID, tasks by TGID then TID, processes by PID).  With --json, an
-error is also a JSON document on stdout,
+error is also a JSON document on stdout, with the same exit status:
+
   {\"version\":1,\"error\":{\"kind\":\"KIND\",\"message\":\"...\"}}
-with the same exit status; KIND is one of securityfs_not_mounted,
+
+KIND is one of securityfs_not_mounted,
 landlock_disabled, feature_absent, permission_denied, malformed,
 unsupported_version, io, unknown_domain, output, usage, other.";
 
