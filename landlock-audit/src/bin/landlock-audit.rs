@@ -117,7 +117,7 @@ fn json_error(kind: &str, message: &str) -> String {
     )
 }
 
-/// Writes `bytes` and a newline to stdout; a closed pipe is ignored.
+/// Writes `bytes` to stdout, ignoring errors (a closed pipe included).
 fn print_stdout(bytes: &[u8]) {
     let mut out = io::stdout().lock();
     let _ = out.write_all(bytes).and_then(|()| out.flush());
@@ -148,13 +148,16 @@ fn main() -> ExitCode {
         Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
         Err(f) => {
             let msg = f.message();
-            eprintln!("landlock-audit: error: {msg}");
+            let mut stderr = io::stderr().lock();
+            // Nothing to do if stderr is gone too; never panic over it.
+            let _ = writeln!(stderr, "landlock-audit: error: {msg}");
             if let Failure::Lib(e) = &f {
                 if e.is_unavailable() {
                     let release = fs::read_to_string("/proc/sys/kernel/osrelease")
                         .map(|s| text::message(s.trim()))
                         .unwrap_or_else(|_| "unknown".to_owned());
-                    eprintln!(
+                    let _ = writeln!(
+                        stderr,
                         "landlock-audit: the Landlock audit tree exists only on a kernel with \
                          the landlock-audit patch (CONFIG_SECURITY_LANDLOCK_FS=y) and Landlock \
                          enabled; this kernel is {release}"

@@ -33,7 +33,7 @@ error is also a JSON document on stdout, with the same exit status:
 
 KIND is one of securityfs_not_mounted,
 landlock_disabled, feature_absent, permission_denied, malformed,
-unsupported_version, io, unknown_domain, output, usage, other.";
+unsupported_version, io, unknown_domain, usage, other.";
 
 /// The text after `metrics --help`.
 pub const METRICS_AFTER_HELP: &str = "\
