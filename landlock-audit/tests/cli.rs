@@ -866,3 +866,27 @@ fn comm_files_that_are_not_small_regular_files_do_not_hang_or_grow() {
         format!("      pid 302 tid 302  {}", "a".repeat(4096))
     );
 }
+
+#[test]
+fn a_broken_stderr_does_not_turn_an_error_into_a_panic() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::process::Stdio;
+    let dir = common::tempdir();
+    // stderr is a pipe nobody reads: writing to it fails with EPIPE.
+    let mut fds = [0; 2];
+    // SAFETY: room for two descriptors.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: pipe2 returned two descriptors we own.
+    let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(rd);
+    let o = Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
+        .arg("--root")
+        .arg(dir.path().join("none/landlock"))
+        .args(["status", "--json"])
+        .stderr(Stdio::from(wr))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["error"]["kind"], "securityfs_not_mounted");
+}
