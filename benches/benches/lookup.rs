@@ -1,8 +1,17 @@
 //! ID lookup: `Domains::get` against std's `HashMap` (default SipHash
 //! hasher), `BTreeMap`, a sorted `Vec` with binary search, and a `HashMap`
-//! with an identity hasher, at 1k, 10k and 100k domains.  Each iteration
-//! looks up 4096 present IDs in a shuffled order; the reported time is per
-//! lookup (criterion's throughput, elements).
+//! with an identity hasher, at 1k, 10k and 100k domains.
+//!
+//! * `shuffled`: each iteration looks up **every** ID of the snapshot once,
+//!   in a shuffled order (the whole table is touched: at 100k the tables
+//!   leave L2 and the figure includes cache and TLB misses);
+//! * `hot`: each iteration looks up the same 4096 IDs (shuffled), a set that
+//!   stays in cache;
+//! * `sequential`: IDs that are *not* random, consecutive counter values
+//!   `2^60 + i` (hand-written fixtures, or an ID scheme without the
+//!   permutation), all probed in a shuffled order.
+//!
+//! The reported time is per lookup (criterion's throughput, elements).
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -10,10 +19,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use landlock_audit::DomainId;
-use landlock_audit_benches::snapshot;
+use landlock_audit::{Domain, DomainId, Domains, HandledAccess};
+use landlock_audit_benches::{shuffle, snapshot};
 
-const BATCH: usize = 4096;
+const HOT: usize = 4096;
 
 /// Passes a u64 through (IDs are already uniformly random).
 #[derive(Default)]
@@ -33,62 +42,107 @@ impl Hasher for Identity {
     }
 }
 
-fn lookups(c: &mut Criterion) {
-    let mut g = c.benchmark_group("lookup");
-    g.warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(50)
-        .throughput(Throughput::Elements(BATCH as u64));
-    for n in [1_000usize, 10_000, 100_000] {
-        let (domains, ids) = snapshot(n);
-        let probe: Vec<DomainId> = ids.iter().cycle().take(BATCH).copied().collect();
-        let hash: HashMap<DomainId, usize> =
-            ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
-        let btree: BTreeMap<DomainId, usize> =
-            ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
-        let mut sorted: Vec<DomainId> = ids.clone();
-        sorted.sort_unstable();
-        let ident: HashMap<u64, usize, BuildHasherDefault<Identity>> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, &id)| (id.get(), i))
-            .collect();
+/// A snapshot of `n` parentless domains with the IDs `2^60 + i`, and those
+/// IDs shuffled.
+fn sequential(n: usize) -> (Domains, Vec<DomainId>) {
+    let mut ids: Vec<DomainId> = (0..n as u64)
+        .map(|i| DomainId::new((1 << 60) + i).expect("an ID"))
+        .collect();
+    let domains = ids.iter().map(|&id| Domain {
+        id,
+        parent: None,
+        depth: 1,
+        access: HandledAccess::default(),
+        tasks: Vec::new(),
+        creator: None,
+    });
+    let d = Domains::from_domains(7, domains).expect("consistent");
+    shuffle(&mut ids, 0x5eed);
+    (d, ids)
+}
 
-        g.bench_with_input(BenchmarkId::new("Domains::get", n), &probe, |b, p| {
-            b.iter(|| {
-                for &id in p {
-                    black_box(domains.get(black_box(id)));
-                }
-            })
-        });
-        g.bench_with_input(BenchmarkId::new("HashMap-SipHash", n), &probe, |b, p| {
-            b.iter(|| {
-                for id in p {
-                    black_box(hash.get(black_box(id)));
-                }
-            })
-        });
-        g.bench_with_input(BenchmarkId::new("BTreeMap", n), &probe, |b, p| {
-            b.iter(|| {
-                for id in p {
-                    black_box(btree.get(black_box(id)));
-                }
-            })
-        });
-        g.bench_with_input(BenchmarkId::new("sorted-Vec", n), &probe, |b, p| {
-            b.iter(|| {
-                for id in p {
-                    black_box(sorted.binary_search(black_box(id)).ok());
-                }
-            })
-        });
-        g.bench_with_input(BenchmarkId::new("HashMap-identity", n), &probe, |b, p| {
+fn run(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    set: &str,
+    n: usize,
+    domains: &Domains,
+    ids: &[DomainId],
+    probe: &[DomainId],
+    all_maps: bool,
+) {
+    g.throughput(Throughput::Elements(probe.len() as u64));
+    let label = format!("{set}/{n}");
+    g.bench_with_input(BenchmarkId::new("Domains::get", &label), probe, |b, p| {
+        b.iter(|| {
+            for &id in p {
+                black_box(domains.get(black_box(id)));
+            }
+        })
+    });
+    let ident: HashMap<u64, usize, BuildHasherDefault<Identity>> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| (id.get(), i))
+        .collect();
+    g.bench_with_input(
+        BenchmarkId::new("HashMap-identity", &label),
+        probe,
+        |b, p| {
             b.iter(|| {
                 for id in p {
                     black_box(ident.get(&black_box(id.get())));
                 }
             })
-        });
+        },
+    );
+    if !all_maps {
+        return;
+    }
+    let hash: HashMap<DomainId, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    g.bench_with_input(
+        BenchmarkId::new("HashMap-SipHash", &label),
+        probe,
+        |b, p| {
+            b.iter(|| {
+                for id in p {
+                    black_box(hash.get(black_box(id)));
+                }
+            })
+        },
+    );
+    let btree: BTreeMap<DomainId, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    g.bench_with_input(BenchmarkId::new("BTreeMap", &label), probe, |b, p| {
+        b.iter(|| {
+            for id in p {
+                black_box(btree.get(black_box(id)));
+            }
+        })
+    });
+    let mut sorted: Vec<DomainId> = ids.to_vec();
+    sorted.sort_unstable();
+    g.bench_with_input(BenchmarkId::new("sorted-Vec", &label), probe, |b, p| {
+        b.iter(|| {
+            for id in p {
+                black_box(sorted.binary_search(black_box(id)).ok());
+            }
+        })
+    });
+}
+
+fn lookups(c: &mut Criterion) {
+    let mut g = c.benchmark_group("lookup");
+    g.warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(30);
+    for n in [1_000usize, 10_000, 100_000] {
+        let (domains, ids) = snapshot(n);
+        // Every ID once, shuffled.
+        run(&mut g, "shuffled", n, &domains, &ids, &ids, true);
+        // A hot set of 4096 IDs (cycled when there are fewer).
+        let hot: Vec<DomainId> = ids.iter().cycle().take(HOT).copied().collect();
+        run(&mut g, "hot", n, &domains, &ids, &hot, n == 100_000);
+        let (seq, seq_ids) = sequential(n);
+        run(&mut g, "sequential", n, &seq, &seq_ids, &seq_ids, false);
     }
     g.finish();
 }

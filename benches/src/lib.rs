@@ -33,6 +33,7 @@ pub fn model(domains: usize, tasks: usize) -> Model {
         domains,
         tasks,
         unconfined: 0,
+        kernel_threads: 0,
         max_depth: 16,
         seed: 7,
     })

@@ -1,9 +1,11 @@
 //! Writes a generated fixture: `<DIR>/landlock` (a tree in the format of
 //! `Documentation/abi.rst`), `<DIR>/proc` (a matching fake `/proc`) and
-//! `<DIR>/lsm` (a securityfs `lsm` file listing Landlock).
+//! `<DIR>/lsm` (a securityfs `lsm` file listing Landlock).  The tree has the
+//! `snapshot` file unless `--no-snapshot` is given; `/proc` has 4 kernel
+//! threads.
 //!
 //! ```text
-//! cargo run -p landlock-audit --example write_fixture -- DIR [DOMAINS [TASKS [SEED]]]
+//! cargo run -p landlock-audit --example write_fixture --features fixture -- [--no-snapshot] DIR [DOMAINS [TASKS [SEED]]]
 //! landlock-audit --root DIR/landlock --proc DIR/proc status
 //! ```
 
@@ -14,9 +16,13 @@ use std::time::Instant;
 use landlock_audit::fixture::{Model, Spec};
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // `--no-snapshot`: the tree of a kernel without the `snapshot` file.
+    let before = args.len();
+    args.retain(|a| a != "--no-snapshot");
+    let snapshot = args.len() == before;
     let Some(dir) = args.first().map(PathBuf::from) else {
-        eprintln!("usage: write_fixture DIR [DOMAINS [TASKS [SEED]]]");
+        eprintln!("usage: write_fixture [--no-snapshot] DIR [DOMAINS [TASKS [SEED]]]");
         return ExitCode::from(2);
     };
     let num = |i: usize, default: u64| -> Option<u64> {
@@ -33,13 +39,19 @@ fn main() -> ExitCode {
         domains: domains as usize,
         tasks: tasks as usize,
         unconfined: 8,
+        kernel_threads: 4,
         max_depth: 4,
         seed,
     };
     let start = Instant::now();
     let model = Model::generate(&spec);
-    let written = model
-        .write(dir.join("landlock"))
+    let tree = dir.join("landlock");
+    let written = if snapshot {
+        model.write(&tree)
+    } else {
+        model.write_without_snapshot(&tree)
+    };
+    let written = written
         .and_then(|()| model.write_proc(dir.join("proc")))
         .and_then(|()| std::fs::write(dir.join("lsm"), "capability,landlock,yama\n"));
     if let Err(e) = written {

@@ -2,13 +2,15 @@
 
 use std::path::Path;
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 use crate::index::IdIndex;
 use crate::parse::TaskLine;
 use crate::procfs;
+use crate::source::{RealFs, Source};
 use crate::types::{Domain, DomainId, Task};
-use crate::walk::{self, RealFs, Source};
+use crate::walk;
 use crate::Result;
 
 /// Where the kernel mounts the tree.
@@ -49,31 +51,98 @@ pub struct Domains {
     by_tid: Vec<(u32, u32)>,
 }
 
-/// How many processes of a `/proc` run in visible domains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// How many processes of a `/proc` run in visible domains, and under which
+/// protection: the figure a fleet owner exports.
+///
+/// Every process of `/proc` is counted once in `total` and falls in exactly
+/// one of `kernel_threads`, `unknown`, `sandboxed`, `mixed` or
+/// [`unconfined()`](Self::unconfined).  Ratios are taken over the processes
+/// the reader can judge ([`judged()`](Self::judged)): kernel threads cannot
+/// be sandboxed, and the tree hides the tasks of processes the reader may
+/// not inspect, so counting either as unconfined would skew the figure.
+///
+/// ```
+/// use landlock_audit::Coverage;
+///
+/// let c = Coverage { total: 32, kernel_threads: 22, unknown: 0, sandboxed: 3, mixed: 0,
+///                    handles_fs: 3, handles_net: 1, handles_scope: 0 };
+/// assert_eq!(c.judged(), 10);
+/// assert_eq!(c.unconfined(), 7);
+/// assert_eq!(c.ratio(), 0.3);
+/// assert_eq!(c.net_ratio(), 0.1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Coverage {
-    /// Processes (numeric entries of `/proc` that still existed when their
-    /// threads were listed).
+    /// Processes: the numeric entries of `/proc` that still existed when
+    /// they were read, kernel threads and unknown processes included.
     pub total: u64,
+    /// Kernel threads (`PF_KTHREAD` in `/proc/<pid>/stat`): not judged.
+    pub kernel_threads: u64,
+    /// Processes the reader may not inspect (`readlink("/proc/<pid>/exe")`
+    /// or `stat` fails with `EACCES`: another user's process for an
+    /// unprivileged reader) and of which the tree lists no thread: they may
+    /// or may not be sandboxed.  Not judged.
+    pub unknown: u64,
     /// Processes all of whose threads run in visible domains.
     pub sandboxed: u64,
     /// Processes only some of whose threads run in visible domains.
     pub mixed: u64,
+    /// Sandboxed processes each of whose threads runs under a domain chain
+    /// (its domain and the visible ancestors) that handles at least one
+    /// filesystem right.
+    pub handles_fs: u64,
+    /// Likewise for network rights.
+    pub handles_net: u64,
+    /// Likewise for IPC scopes.
+    pub handles_scope: u64,
 }
 
 impl Coverage {
-    /// `sandboxed / total`, in `[0, 1]`; 0 when there is no process.
-    pub fn ratio(&self) -> f64 {
-        if self.total == 0 {
+    /// The processes the reader can judge: `total - kernel_threads -
+    /// unknown` (saturating: never underflows, even for inconsistent
+    /// values).
+    pub fn judged(&self) -> u64 {
+        self.total
+            .saturating_sub(self.kernel_threads)
+            .saturating_sub(self.unknown)
+    }
+
+    /// Judged processes none of whose threads runs in a visible domain
+    /// (saturating).
+    pub fn unconfined(&self) -> u64 {
+        self.judged()
+            .saturating_sub(self.sandboxed)
+            .saturating_sub(self.mixed)
+    }
+
+    fn share(&self, n: u64) -> f64 {
+        let judged = self.judged();
+        if judged == 0 {
             0.0
         } else {
-            self.sandboxed as f64 / self.total as f64
+            (n as f64 / judged as f64).min(1.0)
         }
     }
 
-    /// Processes none of whose threads runs in a visible domain.
-    pub fn unconfined(&self) -> u64 {
-        self.total - self.sandboxed - self.mixed
+    /// `sandboxed / judged()`, in `[0, 1]`; 0 when no process is judged.
+    pub fn ratio(&self) -> f64 {
+        self.share(self.sandboxed)
+    }
+
+    /// `handles_fs / judged()`, in `[0, 1]`.
+    pub fn fs_ratio(&self) -> f64 {
+        self.share(self.handles_fs)
+    }
+
+    /// `handles_net / judged()`, in `[0, 1]`.
+    pub fn net_ratio(&self) -> f64 {
+        self.share(self.handles_net)
+    }
+
+    /// `handles_scope / judged()`, in `[0, 1]`.
+    pub fn scope_ratio(&self) -> f64 {
+        self.share(self.handles_scope)
     }
 }
 
@@ -112,11 +181,18 @@ impl Domains {
     ///   parent chain, a parent cycle;
     /// * [`Error::Io`](crate::Error::Io) otherwise.
     pub fn read_from(root: impl AsRef<Path>) -> Result<Self> {
-        Self::read_with(&RealFs, root.as_ref())
+        Self::read_with(RealFs, root)
     }
 
-    pub(crate) fn read_with<S: Source>(src: &S, root: &Path) -> Result<Self> {
-        let tree = walk::read_tree(src, root)?;
+    /// Reads the tree at `root` through `src` (pre-opened descriptors, an
+    /// archive, a stored snapshot…), exactly as [`read_from`](Self::read_from)
+    /// reads the filesystem.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_from`](Self::read_from).
+    pub fn read_with<S: Source>(src: S, root: impl AsRef<Path>) -> Result<Self> {
+        let tree = walk::read_tree(&src, root.as_ref())?;
         Ok(Self::build(
             tree.version,
             tree.abi_version,
@@ -136,24 +212,28 @@ impl Domains {
     /// use landlock_audit::{Domain, DomainId, Domains, HandledAccess};
     ///
     /// let d = |id: u64, parent: Option<u64>, depth: u32| Domain {
-    ///     id: DomainId(id),
-    ///     parent: parent.map(DomainId),
+    ///     id: DomainId::new(id).unwrap(),
+    ///     parent: parent.and_then(DomainId::new),
     ///     depth,
     ///     access: HandledAccess::default(),
     ///     tasks: vec![],
     ///     creator: None,
     /// };
     /// let s = Domains::from_domains(7, vec![d(0xb000000000000000, Some(0xa000000000000000), 2), d(0xa000000000000000, None, 1)])?;
-    /// assert_eq!(s.roots().next().map(|r| r.id), Some(DomainId(0xa000000000000000)));
-    /// assert!(Domains::from_domains(7, vec![d(0xb000000000000000, Some(1), 2)]).is_err());
+    /// assert_eq!(s.roots().next().map(|r| r.id), DomainId::new(0xa000000000000000));
+    /// assert!(Domains::from_domains(7, vec![d(0xb000000000000000, Some(0xc000000000000000), 2)]).is_err());
     /// # Ok::<(), landlock_audit::Error>(())
     /// ```
     ///
     /// # Errors
     ///
     /// [`Error::Malformed`](crate::Error::Malformed) for a duplicate ID, a
-    /// parent that is not among the domains, a parent cycle, or a depth
-    /// that disagrees with the parent chain.
+    /// parent that is not among the domains, a parent cycle, a depth that
+    /// disagrees with the parent chain or exceeds 16.
+    ///
+    /// Each domain's `tasks` are sorted and deduplicated; a task listed by
+    /// several domains is found by [`domain_of_task`](Self::domain_of_task)
+    /// in the one with the smallest ID.
     pub fn from_domains(
         abi_version: u32,
         domains: impl IntoIterator<Item = Domain>,
@@ -169,6 +249,10 @@ impl Domains {
                 reason: "duplicate domain".into(),
             });
         }
+        for d in &mut domains {
+            d.tasks.sort_unstable();
+            d.tasks.dedup();
+        }
         for d in &domains {
             if let Some(p) = d.parent {
                 if domains.binary_search_by_key(&p, |x| x.id).is_err() {
@@ -180,12 +264,16 @@ impl Domains {
                 }
             }
         }
-        walk::check_structure(root, &domains)?;
+        walk::check_structure(&domains, |id, f| walk::domain_file(root, id, f))?;
         let mut lines: Vec<TaskLine> = domains
             .iter()
             .flat_map(|d| d.tasks.iter().map(|&task| TaskLine { task, domain: d.id }))
             .collect();
         lines.sort_unstable();
+        // A task listed by several domains (the per-domain files of a tree
+        // read while it called landlock_restrict_self()) is indexed under the
+        // smallest ID.
+        lines.dedup_by_key(|l| l.task);
         Ok(Self::build(
             walk::SUPPORTED_VERSION,
             abi_version,
@@ -344,14 +432,18 @@ impl Domains {
 
     /// The domain a thread runs in, if the tree lists it.
     pub fn domain_of_task(&self, tid: u32) -> Option<&Domain> {
+        self.task_position(tid).map(|p| &self.domains[p])
+    }
+
+    fn task_position(&self, tid: u32) -> Option<usize> {
         let i = self.by_tid.binary_search_by_key(&tid, |&(t, _)| t).ok()?;
         let (_, ti) = self.by_tid[i];
-        Some(&self.domains[self.tasks[ti as usize].1 as usize])
+        Some(self.tasks[ti as usize].1 as usize)
     }
 
     /// The domains of a process's threads that the tree lists: none, one,
     /// or several (when its threads run in different domains), sorted by ID.
-    pub fn domain_of_process(&self, tgid: u32) -> Vec<&Domain> {
+    pub fn domains_of_process(&self, tgid: u32) -> Vec<&Domain> {
         let start = self.tasks.partition_point(|(t, _)| t.tgid < tgid);
         let mut pos: Vec<u32> = self.tasks[start..]
             .iter()
@@ -363,27 +455,69 @@ impl Domains {
         pos.into_iter().map(|p| &self.domains[p as usize]).collect()
     }
 
-    /// Counts the processes of `proc_root` (its numeric entries), those all
-    /// of whose threads (`<proc_root>/<pid>/task/*`) run in a visible domain
-    /// (sandboxed), and those only some of whose threads do (mixed).
+    /// The [`Coverage`] of the processes of `proc_root`: every numeric entry
+    /// is a process; kernel threads and processes the reader may not
+    /// inspect are counted apart; a process is sandboxed when all its
+    /// threads (`<proc_root>/<pid>/task/*`) run in visible domains, mixed
+    /// when only some do; the `handles_*` counts say which access classes
+    /// the domain chains of sandboxed processes handle.
     ///
-    /// `proc_root` must show the PID namespace the tree was read from.
+    /// `proc_root` must show the PID namespace the tree was read from.  For
+    /// a sandboxed reader the figure is relative to its view: processes of
+    /// its own domain (which it cannot see) count as unconfined.
     ///
     /// # Errors
     ///
     /// When `proc_root` cannot be listed; see [`procfs::processes`].
     pub fn coverage(&self, proc_root: impl AsRef<Path>) -> Result<Coverage> {
+        self.coverage_with(RealFs, proc_root)
+    }
+
+    /// [`coverage`](Self::coverage) reading `/proc` through `src`.
+    ///
+    /// # Errors
+    ///
+    /// As [`coverage`](Self::coverage).
+    pub fn coverage_with<S: Source>(
+        &self,
+        src: S,
+        proc_root: impl AsRef<Path>,
+    ) -> Result<Coverage> {
+        // Per domain position: which classes its chain handles (bit 0 fs,
+        // 1 net, 2 scope).  Chains are at most 16 deep.
+        let own = |d: &Domain| {
+            u8::from(!d.access.fs.is_empty())
+                | u8::from(!d.access.net.is_empty()) << 1
+                | u8::from(!d.access.scope.is_empty()) << 2
+        };
+        let chain: Vec<u8> = self
+            .domains
+            .iter()
+            .map(|d| self.ancestors(d.id).fold(own(d), |m, a| m | own(a)))
+            .collect();
         let mut c = Coverage::default();
-        for p in procfs::processes(proc_root.as_ref())? {
+        for p in procfs::processes_with(&src, proc_root.as_ref())? {
             c.total += 1;
-            let inside = p
-                .threads
-                .iter()
-                .filter(|&&t| self.domain_of_task(t).is_some())
-                .count();
-            if inside == p.threads.len() {
+            if p.kernel_thread {
+                c.kernel_threads += 1;
+                continue;
+            }
+            let mut inside = 0usize;
+            let mut classes = 0b111u8;
+            for &t in &p.threads {
+                if let Some(pos) = self.task_position(t) {
+                    inside += 1;
+                    classes &= chain[pos];
+                }
+            }
+            if inside == 0 {
+                c.unknown += u64::from(!p.inspectable);
+            } else if inside == p.threads.len() {
                 c.sandboxed += 1;
-            } else if inside > 0 {
+                c.handles_fs += u64::from(classes & 1);
+                c.handles_net += u64::from(classes >> 1 & 1);
+                c.handles_scope += u64::from(classes >> 2 & 1);
+            } else {
                 c.mixed += 1;
             }
         }

@@ -57,6 +57,9 @@ pub struct ModelProcess {
     pub comm: String,
     /// Its thread IDs (the main thread's is `pid`).
     pub threads: Vec<u32>,
+    /// Whether it is a kernel thread (`PF_KTHREAD` in its `stat`, no
+    /// `exe`).
+    pub kernel_thread: bool,
 }
 
 /// A system as one reader sees it: domains and processes.
@@ -92,6 +95,8 @@ pub struct Spec {
     pub tasks: usize,
     /// Number of processes outside any domain.
     pub unconfined: usize,
+    /// Number of kernel threads (PIDs 2, 3, …), outside any domain.
+    pub kernel_threads: usize,
     /// Maximum nesting depth (Landlock allows 16).
     pub max_depth: u32,
     /// Seed of the deterministic generator (IDs and shapes).
@@ -104,6 +109,7 @@ impl Default for Spec {
             domains: 100,
             tasks: 1000,
             unconfined: 50,
+            kernel_threads: 0,
             max_depth: 16,
             seed: 1,
         }
@@ -243,6 +249,7 @@ impl Model {
                 pid,
                 comm: format!("worker-{pid}"),
                 threads,
+                kernel_thread: false,
             });
             pid += n as u32 + rng.below(3) as u32;
         }
@@ -251,9 +258,19 @@ impl Model {
                 pid,
                 comm: format!("free {pid}"),
                 threads: vec![pid],
+                kernel_thread: false,
             });
             pid += 1;
         }
+        for k in 0..spec.kernel_threads.min(990) as u32 {
+            processes.push(ModelProcess {
+                pid: 2 + k,
+                comm: format!("kworker/{k}:0"),
+                threads: vec![2 + k],
+                kernel_thread: true,
+            });
+        }
+        processes.sort_by_key(|p| p.pid);
         Self {
             version: 1,
             abi_version: 7,
@@ -344,13 +361,25 @@ impl Model {
         }
     }
 
-    /// Writes the tree under `root` (created if needed): `version`,
-    /// `abi_version`, `tasks` and `domains/<id>/{parent,depth,access,tasks,creator}`.
+    /// Writes the tree under `root` (created if needed), as the kernel with
+    /// the `snapshot` file shows it: `version`, `abi_version`, `tasks`,
+    /// `snapshot` and `domains/<id>/{parent,depth,access,tasks,creator}`.
     ///
     /// # Errors
     ///
     /// Any I/O error.
     pub fn write(&self, root: impl AsRef<Path>) -> io::Result<()> {
+        self.write_without_snapshot(root.as_ref())?;
+        fs::write(root.as_ref().join("snapshot"), self.snapshot_text())
+    }
+
+    /// Writes the tree under `root` as a kernel without the `snapshot` file
+    /// shows it (the per-domain files only), to test the reader's fallback.
+    ///
+    /// # Errors
+    ///
+    /// Any I/O error.
+    pub fn write_without_snapshot(&self, root: impl AsRef<Path>) -> io::Result<()> {
         let root = root.as_ref();
         let ddir = root.join("domains");
         fs::create_dir_all(&ddir)?;
@@ -386,9 +415,40 @@ impl Model {
         f.flush()
     }
 
-    /// Writes a fake `/proc` under `proc_root`: `<pid>/comm` and
-    /// `<pid>/task/<tid>/comm` for every process, plus a few non-numeric
-    /// entries (`self`, `sys`, `meminfo`) as a real `/proc` has.
+    /// The bytes of the `snapshot` file of this model: domains in ascending
+    /// ID order, each with its access lines, creator line and task lines.
+    pub fn snapshot_text(&self) -> Vec<u8> {
+        let depths = self.depths();
+        let mut domains: Vec<&ModelDomain> = self.domains.iter().collect();
+        domains.sort_by_key(|d| d.id);
+        let mut out = Vec::new();
+        for d in domains {
+            let parent = d.parent.map_or_else(|| "-".to_owned(), |p| p.to_string());
+            let depth = depths.get(&d.id).copied().unwrap_or(1);
+            out.extend(format!("domain {} {parent} {depth}\n", d.id).bytes());
+            out.extend(access_text(&d.access).bytes());
+            let c = &d.creator;
+            out.extend(format!("creator pid {} uid {} comm ", c.pid, c.uid).bytes());
+            out.extend(escape(c.comm.as_bytes()));
+            out.extend_from_slice(b" exe ");
+            out.extend(escape(c.exe.as_os_str().as_bytes()));
+            out.push(b'\n');
+            let mut tasks = d.tasks.clone();
+            tasks.sort_unstable();
+            tasks.dedup();
+            for t in tasks {
+                out.extend(format!("task {} {}\n", t.tgid, t.tid).bytes());
+            }
+        }
+        out
+    }
+
+    /// Writes a fake `/proc` under `proc_root`: for every process
+    /// `<pid>/comm`, `<pid>/stat` (with `PF_KTHREAD` in `flags` for kernel
+    /// threads, and the command name between parentheses as the kernel
+    /// writes it), `<pid>/exe` (a symbolic link, absent for kernel threads)
+    /// and `<pid>/task/<tid>/comm`, plus a few non-numeric entries (`self`,
+    /// `sys`, `meminfo`) as a real `/proc` has.
     ///
     /// # Errors
     ///
@@ -402,6 +462,21 @@ impl Model {
             let dir = proc_root.join(p.pid.to_string());
             fs::create_dir_all(dir.join("task"))?;
             fs::write(dir.join("comm"), format!("{}\n", p.comm))?;
+            let flags = if p.kernel_thread {
+                crate::procfs::PF_KTHREAD | 0x40
+            } else {
+                0x0040_0100
+            };
+            fs::write(
+                dir.join("stat"),
+                format!(
+                    "{} ({}) S 1 {} {} 0 -1 {flags} 0 0 0 0 0 0 0 0 20 0 1 0 25 0 0\n",
+                    p.pid, p.comm, p.pid, p.pid
+                ),
+            )?;
+            if !p.kernel_thread {
+                std::os::unix::fs::symlink(format!("/usr/bin/{}", p.comm), dir.join("exe"))?;
+            }
             for t in &p.threads {
                 let tdir = dir.join("task").join(t.to_string());
                 fs::create_dir_all(&tdir)?;

@@ -1,73 +1,117 @@
 //! The ID → position index behind [`Domains::get`](crate::Domains::get).
 //!
-//! Domain IDs are outputs of a keyed pseudorandom permutation, so they are
-//! already uniformly distributed: hashing them again (SipHash, as std's
-//! `HashMap` does by default) only costs time.  The index is an open-addressing
-//! table with linear probing, at most half full, whose slots hold the ID and
-//! the position side by side, so a hit usually costs one cache line.  The
-//! slot is chosen by Fibonacci hashing (one multiplication, top bits), which
-//! keeps the table well spread even for IDs that are not random, such as
-//! hand-written fixtures with consecutive IDs.
+//! A std `HashMap` (SwissTable: one SIMD comparison of 16 one-byte tags,
+//! then the bucket; branches that predict well, so lookups of a large table
+//! overlap their cache misses) with one of two hashers, chosen when the
+//! index is built:
+//!
+//! * the ID itself ([`Identity`]) when the IDs are spread over the table's
+//!   low bits, as the kernel's are (outputs of a keyed pseudorandom
+//!   permutation): hashing them again only costs time;
+//! * a folded multiplication ([`FoldMul`]: the two halves of the 128-bit
+//!   product with `0x9e3779b97f4a7c15`, XORed) otherwise, e.g. for IDs
+//!   written by hand that share their low bits, where the identity would
+//!   put them all in one probe sequence.
+//!
+//! The choice is a branch that always goes the same way for a given index.
 
-/// Marks an empty slot (no snapshot holds `u32::MAX` domains).
-const EMPTY: u32 = u32::MAX;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
-#[derive(Debug, Clone, Copy)]
-#[repr(C)]
-struct Slot {
-    key: u64,
-    pos: u32,
+/// Passes a `u64` through.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Identity(u64);
+
+impl Hasher for Identity {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
 }
 
-/// Open-addressing map from a 64-bit ID to a position.
+/// Folded multiply: `lo ^ hi` of `v * 0x9e3779b97f4a7c15` (128-bit).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FoldMul(u64);
+
+impl Hasher for FoldMul {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64((self.0 << 8) | u64::from(b));
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        let p = u128::from(v) * 0x9e37_79b9_7f4a_7c15;
+        self.0 = (p as u64) ^ ((p >> 64) as u64);
+    }
+}
+
+/// Map from a 64-bit ID to a position.
 #[derive(Debug, Clone)]
-pub(crate) struct IdIndex {
-    slots: Box<[Slot]>,
-    shift: u32,
+pub(crate) enum IdIndex {
+    /// IDs spread over the low bits: the identity hash.
+    Spread(HashMap<u64, u32, BuildHasherDefault<Identity>>),
+    /// Other IDs: the folded multiplication.
+    Mixed(HashMap<u64, u32, BuildHasherDefault<FoldMul>>),
+}
+
+/// Whether the identity hash spreads `keys` over a table of their size: at
+/// least half as many distinct values of the low bits as keys (random keys
+/// give about 63 %, consecutive ones 100 %).
+fn spread(keys: &[u64]) -> bool {
+    let n = keys.len();
+    if n < 2 {
+        return true;
+    }
+    let buckets = n.next_power_of_two();
+    let mask = (buckets - 1) as u64;
+    let mut seen = vec![0u64; buckets.div_ceil(64)];
+    let mut distinct = 0usize;
+    for &k in keys {
+        let b = (k & mask) as usize;
+        let (w, bit) = (b / 64, 1u64 << (b % 64));
+        if seen[w] & bit == 0 {
+            seen[w] |= bit;
+            distinct += 1;
+        }
+    }
+    distinct * 2 >= n
 }
 
 impl IdIndex {
     /// Builds the index of `keys`, mapping `keys[i]` to `i`.  Keys must be
     /// distinct.
     pub(crate) fn new(keys: impl ExactSizeIterator<Item = u64>) -> Self {
-        let n = keys.len();
-        let cap = (n * 2).next_power_of_two().max(8);
-        let shift = 64 - cap.trailing_zeros();
-        let mut slots = vec![Slot { key: 0, pos: EMPTY }; cap].into_boxed_slice();
-        let mask = cap - 1;
-        for (pos, key) in keys.enumerate() {
-            let mut i = Self::home(key, shift);
-            while slots[i].pos != EMPTY {
-                i = (i + 1) & mask;
-            }
-            slots[i] = Slot {
-                key,
-                pos: pos as u32,
-            };
+        let keys: Vec<u64> = keys.collect();
+        let pairs = keys.iter().enumerate().map(|(i, &k)| (k, i as u32));
+        if spread(&keys) {
+            IdIndex::Spread(pairs.collect())
+        } else {
+            IdIndex::Mixed(pairs.collect())
         }
-        Self { slots, shift }
-    }
-
-    #[inline(always)]
-    fn home(key: u64, shift: u32) -> usize {
-        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
     }
 
     /// The position of `key`.
     #[inline]
     pub(crate) fn get(&self, key: u64) -> Option<usize> {
-        let mask = self.slots.len() - 1;
-        let mut i = Self::home(key, self.shift);
-        loop {
-            let s = self.slots[i];
-            if s.pos == EMPTY {
-                return None;
-            }
-            if s.key == key {
-                return Some(s.pos as usize);
-            }
-            i = (i + 1) & mask;
+        match self {
+            IdIndex::Spread(m) => m.get(&key),
+            IdIndex::Mixed(m) => m.get(&key),
         }
+        .map(|&p| p as usize)
     }
 }
 
@@ -80,13 +124,34 @@ mod tests {
     fn empty_and_adversarial() {
         let e = IdIndex::new(std::iter::empty());
         assert_eq!(e.get(0), None);
-        // Keys sharing all low bits.
-        let keys: Vec<u64> = (0..1000u64).map(|i| i << 40).collect();
+        // Keys sharing all low bits, consecutive keys, and key 0 (the
+        // value of an empty slot's key).
+        let keys: Vec<u64> = (0..1000u64)
+            .map(|i| i << 40)
+            .chain((1..2000).map(|i| (1 << 60) + i))
+            .collect();
         let idx = IdIndex::new(keys.iter().copied());
         for (i, &k) in keys.iter().enumerate() {
             assert_eq!(idx.get(k), Some(i));
         }
         assert_eq!(idx.get(1), None);
+        // Keys that share their low bits are mixed; consecutive and random
+        // ones are not.
+        let shared: Vec<u64> = (0..1000u64).map(|i| i << 40).collect();
+        assert!(matches!(
+            IdIndex::new(shared.into_iter()),
+            IdIndex::Mixed(_)
+        ));
+        let consecutive = (0..1000u32).map(|i| (1 << 60) + u64::from(i));
+        assert!(matches!(IdIndex::new(consecutive), IdIndex::Spread(_)));
+        let mut x = 1u64;
+        let random = (0..1000u32).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        });
+        assert!(matches!(IdIndex::new(random), IdIndex::Spread(_)));
     }
 
     proptest! {

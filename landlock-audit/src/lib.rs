@@ -16,25 +16,50 @@
 //! # Ok::<(), landlock_audit::Error>(())
 //! ```
 //!
-//! Modules: [`parse`] (pure parsers), [`id`] (reference model of the ID
-//! scheme), [`fixture`] (writes trees for tests), [`procfs`] (processes),
-//! [`json`] (the command's JSON documents).
+//! Modules: [`parse`] (pure parsers), [`source`] (where the bytes come
+//! from: the [`Source`] trait and the defensive [`RealFs`]), [`procfs`]
+//! (processes), and behind features: `id` (`id-model`: reference model of
+//! the ID scheme), `fixture` (`fixture`: writes trees for tests), `json`
+//! (`json`: the command's JSON documents), `interop` (`landlock`:
+//! conversions to the `landlock` crate's types).
+//!
+//! # Cargo features
+//!
+//! | feature | gives | pulls in |
+//! | --- | --- | --- |
+//! | `cli` (default) | the `landlock-audit` command | clap, serde, serde_json |
+//! | `serde` | `Serialize`/`Deserialize` for the public types | serde |
+//! | `json` | `landlock_audit::json` | serde, serde_json |
+//! | `id-model` | `landlock_audit::id` | siphasher, rand_core |
+//! | `fixture` | `landlock_audit::fixture` | as `id-model` |
+//! | `landlock` | `landlock_audit::interop` | landlock |
+//!
+//! With `default-features = false` the library depends on bitflags, libc
+//! and thiserror only.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod domains;
 mod error;
+#[cfg(feature = "fixture")]
 pub mod fixture;
+#[cfg(feature = "id-model")]
 pub mod id;
 mod index;
+#[cfg(feature = "landlock")]
+pub mod interop;
+#[cfg(feature = "json")]
 pub mod json;
 pub mod parse;
 pub mod procfs;
+pub mod source;
 mod types;
 mod walk;
 
 pub use domains::{Coverage, Domains, DEFAULT_ROOT};
 pub use error::{Error, Result};
+pub use parse::MAX_DEPTH;
+pub use source::{RealFs, Source};
 pub use types::{
     AccessFs, AccessNames, AccessNet, Creator, Domain, DomainId, HandledAccess, ParseIdError,
     Scope, Task,

@@ -19,7 +19,7 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 use crate::types::{
-    AccessFs, AccessNames, AccessNet, Creator, DomainId, HandledAccess, Scope, Task,
+    AccessFs, AccessNames, AccessNet, Creator, Domain, DomainId, HandledAccess, Scope, Task,
 };
 use crate::Error;
 
@@ -103,8 +103,77 @@ fn decimal_u32(s: &[u8]) -> Option<u32> {
     decimal(s).and_then(|v| u32::try_from(v).ok())
 }
 
+/// At most this many bytes of input are quoted in an error message.
+pub const QUOTE_MAX: usize = 80;
+
+/// `s` for an error message: its first [`QUOTE_MAX`] bytes between double
+/// quotes, escaped by [`escape_text`], followed by `…(N bytes)` when cut.
+///
+/// ```
+/// use landlock_audit::parse::quote;
+///
+/// assert_eq!(quote(b"a\x1b[2K\n\\\xff"), r#""a\x1b[2K\n\\\xff""#);
+/// assert!(quote(&[b'x'; 1000]).ends_with("…(1000 bytes)"));
+/// assert!(quote(&[b'x'; 1000]).len() < 120);
+/// ```
+pub fn quote(s: &[u8]) -> String {
+    let cut = s.len() > QUOTE_MAX;
+    let mut out = String::with_capacity(QUOTE_MAX + 24);
+    out.push('"');
+    escape_into(&mut out, &s[..s.len().min(QUOTE_MAX)], true);
+    out.push('"');
+    if cut {
+        out.push_str(&format!("…({} bytes)", s.len()));
+    }
+    out
+}
+
+/// `s` as text safe to print on a terminal or in a line-oriented output:
+/// UTF-8 is kept except control characters (`\n`, `\t`, `\r` and `\xNN`
+/// for the others, including ESC and DEL), backslash becomes `\\` and a
+/// byte that is not UTF-8 becomes `\xNN`.  Lossless: distinct inputs give
+/// distinct outputs.
+///
+/// ```
+/// use landlock_audit::parse::escape_text;
+///
+/// assert_eq!(escape_text(b"evil\n    1062  fake"), r"evil\n    1062  fake");
+/// assert_eq!(escape_text("caf\u{e9}\x1b[1A".as_bytes()), "caf\u{e9}\\x1b[1A");
+/// assert_eq!(escape_text(b"a\\b\xff"), r"a\\b\xff");
+/// ```
+pub fn escape_text(s: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape_into(&mut out, s, false);
+    out
+}
+
+fn escape_into(out: &mut String, s: &[u8], quote: bool) {
+    use std::fmt::Write as _;
+    for chunk in s.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '"' if quote => out.push_str("\\\""),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                c if c.is_control() => {
+                    let mut b = [0u8; 4];
+                    for byte in c.encode_utf8(&mut b).bytes() {
+                        let _ = write!(out, "\\x{byte:02x}");
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+}
+
 fn show(s: &[u8]) -> String {
-    format!("{:?}", String::from_utf8_lossy(s))
+    quote(s)
 }
 
 /// A file holding one decimal number on one line, e.g. `version` or
@@ -143,12 +212,23 @@ pub fn parent(input: &[u8]) -> ParseResult<Option<DomainId>> {
     Ok(Some(id))
 }
 
-/// The `depth` file: `"N\n"` with `N >= 1`.
+/// Landlock's maximum number of stacked domains (`LANDLOCK_MAX_NUM_LAYERS`):
+/// no depth exceeds it.
+pub const MAX_DEPTH: u32 = 16;
+
+/// The `depth` file: `"N\n"` with `1 <= N <= 16` ([`MAX_DEPTH`]).
 pub fn depth(input: &[u8]) -> ParseResult<u32> {
     let v = number(input)?;
+    check_depth(1, v)
+}
+
+fn check_depth(n: usize, v: u64) -> ParseResult<u32> {
     match u32::try_from(v) {
-        Ok(d) if d >= 1 => Ok(d),
-        _ => Err(ParseError::new(1, format!("depth {v} out of range"))),
+        Ok(d) if (1..=MAX_DEPTH).contains(&d) => Ok(d),
+        _ => Err(ParseError::new(
+            n,
+            format!("depth {v} out of range (1 to {MAX_DEPTH})"),
+        )),
     }
 }
 
@@ -182,6 +262,16 @@ fn access_line<A: AccessNames>(n: usize, line: &[u8]) -> ParseResult<A> {
             return Err(ParseError::new(
                 n,
                 format!("duplicate {} access right {}", A::KIND, show(name)),
+            ));
+        }
+        if bits >> bit != 0 {
+            return Err(ParseError::new(
+                n,
+                format!(
+                    "{} access right {} out of the uapi's bit order",
+                    A::KIND,
+                    show(name)
+                ),
             ));
         }
         bits |= 1 << bit;
@@ -305,28 +395,42 @@ pub fn tasks(input: &[u8]) -> ParseResult<Vec<TaskLine>> {
     Ok(out)
 }
 
-/// Decodes the octal escapes (`\NNN`) of a path-like field, as written in
-/// `/proc/<pid>/mountinfo`.
+/// Decodes the escapes of a `comm` or `exe` value of `creator`: exactly
+/// those the kernel writes (`\040`, `\011`, `\012`, `\134` for space,
+/// tab, newline and backslash, as in `/proc/<pid>/mountinfo`).  Any other
+/// backslash, and a raw space or tab (which the kernel would have escaped),
+/// is an error.
 pub fn unescape(s: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
     while i < s.len() {
         let b = s[i];
-        if b != b'\\' {
-            out.push(b);
-            i += 1;
-            continue;
+        match b {
+            b'\\' => {
+                let v = match s.get(i + 1..i + 4) {
+                    Some(b"040") => b' ',
+                    Some(b"011") => b'\t',
+                    Some(b"012") => b'\n',
+                    Some(b"134") => b'\\',
+                    _ => {
+                        let end = s.len().min(i + 4);
+                        return Err(format!(
+                            "bad escape {} at byte {i} (the kernel writes only \\040 \\011 \\012 \\134)",
+                            quote(&s[i..end])
+                        ));
+                    }
+                };
+                out.push(v);
+                i += 4;
+            }
+            b' ' | b'\t' => {
+                return Err(format!("unescaped {} at byte {i}", quote(&[b])));
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
         }
-        let oct = s
-            .get(i + 1..i + 4)
-            .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
-        let Some(d) = oct else {
-            return Err(format!("bad escape at byte {i}"));
-        };
-        let v = u32::from(d[0] - b'0') * 64 + u32::from(d[1] - b'0') * 8 + u32::from(d[2] - b'0');
-        let v = u8::try_from(v).map_err(|_| format!("escape out of range at byte {i}"))?;
-        out.push(v);
-        i += 4;
     }
     Ok(out)
 }
@@ -351,44 +455,21 @@ pub fn escape(s: &[u8]) -> Vec<u8> {
 
 /// The `creator` file: `"pid N\nuid N\ncomm NAME\nexe PATH\n"`.  Every key is
 /// required and may appear once; unknown keys are ignored (a later ABI may
-/// add some).
+/// add some).  `comm` and `exe` are decoded by [`unescape`].
 pub fn creator(input: &[u8]) -> ParseResult<Creator> {
-    let (mut pid, mut uid, mut comm, mut exe) = (None, None, None, None);
+    let mut c = CreatorFields::default();
     for l in lines(input) {
         let (n, line) = l?;
         let (key, value) = match memchr(b' ', line) {
             Some(i) => (&line[..i], &line[i + 1..]),
             None => (line, &b""[..]),
         };
-        let dup = || ParseError::new(n, format!("duplicate key {}", show(key)));
-        match key {
-            b"pid" | b"uid" => {
-                let v = decimal_u32(value).ok_or_else(|| {
-                    ParseError::new(n, format!("invalid {} {}", show(key), show(value)))
-                })?;
-                let slot = if key == b"pid" { &mut pid } else { &mut uid };
-                if slot.replace(v).is_some() {
-                    return Err(dup());
-                }
-            }
-            b"comm" | b"exe" => {
-                let v = unescape(value).map_err(|e| ParseError::new(n, e))?;
-                let slot = if key == b"comm" { &mut comm } else { &mut exe };
-                if slot.replace(v).is_some() {
-                    return Err(dup());
-                }
-            }
-            b"" => return Err(ParseError::new(n, "empty line")),
-            _ => {}
+        if key.is_empty() {
+            return Err(ParseError::new(n, "empty line"));
         }
+        c.set(n, key, value)?;
     }
-    let missing = |k: &str| ParseError::new(0, format!("missing key {k:?}"));
-    Ok(Creator {
-        pid: pid.ok_or_else(|| missing("pid"))?,
-        uid: uid.ok_or_else(|| missing("uid"))?,
-        comm: String::from_utf8_lossy(&comm.ok_or_else(|| missing("comm"))?).into_owned(),
-        exe: PathBuf::from(OsString::from_vec(exe.ok_or_else(|| missing("exe"))?)),
-    })
+    c.finish(0)
 }
 
 /// Whether the `lsm` file of securityfs (`"capability,landlock,…"`) lists
@@ -399,10 +480,252 @@ pub fn lsm_has_landlock(input: &[u8]) -> bool {
         .any(|s| s.trim_ascii() == b"landlock")
 }
 
+/// The `flags` field (field 9) of a `/proc/<pid>/stat` file.  The command
+/// name (field 2) is between parentheses and may itself hold `)`, spaces
+/// or newlines: the fields start after the *last* `)`.
+///
+/// ```
+/// use landlock_audit::parse::proc_stat_flags;
+///
+/// let stat = b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0\n";
+/// assert_eq!(proc_stat_flags(stat), Ok(2129984));
+/// let evil = b"7 (a) S 1 1 1 0 -1 1 (x) R 0 0 0 0 -1 4194560 0 0\n";
+/// assert_eq!(proc_stat_flags(evil), Ok(4194560));
+/// ```
+pub fn proc_stat_flags(input: &[u8]) -> ParseResult<u64> {
+    let close = input
+        .iter()
+        .rposition(|&b| b == b')')
+        .ok_or_else(|| ParseError::new(1, "no \")\" closing the command name"))?;
+    let rest = &input[close + 1..];
+    let rest = rest.strip_suffix(b"\n").unwrap_or(rest);
+    let mut f = rest
+        .strip_prefix(b" ")
+        .ok_or_else(|| ParseError::new(1, "expected a space after the command name"))?
+        .split(|&b| b == b' ');
+    // state ppid pgrp session tty_nr tpgid flags
+    let flags = f
+        .nth(6)
+        .ok_or_else(|| ParseError::new(1, "no flags field"))?;
+    decimal(flags).ok_or_else(|| ParseError::new(1, format!("invalid flags {}", show(flags))))
+}
+
 /// The name of a `domains/` entry as an ID.
 pub fn domain_dir_name(name: &[u8]) -> ParseResult<DomainId> {
     DomainId::from_hex(name)
         .ok_or_else(|| ParseError::new(0, format!("not a domain ID: {}", show(name))))
+}
+
+/// The top-level `snapshot` file (one consistent snapshot of the whole
+/// visible tree, `/work/notes/snapshot-spec.md`): for each domain, in
+/// ascending ID order, `domain <id> <parent-id or -> <depth>`, the three
+/// lines of its `access` file, an optional
+/// `creator pid N uid N comm NAME exe PATH` line and its `task <tgid> <tid>`
+/// lines, sorted.
+///
+/// Lines whose first word is not a keyword of the format are ignored (a
+/// later kernel may add some); a known keyword with a bad shape, a domain
+/// out of order or listed twice, a task out of order or in two domains is
+/// an error.  The result is sorted by ID; parents and depths are checked by
+/// the caller ([`Domains::read_from`](crate::Domains::read_from)).
+///
+/// ```
+/// use landlock_audit::parse;
+///
+/// let d = parse::snapshot(b"domain 3f9a0c21d4e8b157 - 1\nfs: execute refer\nnet:\nscope: signal\n\
+///     creator pid 120 uid 1000 comm sh exe /bin/busybox\ntask 120 120\n\
+///     domain 8c0d5e77a1b2c3d4 3f9a0c21d4e8b157 2\nfs:\nnet:\nscope:\n").unwrap();
+/// assert_eq!(d.len(), 2);
+/// assert_eq!(d[1].parent, Some(d[0].id));
+/// assert_eq!(d[0].creator.as_ref().map(|c| c.comm.as_str()), Some("sh"));
+/// assert!(d[1].creator.is_none());
+/// ```
+pub fn snapshot(input: &[u8]) -> ParseResult<Vec<Domain>> {
+    let mut out: Vec<Domain> = Vec::new();
+    let mut it = lines(input).peekable();
+    // (tid, line) of every task so far, to refuse a task in two domains.
+    let mut seen_tids: Vec<u32> = Vec::new();
+    while let Some(l) = it.next() {
+        let (n, line) = l?;
+        let (key, rest) = match memchr(b' ', line) {
+            Some(i) => (&line[..i], &line[i + 1..]),
+            None => (line, &b""[..]),
+        };
+        match key {
+            b"domain" => {
+                let mut f = rest.split(|&b| b == b' ');
+                let (Some(id), Some(parent), Some(depth), None) =
+                    (f.next(), f.next(), f.next(), f.next())
+                else {
+                    return Err(ParseError::new(
+                        n,
+                        format!(
+                            "expected \"domain <id> <parent> <depth>\", found {}",
+                            show(line)
+                        ),
+                    ));
+                };
+                let id = DomainId::from_hex(id)
+                    .ok_or_else(|| ParseError::new(n, format!("not a domain ID: {}", show(id))))?;
+                let parent = match parent {
+                    b"-" => None,
+                    p => Some(DomainId::from_hex(p).ok_or_else(|| {
+                        ParseError::new(n, format!("not a domain ID: {}", show(p)))
+                    })?),
+                };
+                let depth = decimal(depth)
+                    .ok_or_else(|| ParseError::new(n, format!("invalid depth {}", show(depth))))
+                    .and_then(|v| check_depth(n, v))?;
+                if let Some(last) = out.last() {
+                    if last.id >= id {
+                        return Err(ParseError::new(
+                            n,
+                            format!("domain {id} out of ascending ID order (after {})", last.id),
+                        ));
+                    }
+                }
+                let mut next = |what: &str| -> ParseResult<(usize, &[u8])> {
+                    it.next().unwrap_or_else(|| {
+                        Err(ParseError::new(
+                            0,
+                            format!("missing the \"{what}:\" line of domain {id}"),
+                        ))
+                    })
+                };
+                let (n1, l1) = next("fs")?;
+                let fs: AccessFs = access_line(n1, l1)?;
+                let (n2, l2) = next("net")?;
+                let net: AccessNet = access_line(n2, l2)?;
+                let (n3, l3) = next("scope")?;
+                let scope: Scope = access_line(n3, l3)?;
+                out.push(Domain {
+                    id,
+                    parent,
+                    depth,
+                    access: HandledAccess { fs, net, scope },
+                    tasks: Vec::new(),
+                    creator: None,
+                });
+            }
+            b"fs:" | b"net:" | b"scope:" => {
+                return Err(ParseError::new(
+                    n,
+                    format!(
+                        "access line {} outside its place after a domain line",
+                        show(line)
+                    ),
+                ));
+            }
+            b"creator" => {
+                let d = out
+                    .last_mut()
+                    .ok_or_else(|| ParseError::new(n, "creator line before any domain line"))?;
+                if d.creator.is_some() || !d.tasks.is_empty() {
+                    return Err(ParseError::new(
+                        n,
+                        "creator line repeated or after the task lines",
+                    ));
+                }
+                d.creator = Some(creator_pairs(n, rest)?);
+            }
+            b"task" => {
+                let d = out
+                    .last_mut()
+                    .ok_or_else(|| ParseError::new(n, "task line before any domain line"))?;
+                let mut f = rest.split(|&b| b == b' ');
+                let t = task_fields(n, &mut f, line)?;
+                if f.next().is_some() {
+                    return Err(ParseError::new(n, format!("extra field in {}", show(line))));
+                }
+                if d.tasks.last().is_some_and(|last| *last >= t) {
+                    return Err(ParseError::new(
+                        n,
+                        format!("task {} {} out of order", t.tgid, t.tid),
+                    ));
+                }
+                d.tasks.push(t);
+                seen_tids.push(t.tid);
+            }
+            b"" => return Err(ParseError::new(n, "empty line")),
+            _ => {} // A later addition within format version 1.
+        }
+    }
+    seen_tids.sort_unstable();
+    if let Some(w) = seen_tids.windows(2).find(|w| w[0] == w[1]) {
+        return Err(ParseError::new(
+            0,
+            format!("task {} listed in two domains", w[0]),
+        ));
+    }
+    Ok(out)
+}
+
+/// The `pid N uid N comm NAME exe PATH` pairs of a snapshot's `creator`
+/// line.
+fn creator_pairs(n: usize, rest: &[u8]) -> ParseResult<Creator> {
+    let mut f = rest.split(|&b| b == b' ');
+    let mut c = CreatorFields::default();
+    while let Some(key) = f.next() {
+        let value = f.next().ok_or_else(|| {
+            ParseError::new(n, format!("creator key {} without a value", show(key)))
+        })?;
+        c.set(n, key, value)?;
+    }
+    c.finish(n)
+}
+
+#[derive(Default)]
+struct CreatorFields {
+    pid: Option<u32>,
+    uid: Option<u32>,
+    comm: Option<Vec<u8>>,
+    exe: Option<Vec<u8>>,
+}
+
+impl CreatorFields {
+    /// Records a known key (unknown ones are ignored).
+    fn set(&mut self, n: usize, key: &[u8], value: &[u8]) -> ParseResult<()> {
+        let dup = || ParseError::new(n, format!("duplicate key {}", show(key)));
+        match key {
+            b"pid" | b"uid" => {
+                let v = decimal_u32(value).ok_or_else(|| {
+                    ParseError::new(n, format!("invalid {} {}", show(key), show(value)))
+                })?;
+                let slot = if key == b"pid" {
+                    &mut self.pid
+                } else {
+                    &mut self.uid
+                };
+                if slot.replace(v).is_some() {
+                    return Err(dup());
+                }
+            }
+            b"comm" | b"exe" => {
+                let v = unescape(value).map_err(|e| ParseError::new(n, e))?;
+                let slot = if key == b"comm" {
+                    &mut self.comm
+                } else {
+                    &mut self.exe
+                };
+                if slot.replace(v).is_some() {
+                    return Err(dup());
+                }
+            }
+            b"" => return Err(ParseError::new(n, "empty key")),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn finish(self, n: usize) -> ParseResult<Creator> {
+        let missing = |k: &str| ParseError::new(n, format!("missing key {k:?}"));
+        Ok(Creator {
+            pid: self.pid.ok_or_else(|| missing("pid"))?,
+            uid: self.uid.ok_or_else(|| missing("uid"))?,
+            comm: String::from_utf8_lossy(&self.comm.ok_or_else(|| missing("comm"))?).into_owned(),
+            exe: PathBuf::from(OsString::from_vec(self.exe.ok_or_else(|| missing("exe"))?)),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -1,15 +1,25 @@
-//! The few facts the library needs from `/proc`: processes, their threads and
+//! The few facts the library needs from `/proc`: processes, their threads,
+//! whether they are kernel threads, whether the reader may inspect them, and
 //! their command names.
 //!
 //! PIDs in the tree are those of the reader's PID namespace, so the `/proc`
 //! given here must be mounted for the same PID namespace.  Processes that exit
-//! while `/proc` is read are skipped.
+//! while `/proc` is read are skipped.  Files are read through a
+//! [`Source`] ([`RealFs`] by default), so a FIFO or a huge file in a fake
+//! `/proc` is refused rather than blocking or filling memory.
 
-use std::fs;
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::{Error, Result};
+use crate::parse;
+use crate::source::{FileBuf, ReadMode, RealFs, Source, MAX_FILE_SIZE};
+use crate::walk::io_error;
+use crate::Result;
+
+/// `PF_KTHREAD`, the flag of a kernel thread in field 9 (`flags`) of
+/// `/proc/<pid>/stat`.
+pub const PF_KTHREAD: u64 = 0x0020_0000;
 
 /// A process of `/proc`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,84 +27,182 @@ pub struct Process {
     /// Its PID (TGID).
     pub pid: u32,
     /// Its thread IDs, ascending.  When `task/` cannot be listed (e.g.
-    /// `hidepid=1`), the main thread alone.
+    /// `hidepid=1`), and for kernel threads, the main thread alone.
     pub threads: Vec<u32>,
+    /// Whether it is a kernel thread (`PF_KTHREAD` in `stat`): it cannot be
+    /// sandboxed.
+    pub kernel_thread: bool,
+    /// Whether the reader may inspect it: `readlink("<pid>/exe")` passes
+    /// the same `ptrace_may_access(PTRACE_MODE_READ_FSCREDS)` check as the
+    /// tree's rule 2, and fails with `EACCES` when the tree would hide the
+    /// process's tasks.  `false` also when `stat` is unreadable.
+    pub inspectable: bool,
 }
 
-fn numeric(name: &std::ffi::OsStr) -> Option<u32> {
-    let s = name.to_str()?;
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || s.starts_with('0') {
+fn numeric(name: &[u8]) -> Option<u32> {
+    if name.is_empty() || !name.iter().all(u8::is_ascii_digit) || name[0] == b'0' {
         return None;
     }
-    s.parse().ok()
+    std::str::from_utf8(name).ok()?.parse().ok()
 }
 
-/// The numeric entries of a directory, ascending.
-fn numeric_entries(dir: &Path) -> io::Result<Vec<u32>> {
-    let mut out = Vec::new();
-    for e in fs::read_dir(dir)? {
-        if let Some(n) = numeric(&e?.file_name()) {
-            out.push(n);
-        }
-    }
+/// The numeric entries of a directory that are not symbolic links,
+/// ascending.
+fn numeric_entries<S: Source>(src: &S, dir: &Path) -> io::Result<Vec<u32>> {
+    let mut out: Vec<u32> = src
+        .list(dir)?
+        .iter()
+        .filter(|e| !e.symlink)
+        .filter_map(|e| numeric(e.name.as_bytes()))
+        .collect();
     out.sort_unstable();
+    out.dedup();
     Ok(out)
 }
 
 fn gone(e: &io::Error) -> bool {
     // ESRCH shows up when a process dies between readdir and open.
-    e.kind() == io::ErrorKind::NotFound || e.raw_os_error() == Some(3)
+    e.kind() == io::ErrorKind::NotFound || e.raw_os_error() == Some(libc::ESRCH)
+}
+
+fn denied(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::PermissionDenied
 }
 
 /// The PIDs of `proc_root` (its numeric entries), ascending.
 ///
 /// # Errors
 ///
-/// [`Error::Io`] or [`Error::PermissionDenied`] when `proc_root` cannot be
+/// [`Error::Io`](crate::Error::Io) or [`Error::PermissionDenied`](crate::Error::PermissionDenied) when `proc_root` cannot be
 /// listed.
 pub fn pids(proc_root: &Path) -> Result<Vec<u32>> {
-    numeric_entries(proc_root).map_err(|e| Error::from_io(proc_root, e))
+    pids_with(&RealFs, proc_root)
+}
+
+/// [`pids`] through a [`Source`].
+///
+/// # Errors
+///
+/// As [`pids`].
+pub fn pids_with<S: Source>(src: &S, proc_root: &Path) -> Result<Vec<u32>> {
+    numeric_entries(src, proc_root).map_err(|e| io_error(proc_root, e))
 }
 
 /// Every process of `proc_root` with its threads, by ascending PID.
 ///
 /// # Errors
 ///
-/// [`Error::Io`] or [`Error::PermissionDenied`] when `proc_root` cannot be
+/// [`Error::Io`](crate::Error::Io) or [`Error::PermissionDenied`](crate::Error::PermissionDenied) when `proc_root` cannot be
 /// listed, or a `task/` directory fails for another reason than the
-/// process's exit or a permission.
+/// process's exit or a permission; [`Error::Malformed`](crate::Error::Malformed) for a `stat` file
+/// that is not one, or a file the [`Source`] refuses.
 pub fn processes(proc_root: &Path) -> Result<Vec<Process>> {
+    processes_with(&RealFs, proc_root)
+}
+
+/// [`processes`] through a [`Source`].
+///
+/// # Errors
+///
+/// As [`processes`].
+pub fn processes_with<S: Source>(src: &S, proc_root: &Path) -> Result<Vec<Process>> {
     let mut out = Vec::new();
-    for pid in pids(proc_root)? {
-        let task_dir: PathBuf = proc_root.join(pid.to_string()).join("task");
-        match numeric_entries(&task_dir) {
-            Ok(threads) if threads.is_empty() => {} // exited
-            Ok(threads) => out.push(Process { pid, threads }),
-            Err(e) if gone(&e) => {}
-            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => out.push(Process {
-                pid,
-                threads: vec![pid],
-            }),
-            Err(e) => {
-                return Err(Error::Io {
-                    path: task_dir,
-                    source: e,
-                })
-            }
+    let mut buf = FileBuf::new();
+    let mut dir = proc_root.to_path_buf();
+    for pid in pids_with(src, proc_root)? {
+        dir.push(pid.to_string());
+        let p = process(src, &mut dir, pid, &mut buf);
+        dir.pop();
+        if let Some(p) = p? {
+            out.push(p);
         }
     }
     Ok(out)
 }
 
+/// One process; `Ok(None)` when it exited meanwhile.
+fn process<S: Source>(
+    src: &S,
+    dir: &mut PathBuf,
+    pid: u32,
+    buf: &mut FileBuf,
+) -> Result<Option<Process>> {
+    dir.push("stat");
+    let flags = match src.read(dir, MAX_FILE_SIZE, ReadMode::Once, buf) {
+        Ok(()) => Some(parse::proc_stat_flags(buf.contents()).map_err(|e| e.at(&*dir))?),
+        Err(e) if gone(&e) => {
+            dir.pop();
+            return Ok(None);
+        }
+        Err(e) if denied(&e) => None,
+        Err(e) => return Err(io_error(dir, e)),
+    };
+    dir.pop();
+    let Some(flags) = flags else {
+        return Ok(Some(Process {
+            pid,
+            threads: vec![pid],
+            kernel_thread: false,
+            inspectable: false,
+        }));
+    };
+    if flags & PF_KTHREAD != 0 {
+        return Ok(Some(Process {
+            pid,
+            threads: vec![pid],
+            kernel_thread: true,
+            inspectable: true,
+        }));
+    }
+    dir.push("task");
+    let threads = match numeric_entries(src, dir) {
+        Ok(threads) if threads.is_empty() => None, // exited
+        Ok(threads) => Some(threads),
+        Err(e) if gone(&e) => None,
+        Err(e) if denied(&e) => Some(vec![pid]),
+        Err(e) => return Err(io_error(dir, e)),
+    };
+    dir.pop();
+    let Some(threads) = threads else {
+        return Ok(None);
+    };
+    dir.push("exe");
+    let inspectable = !matches!(src.read_link(dir), Err(e) if denied(&e));
+    dir.pop();
+    Ok(Some(Process {
+        pid,
+        threads,
+        kernel_thread: false,
+        inspectable,
+    }))
+}
+
 /// The command name of a process (`<proc_root>/<pid>/comm`), or of one of
 /// its threads when `tid` is given (`<proc_root>/<pid>/task/<tid>/comm`);
-/// `None` when it cannot be read (e.g. the task has exited).
+/// `None` when it cannot be read (e.g. the task has exited, or the file is
+/// not a regular file of at most [`MAX_FILE_SIZE`] bytes).  The name is
+/// returned as the kernel gives it: print it through
+/// [`parse::escape_text`].
 pub fn comm(proc_root: &Path, pid: u32, tid: Option<u32>) -> Option<String> {
+    comm_with(&RealFs, proc_root, pid, tid)
+}
+
+/// [`comm`] through a [`Source`].
+pub fn comm_with<S: Source>(
+    src: &S,
+    proc_root: &Path,
+    pid: u32,
+    tid: Option<u32>,
+) -> Option<String> {
     let mut p = proc_root.join(pid.to_string());
     if let Some(t) = tid {
-        p = p.join("task").join(t.to_string());
+        p.push("task");
+        p.push(t.to_string());
     }
-    let bytes = fs::read(p.join("comm")).ok()?;
-    let s = String::from_utf8_lossy(&bytes);
-    Some(s.strip_suffix('\n').unwrap_or(&s).to_owned())
+    p.push("comm");
+    let mut buf = FileBuf::new();
+    src.read(&p, MAX_FILE_SIZE, ReadMode::Once, &mut buf).ok()?;
+    let bytes = buf.contents();
+    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    Some(String::from_utf8_lossy(bytes).into_owned())
 }

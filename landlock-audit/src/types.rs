@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use bitflags::bitflags;
+#[cfg(feature = "serde")]
 use serde::de::Error as _;
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A Landlock domain ID: a 64-bit value in `[2^60, 2^64)`, unique until
@@ -23,20 +25,38 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// assert_eq!(id.to_string(), "3f9a0c21d4e8b157");
 /// assert!("3F9A0C21D4E8B157".parse::<DomainId>().is_err());
 /// assert!("3f9a0c21d4e8b15".parse::<DomainId>().is_err());
+/// // Below 2^60: not an ID.
+/// assert!("0f9a0c21d4e8b157".parse::<DomainId>().is_err());
+/// assert_eq!(DomainId::new(0x0f9a0c21d4e8b157), None);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DomainId(pub u64);
+pub struct DomainId(pub(crate) u64);
 
 impl DomainId {
+    /// The smallest ID: `2^60`.
+    pub const MIN: DomainId = DomainId(1 << 60);
+
+    /// The ID of this value, or `None` below `2^60` (no domain has such an
+    /// ID).
+    #[inline]
+    pub const fn new(v: u64) -> Option<Self> {
+        if v >= 1 << 60 {
+            Some(DomainId(v))
+        } else {
+            None
+        }
+    }
+
     /// The raw 64-bit value.
     #[inline]
     pub const fn get(self) -> u64 {
         self.0
     }
 
-    /// Parses exactly 16 lowercase hexadecimal digits.
+    /// Parses exactly 16 lowercase hexadecimal digits of a value of at
+    /// least `2^60` (so the first digit is not `0`).
     pub fn from_hex(s: &[u8]) -> Option<Self> {
-        if s.len() != 16 {
+        if s.len() != 16 || s[0] == b'0' {
             return None;
         }
         let mut v: u64 = 0;
@@ -71,12 +91,14 @@ impl FromStr for DomainId {
     }
 }
 
+#[cfg(feature = "serde")]
 impl Serialize for DomainId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
 }
 
+#[cfg(feature = "serde")]
 impl<'de> Deserialize<'de> for DomainId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
@@ -86,7 +108,8 @@ impl<'de> Deserialize<'de> for DomainId {
 
 /// A thread: its thread-group ID (the process ID) and its thread ID, both in
 /// the reader's PID namespace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Task {
     /// Thread-group ID (process ID).
     pub tgid: u32,
@@ -95,7 +118,8 @@ pub struct Task {
 }
 
 /// The process that created a domain, from `domains/<id>/creator`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Creator {
     /// Its TGID in the reader's PID namespace; 0 once it has exited or when
     /// it has no PID there.
@@ -107,10 +131,11 @@ pub struct Creator {
     pub comm: String,
     /// Its executable, unescaped.  In JSON, bytes that are not UTF-8 are
     /// replaced by U+FFFD.
-    #[serde(serialize_with = "serialize_path_lossy")]
+    #[cfg_attr(feature = "serde", serde(serialize_with = "serialize_path_lossy"))]
     pub exe: PathBuf,
 }
 
+#[cfg(feature = "serde")]
 fn serialize_path_lossy<S: Serializer>(p: &std::path::Path, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&p.to_string_lossy())
 }
@@ -211,7 +236,8 @@ pub trait AccessNames: Copy + Sized {
     }
 
     /// The bit of a name (`execute`, `bit17`, …), or `None` for an unknown
-    /// name.
+    /// name.  `bit<N>` is accepted only for a bit without a name (`bit0` is
+    /// not `execute`), as the kernel writes it.
     fn bit_of(name: &str) -> Option<u32> {
         if let Some(n) = (0..64).find(|&n| Self::bit_name(n) == Some(name)) {
             return Some(n);
@@ -224,7 +250,10 @@ pub trait AccessNames: Copy + Sized {
         {
             return None;
         }
-        digits.parse::<u32>().ok().filter(|&n| n < 64)
+        digits
+            .parse::<u32>()
+            .ok()
+            .filter(|&n| n < 64 && Self::bit_name(n).is_none())
     }
 }
 
@@ -265,12 +294,14 @@ macro_rules! access_names {
             }
         }
 
+        #[cfg(feature = "serde")]
         impl Serialize for $t {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 self.names().serialize(s)
             }
         }
 
+        #[cfg(feature = "serde")]
         impl<'de> Deserialize<'de> for $t {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let names = Vec::<String>::deserialize(d)?;
@@ -299,7 +330,8 @@ access_names!(Scope, "scope", SCOPE_NAMES);
 /// let a = HandledAccess { fs: AccessFs::EXECUTE | AccessFs::from_raw(1 << 40), ..Default::default() };
 /// assert_eq!(a.fs.names(), ["execute", "bit40"]);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct HandledAccess {
     /// Filesystem rights.
     pub fs: AccessFs,
@@ -320,7 +352,8 @@ impl Default for HandledAccess {
 }
 
 /// One domain as the reader sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Domain {
     /// Its ID.
     pub id: DomainId,
@@ -338,4 +371,124 @@ pub struct Domain {
     /// unreadable to the caller (it needs `CAP_SYS_PTRACE` in the initial
     /// user namespace).
     pub creator: Option<Creator>,
+}
+
+/// Writes the names of `a` separated by spaces, or `-` for no right.
+fn write_names<A: AccessNames>(f: &mut fmt::Formatter<'_>, a: A) -> fmt::Result {
+    let names = a.names();
+    if names.is_empty() {
+        return f.write_str("-");
+    }
+    f.write_str(&names.join(" "))
+}
+
+macro_rules! display_names {
+    ($t:ty) => {
+        /// The rights' names as in the `access` file, separated by spaces
+        /// (`bit<N>` for a bit without a name), or `-` for no right.
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write_names(f, *self)
+            }
+        }
+    };
+}
+
+display_names!(AccessFs);
+display_names!(AccessNet);
+display_names!(Scope);
+
+/// One line: `fs: NAMES; net: NAMES; scope: NAMES` (`-` for none).
+///
+/// ```
+/// use landlock_audit::{AccessFs, HandledAccess, Scope};
+///
+/// let a = HandledAccess { fs: AccessFs::EXECUTE | AccessFs::REFER, scope: Scope::SIGNAL, ..Default::default() };
+/// assert_eq!(a.to_string(), "fs: execute refer; net: -; scope: signal");
+/// ```
+impl fmt::Display for HandledAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "fs: {}; net: {}; scope: {}",
+            self.fs, self.net, self.scope
+        )
+    }
+}
+
+/// `<tgid> <tid>`, as a line of `domains/<id>/tasks`.
+impl fmt::Display for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.tgid, self.tid)
+    }
+}
+
+/// Writes `s` with space, backslash, control characters (tab, newline,
+/// ESC, DEL, …) and bytes that are not UTF-8 as octal escapes `\ooo`, the
+/// kernel's escapes for space, tab, newline and backslash included: the
+/// result holds no space and cannot forge a line or move a terminal's
+/// cursor.
+fn write_escaped_field(f: &mut fmt::Formatter<'_>, s: &[u8]) -> fmt::Result {
+    for chunk in s.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == ' ' || c == '\\' || c.is_control() {
+                let mut b = [0u8; 4];
+                for byte in c.encode_utf8(&mut b).bytes() {
+                    write!(f, "\\{byte:03o}")?;
+                }
+            } else {
+                write!(f, "{c}")?;
+            }
+        }
+        for b in chunk.invalid() {
+            write!(f, "\\{b:03o}")?;
+        }
+    }
+    Ok(())
+}
+
+/// `pid N uid N comm NAME exe PATH`, as the `creator` line of the
+/// `snapshot` file, `comm` and `exe` escaped so that they hold no space,
+/// newline or other control character (`\040`, `\012`, `\033`, …).
+///
+/// ```
+/// use landlock_audit::Creator;
+///
+/// let c = Creator { pid: 7, uid: 0, comm: "evil\n\x1b[2K x".into(), exe: "/bin/a b".into() };
+/// assert_eq!(c.to_string(), r"pid 7 uid 0 comm evil\012\033[2K\040x exe /bin/a\040b");
+/// ```
+impl fmt::Display for Creator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use std::os::unix::ffi::OsStrExt;
+        write!(f, "pid {} uid {} comm ", self.pid, self.uid)?;
+        write_escaped_field(f, self.comm.as_bytes())?;
+        f.write_str(" exe ")?;
+        write_escaped_field(f, self.exe.as_os_str().as_bytes())
+    }
+}
+
+/// `<id> parent <id or -> depth N; fs: …; net: …; scope: …; N tasks`.
+///
+/// ```
+/// use landlock_audit::{Domain, DomainId, HandledAccess};
+///
+/// let d = Domain { id: DomainId::MIN, parent: None, depth: 1,
+///                  access: HandledAccess::default(), tasks: vec![], creator: None };
+/// assert_eq!(d.to_string(), "1000000000000000 parent - depth 1; fs: -; net: -; scope: -; 0 tasks");
+/// ```
+impl fmt::Display for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} parent ", self.id)?;
+        match self.parent {
+            Some(p) => write!(f, "{p}")?,
+            None => f.write_str("-")?,
+        }
+        write!(
+            f,
+            " depth {}; {}; {} tasks",
+            self.depth,
+            self.access,
+            self.tasks.len()
+        )
+    }
 }

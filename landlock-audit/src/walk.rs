@@ -1,14 +1,15 @@
-//! The directory walk: reads the tree's files and hands their bytes to
-//! [`crate::parse`], then resolves the races described in
-//! [`Domains::read_from`](crate::Domains::read_from).
+//! The directory walk: reads the tree's files through a [`Source`] and
+//! hands their bytes to [`crate::parse`], then resolves the races described
+//! in [`Domains::read_from`](crate::Domains::read_from).
 
-use std::ffi::OsString;
-use std::fs::{self, File};
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::parse::{self, TaskLine};
+use crate::parse::{self, TaskLine, MAX_DEPTH};
+use crate::source::{
+    FileBuf, ReadMode, Refusal, Source, MAX_FILE_SIZE, MAX_SNAPSHOT_SIZE, MAX_TASKS_SIZE,
+};
 use crate::types::{Domain, DomainId};
 use crate::{Error, Result};
 
@@ -18,32 +19,6 @@ pub const SUPPORTED_VERSION: u32 = 1;
 /// How many times the whole tree is read when a domain's parent is missing
 /// from the snapshot, before such orphans are dropped.
 pub const ORPHAN_ATTEMPTS: u32 = 3;
-
-/// Where the bytes come from: the real filesystem, or (in unit tests) a
-/// wrapper that injects races and errors.
-pub(crate) trait Source {
-    /// Reads the whole file into `buf` (cleared first).
-    fn read(&self, path: &Path, buf: &mut Vec<u8>) -> io::Result<()>;
-    /// The names in a directory, in any order.
-    fn list(&self, path: &Path) -> io::Result<Vec<OsString>>;
-}
-
-/// The real filesystem.
-pub(crate) struct RealFs;
-
-impl Source for RealFs {
-    fn read(&self, path: &Path, buf: &mut Vec<u8>) -> io::Result<()> {
-        buf.clear();
-        // No metadata call: securityfs and procfs report a size of 0.
-        File::open(path)?.read_to_end(buf).map(|_| ())
-    }
-
-    fn list(&self, path: &Path) -> io::Result<Vec<OsString>> {
-        fs::read_dir(path)?
-            .map(|e| e.map(|e| e.file_name()))
-            .collect()
-    }
-}
 
 /// A consistent, validated reading of the tree.
 #[derive(Debug)]
@@ -60,32 +35,57 @@ fn is_gone(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::NotFound
 }
 
+/// The library's error for an I/O error on `path`: a [`Refusal`] is
+/// [`Error::Malformed`], `EACCES`/`EPERM` [`Error::PermissionDenied`].
+pub(crate) fn io_error(path: &Path, e: io::Error) -> Error {
+    match Refusal::of(&e) {
+        Some(r) => Error::Malformed {
+            path: path.to_owned(),
+            line: 0,
+            reason: r.to_string(),
+        },
+        None => Error::from_io(path, e),
+    }
+}
+
 /// Why the tree is missing at `root`.
 pub(crate) fn diagnose<S: Source>(src: &S, root: &Path) -> Error {
     let secfs = root.parent().unwrap_or(root);
     let lsm = secfs.join("lsm");
-    let mut buf = Vec::new();
-    match src.read(&lsm, &mut buf) {
-        Ok(()) if parse::lsm_has_landlock(&buf) => Error::FeatureAbsent {
+    let mut buf = FileBuf::new();
+    match src.read(&lsm, MAX_FILE_SIZE, ReadMode::Once, &mut buf) {
+        Ok(()) if parse::lsm_has_landlock(buf.contents()) => Error::FeatureAbsent {
             path: root.to_owned(),
         },
-        Ok(()) => Error::LandlockDisabled {
-            path: lsm,
-            lsms: String::from_utf8_lossy(&buf).trim().to_owned(),
+        Ok(()) => {
+            let text = buf.contents().trim_ascii();
+            Error::LandlockDisabled {
+                path: lsm,
+                lsms: if text.len() > parse::QUOTE_MAX {
+                    parse::quote(text)
+                } else {
+                    parse::escape_text(text)
+                },
+            }
+        }
+        // No `lsm`, or no securityfs directory at all (`/sys/kernel/security`
+        // absent: no securityfs in the kernel, or a container masking it).
+        Err(e) if is_gone(&e) => Error::SecurityfsNotMounted {
+            path: secfs.to_owned(),
         },
-        Err(e) if is_gone(&e) => match src.list(secfs) {
-            Ok(_) => Error::SecurityfsNotMounted {
-                path: secfs.to_owned(),
-            },
-            Err(e) => Error::from_io(root, e),
-        },
-        Err(e) => Error::from_io(lsm, e),
+        Err(e) => io_error(&lsm, e),
     }
+}
+
+/// A domain read from its directory, or the name of its missing file.
+enum Read {
+    Found(Domain),
+    Missing(&'static str),
 }
 
 struct Reader<'a, S> {
     src: &'a S,
-    buf: Vec<u8>,
+    buf: FileBuf,
 }
 
 impl<S: Source> Reader<'_, S> {
@@ -93,44 +93,61 @@ impl<S: Source> Reader<'_, S> {
     fn file<T>(
         &mut self,
         path: &Path,
+        limit: usize,
         parse: impl FnOnce(&[u8]) -> parse::ParseResult<T>,
     ) -> Result<Option<T>> {
-        match self.src.read(path, &mut self.buf) {
-            Ok(()) => parse(&self.buf).map(Some).map_err(|e| e.at(path)),
+        match self.src.read(path, limit, ReadMode::Once, &mut self.buf) {
+            Ok(()) => parse(self.buf.contents()).map(Some).map_err(|e| e.at(path)),
             Err(e) if is_gone(&e) => Ok(None),
-            Err(e) => Err(Error::from_io(path, e)),
+            Err(e) => Err(io_error(path, e)),
         }
     }
 
-    /// One domain directory; `Ok(None)` when it vanished meanwhile.
-    fn domain(&mut self, dir: &mut PathBuf, id: DomainId) -> Result<Option<Domain>> {
+    /// Reads a file that must exist.
+    fn required<T>(
+        &mut self,
+        path: &Path,
+        limit: usize,
+        parse: impl FnOnce(&[u8]) -> parse::ParseResult<T>,
+    ) -> Result<T> {
+        self.file(path, limit, parse)?.ok_or_else(|| Error::Io {
+            path: path.to_owned(),
+            source: io::ErrorKind::NotFound.into(),
+        })
+    }
+
+    /// One reading of a domain directory.
+    fn domain_once(&mut self, dir: &mut PathBuf, id: DomainId) -> Result<Read> {
         macro_rules! file {
-            ($name:literal, $parse:expr) => {{
+            ($name:literal, $limit:expr, $parse:expr) => {{
                 dir.push($name);
-                let r = self.file(dir, $parse);
+                let r = self.file(dir, $limit, $parse);
                 dir.pop();
                 match r? {
                     Some(v) => v,
-                    None => return Ok(None),
+                    None => return Ok(Read::Missing($name)),
                 }
             }};
         }
-        let parent = file!("parent", parse::parent);
-        let depth = file!("depth", parse::depth);
-        let access = file!("access", parse::access);
-        let tasks = file!("tasks", parse::domain_tasks);
+        let parent = file!("parent", MAX_FILE_SIZE, parse::parent);
+        let depth = file!("depth", MAX_FILE_SIZE, parse::depth);
+        let access = file!("access", MAX_FILE_SIZE, parse::access);
+        let tasks = file!("tasks", MAX_TASKS_SIZE, parse::domain_tasks);
         dir.push("creator");
-        let creator = match self.src.read(dir, &mut self.buf) {
-            Ok(()) => Some(parse::creator(&self.buf).map_err(|e| e.at(&*dir))?),
+        let creator = match self
+            .src
+            .read(dir, MAX_FILE_SIZE, ReadMode::Once, &mut self.buf)
+        {
+            Ok(()) => Some(parse::creator(self.buf.contents()).map_err(|e| e.at(&*dir))?),
             Err(e) if is_gone(&e) => {
                 dir.pop();
-                return Ok(None);
+                return Ok(Read::Missing("creator"));
             }
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied => None,
-            Err(e) => return Err(Error::from_io(&*dir, e)),
+            Err(e) => return Err(io_error(dir, e)),
         };
         dir.pop();
-        Ok(Some(Domain {
+        Ok(Read::Found(Domain {
             id,
             parent,
             depth,
@@ -140,15 +157,45 @@ impl<S: Source> Reader<'_, S> {
         }))
     }
 
-    /// Reads the tree once, without resolving orphans.
-    fn once(&mut self, root: &Path) -> Result<Tree> {
+    /// Whether the directory `dir` still exists.
+    fn dir_exists(&self, dir: &Path) -> Result<bool> {
+        match self.src.list(dir) {
+            Ok(_) => Ok(true),
+            Err(e) if is_gone(&e) => Ok(false),
+            Err(e) => Err(io_error(dir, e)),
+        }
+    }
+
+    /// One domain directory; `Ok(None)` when it vanished meanwhile.  A file
+    /// missing from a directory that is still there is read again once,
+    /// then reported: that is no race.
+    fn domain(&mut self, dir: &mut PathBuf, id: DomainId) -> Result<Option<Domain>> {
+        for attempt in 0..2 {
+            match self.domain_once(dir, id)? {
+                Read::Found(d) => return Ok(Some(d)),
+                Read::Missing(_) if !self.dir_exists(dir)? => return Ok(None),
+                Read::Missing(name) if attempt == 1 => {
+                    return Err(Error::Malformed {
+                        path: dir.join(name),
+                        line: 0,
+                        reason: "missing although its domain directory exists (read twice)".into(),
+                    })
+                }
+                Read::Missing(_) => {}
+            }
+        }
+        Ok(None)
+    }
+
+    /// `version` and `abi_version`, diagnosing a missing tree.
+    fn versions(&mut self, root: &Path) -> Result<(u32, u32)> {
         let vpath = root.join("version");
-        let version = match self.file(&vpath, parse::number)? {
+        let version = match self.file(&vpath, MAX_FILE_SIZE, parse::number)? {
             Some(v) => v,
             None => {
                 return Err(match self.src.list(root) {
                     Err(e) if is_gone(&e) => diagnose(self.src, root),
-                    Err(e) => Error::from_io(root, e),
+                    Err(e) => io_error(root, e),
                     Ok(_) => Error::Io {
                         path: vpath,
                         source: io::ErrorKind::NotFound.into(),
@@ -164,25 +211,80 @@ impl<S: Source> Reader<'_, S> {
             });
         }
         let apath = root.join("abi_version");
-        let abi_version = match self.file(&apath, parse::number)? {
-            Some(v) => u32::try_from(v).map_err(|_| Error::Malformed {
-                path: apath.clone(),
-                line: 1,
-                reason: format!("ABI version {v} out of range"),
-            })?,
-            None => {
-                return Err(Error::Io {
-                    path: apath,
-                    source: io::ErrorKind::NotFound.into(),
-                })
-            }
-        };
+        let v = self.required(&apath, MAX_FILE_SIZE, parse::number)?;
+        let abi_version = u32::try_from(v).map_err(|_| Error::Malformed {
+            path: apath.clone(),
+            line: 1,
+            reason: format!("ABI version {v} out of range"),
+        })?;
+        Ok((version as u32, abi_version))
+    }
 
+    /// The `snapshot` file, when there is one.
+    fn snapshot(&mut self, root: &Path, abi_version: u32) -> Result<Option<Tree>> {
+        let spath = root.join("snapshot");
+        match self
+            .src
+            .read(&spath, MAX_SNAPSHOT_SIZE, ReadMode::ToEof, &mut self.buf)
+        {
+            Ok(()) => {}
+            Err(e) if is_gone(&e) => return Ok(None),
+            Err(e) => return Err(io_error(&spath, e)),
+        }
+        let domains = parse::snapshot(self.buf.contents()).map_err(|e| e.at(&spath))?;
+        for d in &domains {
+            if let Some(p) = d.parent {
+                if position(&domains, p).is_none() {
+                    return Err(Error::Malformed {
+                        path: spath,
+                        line: 0,
+                        reason: format!("domain {} names parent {p}, which is not listed", d.id),
+                    });
+                }
+            }
+        }
+        // Structure errors name the domain; the line is that of no single
+        // line (0).
+        check_structure(&domains, |id, _| spath.join(id.to_string())).map_err(|e| match e {
+            Error::Malformed { path, reason, .. } => Error::Malformed {
+                reason: format!(
+                    "domain {}: {reason}",
+                    path.file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default()
+                ),
+                path: spath.clone(),
+                line: 0,
+            },
+            e => e,
+        })?;
+        let mut tasks: Vec<TaskLine> = domains
+            .iter()
+            .flat_map(|d| d.tasks.iter().map(|&task| TaskLine { task, domain: d.id }))
+            .collect();
+        tasks.sort_unstable();
+        Ok(Some(Tree {
+            version: SUPPORTED_VERSION,
+            abi_version,
+            domains,
+            tasks,
+        }))
+    }
+
+    /// Reads the tree once, without resolving orphans.
+    fn once(&mut self, root: &Path, abi_version: u32) -> Result<Tree> {
         let ddir = root.join("domains");
-        let names = self.src.list(&ddir).map_err(|e| Error::from_io(&ddir, e))?;
-        let mut ids = Vec::with_capacity(names.len());
-        for name in &names {
-            let id = parse::domain_dir_name(name.as_bytes()).map_err(|e| e.at(ddir.join(name)))?;
+        let entries = self.src.list(&ddir).map_err(|e| io_error(&ddir, e))?;
+        let mut ids = Vec::with_capacity(entries.len());
+        for e in &entries {
+            let id = parse::domain_dir_name(e.name.as_bytes()).map_err(|e| e.at(&ddir))?;
+            if e.symlink {
+                return Err(Error::Malformed {
+                    path: ddir.join(id.to_string()),
+                    line: 0,
+                    reason: Refusal::Symlink.to_string(),
+                });
+            }
             ids.push(id);
         }
         ids.sort_unstable();
@@ -198,10 +300,7 @@ impl<S: Source> Reader<'_, S> {
         }
 
         let tpath = root.join("tasks");
-        let tasks = self.file(&tpath, parse::tasks)?.ok_or_else(|| Error::Io {
-            path: tpath,
-            source: io::ErrorKind::NotFound.into(),
-        })?;
+        let tasks = self.required(&tpath, MAX_TASKS_SIZE, parse::tasks)?;
         Ok(Tree {
             version: SUPPORTED_VERSION,
             abi_version,
@@ -238,8 +337,18 @@ fn has_orphans(domains: &[Domain]) -> bool {
         .any(|d| d.parent.is_some_and(|p| position(domains, p).is_none()))
 }
 
-/// Checks that the parent links form a forest and that depths agree with it.
-pub(crate) fn check_structure(root: &Path, domains: &[Domain]) -> Result<()> {
+/// The path of a domain's file in the per-domain layout.
+pub(crate) fn domain_file(root: &Path, id: DomainId, name: &str) -> PathBuf {
+    root.join("domains").join(id.to_string()).join(name)
+}
+
+/// Checks that the parent links form a forest, that depths agree with it
+/// and that no depth exceeds [`MAX_DEPTH`].  `path_of(id, file)` names the
+/// file an error is about.
+pub(crate) fn check_structure(
+    domains: &[Domain],
+    path_of: impl Fn(DomainId, &str) -> PathBuf,
+) -> Result<()> {
     let parents: Vec<Option<usize>> = domains
         .iter()
         .map(|d| d.parent.and_then(|p| position(domains, p)))
@@ -260,7 +369,7 @@ pub(crate) fn check_structure(root: &Path, domains: &[Domain]) -> Result<()> {
         if state[i] == 1 && parents[i].is_some() {
             let d = &domains[i];
             return Err(Error::Malformed {
-                path: root.join("domains").join(d.id.to_string()).join("parent"),
+                path: path_of(d.id, "parent"),
                 line: 1,
                 reason: format!("parent cycle through domain {}", d.id),
             });
@@ -274,8 +383,11 @@ pub(crate) fn check_structure(root: &Path, domains: &[Domain]) -> Result<()> {
             Some(p) => domains[*p].depth.checked_add(1),
             None => Some(1),
         };
-        if Some(d.depth) != expected {
+        if d.depth > MAX_DEPTH || Some(d.depth) != expected {
             let why = match d.parent {
+                _ if d.depth > MAX_DEPTH => {
+                    format!("depth {} exceeds Landlock's {MAX_DEPTH} layers", d.depth)
+                }
                 Some(p) => format!(
                     "depth {} disagrees with parent {p} of depth {}",
                     d.depth,
@@ -284,7 +396,7 @@ pub(crate) fn check_structure(root: &Path, domains: &[Domain]) -> Result<()> {
                 None => format!("depth {} but no visible parent (expected 1)", d.depth),
             };
             return Err(Error::Malformed {
-                path: root.join("domains").join(d.id.to_string()).join("depth"),
+                path: path_of(d.id, "depth"),
                 line: 1,
                 reason: why,
             });
@@ -293,18 +405,23 @@ pub(crate) fn check_structure(root: &Path, domains: &[Domain]) -> Result<()> {
     Ok(())
 }
 
-/// Reads the tree at `root`, resolving races:
-/// vanished domains are dropped, orphans cause up to [`ORPHAN_ATTEMPTS`]
-/// readings and are then dropped, task lines naming absent domains are
-/// dropped.
+/// Reads the tree at `root`: from its `snapshot` file when there is one (a
+/// consistent snapshot, no race rules), otherwise domain by domain,
+/// resolving races: vanished domains are dropped, orphans cause up to
+/// [`ORPHAN_ATTEMPTS`] readings and are then dropped, task lines naming
+/// absent domains are dropped.
 pub(crate) fn read_tree<S: Source>(src: &S, root: &Path) -> Result<Tree> {
     let mut reader = Reader {
         src,
-        buf: Vec::with_capacity(4096),
+        buf: FileBuf::new(),
     };
+    let (_, abi_version) = reader.versions(root)?;
+    if let Some(tree) = reader.snapshot(root, abi_version)? {
+        return Ok(tree);
+    }
     let mut attempt = 1;
     let mut tree = loop {
-        let mut tree = reader.once(root)?;
+        let mut tree = reader.once(root, abi_version)?;
         if !has_orphans(&tree.domains) {
             break tree;
         }
@@ -314,7 +431,7 @@ pub(crate) fn read_tree<S: Source>(src: &S, root: &Path) -> Result<Tree> {
         }
         attempt += 1;
     };
-    check_structure(root, &tree.domains)?;
+    check_structure(&tree.domains, |id, f| domain_file(root, id, f))?;
     let domains = &tree.domains;
     tree.tasks.retain(|t| position(domains, t.domain).is_some());
     Ok(tree)
@@ -324,11 +441,14 @@ pub(crate) fn read_tree<S: Source>(src: &S, root: &Path) -> Result<Tree> {
 mod tests {
     use super::*;
     use crate::fixture::{Model, ModelDomain};
+    use crate::source::{Entry, RealFs};
     use crate::types::{Creator, HandledAccess, Task};
     use crate::Domains;
     use std::cell::{Cell, RefCell};
+    use std::ffi::OsString;
+    use std::fs;
 
-    type OnList<'a> = Box<dyn Fn(u32, &Path, &mut Vec<OsString>) + 'a>;
+    type OnList<'a> = Box<dyn Fn(u32, &Path, &mut Vec<Entry>) + 'a>;
     type Fail<'a> = Box<dyn Fn(&Path) -> Option<io::Error> + 'a>;
     type AfterList<'a> = RefCell<Box<dyn FnMut(u32, &Path) + 'a>>;
 
@@ -354,14 +474,20 @@ mod tests {
     }
 
     impl Source for Hooked<'_> {
-        fn read(&self, path: &Path, buf: &mut Vec<u8>) -> io::Result<()> {
+        fn read(
+            &self,
+            path: &Path,
+            limit: usize,
+            mode: ReadMode,
+            buf: &mut FileBuf,
+        ) -> io::Result<()> {
             if let Some(e) = (self.fail)(path) {
                 return Err(e);
             }
-            RealFs.read(path, buf)
+            RealFs.read(path, limit, mode, buf)
         }
 
-        fn list(&self, path: &Path) -> io::Result<Vec<OsString>> {
+        fn list(&self, path: &Path) -> io::Result<Vec<Entry>> {
             let mut names = RealFs.list(path)?;
             if path.ends_with("domains") {
                 let n = self.lists.get() + 1;
@@ -374,7 +500,7 @@ mod tests {
     }
 
     fn id(n: u64) -> DomainId {
-        DomainId((1 << 60) | n)
+        DomainId::new((1 << 60) | n).unwrap()
     }
 
     fn dom(n: u64, parent: Option<u64>, tasks: &[(u32, u32)]) -> ModelDomain {
@@ -407,7 +533,8 @@ mod tests {
             ..Model::default()
         };
         let dir = tempfile::tempdir().unwrap();
-        model.write(dir.path()).unwrap();
+        // The per-domain layout, whose races these tests inject.
+        model.write_without_snapshot(dir.path()).unwrap();
         (dir, model)
     }
 
@@ -436,16 +563,65 @@ mod tests {
     #[test]
     fn vanishing_in_the_middle_of_a_domain_drops_it() {
         let (dir, _) = chain();
-        // `access` of domain 4 is gone (the directory is being removed).
+        // `access` of domain 4 is gone, and so is its directory (the domain
+        // was freed while it was read).
+        let ddir = dir.path().join("domains").join(id(4).to_string());
+        let access = ddir.join("access");
+        let mut src = Hooked::new();
+        src.fail = Box::new(|p| {
+            (p == access).then(|| {
+                let _ = fs::remove_dir_all(&ddir);
+                io::ErrorKind::NotFound.into()
+            })
+        });
+        let d = Domains::read_with(&src, dir.path()).unwrap();
+        assert_eq!(ids(&d), [id(1), id(2), id(3)]);
+    }
+
+    #[test]
+    fn a_file_missing_from_an_existing_directory_is_malformed() {
+        let (dir, _) = chain();
         let access = dir
             .path()
             .join("domains")
             .join(id(4).to_string())
             .join("access");
+        let reads = Cell::new(0);
         let mut src = Hooked::new();
-        src.fail = Box::new(|p| (p == access).then(|| io::ErrorKind::NotFound.into()));
+        src.fail = Box::new(|p| {
+            (p == access).then(|| {
+                reads.set(reads.get() + 1);
+                io::ErrorKind::NotFound.into()
+            })
+        });
+        match Domains::read_with(&src, dir.path()) {
+            Err(Error::Malformed { path, line, reason }) => {
+                assert_eq!(path, access);
+                assert_eq!(line, 0);
+                assert!(reason.contains("missing"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(reads.get(), 2, "read again once before reporting");
+    }
+
+    #[test]
+    fn a_file_missing_once_is_read_again() {
+        let (dir, model) = chain();
+        let creator = dir
+            .path()
+            .join("domains")
+            .join(id(2).to_string())
+            .join("creator");
+        let reads = Cell::new(0);
+        let mut src = Hooked::new();
+        src.fail = Box::new(|p| {
+            (p == creator && reads.replace(reads.get() + 1) == 0)
+                .then(|| io::ErrorKind::NotFound.into())
+        });
         let d = Domains::read_with(&src, dir.path()).unwrap();
-        assert_eq!(ids(&d), [id(1), id(2), id(3)]);
+        assert_eq!(d.iter().cloned().collect::<Vec<_>>(), model.expected());
+        assert_eq!(reads.get(), 2);
     }
 
     #[test]
@@ -457,7 +633,7 @@ mod tests {
         let hidden = OsString::from(id(1).to_string());
         src.on_list = Box::new(move |n, _, names| {
             if n == 1 {
-                names.retain(|x| *x != hidden);
+                names.retain(|x| x.name != hidden);
             }
         });
         let d = Domains::read_with(&src, dir.path()).unwrap();
@@ -470,7 +646,7 @@ mod tests {
         let (dir, _) = chain();
         let mut src = Hooked::new();
         let hidden = OsString::from(id(1).to_string());
-        src.on_list = Box::new(move |_, _, names| names.retain(|x| *x != hidden));
+        src.on_list = Box::new(move |_, _, names| names.retain(|x| x.name != hidden));
         let d = Domains::read_with(&src, dir.path()).unwrap();
         assert_eq!(src.lists.get(), ORPHAN_ATTEMPTS);
         // 2 is an orphan, and 3 (below it) goes with it.

@@ -45,8 +45,21 @@ fn json(o: &Output) -> Value {
 #[test]
 fn status_json() {
     let f = Fixture::generated(120, 900);
-    let v = json(&run(&f, &["status", "--json"]));
+    let mut v = json(&run(&f, &["status", "--json"]));
     let (total, sandboxed, mixed) = expected_coverage(&f.model);
+    // The coverage categories (checked on a model with known answers in
+    // coverage_categories_in_status_and_metrics).
+    let p = v["processes"].as_object_mut().unwrap();
+    for k in [
+        "handles_fs",
+        "handles_net",
+        "handles_scope",
+        "fs_ratio",
+        "net_ratio",
+        "scope_ratio",
+    ] {
+        assert!(p.remove(k).is_some(), "{k} missing");
+    }
     assert_eq!(
         v,
         serde_json::json!({
@@ -55,8 +68,12 @@ fn status_json() {
             "domains": 120,
             "processes": {
                 "total": total,
+                "kernel_threads": 0,
+                "unknown": 0,
+                "judged": total,
                 "sandboxed": sandboxed,
                 "mixed": mixed,
+                "unconfined": total - sandboxed - mixed,
                 "ratio": sandboxed as f64 / total as f64,
             }
         })
@@ -76,11 +93,127 @@ fn status_text() {
     assert!(out.contains("10 domains visible"), "{out}");
     assert!(
         out.contains(&format!(
-            "{total} processes: {sandboxed} sandboxed, {mixed} mixed"
+            "{total} processes: 0 kernel threads, 0 unknown (not inspectable by this reader), \
+             {total} judged\n{total} judged: {sandboxed} sandboxed, {mixed} mixed, {} unconfined\n",
+            total - sandboxed - mixed
         )),
         "{out}"
     );
     assert!(out.contains("sandboxed ratio: 0."), "{out}");
+}
+
+/// Three domains, kernel threads, and processes under chains that handle
+/// fs, net or scope rights, with the answers worked out by hand.
+fn coverage_model() -> Fixture {
+    use landlock_audit::fixture::ModelProcess;
+    use landlock_audit::{AccessFs, AccessNet, Scope};
+    let mut d1 = dom(1, None, &[(100, 100), (104, 104)]);
+    d1.access.fs = AccessFs::EXECUTE | AccessFs::REFER;
+    let mut d2 = dom(2, Some(1), &[(101, 101), (101, 102), (110, 110)]);
+    d2.access.net = AccessNet::BIND_TCP;
+    let mut d3 = dom(3, None, &[(103, 103), (104, 105)]);
+    d3.access.scope = Scope::SIGNAL;
+    let p = |pid, threads: &[u32], kernel_thread| ModelProcess {
+        pid,
+        comm: format!("p{pid}"),
+        threads: threads.to_vec(),
+        kernel_thread,
+    };
+    Fixture::new(Model {
+        domains: vec![d1, d2, d3],
+        processes: vec![
+            p(2, &[2], true),
+            p(3, &[3], true),
+            // fs (d1)
+            p(100, &[100], false),
+            // fs and net (d2 under d1)
+            p(101, &[101, 102], false),
+            // scope (d3)
+            p(103, &[103], false),
+            // sandboxed, but its two threads share no class
+            p(104, &[104, 105], false),
+            // mixed
+            p(110, &[110, 111], false),
+            p(120, &[120], false),
+            p(121, &[121], false),
+        ],
+        ..Model::default()
+    })
+}
+
+#[test]
+fn coverage_categories_in_status_and_metrics() {
+    let f = coverage_model();
+    let v = json(&run(&f, &["status", "--json"]));
+    assert_eq!(
+        v["processes"],
+        serde_json::json!({
+            "total": 9,
+            "kernel_threads": 2,
+            "unknown": 0,
+            "judged": 7,
+            "sandboxed": 4,
+            "mixed": 1,
+            "unconfined": 2,
+            "ratio": 4.0 / 7.0,
+            "handles_fs": 2,
+            "handles_net": 1,
+            "handles_scope": 1,
+            "fs_ratio": 2.0 / 7.0,
+            "net_ratio": 1.0 / 7.0,
+            "scope_ratio": 1.0 / 7.0,
+        })
+    );
+    let out = stdout(&run(&f, &["status"]));
+    for l in [
+        "9 processes: 2 kernel threads, 0 unknown (not inspectable by this reader), 7 judged\n",
+        "7 judged: 4 sandboxed, 1 mixed, 2 unconfined\n",
+        "sandboxed ratio: 0.571 (sandboxed / judged)\n",
+        "handling fs: 2 (0.286), net: 1 (0.143), scope: 1 (0.143)\n",
+    ] {
+        assert!(out.contains(l), "{l:?} missing from\n{out}");
+    }
+    let out = stdout(&run(&f, &["metrics"]));
+    let s = samples(&out);
+    for (name, value) in [
+        ("landlock_audit_processes", "9".to_owned()),
+        ("landlock_audit_kernel_threads", "2".into()),
+        ("landlock_audit_processes_unknown", "0".into()),
+        ("landlock_audit_processes_judged", "7".into()),
+        ("landlock_audit_processes_sandboxed", "4".into()),
+        ("landlock_audit_processes_mixed", "1".into()),
+        ("landlock_audit_processes_unconfined", "2".into()),
+        ("landlock_audit_sandboxed_ratio", (4.0f64 / 7.0).to_string()),
+        (
+            "landlock_audit_processes_handling{class=\"fs\"}",
+            "2".into(),
+        ),
+        (
+            "landlock_audit_processes_handling{class=\"net\"}",
+            "1".into(),
+        ),
+        (
+            "landlock_audit_processes_handling{class=\"scope\"}",
+            "1".into(),
+        ),
+        (
+            "landlock_audit_handling_ratio{class=\"fs\"}",
+            (2.0f64 / 7.0).to_string(),
+        ),
+        (
+            "landlock_audit_handling_ratio{class=\"net\"}",
+            (1.0f64 / 7.0).to_string(),
+        ),
+        (
+            "landlock_audit_handling_ratio{class=\"scope\"}",
+            (1.0f64 / 7.0).to_string(),
+        ),
+    ] {
+        assert!(
+            s.contains(&(name, value.as_str())),
+            "{name} {value} missing from\n{out}"
+        );
+    }
 }
 
 #[test]
@@ -119,11 +252,13 @@ fn tree_text_nests_and_shows_pid_and_comm() {
                 pid: 300,
                 comm: "nginx".into(),
                 threads: vec![300],
+                kernel_thread: false,
             },
             landlock_audit::fixture::ModelProcess {
                 pid: 400,
                 comm: "worker".into(),
                 threads: vec![400, 401],
+                kernel_thread: false,
             },
         ],
         ..Model::default()
@@ -202,7 +337,7 @@ fn metrics_prometheus_text() {
     assert_eq!(ratio, sandboxed as f64 / total as f64);
     // Every sample has HELP and TYPE lines.
     for l in out.lines().filter(|l| !l.starts_with('#')) {
-        let name = l.split(' ').next().unwrap();
+        let name = l.split([' ', '{']).next().unwrap();
         assert!(out.contains(&format!("# TYPE {name} gauge")), "{name}");
         assert!(out.contains(&format!("# HELP {name} ")), "{name}");
     }
@@ -235,13 +370,38 @@ fn exit_3_when_the_system_has_no_tree() {
 }
 
 #[test]
+fn exit_3_when_there_is_no_securityfs_directory_at_all() {
+    let dir = common::tempdir();
+    // Neither the tree, nor securityfs, nor its parent exist.
+    for root in [
+        dir.path().join("sys/kernel/security/landlock"),
+        dir.path().join("security/landlock"),
+    ] {
+        for cmd in ["status", "tree", "ps", "metrics"] {
+            let o = run_at(&root, Path::new("/proc"), &[cmd]);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(3), "{cmd}: {err}");
+            assert!(err.contains("securityfs is not mounted at"), "{err}");
+            assert!(err.contains("landlock-audit patch"), "{err}");
+            assert!(!err.contains("No such file"), "{err}");
+            let (code, kind, _) = json_error(&run_at(&root, Path::new("/proc"), &[cmd, "--json"]));
+            assert_eq!((code, kind.as_str()), (3, "securityfs_not_mounted"));
+        }
+    }
+}
+
+#[test]
 fn exit_1_on_a_malformed_tree_or_an_unknown_domain() {
     let f = Fixture::generated(5, 10);
-    let o = run(&f, &["domain", &DomainId(u64::MAX).to_string()]);
+    let o = run(
+        &f,
+        &["domain", &DomainId::new(u64::MAX).unwrap().to_string()],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not in the tree"));
 
     let victim = f.model.domains[0].id;
+    f.remove_snapshot();
     fs::write(f.domain_file(victim, "depth"), "x\n").unwrap();
     let o = run(&f, &["status"]);
     assert_eq!(o.status.code(), Some(1));
@@ -279,4 +439,454 @@ fn help_documents_exit_statuses() {
     for cmd in ["status", "tree", "ps", "domain", "metrics"] {
         assert!(out.contains(cmd), "{cmd}");
     }
+    // Escaping and JSON errors, with every error kind.
+    for s in [
+        "\\ooo",
+        "{\"version\":1,\"error\":{\"kind\":\"KIND\",\"message\":\"...\"}}",
+        "securityfs_not_mounted",
+        "landlock_disabled",
+        "feature_absent",
+        "permission_denied",
+        "malformed",
+        "unsupported_version",
+        "unknown_domain",
+        "usage",
+    ] {
+        assert!(out.contains(s), "{s} missing from --help");
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
+        .args(["metrics", "--help"])
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    for s in [
+        "--output <FILE>",
+        "landlock_audit_up{error=\"KIND\"} 0",
+        "landlock_audit_info",
+        "atomically",
+    ] {
+        assert!(out.contains(s), "{s} missing from metrics --help");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Hostile input: names other users control must not forge or erase lines.
+
+/// A comm that forges a `ps`/`tree` line, one that erases the previous line
+/// on a terminal, one with a C1 CSI and a right-to-left override, and bytes
+/// that are not UTF-8 (written into the fake /proc by hand).
+const FORGER: &str = "evil\n    1062  fake  1fe0";
+const ERASER: &str = "\x1b[1A\x1b[2K";
+const BIDI: &str = "a\u{9b}2K\u{202e}b";
+
+fn hostile_fixture() -> Fixture {
+    use landlock_audit::fixture::ModelProcess;
+    let mut d1 = dom(1, None, &[(300, 300), (301, 301)]);
+    d1.creator.comm = format!("{FORGER}\\ \t");
+    d1.creator.exe = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(
+        b"/tmp/\x1b[1A\x1b[2K/x\xff y\nz",
+    ));
+    let d2 = dom(2, Some(1), &[(302, 302), (303, 303)]);
+    let p = |pid, comm: &str| ModelProcess {
+        pid,
+        comm: comm.into(),
+        threads: vec![pid],
+        kernel_thread: false,
+    };
+    let f = Fixture::new(Model {
+        domains: vec![d1, d2],
+        processes: vec![
+            p(300, FORGER),
+            p(301, ERASER),
+            p(302, BIDI),
+            p(303, "placeholder"),
+        ],
+        ..Model::default()
+    });
+    // Not UTF-8, and ending in a backslash.
+    let bad = b"x\xff\xfe\\\n";
+    fs::write(f.proc_root().join("303/comm"), bad).unwrap();
+    fs::write(f.proc_root().join("303/task/303/comm"), bad).unwrap();
+    f
+}
+
+use std::os::unix::ffi::OsStrExt;
+
+/// No control byte but the line ends, and no C1 control or bidi override.
+fn assert_inert(out: &str) {
+    for (i, l) in out.lines().enumerate() {
+        assert!(
+            !l.chars().any(|c| c.is_control()
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)),
+            "line {i} carries a control character: {l:?}"
+        );
+    }
+}
+
+const FORGER_ESC: &str = "evil\\012\\040\\040\\040\\0401062\\040\\040fake\\040\\0401fe0";
+const ERASER_ESC: &str = "\\033[1A\\033[2K";
+const BIDI_ESC: &str = "a\\302\\2332K\\342\\200\\256b";
+const BAD_ESC: &str = "x\\377\\376\\134";
+
+#[test]
+fn hostile_comm_cannot_forge_tree_lines() {
+    let f = hostile_fixture();
+    let out = stdout(&run(&f, &["tree"]));
+    assert_inert(&out);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{}  fs: -  net: -  scope: -", id(1)),
+            format!("  pid 300 tid 300  {FORGER_ESC}"),
+            format!("  pid 301 tid 301  {ERASER_ESC}"),
+            format!("    {}  fs: -  net: -  scope: -", id(2)),
+            format!("      pid 302 tid 302  {BIDI_ESC}"),
+            format!("      pid 303 tid 303  {BAD_ESC}"),
+        ],
+        "{out}"
+    );
+}
+
+#[test]
+fn hostile_comm_cannot_forge_ps_lines() {
+    let f = hostile_fixture();
+    let out = stdout(&run(&f, &["ps"]));
+    assert_inert(&out);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    for (l, (pid, comm, d)) in lines[1..].iter().zip([
+        (300, FORGER_ESC, 1),
+        (301, ERASER_ESC, 1),
+        (302, BIDI_ESC, 2),
+        (303, BAD_ESC, 2),
+    ]) {
+        let fields: Vec<&str> = l.split_whitespace().collect();
+        assert_eq!(fields, [pid.to_string(), comm.into(), id(d).to_string()]);
+    }
+}
+
+#[test]
+fn hostile_creator_cannot_forge_domain_lines() {
+    let f = hostile_fixture();
+    let out = stdout(&run(&f, &["domain", &id(1).to_string()]));
+    assert_inert(&out);
+    let creator: Vec<&str> = out.lines().filter(|l| l.starts_with("creator")).collect();
+    assert_eq!(
+        creator,
+        [format!(
+            "creator  pid 1 uid 0 comm {FORGER_ESC}\\134\\040\\011 exe \
+             /tmp/\\033[1A\\033[2K/x\\377\\040y\\012z"
+        )],
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 11, "{out}");
+}
+
+#[test]
+fn hostile_root_path_is_escaped_in_status_and_errors() {
+    let dir = common::tempdir();
+    let root = dir.path().join("a\nb\x1b[2K").join("landlock");
+    Fixture::spec(3, 5).write(&root).unwrap();
+    let f = Fixture::generated(3, 5);
+    let out = stdout(&run_at(&root, &f.proc_root(), &["status"]));
+    assert_inert(&out);
+    assert!(out.contains("a\\012b\\033[2K/landlock"), "{out}");
+
+    fs::write(root.join("version"), "x\n").unwrap();
+    let o = run_at(&root, &f.proc_root(), &["status"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_inert(&err);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("a\\012b\\033[2K/landlock"), "{err}");
+}
+
+#[test]
+fn json_keeps_hostile_values_unescaped() {
+    let f = hostile_fixture();
+    let v = json(&run(&f, &["ps", "--json"]));
+    let comms: Vec<&str> = v["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["comm"].as_str().unwrap())
+        .collect();
+    assert_eq!(comms, [FORGER, ERASER, BIDI, "x\u{fffd}\u{fffd}\\"]);
+    let v = json(&run(&f, &["domain", &id(1).to_string(), "--json"]));
+    let c = &v["domains"][0]["creator"];
+    assert_eq!(c["comm"], format!("{FORGER}\\ \t"));
+    assert_eq!(c["exe"], "/tmp/\x1b[1A\x1b[2K/x\u{fffd} y\nz");
+}
+
+// ---------------------------------------------------------------------------
+// Streaming output and closed pipes.
+
+#[test]
+fn a_closed_pipe_ends_tree_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // About 400 kB of output: far more than a pipe holds.
+    let f = Fixture::generated(2000, 10_000);
+    for args in [&["tree"][..], &["tree", "--json"], &["ps"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
+            .arg("--root")
+            .arg(f.root())
+            .arg("--proc")
+            .arg(f.proc_root())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 100];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The read end is closed here, as `| head -c 100` does.
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn tree_json_streams_the_same_document() {
+    let f = Fixture::generated(50, 200);
+    let doc: DomainList = serde_json::from_value(json(&run(&f, &["tree", "--json"]))).unwrap();
+    assert_eq!(doc, DomainList::new(f.model.expected()));
+    let empty = Fixture::new(Model::default());
+    let v = json(&run(&empty, &["tree", "--json"]));
+    assert_eq!(v, serde_json::json!({"version": 1, "domains": []}));
+}
+
+// ---------------------------------------------------------------------------
+// Errors as JSON.
+
+fn json_error(o: &Output) -> (i32, String, String) {
+    let text = String::from_utf8(o.stdout.clone()).unwrap();
+    assert_eq!(text.lines().count(), 1, "one document: {text}");
+    assert!(
+        text.starts_with("{\"version\":1,\"error\":{\"kind\":"),
+        "{text}"
+    );
+    let v: Value = serde_json::from_str(&text).expect("a JSON error document");
+    let obj = v.as_object().unwrap();
+    assert_eq!(obj.len(), 2, "{v}");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["error"].as_object().unwrap().len(), 2, "{v}");
+    (
+        o.status.code().unwrap(),
+        v["error"]["kind"].as_str().unwrap().to_owned(),
+        v["error"]["message"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn errors_are_json_with_json() {
+    // No tree: exit 3, kind named after the library's error.
+    let dir = common::tempdir();
+    let root = dir.path().join("landlock");
+    for (lsm, kind) in [
+        (None, "securityfs_not_mounted"),
+        (Some("capability,yama"), "landlock_disabled"),
+        (Some("capability,landlock"), "feature_absent"),
+    ] {
+        if let Some(l) = lsm {
+            fs::write(dir.path().join("lsm"), l).unwrap();
+        }
+        for cmd in ["status", "tree", "ps", "metrics"] {
+            let o = run_at(&root, Path::new("/proc"), &[cmd, "--json"]);
+            let (code, k, msg) = json_error(&o);
+            assert_eq!((code, k.as_str()), (3, kind), "{cmd}: {msg}");
+            assert!(!msg.is_empty());
+            // The human message is still on stderr.
+            assert!(String::from_utf8_lossy(&o.stderr).contains(&msg));
+        }
+    }
+
+    let f = Fixture::generated(5, 10);
+    let o = run(
+        &f,
+        &[
+            "--json",
+            "domain",
+            &DomainId::new(u64::MAX).unwrap().to_string(),
+        ],
+    );
+    let (code, kind, msg) = json_error(&o);
+    assert_eq!((code, kind.as_str()), (1, "unknown_domain"));
+    assert!(msg.contains("not in the tree"), "{msg}");
+
+    let o = run(&f, &["--json", "frobnicate"]);
+    let (code, kind, _) = json_error(&o);
+    assert_eq!((code, kind.as_str()), (2, "usage"));
+
+    let victim = f.model.domains[0].id;
+    f.remove_snapshot();
+    fs::write(f.domain_file(victim, "depth"), "x\n").unwrap();
+    let o = run(&f, &["status", "--json"]);
+    let (code, kind, msg) = json_error(&o);
+    assert_eq!((code, kind.as_str()), (1, "malformed"));
+    assert!(msg.contains(&format!("{victim}/depth:1")), "{msg}");
+
+    fs::write(f.root().join("version"), "9\n").unwrap();
+    let (code, kind, _) = json_error(&run(&f, &["tree", "--json"]));
+    assert_eq!((code, kind.as_str()), (1, "unsupported_version"));
+
+    // Without --json, nothing on stdout.
+    let o = run(&f, &["tree"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Prometheus.
+
+fn samples(out: &str) -> Vec<(&str, &str)> {
+    out.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.rsplit_once(' ').unwrap())
+        .collect()
+}
+
+#[test]
+fn metrics_always_has_up_and_info() {
+    let f = Fixture::generated(10, 30);
+    let out = stdout(&run(&f, &["metrics"]));
+    let s = samples(&out);
+    assert!(s.contains(&("landlock_audit_up", "1")), "{out}");
+    let info = format!(
+        "landlock_audit_info{{abi_version=\"7\",version=\"{}\"}}",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(s.contains(&(info.as_str(), "1")), "{out}");
+
+    // No tree: the exposition still says so, with the exit status of the
+    // error.
+    let dir = common::tempdir();
+    let o = run_at(&dir.path().join("landlock"), &f.proc_root(), &["metrics"]);
+    assert_eq!(o.status.code(), Some(3));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(
+        samples(&out),
+        [
+            ("landlock_audit_up{error=\"securityfs_not_mounted\"}", "0"),
+            (
+                &*format!(
+                    "landlock_audit_info{{version=\"{}\"}}",
+                    env!("CARGO_PKG_VERSION")
+                ),
+                "1"
+            ),
+        ],
+        "{out}"
+    );
+    fs::write(f.root().join("abi_version"), "seven\n").unwrap();
+    let o = run(&f, &["metrics"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.contains("landlock_audit_up{error=\"malformed\"} 0\n"),
+        "{out}"
+    );
+}
+
+fn dir_names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn metrics_output_replaces_the_file_atomically() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::generated(10, 30);
+    let textdir = common::tempdir();
+    let prom = textdir.path().join("landlock.prom");
+    fs::write(&prom, "stale\n").unwrap();
+    let inode_before = fs::metadata(&prom).unwrap();
+    let o = run(&f, &["metrics", "--output", prom.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    let written = fs::read_to_string(&prom).unwrap();
+    assert_eq!(written, stdout(&run(&f, &["metrics"])));
+    // A new file renamed over the old one, readable by node_exporter's user,
+    // and no temporary file left behind.
+    use std::os::unix::fs::MetadataExt;
+    let md = fs::metadata(&prom).unwrap();
+    assert_ne!(md.ino(), inode_before.ino());
+    assert_eq!(md.permissions().mode() & 0o777, 0o644);
+    assert_eq!(dir_names(textdir.path()), ["landlock.prom"]);
+
+    // The tree goes away: the file says so rather than going stale.
+    fs::remove_dir_all(f.root()).unwrap();
+    let o = run(&f, &["metrics", "-o", prom.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    let written = fs::read_to_string(&prom).unwrap();
+    assert!(
+        written.contains("landlock_audit_up{error=\"feature_absent\"} 0\n"),
+        "{written}"
+    );
+    assert_eq!(dir_names(textdir.path()), ["landlock.prom"]);
+
+    // An unwritable place: exit 1, a message, nothing left behind.
+    let o = run(&f, &["metrics", "-o", "/nonexistent-dir/x.prom"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent-dir/x.prom"));
+    // --output writes Prometheus text only.
+    let o = run(&f, &["metrics", "--json", "-o", prom.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn comm_files_that_are_not_small_regular_files_do_not_hang_or_grow() {
+    use std::os::unix::ffi::OsStrExt;
+    let f = hostile_fixture();
+    // A FIFO (opening it for reading would block), a symlink to an endless
+    // device, and a 1 MiB file.
+    let fifo = f.proc_root().join("300/task/300/comm");
+    fs::remove_file(&fifo).unwrap();
+    let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let zero = f.proc_root().join("301/task/301/comm");
+    fs::remove_file(&zero).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    fs::write(f.proc_root().join("302/task/302/comm"), vec![b'a'; 1 << 20]).unwrap();
+    let out = stdout(&run(&f, &["tree"]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[1], "  pid 300 tid 300  ?", "{out:.300}");
+    assert_eq!(lines[2], "  pid 301 tid 301  ?", "{out:.300}");
+    assert_eq!(
+        lines[4],
+        format!("      pid 302 tid 302  {}", "a".repeat(4096))
+    );
+}
+
+#[test]
+fn a_broken_stderr_does_not_turn_an_error_into_a_panic() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::process::Stdio;
+    let dir = common::tempdir();
+    // stderr is a pipe nobody reads: writing to it fails with EPIPE.
+    let mut fds = [0; 2];
+    // SAFETY: room for two descriptors.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: pipe2 returned two descriptors we own.
+    let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(rd);
+    let o = Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
+        .arg("--root")
+        .arg(dir.path().join("none/landlock"))
+        .args(["status", "--json"])
+        .stderr(Stdio::from(wr))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["error"]["kind"], "securityfs_not_mounted");
 }

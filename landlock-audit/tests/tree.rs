@@ -45,7 +45,7 @@ fn generated_tree_reads_back_exactly() {
     for x in d.iter() {
         assert_eq!(d.get(x.id), Some(x));
     }
-    assert_eq!(d.get(DomainId(1)), None);
+    assert_eq!(d.get(DomainId::MIN), None);
 }
 
 #[test]
@@ -96,7 +96,7 @@ fn nesting_queries_agree_with_the_model() {
         seen.insert(k.id);
     }
     // Unknown IDs give nothing.
-    let unknown = DomainId(5);
+    let unknown = DomainId::new(u64::MAX).unwrap();
     assert_eq!(d.children(unknown).count(), 0);
     assert_eq!(d.ancestors(unknown).count(), 0);
     assert_eq!(d.descendants(unknown).count(), 0);
@@ -114,12 +114,12 @@ fn task_and_process_lookups() {
     let expected = expected_process_domains(&f.model);
     let mut several = 0;
     for (pid, ids) in &expected {
-        let got: Vec<DomainId> = d.domain_of_process(*pid).iter().map(|x| x.id).collect();
+        let got: Vec<DomainId> = d.domains_of_process(*pid).iter().map(|x| x.id).collect();
         assert_eq!(&got, ids, "pid {pid}");
         several += usize::from(ids.len() > 1);
     }
     assert_eq!(d.domain_of_task(1), None);
-    assert!(d.domain_of_process(1).is_empty());
+    assert!(d.domains_of_process(1).is_empty());
     let tasks: Vec<Task> = d.tasks().map(|(t, _)| t).collect();
     assert!(tasks.windows(2).all(|w| w[0] < w[1]), "sorted by tgid, tid");
     assert!(
@@ -138,7 +138,7 @@ fn a_process_whose_threads_differ_has_several_domains() {
         ..Model::default()
     });
     let d = read(&f);
-    let ids: Vec<DomainId> = d.domain_of_process(100).iter().map(|x| x.id).collect();
+    let ids: Vec<DomainId> = d.domains_of_process(100).iter().map(|x| x.id).collect();
     assert_eq!(ids, [id(1), id(2)]);
     assert_eq!(d.domain_of_task(101).unwrap().id, id(2));
 }
@@ -244,6 +244,7 @@ fn absolute_depth_without_visible_parent_is_malformed() {
         domains: vec![dom(3, None, &[])],
         ..Model::default()
     });
+    f.remove_snapshot();
     fs::write(f.domain_file(id(3), "depth"), "3\n").unwrap();
     let (path, line, reason) = malformed(read_err(&f));
     assert!(path.ends_with(format!("{}/depth", id(3))));
@@ -259,6 +260,7 @@ fn task_line_naming_an_absent_domain_is_dropped() {
         domains: vec![dom(1, None, &[(10, 10)])],
         ..Model::default()
     });
+    f.remove_snapshot();
     let tasks = f.root().join("tasks");
     let mut text = fs::read_to_string(&tasks).unwrap();
     text.push_str(&format!("11 11 {}\n", id(99)));
@@ -266,7 +268,7 @@ fn task_line_naming_an_absent_domain_is_dropped() {
     let d = read(&f);
     assert_eq!(d.tasks().len(), 1);
     assert!(d.domain_of_task(11).is_none());
-    assert!(d.domain_of_process(11).is_empty());
+    assert!(d.domains_of_process(11).is_empty());
 }
 
 #[test]
@@ -280,22 +282,28 @@ fn persistent_orphan_is_dropped_with_its_descendants() {
         ],
         ..Model::default()
     });
+    f.remove_snapshot();
     let d = read(&f);
     assert_eq!(d.iter().map(|x| x.id).collect::<Vec<_>>(), [id(4)]);
     assert!(d.domain_of_task(20).is_none() && d.domain_of_task(30).is_none());
 }
 
 #[test]
-fn vanished_domain_directory_is_dropped() {
-    // A domain listed but whose files are gone: simulated by an empty
-    // directory (every file ENOENT).
+fn a_domain_directory_without_its_files_is_malformed() {
+    // A domain directory that exists while its files do not is no race (a
+    // freed domain loses its directory too): read again once, then an error
+    // naming the missing file.  (A directory that vanishes is dropped: see
+    // the unit tests of the walk.)
     let f = Fixture::new(Model {
         domains: vec![dom(1, None, &[(10, 10)])],
         ..Model::default()
     });
+    f.remove_snapshot();
     fs::create_dir(f.root().join("domains").join(id(7).to_string())).unwrap();
-    let d = read(&f);
-    assert_eq!(d.len(), 1);
+    let (path, line, reason) = malformed(read_err(&f));
+    assert!(path.ends_with(format!("{}/parent", id(7))), "{path:?}");
+    assert_eq!(line, 0);
+    assert!(reason.contains("missing"), "{reason}");
 }
 
 // ---- errors ----
@@ -343,17 +351,28 @@ fn error_feature_absent() {
 }
 
 #[test]
-fn error_io() {
-    // Nothing at all where the tree's parent should be.
+fn error_securityfs_directory_absent() {
+    // No /sys/kernel/security at all (no securityfs, or a container masking
+    // /sys): the diagnosis, not an I/O error.
     let dir = common::tempdir();
     let e = Domains::read_from(dir.path().join("a/b/landlock")).unwrap_err();
-    assert!(matches!(e, Error::Io { .. }), "{e:?}");
-    assert!(!e.is_unavailable());
+    assert!(
+        matches!(e, Error::SecurityfsNotMounted { ref path } if path.ends_with("a/b")),
+        "{e:?}"
+    );
+    assert!(e.is_unavailable());
+}
+
+#[test]
+fn error_io() {
     // domains/ is a file.
     let f = Fixture::new(Model::default());
+    f.remove_snapshot();
     fs::remove_dir(f.root().join("domains")).unwrap();
     fs::write(f.root().join("domains"), "").unwrap();
-    assert!(matches!(read_err(&f), Error::Io { ref path, .. } if path.ends_with("domains")));
+    let (path, _, reason) = malformed(read_err(&f));
+    assert!(path.ends_with("domains"), "{path:?}");
+    assert!(reason.contains("not a directory"), "{reason}");
     // The tree exists but has no version.
     let f = Fixture::new(Model::default());
     fs::remove_file(f.root().join("version")).unwrap();
@@ -384,11 +403,14 @@ fn error_unsupported_version() {
     }
 }
 
+/// Two domains in the per-domain layout (no `snapshot`), to be broken.
 fn two_domains() -> Fixture {
-    Fixture::new(Model {
+    let f = Fixture::new(Model {
         domains: vec![dom(1, None, &[(10, 10)]), dom(2, Some(1), &[(20, 20)])],
         ..Model::default()
-    })
+    });
+    f.remove_snapshot();
+    f
 }
 
 #[test]
@@ -434,14 +456,23 @@ fn error_malformed_domain_directory_name() {
         "1000000000000001x",
         "100000000000000A",
         "0x10000000000001",
+        // Below 2^60: not an ID either.
+        "0fffffffffffffff",
     ] {
         let f = two_domains();
         fs::create_dir(f.root().join("domains").join(name)).unwrap();
         let (path, line, reason) = malformed(read_err(&f));
-        assert!(path.ends_with(name), "{name}");
+        assert!(path.ends_with("domains"), "{name}: {path:?}");
         assert_eq!(line, 0);
         assert!(reason.contains("not a domain ID"));
+        assert!(reason.contains(name), "{reason}");
     }
+    // A name that would forge a terminal line is quoted escaped.
+    let f = two_domains();
+    fs::create_dir(f.root().join("domains").join("evil\x1b[2K\nfake")).unwrap();
+    let (path, _, reason) = malformed(read_err(&f));
+    assert!(!path.to_string_lossy().contains('\x1b'));
+    assert!(reason.contains(r#""evil\x1b[2K\nfake""#), "{reason}");
 }
 
 #[test]

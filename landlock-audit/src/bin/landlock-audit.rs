@@ -1,81 +1,42 @@
 //! `landlock-audit`: shows the Landlock domains of the system, which
 //! processes run in them, and how many processes are sandboxed.
 
-use std::fmt::Write as _;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+#[path = "cli/args.rs"]
+mod args;
+#[path = "cli/prom.rs"]
+mod prom;
+#[path = "cli/text.rs"]
+mod text;
+
+use std::fs;
+use std::io::{self, BufWriter, Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 use landlock_audit::json::{self, DomainList, ProcessCounts, PsProcess};
-use landlock_audit::{procfs, AccessNames, Domain, DomainId, Domains, Error, Task, DEFAULT_ROOT};
+use landlock_audit::{procfs, AccessNames, Coverage, Domain, DomainId, Domains, Error, Task};
+
+use args::{Cli, Command};
 
 /// Exit status: success.
 const EXIT_OK: u8 = 0;
 /// Exit status: an error while reading (malformed tree, I/O, permission,
-/// unsupported version, unknown domain).
+/// unsupported version, unknown domain) or writing.
 const EXIT_ERROR: u8 = 1;
-// 2 (usage) is clap's own exit status for a command-line error.
+/// Exit status: usage error (also clap's own).
+const EXIT_USAGE: u8 = 2;
 /// Exit status: no tree on this system (securityfs not mounted, Landlock
 /// disabled, or a kernel without the landlock-audit feature).
 const EXIT_UNAVAILABLE: u8 = 3;
 
-const AFTER_HELP: &str = "\
-Exit status:
-  0  success
-  1  error while reading the tree or /proc (malformed tree, I/O error,
-     permission denied, unsupported tree version, unknown domain)
-  2  usage error (bad command line)
-  3  no Landlock audit tree on this system: securityfs not mounted, Landlock
-     disabled, or a kernel without the landlock-audit patch
-
-JSON output (--json) is versioned (\"version\": 1) and its arrays are sorted
-(domains by ID, tasks by TGID then TID, processes by PID).";
-
-/// Shows Landlock domains (sandboxes), the processes that run in them and how
-/// many processes are sandboxed, from /sys/kernel/security/landlock.
-#[derive(Debug, Parser)]
-#[command(name = "landlock-audit", version, after_help = AFTER_HELP)]
-struct Cli {
-    /// The Landlock audit tree.
-    #[arg(long, global = true, value_name = "DIR", default_value = DEFAULT_ROOT)]
-    root: PathBuf,
-
-    /// The procfs of the PID namespace the tree is read from.
-    #[arg(
-        long = "proc",
-        global = true,
-        value_name = "DIR",
-        default_value = "/proc"
-    )]
-    proc_root: PathBuf,
-
-    /// Print JSON (schema version 1) instead of text.
-    #[arg(long, global = true)]
-    json: bool,
-
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Visible domains, processes sandboxed out of all, and their ratio.
-    Status,
-    /// Domains nested as they are, with each task's PID and command name.
-    Tree,
-    /// Every process and the domains its threads run in.
-    Ps,
-    /// One domain in detail.
-    Domain {
-        /// The domain's ID: 16 lowercase hexadecimal digits.
-        id: DomainId,
-    },
-    /// Prometheus text exposition, for node_exporter's textfile collector.
-    Metrics,
-}
+/// The most bytes read from a `comm` file (the kernel's are at most 64).
+const COMM_MAX: u64 = 4096;
 
 /// What went wrong, with its exit status.
+#[derive(Debug)]
 enum Failure {
     Lib(Error),
     UnknownDomain(DomainId),
@@ -100,100 +61,239 @@ impl From<serde_json::Error> for Failure {
     }
 }
 
+/// The stable name of a library error, for `--json` errors and the
+/// `error` label of `landlock_audit_up`.
+fn lib_error_kind(e: &Error) -> &'static str {
+    match e {
+        Error::SecurityfsNotMounted { .. } => "securityfs_not_mounted",
+        Error::LandlockDisabled { .. } => "landlock_disabled",
+        Error::FeatureAbsent { .. } => "feature_absent",
+        Error::PermissionDenied { .. } => "permission_denied",
+        Error::Malformed { .. } => "malformed",
+        Error::UnsupportedVersion { .. } => "unsupported_version",
+        Error::Io { .. } => "io",
+        _ => "other",
+    }
+}
+
+impl Failure {
+    fn kind(&self) -> &'static str {
+        match self {
+            Failure::Lib(e) => lib_error_kind(e),
+            Failure::UnknownDomain(_) => "unknown_domain",
+            Failure::Output(_) => "output",
+        }
+    }
+
+    fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Lib(e) if e.is_unavailable() => EXIT_UNAVAILABLE,
+            _ => EXIT_ERROR,
+        }
+    }
+
+    /// The message, one line with its control characters escaped.
+    fn message(&self) -> String {
+        text::message(&match self {
+            Failure::Lib(e) => e.to_string(),
+            Failure::UnknownDomain(id) => format!(
+                "domain {id} is not in the tree (it does not exist, is gone, or is not \
+                 visible to you)"
+            ),
+            Failure::Output(e) => format!("writing the output: {e}"),
+        })
+    }
+}
+
+/// The JSON error document: `{"version":1,"error":{"kind":…,"message":…}}`,
+/// in this order.
+fn json_error(kind: &str, message: &str) -> String {
+    let quote = |s: &str| serde_json::Value::from(s).to_string();
+    format!(
+        "{{\"version\":{},\"error\":{{\"kind\":{},\"message\":{}}}}}",
+        json::VERSION,
+        quote(kind),
+        quote(message)
+    )
+}
+
+/// Writes `bytes` to stdout, ignoring errors (a closed pipe included).
+fn print_stdout(bytes: &[u8]) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(bytes).and_then(|()| out.flush());
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let mut out = String::new();
-    match run(&cli, &mut out) {
-        Ok(()) => {
-            let mut stdout = io::stdout().lock();
-            match stdout
-                .write_all(out.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                Ok(()) => ExitCode::from(EXIT_OK),
-                // A closed pipe (`| head`) is not worth a message.
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
-                Err(e) => {
-                    eprintln!("landlock-audit: error: writing the output: {e}");
-                    ExitCode::from(EXIT_ERROR)
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let wants_json = std::env::args_os().any(|a| a == "--json");
+            let is_usage = !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+            if wants_json && is_usage {
+                let msg = e.render().to_string();
+                let first = msg.lines().next().unwrap_or("usage error");
+                let first = first.strip_prefix("error: ").unwrap_or(first);
+                print_stdout(format!("{}\n", json_error("usage", first)).as_bytes());
+            }
+            let _ = e.print();
+            return ExitCode::from(if is_usage { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let res = run(&cli, &mut out).and_then(|()| out.flush().map_err(Failure::Output));
+    match res {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        // A closed pipe (`| head`) ends the output early: not an error.
+        Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
+        Err(f) => {
+            let msg = f.message();
+            let mut stderr = io::stderr().lock();
+            // Nothing to do if stderr is gone too; never panic over it.
+            let _ = writeln!(stderr, "landlock-audit: error: {msg}");
+            if let Failure::Lib(e) = &f {
+                if e.is_unavailable() {
+                    let release = fs::read_to_string("/proc/sys/kernel/osrelease")
+                        .map(|s| text::message(s.trim()))
+                        .unwrap_or_else(|_| "unknown".to_owned());
+                    let _ = writeln!(
+                        stderr,
+                        "landlock-audit: the Landlock audit tree exists only on a kernel with \
+                         the landlock-audit patch (CONFIG_SECURITY_LANDLOCK_FS=y) and Landlock \
+                         enabled; this kernel is {release}"
+                    );
                 }
             }
-        }
-        Err(Failure::Lib(e)) => {
-            eprintln!("landlock-audit: error: {e}");
-            if e.is_unavailable() {
-                let release = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-                    .map(|s| s.trim().to_owned())
-                    .unwrap_or_else(|_| "unknown".to_owned());
-                eprintln!(
-                    "landlock-audit: the Landlock audit tree exists only on a kernel with the \
-                     landlock-audit patch (CONFIG_SECURITY_LANDLOCK_FS=y) and Landlock enabled; \
-                     this kernel is {release}"
-                );
-                ExitCode::from(EXIT_UNAVAILABLE)
-            } else {
-                ExitCode::from(EXIT_ERROR)
+            if cli.json && !matches!(f, Failure::Output(_)) {
+                // Whatever was buffered is dropped: the document must be
+                // the error alone.  Errors happen before any output.
+                let (_, _) = out.into_parts();
+                print_stdout(format!("{}\n", json_error(f.kind(), &msg)).as_bytes());
             }
-        }
-        Err(Failure::UnknownDomain(id)) => {
-            eprintln!(
-                "landlock-audit: error: domain {id} is not in the tree (it does not exist, \
-                 is gone, or is not visible to you)"
-            );
-            ExitCode::from(EXIT_ERROR)
-        }
-        Err(Failure::Output(e)) => {
-            eprintln!("landlock-audit: error: {e}");
-            ExitCode::from(EXIT_ERROR)
+            ExitCode::from(f.exit_code())
         }
     }
 }
 
-fn run(cli: &Cli, out: &mut String) -> Result<(), Failure> {
+fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
+    if let Command::Metrics { output } = &cli.command {
+        return metrics(cli, output.as_deref(), out);
+    }
     let domains = Domains::read_from(&cli.root)?;
     match &cli.command {
         Command::Status => status(cli, &domains, out),
         Command::Tree => tree(cli, &domains, out),
         Command::Ps => ps(cli, &domains, out),
         Command::Domain { id } => domain(cli, &domains, *id, out),
-        Command::Metrics => metrics(cli, &domains, out),
+        Command::Metrics { .. } => unreachable!("handled above"),
     }
 }
 
-fn json_line<T: serde::Serialize>(out: &mut String, doc: &T) -> Result<(), Failure> {
-    out.push_str(&serde_json::to_string(doc)?);
-    out.push('\n');
+fn json_line<T: serde::Serialize>(out: &mut impl Write, doc: &T) -> Result<(), Failure> {
+    serde_json::to_writer(&mut *out, doc)?;
+    out.write_all(b"\n")?;
     Ok(())
 }
 
-fn status(cli: &Cli, domains: &Domains, out: &mut String) -> Result<(), Failure> {
+/// `processes` of `status --json`: [`json::ProcessCounts`] followed by the
+/// coverage categories it does not carry yet (fields are only ever added
+/// within a schema version).
+#[derive(serde::Serialize)]
+struct Processes {
+    #[serde(flatten)]
+    counts: ProcessCounts,
+    kernel_threads: u64,
+    unknown: u64,
+    judged: u64,
+    unconfined: u64,
+    handles_fs: u64,
+    handles_net: u64,
+    handles_scope: u64,
+    fs_ratio: f64,
+    net_ratio: f64,
+    scope_ratio: f64,
+}
+
+/// `status --json` (and `metrics --json`): [`json::Status`] with the
+/// larger `processes`.
+#[derive(serde::Serialize)]
+struct StatusDoc {
+    version: u32,
+    abi_version: u32,
+    domains: usize,
+    processes: Processes,
+}
+
+fn status_doc(domains: &Domains, cov: &Coverage) -> StatusDoc {
+    StatusDoc {
+        version: json::VERSION,
+        abi_version: domains.abi_version(),
+        domains: domains.len(),
+        processes: Processes {
+            counts: ProcessCounts::from(*cov),
+            kernel_threads: cov.kernel_threads,
+            unknown: cov.unknown,
+            judged: cov.judged(),
+            unconfined: cov.unconfined(),
+            handles_fs: cov.handles_fs,
+            handles_net: cov.handles_net,
+            handles_scope: cov.handles_scope,
+            fs_ratio: cov.fs_ratio(),
+            net_ratio: cov.net_ratio(),
+            scope_ratio: cov.scope_ratio(),
+        },
+    }
+}
+
+fn status(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failure> {
     let cov = domains.coverage(&cli.proc_root)?;
     if cli.json {
-        let doc = json::Status::new(domains.abi_version(), domains.len(), cov.into());
-        return json_line(out, &doc);
+        return json_line(out, &status_doc(domains, &cov));
     }
-    let _ = writeln!(
+    writeln!(
         out,
         "Landlock audit tree {} (format {}, Landlock ABI {})",
-        cli.root.display(),
+        text::field(cli.root.as_os_str().as_bytes()),
         domains.version(),
         domains.abi_version()
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "{} domains visible ({} at top level)",
         domains.len(),
         domains.roots().len()
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
-        "{} processes: {} sandboxed, {} mixed, {} unconfined",
+        "{} processes: {} kernel threads, {} unknown (not inspectable by this reader), {} judged",
         cov.total,
+        cov.kernel_threads,
+        cov.unknown,
+        cov.judged()
+    )?;
+    writeln!(
+        out,
+        "{} judged: {} sandboxed, {} mixed, {} unconfined",
+        cov.judged(),
         cov.sandboxed,
         cov.mixed,
         cov.unconfined()
-    );
-    let _ = writeln!(out, "sandboxed ratio: {:.3}", cov.ratio());
+    )?;
+    writeln!(
+        out,
+        "sandboxed ratio: {:.3} (sandboxed / judged)",
+        cov.ratio()
+    )?;
+    writeln!(
+        out,
+        "sandboxed under a domain chain handling fs: {} ({:.3}), net: {} ({:.3}), scope: {} ({:.3})",
+        cov.handles_fs,
+        cov.fs_ratio(),
+        cov.handles_net,
+        cov.net_ratio(),
+        cov.handles_scope,
+        cov.scope_ratio()
+    )?;
     Ok(())
 }
 
@@ -213,103 +313,158 @@ fn access_summary(d: &Domain) -> String {
     .join("  ")
 }
 
+/// The raw bytes of a task's command name (`<proc>/<pid>/comm`, or
+/// `<proc>/<pid>/task/<tid>/comm`), without its newline; `None` when it
+/// cannot be read.  Opened with `O_NONBLOCK | O_NOFOLLOW`, accepted only as
+/// a regular file and read up to [`COMM_MAX`] bytes, so that a FIFO, a
+/// symlink to a device or a huge file in a copied `/proc` cannot hang the
+/// command or grow its memory.
+fn comm_bytes(proc_root: &Path, pid: u32, tid: Option<u32>) -> Option<Vec<u8>> {
+    let mut p = proc_root.join(pid.to_string());
+    if let Some(t) = tid {
+        p = p.join("task").join(t.to_string());
+    }
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(p.join("comm"))
+        .ok()?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut buf = Vec::with_capacity(64);
+    f.take(COMM_MAX).read_to_end(&mut buf).ok()?;
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    }
+    Some(buf)
+}
+
+/// A command name for text output: escaped, or `?` when unreadable.
+fn comm_field(proc_root: &Path, pid: u32, tid: Option<u32>) -> String {
+    comm_bytes(proc_root, pid, tid).map_or_else(|| "?".to_owned(), |c| text::field(&c))
+}
+
 /// Writes `{pad}  pid TGID tid TID  COMM`, the task line of `tree` and
 /// `domain`.
-fn write_task_line(out: &mut String, pad: &str, t: &Task, proc_root: &Path) {
-    let _ = writeln!(
+fn write_task_line(out: &mut impl Write, pad: &str, t: &Task, proc_root: &Path) -> io::Result<()> {
+    writeln!(
         out,
         "{pad}  pid {} tid {}  {}",
         t.tgid,
         t.tid,
-        comm_or_unknown(proc_root, t.tgid, Some(t.tid))
-    );
+        comm_field(proc_root, t.tgid, Some(t.tid))
+    )
 }
 
-fn comm_or_unknown(proc_root: &Path, tgid: u32, tid: Option<u32>) -> String {
-    procfs::comm(proc_root, tgid, tid).unwrap_or_else(|| "?".to_owned())
-}
-
-fn tree(cli: &Cli, domains: &Domains, out: &mut String) -> Result<(), Failure> {
+fn tree(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failure> {
     if cli.json {
-        return json_line(out, &DomainList::new(domains.iter().cloned().collect()));
-    }
-    if domains.is_empty() {
-        out.push_str("no domain visible\n");
+        out.write_all(b"{\"version\":")?;
+        serde_json::to_writer(&mut *out, &json::VERSION)?;
+        out.write_all(b",\"domains\":[")?;
+        for (i, d) in domains.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut *out, d)?;
+        }
+        out.write_all(b"]}\n")?;
         return Ok(());
     }
-    // Depth-first, children in ID order; an explicit stack bounds nothing
-    // but keeps deep (or adversarial) trees off the call stack.
+    if domains.is_empty() {
+        out.write_all(b"no domain visible\n")?;
+        return Ok(());
+    }
+    // Depth-first, children in ID order; an explicit stack keeps deep (or
+    // adversarial) trees off the call stack.  Lines go straight to the
+    // buffered stdout, so memory does not grow with the output.
     let mut stack: Vec<(&Domain, usize)> = domains.roots().rev().map(|d| (d, 0)).collect();
+    let mut pad = String::new();
     while let Some((d, level)) = stack.pop() {
-        let pad = "    ".repeat(level);
-        let _ = writeln!(out, "{pad}{}  {}", d.id, access_summary(d));
-        for t in &d.tasks {
-            write_task_line(out, &pad, t, &cli.proc_root);
+        pad.clear();
+        for _ in 0..level {
+            pad.push_str("    ");
         }
-        let kids: Vec<&Domain> = domains.children(d.id).collect();
-        stack.extend(kids.into_iter().rev().map(|k| (k, level + 1)));
+        writeln!(out, "{pad}{}  {}", d.id, access_summary(d))?;
+        for t in &d.tasks {
+            write_task_line(out, &pad, t, &cli.proc_root)?;
+        }
+        let first = stack.len();
+        stack.extend(domains.children(d.id).map(|k| (k, level + 1)));
+        stack[first..].reverse();
     }
     Ok(())
 }
 
-fn ps(cli: &Cli, domains: &Domains, out: &mut String) -> Result<(), Failure> {
-    let processes: Vec<PsProcess> = procfs::pids(&cli.proc_root)?
-        .into_iter()
-        .map(|pid| PsProcess {
-            pid,
-            comm: procfs::comm(&cli.proc_root, pid, None).unwrap_or_default(),
-            domains: domains
-                .domain_of_process(pid)
-                .iter()
-                .map(|d| d.id)
-                .collect(),
-        })
-        .collect();
+fn ps(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failure> {
+    let pids = procfs::pids(&cli.proc_root)?;
+    let domains_of = |pid: u32| -> Vec<DomainId> {
+        domains
+            .domains_of_process(pid)
+            .iter()
+            .map(|d| d.id)
+            .collect()
+    };
     if cli.json {
+        let processes: Vec<PsProcess> = pids
+            .into_iter()
+            .map(|pid| PsProcess {
+                pid,
+                comm: comm_bytes(&cli.proc_root, pid, None)
+                    .map(|c| String::from_utf8_lossy(&c).into_owned())
+                    .unwrap_or_default(),
+                domains: domains_of(pid),
+            })
+            .collect();
         return json_line(out, &json::Ps::new(processes));
     }
-    let _ = writeln!(out, "{:>8}  {:<16}  DOMAINS", "PID", "COMM");
-    for p in &processes {
-        let ids: Vec<String> = p.domains.iter().map(DomainId::to_string).collect();
+    writeln!(out, "{:>8}  {:<16}  DOMAINS", "PID", "COMM")?;
+    for pid in pids {
+        let comm = comm_bytes(&cli.proc_root, pid, None)
+            .map(|c| text::field(&c))
+            .unwrap_or_default();
+        let ids: Vec<String> = domains_of(pid).iter().map(DomainId::to_string).collect();
         let ids = if ids.is_empty() {
             "-".to_owned()
         } else {
             ids.join(",")
         };
-        let _ = writeln!(out, "{:>8}  {:<16}  {ids}", p.pid, p.comm);
+        writeln!(out, "{pid:>8}  {comm:<16}  {ids}")?;
     }
     Ok(())
 }
 
-fn domain(cli: &Cli, domains: &Domains, id: DomainId, out: &mut String) -> Result<(), Failure> {
+fn domain(cli: &Cli, domains: &Domains, id: DomainId, out: &mut impl Write) -> Result<(), Failure> {
     let d = domains.get(id).ok_or(Failure::UnknownDomain(id))?;
     if cli.json {
         return json_line(out, &DomainList::new(vec![d.clone()]));
     }
-    let _ = writeln!(out, "domain   {}", d.id);
-    let _ = writeln!(
+    writeln!(out, "domain   {}", d.id)?;
+    writeln!(
         out,
         "parent   {}",
         d.parent
             .map_or_else(|| "none visible".to_owned(), |p| p.to_string())
-    );
-    let _ = writeln!(out, "depth    {}", d.depth);
-    let _ = writeln!(out, "access   fs: {}", d.access.fs.names().join(" "));
-    let _ = writeln!(out, "         net: {}", d.access.net.names().join(" "));
-    let _ = writeln!(out, "         scope: {}", d.access.scope.names().join(" "));
+    )?;
+    writeln!(out, "depth    {}", d.depth)?;
+    writeln!(out, "access   fs: {}", d.access.fs.names().join(" "))?;
+    writeln!(out, "         net: {}", d.access.net.names().join(" "))?;
+    writeln!(out, "         scope: {}", d.access.scope.names().join(" "))?;
     match &d.creator {
-        Some(c) => {
-            let _ = writeln!(
-                out,
-                "creator  pid {} uid {} comm {:?} exe {:?}",
-                c.pid, c.uid, c.comm, c.exe
-            );
-        }
-        None => out
-            .push_str("creator  unreadable (needs CAP_SYS_PTRACE in the initial user namespace)\n"),
+        Some(c) => writeln!(
+            out,
+            "creator  pid {} uid {} comm {} exe {}",
+            c.pid,
+            c.uid,
+            text::field(c.comm.as_bytes()),
+            text::field(c.exe.as_os_str().as_bytes())
+        )?,
+        None => out.write_all(
+            b"creator  unreadable (needs CAP_SYS_PTRACE in the initial user namespace)\n",
+        )?,
     }
     let kids: Vec<String> = domains.children(id).map(|k| k.id.to_string()).collect();
-    let _ = writeln!(
+    writeln!(
         out,
         "children {}",
         if kids.is_empty() {
@@ -317,67 +472,150 @@ fn domain(cli: &Cli, domains: &Domains, id: DomainId, out: &mut String) -> Resul
         } else {
             kids.join(" ")
         }
-    );
-    let _ = writeln!(out, "tasks    {}", d.tasks.len());
+    )?;
+    writeln!(out, "tasks    {}", d.tasks.len())?;
     for t in &d.tasks {
-        write_task_line(out, "", t, &cli.proc_root);
+        write_task_line(out, "", t, &cli.proc_root)?;
     }
     Ok(())
 }
 
-fn metrics(cli: &Cli, domains: &Domains, out: &mut String) -> Result<(), Failure> {
+/// The metrics of a tree that could be read.
+fn metrics_of(cli: &Cli) -> Result<(Domains, Coverage), Failure> {
+    let domains = Domains::read_from(&cli.root)?;
     let cov = domains.coverage(&cli.proc_root)?;
+    Ok((domains, cov))
+}
+
+fn metrics(cli: &Cli, output: Option<&Path>, out: &mut impl Write) -> Result<(), Failure> {
+    let read = metrics_of(cli);
     if cli.json {
-        let doc = json::Status::new(
-            domains.abi_version(),
-            domains.len(),
-            ProcessCounts::from(cov),
-        );
-        return json_line(out, &doc);
+        let (domains, cov) = read?;
+        return json_line(out, &status_doc(&domains, &cov));
     }
+    let version = env!("CARGO_PKG_VERSION");
+    let mut e = prom::Exposition::default();
+    let up_help = "1 when the Landlock audit tree and /proc were read; 0 (with the error \
+                   kind as the error label) when they could not be.";
+    let info_help = "Landlock ABI version of the kernel and version of landlock-audit.";
+    let (result, body) = match read {
+        Err(f) => {
+            e.gauge(
+                "landlock_audit_up",
+                up_help,
+                &[(&[("error", f.kind())], "0".into())],
+            );
+            e.gauge(
+                "landlock_audit_info",
+                info_help,
+                &[(&[("version", version)], "1".into())],
+            );
+            (Err(f), e)
+        }
+        Ok((domains, cov)) => {
+            e.single("landlock_audit_up", up_help, 1);
+            let abi = domains.abi_version().to_string();
+            e.gauge(
+                "landlock_audit_info",
+                info_help,
+                &[(&[("abi_version", &abi), ("version", version)], "1".into())],
+            );
+            coverage_metrics(&mut e, &domains, &cov);
+            (Ok(()), e)
+        }
+    };
+    let body = body.into_bytes();
+    match output {
+        Some(path) => prom::write_atomically(path, &body).map_err(|err| {
+            Failure::Output(io::Error::new(
+                err.kind(),
+                format!("{}: {err}", path.display()),
+            ))
+        })?,
+        None => out.write_all(&body)?,
+    }
+    result
+}
+
+fn coverage_metrics(e: &mut prom::Exposition, domains: &Domains, cov: &Coverage) {
     let max_depth = domains.iter().map(|d| d.depth).max().unwrap_or(0);
-    let gauges: [(&str, &str, String); 7] = [
-        (
-            "landlock_audit_domains",
-            "Landlock domains visible to the reader.",
-            domains.len().to_string(),
-        ),
-        (
-            "landlock_audit_domain_depth_max",
-            "Deepest nesting of the visible domains (0 without domains).",
-            max_depth.to_string(),
-        ),
-        (
-            "landlock_audit_abi_version",
-            "Landlock ABI version of the kernel.",
-            domains.abi_version().to_string(),
-        ),
-        (
-            "landlock_audit_processes",
-            "Processes in /proc.",
-            cov.total.to_string(),
-        ),
-        (
-            "landlock_audit_processes_sandboxed",
-            "Processes all of whose threads run in a visible Landlock domain.",
-            cov.sandboxed.to_string(),
-        ),
-        (
-            "landlock_audit_processes_mixed",
-            "Processes only some of whose threads run in a visible Landlock domain.",
-            cov.mixed.to_string(),
-        ),
-        (
-            "landlock_audit_sandboxed_ratio",
-            "Sandboxed processes divided by all processes.",
-            format!("{}", cov.ratio()),
-        ),
-    ];
-    for (name, help, value) in gauges {
-        let _ = writeln!(
-            out,
-            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
-        );
-    }
-    Ok(())
+    e.single(
+        "landlock_audit_domains",
+        "Landlock domains visible to the reader.",
+        domains.len(),
+    );
+    e.single(
+        "landlock_audit_domain_depth_max",
+        "Deepest nesting of the visible domains (0 without domains).",
+        max_depth,
+    );
+    e.single(
+        "landlock_audit_abi_version",
+        "Landlock ABI version of the kernel.",
+        domains.abi_version(),
+    );
+    e.single(
+        "landlock_audit_processes",
+        "Processes in /proc, kernel threads and unknown processes included.",
+        cov.total,
+    );
+    e.single(
+        "landlock_audit_kernel_threads",
+        "Kernel threads in /proc (PF_KTHREAD): they cannot be sandboxed and are not judged.",
+        cov.kernel_threads,
+    );
+    e.single(
+        "landlock_audit_processes_unknown",
+        "Processes the reader may not inspect (ptrace read check fails): maybe sandboxed, not judged.",
+        cov.unknown,
+    );
+    e.single(
+        "landlock_audit_processes_judged",
+        "Processes the reader can judge: all but kernel threads and unknown ones.",
+        cov.judged(),
+    );
+    e.single(
+        "landlock_audit_processes_sandboxed",
+        "Judged processes all of whose threads run in a visible Landlock domain.",
+        cov.sandboxed,
+    );
+    e.single(
+        "landlock_audit_processes_mixed",
+        "Judged processes only some of whose threads run in a visible Landlock domain.",
+        cov.mixed,
+    );
+    e.single(
+        "landlock_audit_processes_unconfined",
+        "Judged processes none of whose threads runs in a visible Landlock domain.",
+        cov.unconfined(),
+    );
+    e.single(
+        "landlock_audit_sandboxed_ratio",
+        "Sandboxed processes divided by judged processes (0 without judged processes).",
+        cov.ratio(),
+    );
+    let (fs, net, scope) = (
+        cov.handles_fs.to_string(),
+        cov.handles_net.to_string(),
+        cov.handles_scope.to_string(),
+    );
+    e.gauge(
+        "landlock_audit_processes_handling",
+        "Sandboxed processes all of whose threads run under a domain chain handling at least \
+         one right of the class (fs, net, scope).",
+        &[
+            (&[("class", "fs")], fs),
+            (&[("class", "net")], net),
+            (&[("class", "scope")], scope),
+        ],
+    );
+    e.gauge(
+        "landlock_audit_handling_ratio",
+        "landlock_audit_processes_handling divided by judged processes, per class.",
+        &[
+            (&[("class", "fs")], cov.fs_ratio().to_string()),
+            (&[("class", "net")], cov.net_ratio().to_string()),
+            (&[("class", "scope")], cov.scope_ratio().to_string()),
+        ],
+    );
 }

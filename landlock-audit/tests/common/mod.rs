@@ -58,6 +58,7 @@ impl Fixture {
             domains,
             tasks,
             unconfined: 25,
+            kernel_threads: 0,
             max_depth: 6,
             seed: 42,
         })
@@ -71,13 +72,20 @@ impl Fixture {
         self.dir.path().join("proc")
     }
 
+    /// Removes the `snapshot` file: the tree is then read domain by domain,
+    /// as from a kernel without it (the tests that break or race per-domain
+    /// files need this).
+    pub fn remove_snapshot(&self) {
+        std::fs::remove_file(self.root().join("snapshot")).expect("remove snapshot");
+    }
+
     pub fn domain_file(&self, id: DomainId, name: &str) -> PathBuf {
         self.root().join("domains").join(id.to_string()).join(name)
     }
 }
 
 pub fn id(n: u64) -> DomainId {
-    DomainId((1 << 60) | n)
+    DomainId::new((1 << 60) | n).expect("an ID")
 }
 
 pub fn dom(n: u64, parent: Option<u64>, tasks: &[(u32, u32)]) -> ModelDomain {

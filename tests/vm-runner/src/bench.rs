@@ -31,7 +31,12 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
-/// Prints `bench: fork N us, fork+15 restrict M us, restrict_self X us`.
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+/// Prints `bench: ... restrict_self X us` (X from the means) and the
+/// medians.
 pub fn restrict_self(rounds: usize) -> ! {
     // Wait until the kernel's RNG is seeded, as it is on a running system:
     // stock Landlock takes a random byte per domain, which costs much more
@@ -59,10 +64,12 @@ pub fn restrict_self(rounds: usize) -> ! {
             }
         }));
     }
+    let (pm, nm) = (mean(&plain), mean(&nested));
     let (p, n) = (median(&mut plain), median(&mut nested));
     println!(
-        "bench: {rounds} rounds, fork {p:.2} us, fork+{LAYERS} restrict_self {n:.2} us, restrict_self {:.3} us",
-        (n - p) / LAYERS as f64
+        "bench: {rounds} rounds, medians: fork {p:.2} us, fork+{LAYERS} restrict_self {n:.2} us, per domain {:.3} us; means: fork {pm:.2} us, fork+{LAYERS} restrict_self {nm:.2} us, restrict_self {:.3} us",
+        (n - p) / LAYERS as f64,
+        (nm - pm) / LAYERS as f64
     );
     std::process::exit(0);
 }

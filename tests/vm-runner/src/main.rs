@@ -9,6 +9,7 @@
 mod audit;
 mod bench;
 mod bench_scale;
+mod landlock_crate;
 mod procs;
 mod scale;
 mod sys;
@@ -413,6 +414,10 @@ fn main() {
         tree::ids_never_repeat_over_100k_domains,
     );
     r.run("ten_thousand_tasks", tree::ten_thousand_tasks);
+    r.run(
+        "landlock_crate_sandbox",
+        landlock_crate::sandbox_is_in_the_tree,
+    );
     r.run(
         "privileged_reader_in_child_ns_sees_only_empty_domains",
         scale::privileged_reader_in_child_ns_sees_only_empty_domains,

@@ -267,7 +267,7 @@ fn sandboxed_thread(fs: u64) -> Result<(), String> {
 pub fn mixed_threads_in_two_domains() -> TestResult {
     let daemon = Daemon::spawn(|| sandboxed_thread(Access::MAKE_DIR))?;
     let d = domains()?;
-    let doms = d.domain_of_process(daemon.pid as u32);
+    let doms = d.domains_of_process(daemon.pid as u32);
     ensure(doms.len() == 1, || {
         format!("{} domains for the mixed process", doms.len())
     })?;
@@ -289,7 +289,7 @@ pub fn threads_in_two_nested_domains() -> TestResult {
         sandboxed_thread(Access::MAKE_REG)
     })?;
     let d = domains()?;
-    let doms = d.domain_of_process(daemon.pid as u32);
+    let doms = d.domains_of_process(daemon.pid as u32);
     ensure(doms.len() == 2, || {
         format!("{} domains for the process", doms.len())
     })?;
@@ -1057,7 +1057,7 @@ pub fn audit_domain_equals_directory_name() -> TestResult {
     let from_audit = audit.next_access_domain()?;
     drop(audit);
     let id = domain_of(&domains()?, daemon.pid)?.id;
-    ensure(id.0 == from_audit, || {
+    ensure(id.get() == from_audit, || {
         format!("audit domain={from_audit:016x}, tree {id}")
     })?;
     fs::metadata(format!("{TREE}/domains/{from_audit:016x}"))
@@ -1140,14 +1140,39 @@ pub fn status_json_gives_coverage() -> TestResult {
     let p = &v["processes"];
     // The command itself is one more process, unconfined.
     let total = before + 1;
+    // Kernel threads are counted apart, and root can inspect every other
+    // process: the ratio is over the rest.
+    let kthreads = fs::read_dir("/proc")
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .filter_map(|e| fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|stat| {
+            let after = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+            let flags: u64 = after
+                .split_whitespace()
+                .nth(6)
+                .and_then(|w| w.parse().ok())
+                .unwrap_or(0);
+            flags & 0x0020_0000 != 0
+        })
+        .count() as u64;
     ensure(v["version"] == 1 && v["domains"] == 3, || format!("{v}"))?;
     ensure(
-        p["total"] == total && p["sandboxed"] == 2 && p["mixed"] == 1,
-        || format!("{v}, expected total {total}"),
+        p["total"] == total
+            && p["sandboxed"] == 2
+            && p["mixed"] == 1
+            && p["kernel_threads"] == kthreads
+            && p["unknown"] == 0,
+        || format!("{v}, expected total {total}, {kthreads} kernel threads"),
     )?;
+    ensure(kthreads > 0, || "no kernel thread found in /proc".into())?;
+    let judged = total - kthreads;
+    ensure(p["judged"] == judged, || {
+        format!("{v}, expected {judged} judged")
+    })?;
     let ratio = p["ratio"].as_f64().unwrap_or(-1.0);
-    ensure((ratio - 2.0 / total as f64).abs() < 1e-9, || {
-        format!("ratio {ratio}")
+    ensure((ratio - 2.0 / judged as f64).abs() < 1e-9, || {
+        format!("ratio {ratio}, expected 2/{judged}")
     })
 }
 

@@ -1,0 +1,99 @@
+//! The command line of `landlock-audit` (clap).  `xtask` includes this file
+//! to generate the man page and the shell completions from it.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use landlock_audit::{DomainId, DEFAULT_ROOT};
+
+/// The text after `--help`: exit statuses, escaping, JSON and errors.
+pub const AFTER_HELP: &str = "\
+Exit status:
+  0  success
+  1  error while reading the tree or /proc (malformed tree,
+     I/O error, permission denied, unsupported tree version,
+     unknown domain), or while writing the output
+  2  usage error (bad command line)
+  3  no Landlock audit tree on this system: securityfs not
+     mounted (or no /sys/kernel/security at all), Landlock
+     disabled, or a kernel without the landlock-audit patch
+
+Text output escapes what other users control (command names, executable
+paths, paths): space, backslash, control characters, Unicode line
+separators and bidirectional controls, and bytes that are not UTF-8 are
+written as \\ooo (octal, one per byte; e.g. a newline is \\012), as the tree's
+creator file does.  JSON carries the values unescaped (JSON's own escaping);
+there, bytes that are not UTF-8 are replaced by U+FFFD.
+
+JSON output (--json) is versioned (\"version\": 1) and its arrays are sorted
+(domains by ID, tasks by TGID then TID, processes by PID).  With --json, an
+error is also a JSON document on stdout, with the same exit status:
+
+  {\"version\":1,\"error\":{\"kind\":\"KIND\",\"message\":\"...\"}}
+
+KIND is one of securityfs_not_mounted,
+landlock_disabled, feature_absent, permission_denied, malformed,
+unsupported_version, io, unknown_domain, usage, other.";
+
+/// The text after `metrics --help`.
+pub const METRICS_AFTER_HELP: &str = "\
+Always writes landlock_audit_up and landlock_audit_info{abi_version,version}:
+when the tree cannot be read, landlock_audit_up{error=\"KIND\"} 0 is written
+(KIND as in --json errors) and the exit status is that of the error, so a
+textfile never goes stale silently.  With --output, the file is replaced
+atomically (a temporary file in the same directory, fsync, rename), as
+node_exporter's textfile collector requires.";
+
+/// Shows Landlock domains (sandboxes), the processes that run in them and how
+/// many processes are sandboxed, from /sys/kernel/security/landlock.
+#[derive(Debug, Parser)]
+#[command(name = "landlock-audit", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The Landlock audit tree.
+    #[arg(long, global = true, value_name = "DIR", default_value = DEFAULT_ROOT)]
+    pub root: PathBuf,
+
+    /// The procfs of the PID namespace the tree is read from.
+    #[arg(
+        long = "proc",
+        global = true,
+        value_name = "DIR",
+        default_value = "/proc"
+    )]
+    pub proc_root: PathBuf,
+
+    /// Print JSON (schema version 1) instead of text, errors included.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// What to show.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Visible domains and how many processes are sandboxed, by access class.
+    ///
+    /// Kernel threads and processes this reader may not inspect are counted
+    /// apart; the ratios are over the other, judged, processes.
+    Status,
+    /// Domains nested as they are, with each task's PID and command name.
+    Tree,
+    /// Every process and the domains its threads run in.
+    Ps,
+    /// One domain in detail.
+    Domain {
+        /// The domain's ID: 16 lowercase hexadecimal digits.
+        id: DomainId,
+    },
+    /// Prometheus text exposition, for node_exporter's textfile collector.
+    #[command(after_help = METRICS_AFTER_HELP)]
+    Metrics {
+        /// Write to FILE (replaced atomically) instead of stdout, e.g.
+        /// /var/lib/prometheus/node-exporter/landlock.prom.
+        #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "json")]
+        output: Option<PathBuf>,
+    },
+}

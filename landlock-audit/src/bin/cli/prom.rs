@@ -1,0 +1,128 @@
+//! Prometheus text exposition (format 0.0.4) and the atomic file write that
+//! node_exporter's textfile collector needs.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+/// Escapes a label value: backslash, double quote and newline become `\\`,
+/// `\"` and `\n`, as the exposition format requires.
+pub fn label_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes a `# HELP` text: backslash and newline.
+fn help_text(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('\n', "\\n")
+}
+
+/// A text exposition being built: one family (HELP, TYPE, samples) at a time.
+#[derive(Debug, Default)]
+pub struct Exposition(String);
+
+impl Exposition {
+    /// Adds a gauge family with its samples: `(labels, value)`.
+    pub fn gauge(&mut self, name: &str, help: &str, samples: &[(&[(&str, &str)], String)]) {
+        let _ = writeln!(self.0, "# HELP {name} {}", help_text(help));
+        let _ = writeln!(self.0, "# TYPE {name} gauge");
+        for (labels, value) in samples {
+            self.0.push_str(name);
+            if !labels.is_empty() {
+                self.0.push('{');
+                for (i, (k, v)) in labels.iter().enumerate() {
+                    if i > 0 {
+                        self.0.push(',');
+                    }
+                    let _ = write!(self.0, "{k}=\"{}\"", label_value(v));
+                }
+                self.0.push('}');
+            }
+            let _ = writeln!(self.0, " {value}");
+        }
+    }
+
+    /// A gauge with one unlabelled sample.
+    pub fn single(&mut self, name: &str, help: &str, value: impl ToString) {
+        self.gauge(name, help, &[(&[], value.to_string())]);
+    }
+
+    /// The text.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0.into_bytes()
+    }
+}
+
+/// Replaces `path` with `data` atomically: writes a temporary file in the
+/// same directory (named `.<name>.<pid>-<nanos>.tmp`, which the textfile
+/// collector ignores since it reads only `*.prom`), fsyncs it, makes it
+/// mode 0644, renames it over `path` and fsyncs the directory.  Readers see
+/// either the old or the new file, never a partial one.
+pub fn write_atomically(path: &Path, data: &[u8]) -> io::Result<()> {
+    let name = path.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is not a file name", path.display()),
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!(
+        ".{}.{}-{nanos}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    // create_new: O_EXCL, so a symlink planted at the name is not followed.
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(&tmp)?;
+    let res = (|| {
+        f.write_all(data)?;
+        // The umask may have removed read bits node_exporter needs.
+        f.set_permissions(fs::Permissions::from_mode(0o644))?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)?;
+        fs::File::open(dir)?.sync_all()
+    })();
+    if res.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_help_are_escaped() {
+        assert_eq!(label_value("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
+        let mut e = Exposition::default();
+        e.gauge(
+            "x_up",
+            "Up.\nReally \\ up.",
+            &[(&[("error", "a\"b")], "0".into())],
+        );
+        assert_eq!(
+            String::from_utf8(e.into_bytes()).unwrap(),
+            "# HELP x_up Up.\\nReally \\\\ up.\n# TYPE x_up gauge\nx_up{error=\"a\\\"b\"} 0\n"
+        );
+    }
+}

@@ -1,0 +1,96 @@
+//! Escaping of the bytes other users control (command names, executable
+//! paths, paths) in the command's text output and its messages.
+//!
+//! Text output escapes, as `\ooo` (three octal digits per byte, the style of
+//! the tree's `creator` file and of `/proc/<pid>/mountinfo`): space,
+//! backslash, every control character (C0, DEL and the C1 range U+0080 to
+//! U+009F, each byte of its UTF-8 encoding), the Unicode line and paragraph
+//! separators and bidirectional controls, and every byte that is not part of
+//! valid UTF-8.  Everything else (printable ASCII and printable Unicode) is
+//! shown as it is.  A crafted name therefore cannot start a new line, move
+//! the cursor, erase a line, reorder what follows it or pass for two columns.
+
+/// Whether `c` must be escaped in a text field.
+fn needs_escape(c: char, space: bool) -> bool {
+    (space && c == ' ')
+        || c.is_control()
+        || matches!(
+            c,
+            // Line and paragraph separators.
+            '\u{2028}' | '\u{2029}'
+            // Bidirectional embeddings, overrides and isolates, and marks.
+            | '\u{200e}' | '\u{200f}' | '\u{061c}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+        )
+}
+
+fn push_octal(out: &mut String, b: u8) {
+    out.push('\\');
+    out.push(char::from(b'0' + (b >> 6)));
+    out.push(char::from(b'0' + ((b >> 3) & 7)));
+    out.push(char::from(b'0' + (b & 7)));
+}
+
+fn escape_with(s: &[u8], space: bool, backslash: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for chunk in s.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if needs_escape(c, space) || (backslash && c == '\\') {
+                let mut buf = [0u8; 4];
+                for &b in c.encode_utf8(&mut buf).as_bytes() {
+                    push_octal(&mut out, b);
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        for &b in chunk.invalid() {
+            push_octal(&mut out, b);
+        }
+    }
+    out
+}
+
+/// `s` escaped for one field of a text line (see the module's comment).
+pub fn field(s: &[u8]) -> String {
+    escape_with(s, true, true)
+}
+
+/// A message for stderr with its control characters escaped.  Spaces and
+/// backslashes are kept: messages are prose, and the library already quotes
+/// the bytes it shows; this only guarantees that a message is one line that
+/// cannot drive the terminal.
+pub fn message(s: &str) -> String {
+    escape_with(s.as_bytes(), false, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields() {
+        assert_eq!(field(b"nginx"), "nginx");
+        assert_eq!(field(b"a b\\c"), "a\\040b\\134c");
+        assert_eq!(
+            field(b"evil\n    1062"),
+            "evil\\012\\040\\040\\040\\0401062"
+        );
+        assert_eq!(field(b"\x1b[1A\x1b[2K"), "\\033[1A\\033[2K");
+        assert_eq!(field(b"\x7f\t\r"), "\\177\\011\\015");
+        // Not UTF-8: each bad byte.
+        assert_eq!(field(b"x\xff\xc3"), "x\\377\\303");
+        // C1 CSI (U+009B) and a right-to-left override.
+        assert_eq!(field("a\u{9b}b".as_bytes()), "a\\302\\233b");
+        assert_eq!(field("\u{202e}x".as_bytes()), "\\342\\200\\256x");
+        // Printable Unicode stays.
+        assert_eq!(field("café/日本".as_bytes()), "café/日本");
+    }
+
+    #[test]
+    fn messages() {
+        assert_eq!(message("a b\\c"), "a b\\c");
+        assert_eq!(message("line\nforged\x1b[2K"), "line\\012forged\\033[2K");
+    }
+}
