@@ -135,11 +135,24 @@ fn proc_walk() -> usize {
     n
 }
 
-fn cli_tree() {
-    let _ = std::process::Command::new("/bin/landlock-audit")
+/// Runs `landlock-audit --json tree`; an error says why it failed.
+fn cli_tree() -> Result<(), String> {
+    let out = std::process::Command::new("/bin/landlock-audit")
         .args(["--json", "tree"])
         .stdout(std::process::Stdio::null())
-        .status();
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .map_err(|e| format!("spawn: {e}"))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    Err(format!(
+        "{:?} {}",
+        out.status.code(),
+        err.lines().next().unwrap_or("")
+    )
+    .replace(' ', "_"))
 }
 
 /// Measures as one reader; returns the line to print.
@@ -147,6 +160,9 @@ fn measure(who: &str, whole: bool) -> Result<String, String> {
     let (mut rd, wr) = std::io::pipe().map_err(|e| e.to_string())?;
     let who2 = who.to_owned();
     in_child(move || {
+        // The user's tasks may exceed its RLIMIT_NPROC: lift it first, so
+        // that it can still start the command.
+        crate::procs::unlimit_nproc()?;
         match who2.as_str() {
             "daemon" => become_user(2000, 2000, &[CAP_SYS_PTRACE])?,
             "user" => become_user(1000, 1000, &[])?,
@@ -157,7 +173,11 @@ fn measure(who: &str, whole: bool) -> Result<String, String> {
         if whole {
             let mut seen = 0;
             let read = ms(|| seen = Domains::read().map(|d| d.len()).unwrap_or(0));
-            let cli = ms(cli_tree);
+            let mut cli_res = Ok(());
+            let cli = ms(|| cli_res = cli_tree());
+            if let Err(e) = cli_res {
+                line += &format!(" cli_failed {e}");
+            }
             let mut tasks = 0;
             let proc_ = ms(|| tasks = proc_walk());
             line += &format!(
