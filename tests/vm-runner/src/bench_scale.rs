@@ -164,7 +164,12 @@ fn measure(who: &str, whole: bool) -> Result<String, String> {
         // that it can still start the command.
         crate::procs::unlimit_nproc()?;
         match who2.as_str() {
-            "daemon" => become_user(2000, 2000, &[CAP_SYS_PTRACE])?,
+            "daemon" => {
+                become_user(2000, 2000, &[CAP_SYS_PTRACE])?;
+                // The command it starts keeps the capability, as under
+                // systemd's AmbientCapabilities=.
+                crate::procs::keep_cap_across_exec(CAP_SYS_PTRACE)?;
+            }
             "user" => become_user(1000, 1000, &[])?,
             _ => {}
         }

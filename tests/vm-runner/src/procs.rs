@@ -149,6 +149,43 @@ pub fn become_user(uid: u32, gid: u32, caps: &[u32]) -> Result<(), String> {
     Ok(())
 }
 
+/// Makes `cap` (already permitted and effective, see [`become_user`]) an
+/// ambient capability, so that programs the process executes keep it, as
+/// systemd's `AmbientCapabilities=` does for a daemon.
+pub fn keep_cap_across_exec(cap: u32) -> Result<(), String> {
+    let mut hdr = CapHeader {
+        version: 0x2008_0522,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: capget/capset with a valid header and two data structs.
+    unsafe {
+        if libc::syscall(
+            libc::SYS_capget,
+            &mut hdr as *mut CapHeader,
+            data.as_mut_ptr(),
+        ) < 0
+        {
+            return Err(format!("capget: {}", Error::last_os_error()));
+        }
+        data[(cap / 32) as usize].inheritable |= 1 << (cap % 32);
+        if libc::syscall(libc::SYS_capset, &mut hdr as *mut CapHeader, data.as_ptr()) < 0 {
+            return Err(format!("capset: {}", Error::last_os_error()));
+        }
+        if libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_RAISE,
+            cap as libc::c_ulong,
+            0,
+            0,
+        ) < 0
+        {
+            return Err(format!("PR_CAP_AMBIENT_RAISE: {}", Error::last_os_error()));
+        }
+    }
+    Ok(())
+}
+
 /// Lifts RLIMIT_NPROC for the calling (forked, still root) process, so that
 /// it may hold thousands of threads after [`become_user`].
 pub fn unlimit_nproc() -> Result<(), String> {

@@ -35,6 +35,7 @@ use kernel::{
     ffi::{c_char, c_int, c_uint, c_void},
     fs::file::flags,
     prelude::*,
+    sync::SetOnce,
 };
 
 // Only pointers to bindgen-generated types cross this boundary.
@@ -123,6 +124,10 @@ struct Open {
     creators: KVVec<Option<CreatorText>>,
     /// The content rendered for the opener.
     content: Buf,
+    /// The content rendered for the first reading task in another domain
+    /// (a passed or inherited descriptor), so that its reads do not render
+    /// again; another such domain after it gets a rendering per `read()`.
+    foreign: SetOnce<(Dom, Buf)>,
 }
 
 impl Open {
@@ -383,6 +388,11 @@ fn creator_of(registry: &Registry, counter: u64, reader: &Reader<'_>) -> Result<
         }
         (c.pid_in(reader.ns()), c.uid())
     };
+    // Keep only what was copied (the buffer above is sized for the longest
+    // path), outside the lock.
+    let mut exact = KVec::with_capacity(exe.len(), GFP_KERNEL_ACCOUNT)?;
+    exact.extend_from_slice(&exe, GFP_KERNEL_ACCOUNT)?;
+    let exe = exact;
     // SAFETY: `init_user_ns` is static; the reader's credentials are live,
     // and so is their user namespace.
     let uid = unsafe {
@@ -580,14 +590,25 @@ fn open_view(kind: Option<Kind>, counter: u64) -> Result<Open> {
             }
             Some(_) => chain_view(reader, registry, counter)?,
         };
-        let wants_creators = matches!(kind, Some(Kind::Creator | Kind::Snapshot));
         if kind == Some(Kind::Creator) && !reader.privileged() {
             return Err(EACCES);
         }
+        // Creators: every visible domain's for `snapshot`, the file's own
+        // for `creator`, in the order of `snapshot.shown`.  A domain freed
+        // since it was found has none (ENOENT for `creator`).
         let mut creators = KVVec::new();
-        if wants_creators && reader.privileged() {
+        if reader.privileged() && matches!(kind, Some(Kind::Creator | Kind::Snapshot)) {
             for s in snapshot.shown.iter() {
-                let c = creator_of(registry, s.info.counter(), reader).ok();
+                let c = s.info.counter();
+                let c = if kind == Some(Kind::Snapshot) || c == counter {
+                    match creator_of(registry, c, reader) {
+                        Ok(c) => Some(c),
+                        Err(e) if e == ENOENT => None,
+                        Err(e) => return Err(e),
+                    }
+                } else {
+                    None
+                };
                 creators.push(c, GFP_KERNEL_ACCOUNT)?;
             }
         }
@@ -595,6 +616,7 @@ fn open_view(kind: Option<Kind>, counter: u64) -> Result<Open> {
             snapshot,
             creators,
             content: Buf::new(),
+            foreign: SetOnce::new(),
         };
         if let Some(kind) = kind {
             let mut content = Buf::new();
@@ -989,16 +1011,31 @@ unsafe extern "C" fn file_read<const K: u8>(
         unsafe { (Open::of(file), counter_of((*file).f_inode), opener(file)) };
     let reading = Dom::current();
     let opener_dom = Dom::of_cred(cred);
-    let foreign;
+    let uncached;
     let content = if reading.counter == 0 || reading == opener_dom {
         &open.content
+    } else if let Some((_, out)) = open.foreign.as_ref().filter(|(d, _)| *d == reading) {
+        out
     } else {
         let mut out = Buf::new();
         if let Err(e) = render(kind, counter, open, reading, &mut out) {
             return e.to_errno() as isize;
         }
-        foreign = out;
-        &foreign
+        if open.foreign.as_ref().is_none() && open.foreign.populate((reading, out)) {
+            match open.foreign.as_ref() {
+                Some((_, out)) => out,
+                None => return EIO.to_errno() as isize,
+            }
+        } else {
+            uncached = {
+                let mut again = Buf::new();
+                if let Err(e) = render(kind, counter, open, reading, &mut again) {
+                    return e.to_errno() as isize;
+                }
+                again
+            };
+            &uncached
+        }
     };
     // SAFETY: `buf` is the user buffer of `count` bytes and `ppos` the file
     // position, as the VFS passed them; `content` has `len` bytes.

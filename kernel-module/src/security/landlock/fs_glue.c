@@ -61,6 +61,7 @@ u64 landlock_fs_task_domain(struct task_struct *task);
 bool landlock_fs_task_below(struct task_struct *task, u64 counter, u8 depth);
 struct pid_namespace *landlock_fs_init_pid_ns(void);
 struct pid *landlock_fs_get_pid(struct pid *pid);
+u8 landlock_fs_task_chain(struct task_struct *task, u64 *chain);
 bool landlock_fs_capable_ptrace(const struct cred *cred);
 const struct cred *landlock_fs_override_creds(const struct cred *cred);
 void landlock_fs_revert_creds(const struct cred *old);
@@ -117,6 +118,27 @@ bool landlock_fs_task_below(struct task_struct *const task, const u64 counter,
 	for (up = dom->num_layers - depth; up && h; up--)
 		h = h->parent;
 	return h && h->counter == counter;
+}
+
+/*
+ * Stores the counters of @task's domain chain in @chain, root first, and
+ * returns its depth (0 for an unsandboxed task).  @chain has room for
+ * LANDLOCK_MAX_NUM_LAYERS counters.
+ */
+u8 landlock_fs_task_chain(struct task_struct *const task, u64 *const chain)
+{
+	const struct landlock_domain *dom;
+	const struct landlock_hierarchy *h;
+	size_t i;
+
+	guard(rcu)();
+	dom = landlock_get_task_domain(task);
+	if (!dom || dom->num_layers > LANDLOCK_MAX_NUM_LAYERS)
+		return 0;
+	h = dom->hierarchy;
+	for (i = dom->num_layers; i > 0 && h; i--, h = h->parent)
+		chain[i - 1] = h->counter;
+	return dom->num_layers;
 }
 
 struct pid_namespace *landlock_fs_init_pid_ns(void)

@@ -113,13 +113,13 @@ struct Record {
     creator: CreatorRef,
     /// A counted reference to the PID of a task that was, when it was
     /// stored, in this domain or below it (the creator's thread at first).
-    /// Owned by the record: put when replaced or removed.
-    hint: *mut bindings::pid,
+    /// Put when replaced or removed, after the lock is released.
+    hint: Pid,
 }
 
-// SAFETY: the raw pointers of a `Record` are only dereferenced under the
-// registry lock (see `CreatorRef`), or are counted references (`hint`)
-// that any thread may use and put.
+// SAFETY: the raw pointers of a `Record`'s `CreatorRef` are only
+// dereferenced under the registry lock, whichever thread holds it; `hint`
+// is a counted reference that any thread may use and put.
 unsafe impl Send for Record {}
 
 type Map = RBTree<u64, Record>;
@@ -209,11 +209,14 @@ impl Registry {
 
     /// Copies every entry, sorted by counter.  The memory is allocated
     /// before the lock is taken; if domains were added meanwhile, it is
-    /// allocated again (a bounded number of times).
+    /// allocated again (a bounded number of times).  It is temporary and
+    /// proportional to all live domains, not to what a reader may see, so
+    /// it is not charged to the reader's memory cgroup (which would tell it
+    /// how many domains exist).
     pub(crate) fn infos(&self) -> Result<KVVec<Info>> {
         let mut want = 0;
         for _ in 0..8 {
-            let mut out = KVVec::with_capacity(want + 16, GFP_KERNEL_ACCOUNT)?;
+            let mut out = KVVec::with_capacity(want + 16, GFP_KERNEL)?;
             let map = self.map.lock();
             let mut fits = true;
             for (_, r) in map.iter() {
@@ -235,12 +238,12 @@ impl Registry {
     pub(crate) fn hint(&self, counter: u64) -> Option<Pid> {
         let map = self.map.lock();
         let r = map.get(&counter)?;
-        if r.hint.is_null() {
+        if r.hint.0.is_null() {
             return None;
         }
-        // SAFETY: the record owns a counted reference, so the PID is live.
-        unsafe { landlock_fs_get_pid(r.hint) };
-        Some(Pid(r.hint))
+        // SAFETY: the record owns a counted reference, so the PID is live;
+        // the new reference is given to the returned `Pid`.
+        Some(unsafe { Pid::from_raw(landlock_fs_get_pid(r.hint.0)) })
     }
 
     /// Replaces the hint of the domain of `counter` by `pid`, if the domain
@@ -249,13 +252,12 @@ impl Registry {
         let old = {
             let mut map = self.map.lock();
             match map.get_mut(&counter) {
-                Some(r) => core::mem::replace(&mut r.hint, pid.into_raw()),
-                None => return,
+                Some(r) => core::mem::replace(&mut r.hint, pid),
+                None => pid,
             }
         };
-        // Puts outside the lock (`pid` was dropped with the scope if the
-        // domain is gone).
-        drop(Pid(old));
+        // Puts outside the lock.
+        drop(old);
     }
 
     /// Inserts a domain described by C.  The parent, if any, is already
@@ -283,7 +285,10 @@ impl Registry {
         // Allocates before taking the lock.
         let reservation = RBTreeNodeReservation::new(GFP_KERNEL_ACCOUNT)?;
         let mut map = self.map.lock();
-        if let Some(parent) = map.get(&d.parent_counter).map(|r| r.info) {
+        if d.parent_counter != 0 {
+            // The parent was created, and registered, first, and the new
+            // domain holds it: a missing parent is a bug, not a root.
+            let parent = map.get(&d.parent_counter).map(|r| r.info).ok_or(EINVAL)?;
             let depth = usize::from(parent.depth);
             if depth >= MAX_LAYERS {
                 return Err(EINVAL);
@@ -297,7 +302,7 @@ impl Registry {
             Record {
                 info,
                 creator,
-                hint: hint.into_raw(),
+                hint,
             },
         );
         // Counters are unique, so nothing is replaced.
@@ -309,11 +314,8 @@ impl Registry {
     /// registered (a domain whose creation failed).
     fn remove(&self, counter: u64) {
         let node = self.map.lock().remove_node(&counter);
-        // Frees and puts outside the lock.
-        if let Some(node) = node {
-            let (_, record) = node.to_key_value();
-            drop(Pid(record.hint));
-        }
+        // Frees the node and puts the hint outside the lock.
+        drop(node);
     }
 }
 
@@ -333,12 +335,6 @@ impl Pid {
     /// The pointer, valid while `self` lives.
     pub(crate) fn as_ptr(&self) -> *mut bindings::pid {
         self.0
-    }
-
-    fn into_raw(self) -> *mut bindings::pid {
-        let p = self.0;
-        core::mem::forget(self);
-        p
     }
 }
 

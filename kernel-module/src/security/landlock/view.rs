@@ -50,6 +50,7 @@ extern "C" {
     fn landlock_fs_revert_creds(old: *const bindings::cred);
     fn landlock_fs_cond_resched();
     fn landlock_fs_init_pid_ns() -> *mut bindings::pid_namespace;
+    fn landlock_fs_task_chain(task: *mut bindings::task_struct, chain: *mut u64) -> u8;
 }
 
 /// A domain as a reader's rule 1 needs it: its counter and absolute depth
@@ -175,7 +176,7 @@ impl<'a> Reader<'a> {
         }
         drop(hint);
         // Then through the reader's tasks.
-        let subtree = |t: &Held<'_>| t.is_below(counter, info.depth);
+        let subtree = |_, t: &Held<'_>| t.is_below(counter, info.depth);
         let mut found = None;
         self.scan_tasks(self.ns, true, subtree, |t, held| {
             if t.traceable {
@@ -259,7 +260,7 @@ impl<'a> Reader<'a> {
         &self,
         ns: &PidNamespace,
         check: bool,
-        want: impl Fn(&Held<'_>) -> bool,
+        want: impl Fn(u64, &Held<'_>) -> bool,
         mut f: impl FnMut(&TaskInfo, &Held<'_>) -> ControlFlow<()>,
     ) {
         let old = if check {
@@ -297,7 +298,7 @@ impl<'a> Reader<'a> {
                 };
                 // SAFETY: we hold a reference to `task`.
                 let domain = unsafe { landlock_fs_task_domain(task) };
-                let flow = if domain != 0 && want(&held) {
+                let flow = if domain != 0 && want(domain, &held) {
                     // SAFETY: we hold a reference to `task`; `ns` is live.
                     let tgid = unsafe { bindings::task_tgid_nr_ns(task, ns.as_ptr()) };
                     // SAFETY: as above; credentials overridden to the
@@ -344,30 +345,33 @@ impl<'a> Reader<'a> {
     /// PID namespace, one more over all tasks, to find empty domains).
     pub(crate) fn snapshot(&self, registry: &Registry) -> Result<Snapshot> {
         let infos = registry.infos()?;
-        let mut marks = Marks::new(&infos)?;
+        let mut marks = Marks::new(infos.len())?;
         let mut tasks = KVVec::new();
         let mut failed = None;
         let init_ns = Self::init_ns();
         let all_here = core::ptr::eq(self.ns.as_ptr(), init_ns.as_ptr());
-        self.scan_tasks(
-            self.ns,
-            true,
-            |_| true,
-            |t, _| {
-                let Some(i) = marks.index(t.domain) else {
-                    // Created or freed since the copy.
-                    return ControlFlow::Continue(());
-                };
-                marks.mark(&infos, i, t.traceable);
-                if t.traceable && self.is_below(&infos[i]) {
-                    if let Err(e) = tasks.push(*t, GFP_KERNEL_ACCOUNT) {
-                        failed = Some(e);
-                        return ControlFlow::Break(());
+        // A task in a domain that fails rule 1 can neither show it nor mark
+        // a visible one (rule 1 fails for its ancestors too): no ptrace
+        // check for it.  A domain missing from the copy was created since:
+        // its task still marks its ancestors.
+        let wanted = |domain: u64, _: &Held<'_>| {
+            index_of(&infos, domain).is_none_or(|i| self.is_below(&infos[i]))
+        };
+        self.scan_tasks(self.ns, true, wanted, |t, held| {
+            match index_of(&infos, t.domain) {
+                Some(i) => {
+                    marks.mark(&infos, i, t.traceable);
+                    if t.traceable {
+                        if let Err(e) = tasks.push(*t, GFP_KERNEL_ACCOUNT) {
+                            failed = Some(e);
+                            return ControlFlow::Break(());
+                        }
                     }
                 }
-                ControlFlow::Continue(())
-            },
-        );
+                None => marks.mark_chain(&infos, held, t.traceable),
+            }
+            ControlFlow::Continue(())
+        });
         if let Some(e) = failed {
             return Err(e.into());
         }
@@ -375,10 +379,11 @@ impl<'a> Reader<'a> {
             self.scan_tasks(
                 init_ns,
                 false,
-                |_| true,
-                |t, _| {
-                    if let Some(i) = marks.index(t.domain) {
-                        marks.mark(&infos, i, false);
+                |_, _| true,
+                |t, held| {
+                    match index_of(&infos, t.domain) {
+                        Some(i) => marks.mark(&infos, i, false),
+                        None => marks.mark_chain(&infos, held, false),
                     }
                     ControlFlow::Continue(())
                 },
@@ -392,32 +397,34 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The index of the domain of `counter` in a registry copy.
+fn index_of(infos: &[Info], counter: u64) -> Option<usize> {
+    infos.binary_search_by_key(&counter, |i| i.counter()).ok()
+}
+
 /// Per-domain marks of a task walk, indexed like the registry copy.
+///
+/// Temporary, and proportional to all live domains, not to what the reader
+/// sees: allocated without `__GFP_ACCOUNT`, so that the reader's memory
+/// cgroup does not count the domains it may not see.
 struct Marks {
     /// A task the reader may trace is in the domain or below it.
     traceable: KVVec<bool>,
     /// A task (any) is in the domain or below it.
     occupied: KVVec<bool>,
-    counters: KVVec<u64>,
 }
 
 impl Marks {
-    fn new(infos: &[Info]) -> Result<Self> {
+    fn new(len: usize) -> Result<Self> {
         let mut m = Self {
-            traceable: KVVec::with_capacity(infos.len(), GFP_KERNEL_ACCOUNT)?,
-            occupied: KVVec::with_capacity(infos.len(), GFP_KERNEL_ACCOUNT)?,
-            counters: KVVec::with_capacity(infos.len(), GFP_KERNEL_ACCOUNT)?,
+            traceable: KVVec::with_capacity(len, GFP_KERNEL)?,
+            occupied: KVVec::with_capacity(len, GFP_KERNEL)?,
         };
-        for i in infos {
-            m.traceable.push(false, GFP_KERNEL_ACCOUNT)?;
-            m.occupied.push(false, GFP_KERNEL_ACCOUNT)?;
-            m.counters.push(i.counter(), GFP_KERNEL_ACCOUNT)?;
+        for _ in 0..len {
+            m.traceable.push(false, GFP_KERNEL)?;
+            m.occupied.push(false, GFP_KERNEL)?;
         }
         Ok(m)
-    }
-
-    fn index(&self, counter: u64) -> Option<usize> {
-        self.counters.binary_search(&counter).ok()
     }
 
     /// Marks the domain at `i` and its ancestors, stopping at the first
@@ -425,13 +432,27 @@ impl Marks {
     fn mark(&mut self, infos: &[Info], i: usize, traceable: bool) {
         let info = &infos[i];
         for &a in info.ancestors[..usize::from(info.depth)].iter().rev() {
-            let Some(j) = self.index(a) else { break };
+            let Some(j) = index_of(infos, a) else { break };
             let done = self.occupied[j] && (!traceable || self.traceable[j]);
             self.occupied[j] = true;
             self.traceable[j] |= traceable;
             if done {
                 break;
             }
+        }
+    }
+
+    /// Marks the deepest domain of a task's chain that the copy has (the
+    /// task's own domain was created after the copy was taken).
+    fn mark_chain(&mut self, infos: &[Info], held: &Held<'_>, traceable: bool) {
+        let (chain, depth) = held.chain();
+        let depth = usize::from(depth).min(MAX_LAYERS);
+        if let Some(i) = chain[..depth]
+            .iter()
+            .rev()
+            .find_map(|&c| index_of(infos, c))
+        {
+            self.mark(infos, i, traceable);
         }
     }
 }
@@ -465,6 +486,15 @@ impl Held<'_> {
     fn is_below(&self, counter: u64, depth: u8) -> bool {
         // SAFETY: the task is held (type invariant).
         unsafe { landlock_fs_task_below(self.task, counter, depth) }
+    }
+
+    /// The counters of the task's domain chain, root first, and its depth.
+    fn chain(&self) -> ([u64; MAX_LAYERS], u8) {
+        let mut chain = [0; MAX_LAYERS];
+        // SAFETY: the task is held (type invariant); `chain` has room for
+        // `MAX_LAYERS` counters, the most a chain has.
+        let depth = unsafe { landlock_fs_task_chain(self.task, chain.as_mut_ptr()) };
+        (chain, depth)
     }
 
     /// A counted reference to the task's PID.
@@ -608,9 +638,9 @@ mod tests {
     fn visible(tasks: &[(u64, bool)], domains: [u64; 2], privileged: bool) -> KVVec<u64> {
         let out = (|| -> Result<KVVec<u64>> {
             let infos = infos_of(TREE)?;
-            let mut marks = Marks::new(&infos)?;
+            let mut marks = Marks::new(infos.len())?;
             for &(d, traceable) in tasks {
-                let i = marks.index(d).ok_or(EINVAL)?;
+                let i = index_of(&infos, d).ok_or(EINVAL)?;
                 marks.mark(&infos, i, traceable);
             }
             let doms = [dom(&infos, domains[0]), dom(&infos, domains[1])];
@@ -701,15 +731,15 @@ mod tests {
     #[test]
     fn marking_stops_at_marked_ancestors_but_stays_complete() -> Result {
         let infos = infos_of(TREE)?;
-        let mut marks = Marks::new(&infos)?;
-        let ci = marks.index(C).ok_or(EINVAL)?;
-        let di = marks.index(D).ok_or(EINVAL)?;
+        let mut marks = Marks::new(infos.len())?;
+        let ci = index_of(&infos, C).ok_or(EINVAL)?;
+        let di = index_of(&infos, D).ok_or(EINVAL)?;
         marks.mark(&infos, ci, false);
         // A traceable task in D must still mark A traceable, although A is
         // already occupied.
         marks.mark(&infos, di, true);
-        let ai = marks.index(A).ok_or(EINVAL)?;
-        let bi = marks.index(B).ok_or(EINVAL)?;
+        let ai = index_of(&infos, A).ok_or(EINVAL)?;
+        let bi = index_of(&infos, B).ok_or(EINVAL)?;
         assert!(marks.traceable[ai] && marks.traceable[di]);
         assert!(!marks.traceable[bi] && marks.occupied[bi]);
         Ok(())
@@ -718,8 +748,8 @@ mod tests {
     #[test]
     fn relative_depth_and_parent_follow_the_visible_chain() -> Result {
         let infos = infos_of(TREE)?;
-        let mut marks = Marks::new(&infos)?;
-        let ci = marks.index(C).ok_or(EINVAL)?;
+        let mut marks = Marks::new(infos.len())?;
+        let ci = index_of(&infos, C).ok_or(EINVAL)?;
         marks.mark(&infos, ci, false);
         let s = Snapshot::new(infos, &marks, [Dom::default(); 2], true)?;
         let d = s.shown[s.position(D).ok_or(EINVAL)?];
