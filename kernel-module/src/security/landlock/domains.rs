@@ -289,7 +289,8 @@ unsafe extern "C" fn revalidate(
     if inode.is_null() {
         return 0;
     }
-    // SAFETY: a positive dentry of ours has one of our inodes.
+    // SAFETY: `inode` is the inode of a positive dentry with our dentry
+    // operations, so one made by `new_inode`, live while the dentry is.
     c_int::from(current_sees(unsafe { counter_of(inode) }))
 }
 
@@ -324,7 +325,8 @@ unsafe extern "C" fn permission(
     if mask as u32 & (bindings::MAY_WRITE | bindings::MAY_APPEND) != 0 {
         return EACCES.to_errno();
     }
-    // SAFETY: the VFS passes a live inode of ours.
+    // SAFETY: `FILE_IOPS`/`DOMAIN_DIR_IOPS` are set only on inodes made by
+    // `new_inode`, and the VFS passes a live one.
     if !current_sees(unsafe { counter_of(inode) }) {
         return ENOENT.to_errno();
     }
@@ -346,7 +348,8 @@ unsafe extern "C" fn getattr(
 ) -> c_int {
     // SAFETY: the VFS passes a live path whose dentry is positive.
     let inode = unsafe { (*(*path).dentry).d_inode };
-    // SAFETY: an inode of ours.
+    // SAFETY: as in `permission`: the dentry's inode has our operations,
+    // so it was made by `new_inode`.
     if !current_sees(unsafe { counter_of(inode) }) {
         return ENOENT.to_errno();
     }

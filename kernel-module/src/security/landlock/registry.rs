@@ -398,25 +398,30 @@ pub(crate) extern "C" fn landlock_fs_remove(counter: u64) {
 pub(crate) mod testing {
     use super::*;
 
+    /// A domain with no creator PID and no hint, whose creator strings are
+    /// static.
+    pub(crate) fn fs_domain(counter: u64, parent_counter: u64) -> FsDomain {
+        FsDomain {
+            counter,
+            parent_counter,
+            fs: 0,
+            net: 0,
+            scope: 0,
+            creator_uid: 0,
+            creator_pid: core::ptr::null_mut(),
+            comm: c"kunit".as_char_ptr(),
+            exe: c"/kunit".as_char_ptr(),
+            task_pid: core::ptr::null_mut(),
+        }
+    }
+
     /// A private registry of `(counter, parent)` pairs with no creator
     /// details, inserted in order (parents first).
     pub(crate) fn registry_of(domains: &[(u64, u64)]) -> Result<Registry> {
         let registry = Registry::new()?;
         for &(counter, parent) in domains {
-            let d = FsDomain {
-                counter,
-                parent_counter: parent,
-                fs: 0,
-                net: 0,
-                scope: 0,
-                creator_uid: 0,
-                creator_pid: core::ptr::null_mut(),
-                comm: c"kunit".as_char_ptr(),
-                exe: c"/kunit".as_char_ptr(),
-                task_pid: core::ptr::null_mut(),
-            };
-            // SAFETY: static strings, no PID.
-            unsafe { registry.insert(&d)? };
+            // SAFETY: static strings, no PID (`fs_domain`).
+            unsafe { registry.insert(&fs_domain(counter, parent))? };
         }
         Ok(registry)
     }
@@ -462,22 +467,17 @@ mod tests {
         let r = testing::registry_of(&chain)?;
         assert_eq!(r.info(parent).map(|i| i.depth), Some(MAX_LAYERS as u8));
         // A 17th layer cannot exist in Landlock; the registry refuses it
-        // instead of overflowing.
-        assert!(testing::registry_of(&[]).is_ok());
-        let d = FsDomain {
-            counter: A + 100,
-            parent_counter: parent,
-            fs: 0,
-            net: 0,
-            scope: 0,
-            creator_uid: 0,
-            creator_pid: core::ptr::null_mut(),
-            comm: c"x".as_char_ptr(),
-            exe: c"x".as_char_ptr(),
-            task_pid: core::ptr::null_mut(),
-        };
-        // SAFETY: static strings, no PID.
-        assert_eq!(unsafe { r.insert(&d) }, Err(EINVAL));
+        // instead of overflowing, and so it does a parent it does not know.
+        // SAFETY: static strings, no PID (`fs_domain`).
+        assert_eq!(
+            unsafe { r.insert(&testing::fs_domain(A + 100, parent)) },
+            Err(EINVAL)
+        );
+        // SAFETY: as above.
+        assert_eq!(
+            unsafe { r.insert(&testing::fs_domain(A + 101, A + 99)) },
+            Err(EINVAL)
+        );
         Ok(())
     }
 

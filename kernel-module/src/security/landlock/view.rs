@@ -633,16 +633,22 @@ mod tests {
     const E: u64 = A + 4;
     const TREE: &[(u64, u64)] = &[(A, 0), (B, A), (C, B), (D, A), (E, 0)];
 
-    /// A task walk over `tasks` (domain, traceable), as `Reader::snapshot`
-    /// does it, for a reader in `domains`.
+    /// The registry copy of `TREE` and the marks of a task walk over
+    /// `tasks` (domain, traceable), as `Reader::snapshot` makes them.
+    fn walk(tasks: &[(u64, bool)]) -> Result<(KVVec<Info>, Marks)> {
+        let infos = infos_of(TREE)?;
+        let mut marks = Marks::new(infos.len())?;
+        for &(d, traceable) in tasks {
+            let i = index_of(&infos, d).ok_or(EINVAL)?;
+            marks.mark(&infos, i, traceable);
+        }
+        Ok((infos, marks))
+    }
+
+    /// What a reader in `domains` sees after a walk over `tasks`.
     fn visible(tasks: &[(u64, bool)], domains: [u64; 2], privileged: bool) -> KVVec<u64> {
         let out = (|| -> Result<KVVec<u64>> {
-            let infos = infos_of(TREE)?;
-            let mut marks = Marks::new(infos.len())?;
-            for &(d, traceable) in tasks {
-                let i = index_of(&infos, d).ok_or(EINVAL)?;
-                marks.mark(&infos, i, traceable);
-            }
+            let (infos, marks) = walk(tasks)?;
             let doms = [dom(&infos, domains[0]), dom(&infos, domains[1])];
             let s = Snapshot::new(infos, &marks, doms, privileged)?;
             let mut v = KVVec::new();
@@ -730,14 +736,10 @@ mod tests {
 
     #[test]
     fn marking_stops_at_marked_ancestors_but_stays_complete() -> Result {
-        let infos = infos_of(TREE)?;
-        let mut marks = Marks::new(infos.len())?;
-        let ci = index_of(&infos, C).ok_or(EINVAL)?;
+        // A traceable task in D must still mark A traceable, although an
+        // untraceable task in C marked A occupied first.
+        let (infos, marks) = walk(&[(C, false), (D, true)])?;
         let di = index_of(&infos, D).ok_or(EINVAL)?;
-        marks.mark(&infos, ci, false);
-        // A traceable task in D must still mark A traceable, although A is
-        // already occupied.
-        marks.mark(&infos, di, true);
         let ai = index_of(&infos, A).ok_or(EINVAL)?;
         let bi = index_of(&infos, B).ok_or(EINVAL)?;
         assert!(marks.traceable[ai] && marks.traceable[di]);
@@ -747,10 +749,7 @@ mod tests {
 
     #[test]
     fn relative_depth_and_parent_follow_the_visible_chain() -> Result {
-        let infos = infos_of(TREE)?;
-        let mut marks = Marks::new(infos.len())?;
-        let ci = index_of(&infos, C).ok_or(EINVAL)?;
-        marks.mark(&infos, ci, false);
+        let (infos, marks) = walk(&[(C, false)])?;
         let s = Snapshot::new(infos, &marks, [Dom::default(); 2], true)?;
         let d = s.shown[s.position(D).ok_or(EINVAL)?];
         assert!(s.parent(&d).is_none());
