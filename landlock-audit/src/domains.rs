@@ -158,27 +158,40 @@ impl Domains {
 
     /// Reads the tree at `root`.
     ///
-    /// The tree changes while it is read; the snapshot resolves races so:
-    /// a domain whose files vanish (`ENOENT`) is dropped; a line of the
-    /// top-level `tasks` file naming a domain absent from the snapshot is
-    /// dropped; a domain whose parent is absent from the snapshot makes the
-    /// whole tree be read again, up to [`ORPHAN_ATTEMPTS`](crate::ORPHAN_ATTEMPTS)
-    /// times in all, after which such orphans (and their descendants) are
-    /// dropped.  An unreadable `creator` file (`EACCES`/`EPERM`) gives
-    /// `creator: None`.
+    /// When `<root>/snapshot` exists, it is read alone (to its end: it is
+    /// one consistent snapshot taken at `open()`), and no race rule applies:
+    /// a parent missing from it, or any other inconsistency, is an error.
+    /// When it does not exist (`ENOENT`: a kernel without it), the tree is
+    /// read domain by domain, and the snapshot resolves races so: a domain
+    /// whose directory vanishes (`ENOENT`) is dropped; a file missing from a
+    /// domain directory that still exists is read again once, then an error
+    /// (that is no race); a line of the top-level `tasks` file naming a
+    /// domain absent from the snapshot is dropped; a domain whose parent is
+    /// absent from the snapshot makes the whole tree be read again, up to
+    /// [`ORPHAN_ATTEMPTS`](crate::ORPHAN_ATTEMPTS) times in all, after which
+    /// such orphans (and their descendants) are dropped.  An unreadable
+    /// `creator` file (`EACCES`/`EPERM`) gives `creator: None`.
+    ///
+    /// Files are read defensively (see [`crate::source`]): only regular
+    /// files, no symbolic links, at most a documented size each.
     ///
     /// # Errors
     ///
     /// * [`Error::SecurityfsNotMounted`](crate::Error::SecurityfsNotMounted),
     ///   [`Error::LandlockDisabled`](crate::Error::LandlockDisabled) or
     ///   [`Error::FeatureAbsent`](crate::Error::FeatureAbsent) when `root`
-    ///   does not exist (told apart with the `lsm` file beside `root`);
+    ///   does not exist (told apart with the `lsm` file beside `root`; no
+    ///   `lsm`, or no directory beside `root` at all, is
+    ///   `SecurityfsNotMounted`);
     /// * [`Error::PermissionDenied`](crate::Error::PermissionDenied);
     /// * [`Error::UnsupportedVersion`](crate::Error::UnsupportedVersion);
     /// * [`Error::Malformed`](crate::Error::Malformed) for anything no race
     ///   explains: a malformed line, an entry of `domains/` that is not an
     ///   ID, a duplicate `creator` key, a depth that disagrees with the
-    ///   parent chain, a parent cycle;
+    ///   parent chain or exceeds [`MAX_DEPTH`](crate::MAX_DEPTH), a parent
+    ///   cycle, a file missing from an existing domain directory, and a file
+    ///   the [`Source`] refuses (not a regular file, a symbolic link, larger
+    ///   than its cap), with line 0;
     /// * [`Error::Io`](crate::Error::Io) otherwise.
     pub fn read_from(root: impl AsRef<Path>) -> Result<Self> {
         Self::read_with(RealFs, root)

@@ -78,16 +78,20 @@ impl fmt::Display for DomainId {
     }
 }
 
-/// The error of [`DomainId::from_str`].
+/// The error of [`DomainId::from_str`]: the input, quoted and escaped, at
+/// most 80 bytes of it ([`crate::parse::quote`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a domain ID (exactly 16 lowercase hexadecimal digits): {0:?}")]
+#[error(
+    "not a domain ID (exactly 16 lowercase hexadecimal digits, at least 1000000000000000): {0}"
+)]
 pub struct ParseIdError(pub String);
 
 impl FromStr for DomainId {
     type Err = ParseIdError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        DomainId::from_hex(s.as_bytes()).ok_or_else(|| ParseIdError(s.to_owned()))
+        DomainId::from_hex(s.as_bytes())
+            .ok_or_else(|| ParseIdError(crate::parse::quote(s.as_bytes())))
     }
 }
 

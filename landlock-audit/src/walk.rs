@@ -314,21 +314,39 @@ fn position(domains: &[Domain], id: DomainId) -> Option<usize> {
     domains.binary_search_by_key(&id, |d| d.id).ok()
 }
 
-/// Drops orphans (transitively).  Returns whether there were any.
+/// Drops orphans (transitively: a domain whose chain of parents reaches a
+/// parent absent from `domains`), in linear time even for a hostile chain
+/// of any length.  Returns whether there were any.
 fn drop_orphans(domains: &mut Vec<Domain>) -> bool {
-    let mut any = false;
-    loop {
-        let keep: Vec<bool> = domains
-            .iter()
-            .map(|d| d.parent.is_none_or(|p| position(domains, p).is_some()))
-            .collect();
-        if keep.iter().all(|&k| k) {
-            return any;
+    // 0: unknown, 1: on the current path, 2: kept, 3: dropped.
+    let mut state = vec![0u8; domains.len()];
+    let mut path = Vec::new();
+    for start in 0..domains.len() {
+        let mut i = start;
+        let verdict = loop {
+            match state[i] {
+                2 | 1 => break 2, // kept, or a cycle (reported later)
+                3 => break 3,
+                _ => {}
+            }
+            state[i] = 1;
+            path.push(i);
+            match domains[i].parent {
+                None => break 2,
+                Some(p) => match position(domains, p) {
+                    Some(pi) => i = pi,
+                    None => break 3,
+                },
+            }
+        };
+        for j in path.drain(..) {
+            state[j] = verdict;
         }
-        any = true;
-        let mut it = keep.iter();
-        domains.retain(|_| it.next().copied().unwrap_or(true));
     }
+    let any = state.contains(&3);
+    let mut it = state.iter();
+    domains.retain(|_| it.next() != Some(&3));
+    any
 }
 
 fn has_orphans(domains: &[Domain]) -> bool {
@@ -654,6 +672,35 @@ mod tests {
         assert!(d.domain_of_task(20).is_none());
         assert!(d.domain_of_task(30).is_none());
         assert_eq!(d.domain_of_task(40).map(|d| d.id), Some(id(4)));
+    }
+
+    #[test]
+    fn a_long_orphan_chain_is_dropped_in_one_pass() {
+        let n = 50_000u64;
+        // 1 <- 2 <- ... <- n, and the parent of 1 is missing; plus a root.
+        // (Dropping one level per pass took minutes here: n passes.)
+        let mut domains: Vec<Domain> = (1..=n)
+            .map(|k| Domain {
+                id: id(k),
+                parent: Some(id(k - 1)),
+                depth: 1,
+                access: HandledAccess::default(),
+                tasks: vec![],
+                creator: None,
+            })
+            .collect();
+        domains.push(Domain {
+            id: id(n + 1),
+            parent: None,
+            depth: 1,
+            access: HandledAccess::default(),
+            tasks: vec![],
+            creator: None,
+        });
+        assert!(drop_orphans(&mut domains));
+        assert_eq!(domains.len(), 1);
+        assert_eq!(domains[0].id, id(n + 1));
+        assert!(!drop_orphans(&mut domains));
     }
 
     #[test]

@@ -627,3 +627,48 @@ fn from_domains_equals_reading_the_tree() {
         Err(Error::Malformed { .. })
     ));
 }
+
+#[test]
+fn from_domains_sorts_and_dedups_tasks() {
+    let t = |tgid, tid| Task { tgid, tid };
+    let d = |n: u64, tasks: Vec<Task>| Domain {
+        id: id(n),
+        parent: None,
+        depth: 1,
+        access: HandledAccess::default(),
+        tasks,
+        creator: None,
+    };
+    let s = Domains::from_domains(
+        7,
+        vec![
+            d(2, vec![t(9, 9), t(3, 4), t(9, 9), t(3, 3)]),
+            // Task 5 is listed by two domains (a race of the per-domain
+            // files): found in the smaller ID.
+            d(1, vec![t(5, 5)]),
+            d(3, vec![t(5, 5)]),
+        ],
+    )
+    .unwrap();
+    assert_eq!(s.get(id(2)).unwrap().tasks, [t(3, 3), t(3, 4), t(9, 9)]);
+    let all: Vec<(Task, DomainId)> = s.tasks().map(|(t, d)| (t, d.id)).collect();
+    assert_eq!(
+        all,
+        [
+            (t(3, 3), id(2)),
+            (t(3, 4), id(2)),
+            (t(5, 5), id(1)),
+            (t(9, 9), id(2))
+        ]
+    );
+    assert_eq!(s.domain_of_task(5).map(|x| x.id), Some(id(1)));
+}
+
+#[test]
+fn id_parse_errors_quote_a_bounded_escaped_input() {
+    let long = format!("\x1b[2K{}", "f".repeat(10_000));
+    let e = long.parse::<DomainId>().unwrap_err().to_string();
+    assert!(e.len() < 250, "{e}");
+    assert!(e.contains(r"\x1b[2K") && !e.contains('\x1b'), "{e}");
+    assert!("0fffffffffffffff".parse::<DomainId>().is_err());
+}

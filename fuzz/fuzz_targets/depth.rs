@@ -1,0 +1,11 @@
+//! Fuzz target: `landlock_audit::parse::depth` on arbitrary bytes: no panic,
+//! and errors quote a bounded amount of input.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Err(e) = landlock_audit::parse::depth(data) {
+        assert!(e.reason.len() <= 400, "error message of {} bytes", e.reason.len());
+    }
+});

@@ -1,0 +1,63 @@
+//! Fuzz target: a whole tree on disk.  The input is cut at each `\0\0`
+//! into chunks; the first byte of a chunk chooses a file (`version`,
+//! `abi_version`, `tasks`, `snapshot`, or one of the five files of one of
+//! three domain directories), the rest is its contents.  The tree is
+//! written into a fresh directory and read with `Domains::read_from`: no
+//! panic, and a tree that reads is consistent.
+#![no_main]
+
+use std::fs;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use landlock_audit::{Domains, MAX_DEPTH};
+
+const IDS: [&str; 3] = ["1000000000000001", "1000000000000002", "f000000000000003"];
+const FILES: [&str; 5] = ["parent", "depth", "access", "tasks", "creator"];
+
+fn base() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let shm = std::path::Path::new("/dev/shm");
+        let parent = if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() };
+        parent.join(format!("landlock-audit-fuzz-{}", std::process::id()))
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let root = base().join("landlock");
+    let _ = fs::remove_dir_all(base());
+    for id in IDS {
+        fs::create_dir_all(root.join("domains").join(id)).expect("tree directories");
+    }
+    let mut rest = data;
+    while !rest.is_empty() {
+        let (chunk, next) = match rest.windows(2).position(|w| w == b"\0\0") {
+            Some(i) => (&rest[..i], &rest[i + 2..]),
+            None => (rest, &b""[..]),
+        };
+        rest = next;
+        let Some((&sel, contents)) = chunk.split_first() else { continue };
+        let path = match sel % 19 {
+            0 => root.join("version"),
+            1 => root.join("abi_version"),
+            2 => root.join("tasks"),
+            3 => root.join("snapshot"),
+            n => {
+                let n = usize::from(n - 4);
+                root.join("domains").join(IDS[n / 5]).join(FILES[n % 5])
+            }
+        };
+        fs::write(path, contents).expect("fixture file");
+    }
+    if let Ok(d) = Domains::read_from(&root) {
+        for x in d.iter() {
+            assert!(x.depth <= MAX_DEPTH);
+            assert_eq!(d.get(x.id).map(|y| y.id), Some(x.id));
+            if let Some(p) = x.parent {
+                assert_eq!(d.get(p).map(|y| y.depth + 1), Some(x.depth));
+            }
+        }
+    }
+});

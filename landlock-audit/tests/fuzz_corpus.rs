@@ -1,0 +1,154 @@
+//! The committed fuzzing corpus (`fuzz/corpus/<target>/`, minimised with
+//! `cargo fuzz cmin` after the long runs) as regression tests: every input
+//! goes through the parser its target fuzzes, with the target's checks, in
+//! a normal `cargo test` (no nightly, no cargo-fuzz).
+
+mod common;
+
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use landlock_audit::{parse, Domains, MAX_DEPTH};
+
+fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target);
+    let mut out: Vec<(PathBuf, Vec<u8>)> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| {
+            let p = e.expect("corpus entry").path();
+            let bytes = fs::read(&p).expect("corpus file");
+            (p, bytes)
+        })
+        .collect();
+    out.sort();
+    assert!(out.len() >= 3, "{target}: only {} inputs", out.len());
+    out
+}
+
+fn bounded(target: &str, p: &Path, reason: &str) {
+    assert!(
+        reason.len() <= 400,
+        "{target} {}: error message of {} bytes",
+        p.display(),
+        reason.len()
+    );
+}
+
+macro_rules! plain {
+    ($name:ident, $target:literal, $parser:path) => {
+        #[test]
+        fn $name() {
+            for (p, data) in corpus($target) {
+                if let Err(e) = $parser(&data) {
+                    bounded($target, &p, &e.reason);
+                }
+            }
+        }
+    };
+}
+
+plain!(number, "number", parse::number);
+plain!(parent, "parent", parse::parent);
+plain!(depth, "depth", parse::depth);
+plain!(access, "access", parse::access);
+plain!(domain_tasks, "domain_tasks", parse::domain_tasks);
+plain!(tasks, "tasks", parse::tasks);
+plain!(proc_stat, "proc_stat", parse::proc_stat_flags);
+plain!(dir_name, "dir_name", parse::domain_dir_name);
+
+#[test]
+fn creator() {
+    let mut parsed = 0;
+    for (p, data) in corpus("creator") {
+        match parse::creator(&data) {
+            Err(e) => bounded("creator", &p, &e.reason),
+            Ok(c) => {
+                parsed += 1;
+                let mut text = format!("pid {}\nuid {}\ncomm ", c.pid, c.uid).into_bytes();
+                text.extend(parse::escape(c.comm.as_bytes()));
+                text.extend_from_slice(b"\nexe ");
+                text.extend(parse::escape(c.exe.as_os_str().as_bytes()));
+                text.push(b'\n');
+                assert_eq!(parse::creator(&text).as_ref(), Ok(&c), "{}", p.display());
+                assert!(!c.to_string().bytes().any(|b| b.is_ascii_control()));
+            }
+        }
+    }
+    assert!(parsed > 0, "the corpus holds valid creators too");
+}
+
+#[test]
+fn snapshot() {
+    for (p, data) in corpus("snapshot") {
+        match parse::snapshot(&data) {
+            Err(e) => bounded("snapshot", &p, &e.reason),
+            Ok(domains) => {
+                assert!(domains.windows(2).all(|w| w[0].id < w[1].id));
+                for d in &domains {
+                    assert!((1..=MAX_DEPTH).contains(&d.depth));
+                    assert!(d.tasks.windows(2).all(|w| w[0] < w[1]));
+                }
+            }
+        }
+    }
+}
+
+const IDS: [&str; 3] = ["1000000000000001", "1000000000000002", "f000000000000003"];
+const FILES: [&str; 5] = ["parent", "depth", "access", "tasks", "creator"];
+
+/// Writes a `tree` fuzz input as the target does (see
+/// `fuzz/fuzz_targets/tree.rs`).
+fn write_tree(root: &Path, data: &[u8]) {
+    for id in IDS {
+        fs::create_dir_all(root.join("domains").join(id)).expect("tree directories");
+    }
+    let mut rest = data;
+    while !rest.is_empty() {
+        let (chunk, next) = match rest.windows(2).position(|w| w == b"\0\0") {
+            Some(i) => (&rest[..i], &rest[i + 2..]),
+            None => (rest, &b""[..]),
+        };
+        rest = next;
+        let Some((&sel, contents)) = chunk.split_first() else {
+            continue;
+        };
+        let path = match sel % 19 {
+            0 => root.join("version"),
+            1 => root.join("abi_version"),
+            2 => root.join("tasks"),
+            3 => root.join("snapshot"),
+            n => {
+                let n = usize::from(n - 4);
+                root.join("domains").join(IDS[n / 5]).join(FILES[n % 5])
+            }
+        };
+        fs::write(path, contents).expect("fixture file");
+    }
+}
+
+#[test]
+fn tree() {
+    let mut read = 0;
+    for (p, data) in corpus("tree") {
+        let dir = common::tempdir();
+        let root = dir.path().join("landlock");
+        write_tree(&root, &data);
+        match Domains::read_from(&root) {
+            Ok(d) => {
+                read += 1;
+                for x in d.iter() {
+                    assert!(x.depth <= MAX_DEPTH);
+                    assert_eq!(d.get(x.id).map(|y| y.id), Some(x.id));
+                    if let Some(parent) = x.parent {
+                        assert_eq!(d.get(parent).map(|y| y.depth + 1), Some(x.depth));
+                    }
+                }
+            }
+            Err(e) => assert!(e.to_string().len() < 1200, "{}: {e}", p.display()),
+        }
+    }
+    assert!(read > 0, "the corpus holds readable trees too");
+}
