@@ -468,16 +468,11 @@ mod tests {
         assert_eq!(r.info(parent).map(|i| i.depth), Some(MAX_LAYERS as u8));
         // A 17th layer cannot exist in Landlock; the registry refuses it
         // instead of overflowing, and so it does a parent it does not know.
-        // SAFETY: static strings, no PID (`fs_domain`).
-        assert_eq!(
-            unsafe { r.insert(&testing::fs_domain(A + 100, parent)) },
-            Err(EINVAL)
-        );
-        // SAFETY: as above.
-        assert_eq!(
-            unsafe { r.insert(&testing::fs_domain(A + 101, A + 99)) },
-            Err(EINVAL)
-        );
+        for (counter, parent) in [(A + 100, parent), (A + 101, A + 99)] {
+            // SAFETY: static strings, no PID (`fs_domain`).
+            let inserted = unsafe { r.insert(&testing::fs_domain(counter, parent)) };
+            assert_eq!(inserted, Err(EINVAL));
+        }
         Ok(())
     }
 
