@@ -5,12 +5,16 @@
 
 use std::os::unix::ffi::OsStrExt;
 
-use libfuzzer_sys::fuzz_target;
 use landlock_audit::parse;
+use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     match parse::creator(data) {
-        Err(e) => assert!(e.reason.len() <= 400, "error message of {} bytes", e.reason.len()),
+        Err(e) => assert!(
+            e.reason.len() <= 400,
+            "error message of {} bytes",
+            e.reason.len()
+        ),
         Ok(c) => {
             let mut text = format!("pid {}\nuid {}\ncomm ", c.pid, c.uid).into_bytes();
             text.extend(parse::escape(c.comm.as_bytes()));

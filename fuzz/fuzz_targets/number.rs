@@ -6,6 +6,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Err(e) = landlock_audit::parse::number(data) {
-        assert!(e.reason.len() <= 400, "error message of {} bytes", e.reason.len());
+        assert!(
+            e.reason.len() <= 400,
+            "error message of {} bytes",
+            e.reason.len()
+        );
     }
 });

@@ -3,12 +3,16 @@
 //! with sorted tasks and depths within Landlock's 16 layers.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
 use landlock_audit::{parse, MAX_DEPTH};
+use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     match parse::snapshot(data) {
-        Err(e) => assert!(e.reason.len() <= 400, "error message of {} bytes", e.reason.len()),
+        Err(e) => assert!(
+            e.reason.len() <= 400,
+            "error message of {} bytes",
+            e.reason.len()
+        ),
         Ok(domains) => {
             assert!(domains.windows(2).all(|w| w[0].id < w[1].id));
             for d in &domains {

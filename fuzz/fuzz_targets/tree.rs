@@ -10,17 +10,18 @@ use std::fs;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use libfuzzer_sys::fuzz_target;
 use landlock_audit::{Domains, MAX_DEPTH};
-
-const IDS: [&str; 3] = ["1000000000000001", "1000000000000002", "f000000000000003"];
-const FILES: [&str; 5] = ["parent", "depth", "access", "tasks", "creator"];
+use libfuzzer_sys::fuzz_target;
 
 fn base() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let shm = std::path::Path::new("/dev/shm");
-        let parent = if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() };
+        let parent = if shm.is_dir() {
+            shm.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
         parent.join(format!("landlock-audit-fuzz-{}", std::process::id()))
     })
 }
@@ -28,29 +29,7 @@ fn base() -> &'static PathBuf {
 fuzz_target!(|data: &[u8]| {
     let root = base().join("landlock");
     let _ = fs::remove_dir_all(base());
-    for id in IDS {
-        fs::create_dir_all(root.join("domains").join(id)).expect("tree directories");
-    }
-    let mut rest = data;
-    while !rest.is_empty() {
-        let (chunk, next) = match rest.windows(2).position(|w| w == b"\0\0") {
-            Some(i) => (&rest[..i], &rest[i + 2..]),
-            None => (rest, &b""[..]),
-        };
-        rest = next;
-        let Some((&sel, contents)) = chunk.split_first() else { continue };
-        let path = match sel % 19 {
-            0 => root.join("version"),
-            1 => root.join("abi_version"),
-            2 => root.join("tasks"),
-            3 => root.join("snapshot"),
-            n => {
-                let n = usize::from(n - 4);
-                root.join("domains").join(IDS[n / 5]).join(FILES[n % 5])
-            }
-        };
-        fs::write(path, contents).expect("fixture file");
-    }
+    landlock_audit::fixture::write_fuzz_tree(&root, data).expect("fixture files");
     if let Ok(d) = Domains::read_from(&root) {
         for x in d.iter() {
             assert!(x.depth <= MAX_DEPTH);

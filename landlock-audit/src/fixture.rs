@@ -486,3 +486,44 @@ impl Model {
         Ok(())
     }
 }
+
+/// The domain IDs of the trees [`write_fuzz_tree`] writes.
+pub const FUZZ_TREE_IDS: [&str; 3] = ["1000000000000001", "1000000000000002", "f000000000000003"];
+
+/// Writes the tree that a `tree` fuzz input describes (the cargo-fuzz
+/// target `fuzz/fuzz_targets/tree.rs` and its corpus' regression test): the
+/// three directories of [`FUZZ_TREE_IDS`], then the input cut at each
+/// `\0\0` into chunks whose first byte chooses a file (`version`,
+/// `abi_version`, `tasks`, `snapshot`, or one of the five files of one of
+/// the three domain directories) and whose rest is its contents.
+pub fn write_fuzz_tree(root: &Path, data: &[u8]) -> io::Result<()> {
+    const FILES: [&str; 5] = ["parent", "depth", "access", "tasks", "creator"];
+    for id in FUZZ_TREE_IDS {
+        fs::create_dir_all(root.join("domains").join(id))?;
+    }
+    let mut rest = data;
+    while !rest.is_empty() {
+        let (chunk, next) = match rest.windows(2).position(|w| w == b"\0\0") {
+            Some(i) => (&rest[..i], &rest[i + 2..]),
+            None => (rest, &b""[..]),
+        };
+        rest = next;
+        let Some((&sel, contents)) = chunk.split_first() else {
+            continue;
+        };
+        let path = match sel % 19 {
+            0 => root.join("version"),
+            1 => root.join("abi_version"),
+            2 => root.join("tasks"),
+            3 => root.join("snapshot"),
+            n => {
+                let n = usize::from(n - 4);
+                root.join("domains")
+                    .join(FUZZ_TREE_IDS[n / 5])
+                    .join(FILES[n % 5])
+            }
+        };
+        fs::write(path, contents)?;
+    }
+    Ok(())
+}

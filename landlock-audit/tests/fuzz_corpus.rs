@@ -96,37 +96,9 @@ fn snapshot() {
     }
 }
 
-const IDS: [&str; 3] = ["1000000000000001", "1000000000000002", "f000000000000003"];
-const FILES: [&str; 5] = ["parent", "depth", "access", "tasks", "creator"];
-
-/// Writes a `tree` fuzz input as the target does (see
-/// `fuzz/fuzz_targets/tree.rs`).
+/// Writes a `tree` fuzz input as the target does.
 fn write_tree(root: &Path, data: &[u8]) {
-    for id in IDS {
-        fs::create_dir_all(root.join("domains").join(id)).expect("tree directories");
-    }
-    let mut rest = data;
-    while !rest.is_empty() {
-        let (chunk, next) = match rest.windows(2).position(|w| w == b"\0\0") {
-            Some(i) => (&rest[..i], &rest[i + 2..]),
-            None => (rest, &b""[..]),
-        };
-        rest = next;
-        let Some((&sel, contents)) = chunk.split_first() else {
-            continue;
-        };
-        let path = match sel % 19 {
-            0 => root.join("version"),
-            1 => root.join("abi_version"),
-            2 => root.join("tasks"),
-            3 => root.join("snapshot"),
-            n => {
-                let n = usize::from(n - 4);
-                root.join("domains").join(IDS[n / 5]).join(FILES[n % 5])
-            }
-        };
-        fs::write(path, contents).expect("fixture file");
-    }
+    landlock_audit::fixture::write_fuzz_tree(root, data).expect("fixture files");
 }
 
 #[test]

@@ -527,22 +527,24 @@ pub(crate) struct Snapshot {
     pub(crate) tasks: KVVec<TaskInfo>,
 }
 
+impl Shown {
+    fn of(info: &Info) -> Self {
+        Self {
+            info: *info,
+            id: DOMAINS.permutation().id(info.counter()),
+        }
+    }
+}
+
 impl Snapshot {
     /// Rules 1 and 2 applied to the marks of a task walk.  Pure, so KUnit
     /// can check the policy.
     fn new(infos: KVVec<Info>, marks: &Marks, domains: [Dom; 2], privileged: bool) -> Result<Self> {
-        let p = DOMAINS.permutation();
         let mut shown = KVVec::new();
         for (i, info) in infos.iter().enumerate() {
             let rule2 = marks.traceable[i] || (privileged && !marks.occupied[i]);
             if rule2 && domains.iter().all(|r| r.is_strictly_above(info)) {
-                shown.push(
-                    Shown {
-                        info: *info,
-                        id: p.id(info.counter()),
-                    },
-                    GFP_KERNEL_ACCOUNT,
-                )?;
+                shown.push(Shown::of(info), GFP_KERNEL_ACCOUNT)?;
             }
         }
         Ok(Self {
@@ -554,16 +556,9 @@ impl Snapshot {
     /// A view in which all of `infos` (a domain and its visible
     /// ancestors, in any order) are shown, without tasks.
     pub(crate) fn from_infos(infos: KVVec<Info>) -> Result<Self> {
-        let p = DOMAINS.permutation();
         let mut shown = KVVec::with_capacity(infos.len(), GFP_KERNEL_ACCOUNT)?;
         for info in infos.iter() {
-            shown.push(
-                Shown {
-                    info: *info,
-                    id: p.id(info.counter()),
-                },
-                GFP_KERNEL_ACCOUNT,
-            )?;
+            shown.push(Shown::of(info), GFP_KERNEL_ACCOUNT)?;
         }
         shown.sort_unstable_by_key(|s| s.info.counter());
         Ok(Self {
