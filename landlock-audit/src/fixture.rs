@@ -208,9 +208,9 @@ impl Model {
                 pid: if rng.below(4) == 0 { 0 } else { pid + i as u32 },
                 uid: 1000 + (rng.below(3) as u32),
                 comm: if i % 7 == 0 {
-                    format!("svc {i}\\x")
+                    format!("svc {i}\\x").into()
                 } else {
-                    format!("svc-{i}")
+                    format!("svc-{i}").into()
                 },
                 exe: PathBuf::from(format!("/usr/libexec/svc {i}/daemon")),
             };

@@ -94,8 +94,13 @@ impl DomainList {
 pub struct PsProcess {
     /// Its PID.
     pub pid: u32,
-    /// Its command name (empty when unreadable).
+    /// Its command name (empty when unreadable); bytes that are not UTF-8
+    /// appear as U+FFFD, and then `comm_bytes` holds the exact bytes.
     pub comm: String,
+    /// The exact bytes of `comm` when they are not UTF-8, else `None` (and
+    /// absent from the JSON document).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comm_bytes: Option<Vec<u8>>,
     /// The domains its threads run in, sorted; empty when unconfined.
     pub domains: Vec<DomainId>,
 }
@@ -115,6 +120,19 @@ impl Ps {
         Self {
             version: VERSION,
             processes,
+        }
+    }
+}
+
+impl PsProcess {
+    /// A process whose command name is the bytes `comm`.
+    pub fn new(pid: u32, comm: &[u8], domains: Vec<DomainId>) -> Self {
+        let (comm, comm_bytes) = crate::types::text_and_bytes(comm);
+        Self {
+            pid,
+            comm,
+            comm_bytes,
+            domains,
         }
     }
 }

@@ -537,7 +537,7 @@ pub fn domain_dir_name(name: &[u8]) -> ParseResult<DomainId> {
 ///     domain 8c0d5e77a1b2c3d4 3f9a0c21d4e8b157 2\nfs:\nnet:\nscope:\n").unwrap();
 /// assert_eq!(d.len(), 2);
 /// assert_eq!(d[1].parent, Some(d[0].id));
-/// assert_eq!(d[0].creator.as_ref().map(|c| c.comm.as_str()), Some("sh"));
+/// assert_eq!(d[0].creator.as_ref().map(|c| c.comm.to_str()), Some(Some("sh")));
 /// assert!(d[1].creator.is_none());
 /// ```
 pub fn snapshot(input: &[u8]) -> ParseResult<Vec<Domain>> {
@@ -722,7 +722,7 @@ impl CreatorFields {
         Ok(Creator {
             pid: self.pid.ok_or_else(|| missing("pid"))?,
             uid: self.uid.ok_or_else(|| missing("uid"))?,
-            comm: String::from_utf8_lossy(&self.comm.ok_or_else(|| missing("comm"))?).into_owned(),
+            comm: OsString::from_vec(self.comm.ok_or_else(|| missing("comm"))?),
             exe: PathBuf::from(OsString::from_vec(self.exe.ok_or_else(|| missing("exe"))?)),
         })
     }

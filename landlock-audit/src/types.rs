@@ -1,6 +1,9 @@
 //! The typed contents of one domain directory.
 
+use std::ffi::OsString;
 use std::fmt;
+#[cfg(feature = "serde")]
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -122,26 +125,82 @@ pub struct Task {
 }
 
 /// The process that created a domain, from `domains/<id>/creator`.
+///
+/// In JSON, `comm` and `exe` are strings in which bytes that are not UTF-8
+/// appear as U+FFFD; then, and only then, `comm_bytes` or `exe_bytes`
+/// holds the exact bytes (an array of numbers), so nothing is lost.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(into = "CreatorJson", from = "CreatorJson")
+)]
 pub struct Creator {
     /// Its TGID in the reader's PID namespace; 0 once it has exited or when
     /// it has no PID there.
     pub pid: u32,
     /// Its UID as seen from the reader's user namespace.
     pub uid: u32,
-    /// Its command name (`comm`), unescaped; bytes that are not UTF-8 are
-    /// replaced by U+FFFD.
-    pub comm: String,
-    /// Its executable, unescaped.  In JSON, bytes that are not UTF-8 are
-    /// replaced by U+FFFD.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "serialize_path_lossy"))]
+    /// Its command name (`comm`), unescaped: any bytes, as the kernel
+    /// recorded them.
+    pub comm: OsString,
+    /// Its executable, unescaped.
     pub exe: PathBuf,
 }
 
+/// The JSON form of a [`Creator`].
 #[cfg(feature = "serde")]
-fn serialize_path_lossy<S: Serializer>(p: &std::path::Path, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&p.to_string_lossy())
+#[derive(Serialize, Deserialize)]
+struct CreatorJson {
+    pid: u32,
+    uid: u32,
+    comm: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    comm_bytes: Option<Vec<u8>>,
+    exe: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    exe_bytes: Option<Vec<u8>>,
+}
+
+/// A lossy string and, when that lost something, the exact bytes.
+#[cfg(feature = "serde")]
+pub(crate) fn text_and_bytes(b: &[u8]) -> (String, Option<Vec<u8>>) {
+    match std::str::from_utf8(b) {
+        Ok(s) => (s.to_owned(), None),
+        Err(_) => (String::from_utf8_lossy(b).into_owned(), Some(b.to_vec())),
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<Creator> for CreatorJson {
+    fn from(c: Creator) -> Self {
+        let (comm, comm_bytes) = text_and_bytes(c.comm.as_bytes());
+        let (exe, exe_bytes) = text_and_bytes(c.exe.as_os_str().as_bytes());
+        Self {
+            pid: c.pid,
+            uid: c.uid,
+            comm,
+            comm_bytes,
+            exe,
+            exe_bytes,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<CreatorJson> for Creator {
+    fn from(j: CreatorJson) -> Self {
+        Self {
+            pid: j.pid,
+            uid: j.uid,
+            comm: j
+                .comm_bytes
+                .map_or_else(|| j.comm.into(), OsString::from_vec),
+            exe: j
+                .exe_bytes
+                .map_or_else(|| j.exe.into(), |b| OsString::from_vec(b).into()),
+        }
+    }
 }
 
 bitflags! {

@@ -482,7 +482,7 @@ const BIDI: &str = "a\u{9b}2K\u{202e}b";
 fn hostile_fixture() -> Fixture {
     use landlock_audit::fixture::ModelProcess;
     let mut d1 = dom(1, None, &[(300, 300), (301, 301)]);
-    d1.creator.comm = format!("{FORGER}\\ \t");
+    d1.creator.comm = format!("{FORGER}\\ \t").into();
     d1.creator.exe = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(
         b"/tmp/\x1b[1A\x1b[2K/x\xff y\nz",
     ));

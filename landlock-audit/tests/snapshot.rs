@@ -112,7 +112,7 @@ fn unknown_keywords_and_creator_keys_are_ignored() {
     fs::write(f.root().join("snapshot"), text).unwrap();
     let d = Domains::read_from(f.root()).unwrap();
     let c = d.get(id(1)).unwrap().creator.clone().unwrap();
-    assert_eq!((c.pid, c.uid, c.comm.as_str()), (7, 8, "sh x"));
+    assert_eq!((c.pid, c.uid, c.comm.to_str()), (7, 8, Some("sh x")));
 }
 
 #[test]

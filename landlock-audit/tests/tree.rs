@@ -554,13 +554,34 @@ fn json_round_trips() {
     let back: Status = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
     assert_eq!(back, s);
 
-    let ps = Ps::new(vec![PsProcess {
-        pid: 1,
-        comm: "init".into(),
-        domains: vec![id(1), id(2)],
-    }]);
+    let ps = Ps::new(vec![
+        PsProcess::new(1, b"init", vec![id(1), id(2)]),
+        PsProcess::new(2, b"ev\xffil\x1b", vec![]),
+    ]);
     let back: Ps = serde_json::from_str(&serde_json::to_string(&ps).unwrap()).unwrap();
     assert_eq!(back, ps);
+}
+
+#[test]
+fn json_keeps_bytes_that_are_not_utf8() {
+    use std::os::unix::ffi::OsStringExt;
+    let c = Creator {
+        pid: 3,
+        uid: 0,
+        comm: std::ffi::OsString::from_vec(b"a\xff\xfeb".to_vec()),
+        exe: std::ffi::OsString::from_vec(b"/x/\x80y".to_vec()).into(),
+    };
+    let v = serde_json::to_value(&c).unwrap();
+    assert_eq!(v["comm"], "a\u{fffd}\u{fffd}b");
+    assert_eq!(v["comm_bytes"], serde_json::json!([97, 255, 254, 98]));
+    assert_eq!(v["exe_bytes"], serde_json::json!([47, 120, 47, 128, 121]));
+    let back: Creator = serde_json::from_value(v).unwrap();
+    assert_eq!(back, c);
+    // Valid UTF-8 has no `*_bytes` field.
+    let v = serde_json::to_value(PsProcess::new(1, "é".as_bytes(), vec![])).unwrap();
+    assert_eq!(v, serde_json::json!({"pid": 1, "comm": "é", "domains": []}));
+    let v = serde_json::to_value(PsProcess::new(1, b"\xc3", vec![])).unwrap();
+    assert_eq!(v["comm_bytes"], serde_json::json!([195]));
 }
 
 #[test]

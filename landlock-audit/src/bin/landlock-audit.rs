@@ -408,12 +408,9 @@ fn ps(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failure>
     if cli.json {
         let processes: Vec<PsProcess> = pids
             .into_iter()
-            .map(|pid| PsProcess {
-                pid,
-                comm: comm_bytes(&cli.proc_root, pid, None)
-                    .map(|c| String::from_utf8_lossy(&c).into_owned())
-                    .unwrap_or_default(),
-                domains: domains_of(pid),
+            .map(|pid| {
+                let comm = comm_bytes(&cli.proc_root, pid, None).unwrap_or_default();
+                PsProcess::new(pid, &comm, domains_of(pid))
             })
             .collect();
         return json_line(out, &json::Ps::new(processes));

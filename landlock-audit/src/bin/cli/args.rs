@@ -22,8 +22,9 @@ Text output escapes what other users control (command names, executable
 paths, paths): space, backslash, control characters, Unicode line
 separators and bidirectional controls, and bytes that are not UTF-8 are
 written as \\ooo (octal, one per byte; e.g. a newline is \\012), as the tree's
-creator file does.  JSON carries the values unescaped (JSON's own escaping);
-there, bytes that are not UTF-8 are replaced by U+FFFD.
+creator file does.  JSON carries the values unescaped (JSON's own escaping)
+and losslessly: where bytes are not UTF-8, the string shows U+FFFD and a
+sibling comm_bytes or exe_bytes holds the exact bytes.
 
 JSON output (--json) is versioned (\"version\": 1) and its arrays are sorted
 (domains by ID, tasks by TGID then TID, processes by PID).  With --json, an
