@@ -41,6 +41,7 @@ impl Runner {
                 return;
             }
         }
+        tree::settle();
         match test() {
             Ok(()) => {
                 self.passed += 1;

@@ -62,6 +62,14 @@ pub(crate) fn list_domains() -> Result<Vec<String>, String> {
     Ok(names)
 }
 
+/// Waits (up to 10 s) until the domains of earlier tests are freed (RCU and
+/// a workqueue free them after their last task), so that each test starts
+/// from an empty tree.  A domain that is never freed makes
+/// `no_domain_outlives_its_references` fail.
+pub(crate) fn settle() {
+    eventually(10, || list_domains().map_or(true, |v| v.is_empty()));
+}
+
 /// Polls `cond` for up to `secs` seconds (freeing goes through RCU and a
 /// workqueue).
 pub(crate) fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
@@ -212,7 +220,7 @@ pub fn top_level_tasks_file() -> TestResult {
 }
 
 pub fn access_lines_follow_rulesets() -> TestResult {
-    let _d = Daemon::spawn(|| {
+    let daemon = Daemon::spawn(|| {
         restrict_full(
             Access::MAKE_DIR | Access::READ_FILE,
             NET_BIND_TCP,
@@ -220,7 +228,7 @@ pub fn access_lines_follow_rulesets() -> TestResult {
         )
     })?;
     let d = domains()?;
-    let dom = d.iter().next().ok_or("no domain")?;
+    let dom = domain_of(&d, daemon.pid)?;
     let text = read(&format!("{}/access", dir_of(dom.id)))?;
     // refer is in every domain that handles a filesystem right: Landlock
     // denies it by default.
@@ -310,8 +318,8 @@ pub fn threads_in_two_nested_domains() -> TestResult {
 // --- lookups and write attempts ---------------------------------------------
 
 pub fn malformed_lookups_are_enoent() -> TestResult {
-    let _d = Daemon::spawn(|| restrict(Access::MAKE_DIR))?;
-    let id = domains()?.iter().next().ok_or("no domain")?.id.to_string();
+    let daemon = Daemon::spawn(|| restrict(Access::MAKE_DIR))?;
+    let id = domain_of(&domains()?, daemon.pid)?.id.to_string();
     let bad = [
         id.to_uppercase(),
         id[..15].to_string(),
@@ -335,8 +343,8 @@ pub fn malformed_lookups_are_enoent() -> TestResult {
 }
 
 pub fn writes_are_refused() -> TestResult {
-    let _d = Daemon::spawn(|| restrict(Access::MAKE_DIR))?;
-    let id = domains()?.iter().next().ok_or("no domain")?.id;
+    let daemon = Daemon::spawn(|| restrict(Access::MAKE_DIR))?;
+    let id = domain_of(&domains()?, daemon.pid)?.id;
     let dir = dir_of(id);
     let access = format!("{dir}/access");
     let before = read(&access)?;
@@ -633,8 +641,8 @@ pub fn ptrace_daemon_under_yama_3_cannot_attach_but_reads() -> TestResult {
 }
 
 pub fn sandboxed_reader_sees_children_only() -> TestResult {
-    let _sibling = Daemon::spawn(|| restrict(Access::MAKE_DIR))?;
-    let sibling_id = domains()?.iter().next().ok_or("no sibling")?.id.to_string();
+    let sibling = Daemon::spawn(|| restrict(Access::MAKE_DIR))?;
+    let sibling_id = domain_of(&domains()?, sibling.pid)?.id.to_string();
     in_child(|| {
         restrict(Access::MAKE_DIR)?;
         // Our own domain is invisible to us, and so is the sibling.
