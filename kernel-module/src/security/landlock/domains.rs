@@ -24,7 +24,7 @@
 use crate::{
     format::{self, Buf},
     id::DOMAINS,
-    registry::{Info, Registry, MAX_LAYERS},
+    registry::{CreatorText, Info, Registry, MAX_LAYERS},
     securityfs::setattr,
     view::{self, Dom, Reader, Snapshot},
 };
@@ -361,53 +361,18 @@ unsafe extern "C" fn getattr(
 // ---------------------------------------------------------------------------
 // Rendering
 
-/// The creator's details, copied out of the registry for one reader.
-struct CreatorText {
-    pid: i32,
-    uid: u32,
-    comm: KVec<u8>,
-    exe: KVec<u8>,
-}
-
-/// Copies the creator of the domain of `counter` as `reader` sees it.  The
-/// registry lock is held for one lookup and two bounded copies into memory
-/// allocated before; nothing is formatted under it.
+/// Copies the creator of the domain of `counter` as `reader` sees it (PID
+/// in its namespace, UID mapped into its user namespace).  The registry
+/// lock is held for the copy only (see `registry.rs`).
 fn creator_of(registry: &Registry, counter: u64, reader: &Reader<'_>) -> Result<CreatorText> {
-    // `comm` is at most TASK_COMM_LEN, `exe` at most LANDLOCK_PATH_MAX_SIZE.
-    let mut comm = KVec::with_capacity(16, GFP_KERNEL_ACCOUNT)?;
-    let mut exe = KVec::with_capacity(4096 + 11, GFP_KERNEL_ACCOUNT)?;
-    let (pid, uid) = {
-        let locked = registry.lock();
-        let c = locked.creator(counter).ok_or(ENOENT)?;
-        for (src, dst) in [(c.comm(), &mut comm), (c.exe(), &mut exe)] {
-            let bytes = src.to_bytes();
-            let room = dst.capacity();
-            for &b in &bytes[..bytes.len().min(room)] {
-                // Within the capacity reserved above: no allocation.
-                if dst.push_within_capacity(b).is_err() {
-                    break;
-                }
-            }
-        }
-        (c.pid_in(reader.ns()), c.uid())
-    };
-    // Keep only what was copied (the buffer above is sized for the longest
-    // path), outside the lock.
-    let mut exact = KVec::with_capacity(exe.len(), GFP_KERNEL_ACCOUNT)?;
-    exact.extend_from_slice(&exe, GFP_KERNEL_ACCOUNT)?;
-    let exe = exact;
+    let mut c = registry.creator(counter, reader.ns())?;
     // SAFETY: `init_user_ns` is static; the reader's credentials are live,
     // and so is their user namespace.
-    let uid = unsafe {
-        let kuid = bindings::make_kuid(ptr::addr_of_mut!(bindings::init_user_ns), uid);
+    c.uid = unsafe {
+        let kuid = bindings::make_kuid(ptr::addr_of_mut!(bindings::init_user_ns), c.uid);
         bindings::from_kuid_munged((*reader.cred().as_ptr()).user_ns, kuid)
     };
-    Ok(CreatorText {
-        pid,
-        uid,
-        comm,
-        exe,
-    })
+    Ok(c)
 }
 
 /// What a reading task whose domain is `reading` sees of an open file's

@@ -8,6 +8,11 @@
  */
 
 #include <linux/cred.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/fs.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
@@ -18,8 +23,100 @@
 #include "cred.h"
 #include "domain.h"
 #include "fs_glue.h"
+#include "limits.h"
 
-static_assert(sizeof(struct landlock_fs_domain) == 64);
+static_assert(sizeof(struct landlock_fs_info) == 152);
+static_assert(offsetof(struct landlock_fs_info, ancestors) == 8);
+static_assert(offsetof(struct landlock_fs_info, access) == 136);
+static_assert(offsetof(struct landlock_fs_info, depth) == 148);
+static_assert(ARRAY_SIZE(((struct landlock_fs_info *)NULL)->ancestors) ==
+	      LANDLOCK_MAX_NUM_LAYERS);
+static_assert(sizeof(struct landlock_fs_creator) == 32);
+
+#define LANDLOCK_FS_BUCKET_BITS 10
+
+/**
+ * struct landlock_fs_registry - The live domains, by counter
+ *
+ * Counters are handed out in sequence, so their low bits spread the domains
+ * evenly over the buckets.
+ */
+struct landlock_fs_registry {
+	/**
+	 * @lock: Protects @buckets and the @hint of every entry in them.  A
+	 * hierarchy leaves its bucket under it before it is freed, so a holder
+	 * may read the hierarchies it finds, their parents (which a child
+	 * keeps alive) and their details.  Taken in process context only, for
+	 * one insertion, removal or lookup, or to copy one bucket: never
+	 * across an allocation, a task walk or any formatting.
+	 */
+	spinlock_t lock;
+	/** @buckets: Entries (&struct landlock_fs_entry.node) by counter. */
+	struct hlist_head buckets[1 << LANDLOCK_FS_BUCKET_BITS];
+};
+
+/* The kernel's registry, set once by landlock_fs_registry_init_global(). */
+static struct landlock_fs_registry *landlock_fs_global;
+
+static struct hlist_head *bucket_of(struct landlock_fs_registry *const r,
+				    const u64 counter)
+{
+	return &r->buckets[counter & ((1 << LANDLOCK_FS_BUCKET_BITS) - 1)];
+}
+
+/* Called with @r->lock held. */
+static struct landlock_hierarchy *find(struct landlock_fs_registry *const r,
+				       const u64 counter)
+{
+	struct landlock_hierarchy *h;
+
+	lockdep_assert_held(&r->lock);
+	hlist_for_each_entry(h, bucket_of(r, counter), fs.node) {
+		if (h->counter == counter)
+			return h;
+	}
+	return NULL;
+}
+
+/* Called with the lock of the registry that holds @h. */
+static void fill(const struct landlock_hierarchy *const h,
+		 struct landlock_fs_info *const out)
+{
+	const struct landlock_hierarchy *a;
+	size_t depth = 0, i;
+
+	for (a = h; a && depth < LANDLOCK_MAX_NUM_LAYERS; a = a->parent)
+		depth++;
+	out->depth = depth;
+	out->parent = h->parent ? h->parent->counter : 0;
+	for (a = h, i = depth; i > 0; i--, a = a->parent)
+		out->ancestors[i - 1] = a->counter;
+	for (i = depth; i < LANDLOCK_MAX_NUM_LAYERS; i++)
+		out->ancestors[i] = 0;
+	memcpy(out->access, h->fs.access, sizeof(out->access));
+}
+
+static void registry_insert(struct landlock_fs_registry *const r,
+		   struct landlock_hierarchy *const h)
+{
+	spin_lock(&r->lock);
+	hlist_add_head(&h->fs.node, bucket_of(r, h->counter));
+	spin_unlock(&r->lock);
+}
+
+static void registry_remove(struct landlock_fs_registry *const r,
+		   struct landlock_hierarchy *const h)
+{
+	struct pid *hint;
+
+	spin_lock(&r->lock);
+	if (!hlist_unhashed(&h->fs.node))
+		hlist_del_init(&h->fs.node);
+	hint = h->fs.hint;
+	h->fs.hint = NULL;
+	spin_unlock(&r->lock);
+	put_pid(hint);
+}
 
 /**
  * landlock_fs_register_domain - Make a new domain visible in the tree
@@ -27,30 +124,236 @@ static_assert(sizeof(struct landlock_fs_domain) == 64);
  * @domain: A domain just created by landlock_merge_ruleset().
  *
  * Called by landlock_restrict_self() before the domain is committed.  Costs
- * one small allocation and a tree insert; no dentry or inode is created.
+ * a copy of the layer's access masks and a list insertion under a spinlock:
+ * no allocation, no dentry or inode.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0.
  */
 int landlock_fs_register_domain(const struct landlock_domain *const domain)
 {
-	const struct landlock_hierarchy *const hierarchy = domain->hierarchy;
+	struct landlock_fs_registry *const r =
+		smp_load_acquire(&landlock_fs_global);
+	struct landlock_hierarchy *const hierarchy = domain->hierarchy;
 	const struct access_masks masks =
 		domain->handled_masks[domain->num_layers - 1];
-	const struct landlock_fs_domain info = {
-		.counter = hierarchy->counter,
-		.parent_counter = hierarchy->parent ? hierarchy->parent->counter :
-						      0,
-		.fs = masks.fs,
-		.net = masks.net,
-		.scope = masks.scope,
-		.creator_uid = hierarchy->details->uid,
-		.creator_pid = hierarchy->details->pid,
-		.comm = hierarchy->details->comm,
-		.exe = hierarchy->details->exe_path,
-		.task_pid = get_task_pid(current, PIDTYPE_PID),
-	};
 
-	return landlock_fs_insert(&info);
+	hierarchy->fs.access[0] = masks.fs;
+	hierarchy->fs.access[1] = masks.net;
+	hierarchy->fs.access[2] = masks.scope;
+	if (r)
+		registry_insert(r, hierarchy);
+	return 0;
+}
+
+/**
+ * landlock_fs_unregister - Remove a domain from the tree
+ *
+ * @hierarchy: A hierarchy about to be freed (its usage is 0).
+ *
+ * Called by landlock_put_hierarchy() before it frees the hierarchy's
+ * details and the hierarchy; puts the rule-2 hint.
+ */
+void landlock_fs_unregister(struct landlock_hierarchy *const hierarchy)
+{
+	struct landlock_fs_registry *const r =
+		smp_load_acquire(&landlock_fs_global);
+
+	if (r)
+		registry_remove(r, hierarchy);
+}
+
+/* Registry operations for Rust (registry.rs). */
+
+struct landlock_fs_registry *landlock_fs_registry_new(void);
+void landlock_fs_registry_free(struct landlock_fs_registry *r);
+struct landlock_fs_registry *landlock_fs_registry_init_global(void);
+bool landlock_fs_registry_info(struct landlock_fs_registry *r, u64 counter,
+			       struct landlock_fs_info *out);
+size_t landlock_fs_registry_infos(struct landlock_fs_registry *r,
+				  struct landlock_fs_info *out, size_t cap);
+struct pid *landlock_fs_registry_hint(struct landlock_fs_registry *r,
+				      u64 counter);
+void landlock_fs_registry_set_hint(struct landlock_fs_registry *r,
+				   u64 counter, struct pid *pid);
+int landlock_fs_registry_creator(struct landlock_fs_registry *r, u64 counter,
+				 struct pid_namespace *ns,
+				 struct landlock_fs_creator *out, char *exe,
+				 size_t exe_size);
+struct landlock_hierarchy *
+landlock_fs_test_hierarchy(struct landlock_fs_registry *r, u64 counter,
+			   struct landlock_hierarchy *parent);
+void landlock_fs_test_hierarchy_free(struct landlock_fs_registry *r,
+				     struct landlock_hierarchy *h);
+
+/* An empty registry (KUnit tests make their own), or NULL. */
+struct landlock_fs_registry *landlock_fs_registry_new(void)
+{
+	struct landlock_fs_registry *const r = kvzalloc(sizeof(*r), GFP_KERNEL);
+
+	if (r)
+		spin_lock_init(&r->lock);
+	return r;
+}
+
+/* Frees an empty registry that was never the global one. */
+void landlock_fs_registry_free(struct landlock_fs_registry *const r)
+{
+	kvfree(r);
+}
+
+/*
+ * Makes the kernel's registry, once, before user space runs; returns it, or
+ * NULL on failure.  Domains created before (none: this runs from an
+ * initcall) would simply not be shown.
+ */
+struct landlock_fs_registry *landlock_fs_registry_init_global(void)
+{
+	struct landlock_fs_registry *const r = landlock_fs_registry_new();
+
+	if (r)
+		smp_store_release(&landlock_fs_global, r);
+	return r;
+}
+
+/* Copies the entry of @counter into @out; false if there is none. */
+bool landlock_fs_registry_info(struct landlock_fs_registry *const r,
+			       const u64 counter,
+			       struct landlock_fs_info *const out)
+{
+	const struct landlock_hierarchy *h;
+
+	spin_lock(&r->lock);
+	h = find(r, counter);
+	if (h)
+		fill(h, out);
+	spin_unlock(&r->lock);
+	return h;
+}
+
+/*
+ * Copies up to @cap entries into @out, in no particular order, and returns
+ * how many there are (more than @cap: call again with more room).  The lock
+ * is held for one bucket at a time, with a reschedule point between, so a
+ * copy never delays a domain creation by more than one bucket's worth.
+ */
+size_t landlock_fs_registry_infos(struct landlock_fs_registry *const r,
+				  struct landlock_fs_info *const out,
+				  const size_t cap)
+{
+	const struct landlock_hierarchy *h;
+	size_t b, n = 0;
+
+	for (b = 0; b < ARRAY_SIZE(r->buckets); b++) {
+		spin_lock(&r->lock);
+		hlist_for_each_entry(h, &r->buckets[b], fs.node) {
+			if (n < cap)
+				fill(h, &out[n]);
+			n++;
+		}
+		spin_unlock(&r->lock);
+		cond_resched();
+	}
+	return n;
+}
+
+/* A counted reference to the hint of @counter's domain, or NULL. */
+struct pid *landlock_fs_registry_hint(struct landlock_fs_registry *const r,
+				      const u64 counter)
+{
+	const struct landlock_hierarchy *h;
+	struct pid *pid = NULL;
+
+	spin_lock(&r->lock);
+	h = find(r, counter);
+	if (h)
+		pid = get_pid(h->fs.hint);
+	spin_unlock(&r->lock);
+	return pid;
+}
+
+/* Makes @pid (a counted reference, given) the hint of @counter's domain. */
+void landlock_fs_registry_set_hint(struct landlock_fs_registry *const r,
+				   const u64 counter, struct pid *pid)
+{
+	struct landlock_hierarchy *h;
+
+	spin_lock(&r->lock);
+	h = find(r, counter);
+	if (h)
+		swap(h->fs.hint, pid);
+	spin_unlock(&r->lock);
+	put_pid(pid);
+}
+
+/*
+ * Copies the creator of @counter's domain as a reader in @ns sees it: the
+ * TGID in @ns (0 once gone), comm, and up to @exe_size bytes of the
+ * executable's path into @exe.  -ENOENT if the domain is gone.
+ */
+int landlock_fs_registry_creator(struct landlock_fs_registry *const r,
+				 const u64 counter,
+				 struct pid_namespace *const ns,
+				 struct landlock_fs_creator *const out,
+				 char *const exe, const size_t exe_size)
+{
+	const struct landlock_hierarchy *h;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	spin_lock(&r->lock);
+	h = find(r, counter);
+	if (!h) {
+		err = -ENOENT;
+		goto out;
+	}
+#ifdef CONFIG_SECURITY_LANDLOCK_LOG
+	if (h->details) {
+		const struct landlock_details *const d = h->details;
+		ssize_t len;
+
+		scoped_guard(rcu)
+		{
+			if (pid_task(d->pid, PIDTYPE_TGID))
+				out->pid = pid_nr_ns(d->pid, ns);
+		}
+		out->uid = d->uid;
+		len = strscpy(out->comm, d->comm, sizeof(out->comm));
+		out->comm_len = len < 0 ? sizeof(out->comm) - 1 : len;
+		len = strscpy(exe, d->exe_path, exe_size);
+		out->exe_len = len < 0 ? exe_size - 1 : len;
+	}
+#endif /* CONFIG_SECURITY_LANDLOCK_LOG */
+out:
+	spin_unlock(&r->lock);
+	return err;
+}
+
+/*
+ * KUnit: a bare hierarchy (no details, no domain) registered in the private
+ * registry @r, or NULL.  landlock_fs_test_hierarchy_free() unregisters and
+ * frees it.
+ */
+struct landlock_hierarchy *
+landlock_fs_test_hierarchy(struct landlock_fs_registry *const r,
+			   const u64 counter,
+			   struct landlock_hierarchy *const parent)
+{
+	struct landlock_hierarchy *const h = kzalloc(sizeof(*h), GFP_KERNEL);
+
+	if (!h)
+		return NULL;
+	h->counter = counter;
+	h->parent = parent;
+	refcount_set(&h->usage, 1);
+	registry_insert(r, h);
+	return h;
+}
+
+void landlock_fs_test_hierarchy_free(struct landlock_fs_registry *const r,
+				     struct landlock_hierarchy *const h)
+{
+	registry_remove(r, h);
+	kfree(h);
 }
 
 /* Helpers for Rust (declared there). */
@@ -60,7 +363,6 @@ u64 landlock_fs_cred_domain(const struct cred *cred, u8 *depth);
 u64 landlock_fs_task_domain(struct task_struct *task);
 bool landlock_fs_task_below(struct task_struct *task, u64 counter, u8 depth);
 struct pid_namespace *landlock_fs_init_pid_ns(void);
-struct pid *landlock_fs_get_pid(struct pid *pid);
 u8 landlock_fs_task_chain(struct task_struct *task, u64 *chain);
 bool landlock_fs_capable_ptrace(const struct cred *cred);
 const struct cred *landlock_fs_override_creds(const struct cred *cred);
@@ -146,11 +448,6 @@ struct pid_namespace *landlock_fs_init_pid_ns(void)
 	return &init_pid_ns;
 }
 
-/* get_pid() is inline. */
-struct pid *landlock_fs_get_pid(struct pid *const pid)
-{
-	return get_pid(pid);
-}
 
 /* Returns the counter of @task's current domain, or 0 when it has none. */
 u64 landlock_fs_task_domain(struct task_struct *const task)

@@ -11,53 +11,76 @@
 #ifndef _SECURITY_LANDLOCK_FS_GLUE_H
 #define _SECURITY_LANDLOCK_FS_GLUE_H
 
+#include <linux/list.h>
 #include <linux/types.h>
 
 struct landlock_domain;
 struct landlock_hierarchy;
 
 /**
- * struct landlock_fs_domain - What the tree shows of a domain
+ * struct landlock_fs_entry - A domain's entry in the tree's registry
  *
- * Filled by landlock_fs_register_domain() and copied by the Rust registry.
- * @comm, @exe and @creator_pid point into the hierarchy's
- * &struct landlock_details: they stay valid until the domain is
- * unregistered, which landlock_put_hierarchy() does before freeing them.
+ * Embedded in &struct landlock_hierarchy, so that registering a domain
+ * allocates nothing: landlock_fs_register_domain() links it into a bucket
+ * of the registry and landlock_fs_unregister() unlinks it, each under the
+ * registry's spinlock.  Readers (registry.rs) copy what they need under
+ * that lock, which keeps the hierarchy (and its parents and details) alive
+ * while they hold it.
  */
-struct landlock_fs_domain {
-	/** @counter: The domain's counter (its ID is a permutation of it). */
-	u64 counter;
-	/** @parent_counter: The parent domain's counter, 0 for a root domain. */
-	u64 parent_counter;
-	/** @fs: Filesystem access rights handled by this layer. */
-	u32 fs;
-	/** @net: Network access rights handled by this layer. */
-	u32 net;
-	/** @scope: Scopes handled by this layer. */
-	u32 scope;
-	/** @creator_uid: UID of the creator in the initial user namespace. */
-	uid_t creator_uid;
-	/** @creator_pid: TGID of the creator (a reference the details hold). */
-	struct pid *creator_pid;
-	/** @comm: NUL-terminated comm of the creator. */
-	const char *comm;
-	/** @exe: NUL-terminated executable path of the creator. */
-	const char *exe;
+struct landlock_fs_entry {
+	/** @node: Link in a registry bucket, protected by the registry lock. */
+	struct hlist_node node;
+	/** @access: Access rights handled by this layer: fs, net, scope. */
+	u32 access[3];
 	/**
-	 * @task_pid: A counted reference to the creating thread's PID, given
-	 * to the registry (its first rule-2 hint, see view.rs).
+	 * @hint: A counted reference to the PID of a task that was in this
+	 * domain or below it (rule 2's first try, see view.rs), or NULL until
+	 * a reader sets one; protected by the registry lock.
 	 */
-	struct pid *task_pid;
+	struct pid *hint;
 };
+
+/**
+ * struct landlock_fs_info - What readers copy out of the registry
+ *
+ * Mirrored by registry::Info (Rust); fs_glue.c checks the layout.
+ */
+struct landlock_fs_info {
+	/** @parent: The parent domain's counter, 0 for a root domain. */
+	u64 parent;
+	/**
+	 * @ancestors: Counters of the domain's chain, root first; entry
+	 * @depth - 1 is the domain itself.
+	 */
+	u64 ancestors[16];
+	/** @access: Access rights handled by this layer: fs, net, scope. */
+	u32 access[3];
+	/** @depth: Number of layers of the domain (1 for a root domain). */
+	u8 depth;
+};
+
+/**
+ * struct landlock_fs_creator - The creator's details, copied for a reader
+ */
+struct landlock_fs_creator {
+	/** @pid: TGID in the reader's PID namespace, 0 once gone. */
+	s32 pid;
+	/** @uid: Real UID at creation, in the initial user namespace. */
+	u32 uid;
+	/** @comm_len: Length of @comm. */
+	u32 comm_len;
+	/** @exe_len: Length of what was copied into the caller's buffer. */
+	u32 exe_len;
+	/** @comm: The creator's comm, not NUL-terminated. */
+	char comm[16];
+};
+
+struct landlock_fs_registry;
 
 #ifdef CONFIG_SECURITY_LANDLOCK_FS
 
-/* Rust (registry.rs). */
-int landlock_fs_insert(const struct landlock_fs_domain *domain);
-void landlock_fs_remove(u64 counter);
-
-/* C (fs_glue.c). */
 int landlock_fs_register_domain(const struct landlock_domain *domain);
+void landlock_fs_unregister(struct landlock_hierarchy *hierarchy);
 
 #else /* CONFIG_SECURITY_LANDLOCK_FS */
 
@@ -65,6 +88,11 @@ static inline int
 landlock_fs_register_domain(const struct landlock_domain *domain)
 {
 	return 0;
+}
+
+static inline void
+landlock_fs_unregister(struct landlock_hierarchy *hierarchy)
+{
 }
 
 #endif /* CONFIG_SECURITY_LANDLOCK_FS */

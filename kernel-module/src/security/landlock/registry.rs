@@ -1,85 +1,115 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! The registry of live domains, indexed by counter.
+//! The registry of live domains, indexed by counter: a safe wrapper over
+//! `struct landlock_fs_registry` (fs_glue.c).
 //!
-//! An entry exists exactly as long as its `struct landlock_hierarchy`:
-//! `landlock_restrict_self()` inserts it (through
-//! `landlock_fs_register_domain()`) before the new domain is committed, and
-//! `landlock_put_hierarchy()` removes it before freeing the hierarchy.  The
-//! entry holds a copy of what the tree shows: the parent's counter, the
-//! domain's absolute depth and the counters of all its ancestors (so rule 1
-//! is one comparison, see `view.rs`), and the handled access rights.  Only
-//! the creator's details are borrowed from the hierarchy (see
-//! [`CreatorRef`]), and a counted reference to one task's PID is kept as a
-//! hint for rule 2 (see [`Registry::hint`]).
+//! An entry is embedded in its `struct landlock_hierarchy` (`struct
+//! landlock_fs_entry`), so registering a domain allocates nothing:
+//! `landlock_restrict_self()` links it into a hash bucket before the new
+//! domain is committed, and `landlock_put_hierarchy()` unlinks it before
+//! freeing the hierarchy, each under the registry's spinlock.  That is all
+//! that creating and freeing a domain pay.
 //!
-//! # Locking
-//!
-//! One mutex protects the map.  Insertion and removal happen in process
-//! context (`landlock_restrict_self()`, and `free_domain()` which runs
-//! directly or from a workqueue).  Readers hold it for one operation on one
-//! entry (a lookup and a copy of plain data, O(log D)) or, for a whole-tree
-//! snapshot, for one copy of the entries into memory allocated before the
-//! lock is taken.  Nobody walks tasks, allocates, formats or takes another
-//! lock while holding it (except RCU read-side sections): the
-//! `landlock_restrict_self()` that waits for it waits for one such
-//! operation at most.
+//! Readers copy what they need under the same lock, for one lookup, one
+//! hint exchange, one creator or one bucket at a time ([`Info`],
+//! [`CreatorText`]): the lock keeps the hierarchies they find alive.  They
+//! never walk tasks, allocate or format under it, so a reader delays a
+//! domain's creation or free by at most one such operation.  The depth and
+//! ancestors of an entry are found by walking the hierarchy's parents when
+//! it is read, not stored when it is created.
 
+use core::ptr::NonNull;
 use kernel::{
     bindings,
     ffi::{c_char, c_int},
-    new_mutex,
+    pid_namespace::PidNamespace,
     prelude::*,
-    rbtree::{RBTree, RBTreeNodeReservation},
-    sync::{Mutex, MutexGuard, SetOnce},
+    sync::SetOnce,
 };
 
-// Only pointers to bindgen-generated types cross this boundary.
-#[allow(improper_ctypes)]
-extern "C" {
-    fn landlock_fs_get_pid(pid: *mut bindings::pid) -> *mut bindings::pid;
-}
-
-/// Maximum nesting of Landlock domains (`LANDLOCK_MAX_NUM_LAYERS`).
+/// Maximum nesting of Landlock domains (`LANDLOCK_MAX_NUM_LAYERS`;
+/// fs_glue.c checks it against `struct landlock_fs_info`).
 pub(crate) const MAX_LAYERS: usize = 16;
 
-/// Mirror of `struct landlock_fs_domain` (fs_glue.h).
+/// The C registry (opaque).
 #[repr(C)]
-pub(crate) struct FsDomain {
-    counter: u64,
-    parent_counter: u64,
-    fs: u32,
-    net: u32,
-    scope: u32,
-    creator_uid: u32,
-    creator_pid: *mut bindings::pid,
-    comm: *const c_char,
-    exe: *const c_char,
-    task_pid: *mut bindings::pid,
+struct RawRegistry {
+    _opaque: [u8; 0],
 }
 
-// fs_glue.c checks the same size.
-const _: () = assert!(core::mem::size_of::<FsDomain>() == 64);
+/// A C hierarchy (opaque), for KUnit's test entries.
+#[repr(C)]
+struct RawHierarchy {
+    _opaque: [u8; 0],
+}
+
+/// Mirror of `struct landlock_fs_creator` (fs_glue.h; fs_glue.c checks its
+/// size).
+#[repr(C)]
+#[derive(Default)]
+struct RawCreator {
+    pid: i32,
+    uid: u32,
+    comm_len: u32,
+    exe_len: u32,
+    comm: [u8; 16],
+}
+
+// Only pointers to bindgen-generated or `repr(C)` types cross this boundary.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn landlock_fs_registry_new() -> *mut RawRegistry;
+    fn landlock_fs_registry_free(r: *mut RawRegistry);
+    fn landlock_fs_registry_init_global() -> *mut RawRegistry;
+    fn landlock_fs_registry_info(r: *mut RawRegistry, counter: u64, out: *mut Info) -> bool;
+    fn landlock_fs_registry_infos(r: *mut RawRegistry, out: *mut Info, cap: usize) -> usize;
+    fn landlock_fs_registry_hint(r: *mut RawRegistry, counter: u64) -> *mut bindings::pid;
+    fn landlock_fs_registry_set_hint(r: *mut RawRegistry, counter: u64, pid: *mut bindings::pid);
+    fn landlock_fs_registry_creator(
+        r: *mut RawRegistry,
+        counter: u64,
+        ns: *mut bindings::pid_namespace,
+        out: *mut RawCreator,
+        exe: *mut c_char,
+        exe_size: usize,
+    ) -> c_int;
+    fn landlock_fs_test_hierarchy(
+        r: *mut RawRegistry,
+        counter: u64,
+        parent: *mut RawHierarchy,
+    ) -> *mut RawHierarchy;
+    fn landlock_fs_test_hierarchy_free(r: *mut RawRegistry, h: *mut RawHierarchy);
+}
 
 /// What the tree shows of one domain, apart from its creator: plain data,
-/// copied out of the registry by readers.
+/// copied out of the registry.  Mirror of `struct landlock_fs_info`
+/// (fs_glue.h; fs_glue.c checks the layout).
+#[repr(C)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Info {
     /// Counter of the parent domain, 0 for a root domain.
     pub(crate) parent: u64,
-    /// Absolute depth: 1 for a root domain.
-    pub(crate) depth: u8,
     /// Counters of the domain's chain, root first: `ancestors[depth - 1]`
     /// is the domain itself, `ancestors[i]` its ancestor at depth `i + 1`.
     pub(crate) ancestors: [u64; MAX_LAYERS],
     /// Handled access rights of this layer: fs, net, scope.
     pub(crate) access: [u32; 3],
+    /// Absolute depth: 1 for a root domain, at most [`MAX_LAYERS`].
+    pub(crate) depth: u8,
 }
 
 impl Info {
+    const EMPTY: Info = Info {
+        parent: 0,
+        ancestors: [0; MAX_LAYERS],
+        access: [0; 3],
+        depth: 0,
+    };
+
     /// The domain's own counter.
     pub(crate) fn counter(&self) -> u64 {
-        self.ancestors[usize::from(self.depth).saturating_sub(1)]
+        let i = usize::from(self.depth).clamp(1, MAX_LAYERS) - 1;
+        self.ancestors[i]
     }
 
     /// Whether the domain of counter `ancestor` at absolute depth
@@ -87,235 +117,160 @@ impl Info {
     pub(crate) fn is_at_or_below(&self, ancestor: u64, ancestor_depth: u8) -> bool {
         ancestor_depth >= 1
             && ancestor_depth <= self.depth
+            && usize::from(ancestor_depth) <= MAX_LAYERS
             && self.ancestors[usize::from(ancestor_depth) - 1] == ancestor
     }
 }
 
-/// The creator's details, borrowed from the hierarchy's
-/// `struct landlock_details`.
+/// A domain's creator, copied for one reader.
+pub(crate) struct CreatorText {
+    /// TGID in the reader's PID namespace; 0 once it has exited.
+    pub(crate) pid: i32,
+    /// Real UID at creation, in the initial user namespace.
+    pub(crate) uid: u32,
+    /// `comm` at creation.
+    pub(crate) comm: KVec<u8>,
+    /// The executable's path at creation.
+    pub(crate) exe: KVec<u8>,
+}
+
+/// A registry of live domains.  The kernel has one ([`global`]); KUnit
+/// tests make their own, with test entries.
 ///
 /// # Invariants
 ///
-/// While the entry that holds it is in the registry, `pid` is a counted
-/// reference owned by the details and `comm`/`exe` are NUL-terminated
-/// strings; C frees them only after removing the entry under the registry
-/// lock.  The fields are private and only [`Creator`], which borrows the
-/// lock's guard, reads them.
-struct CreatorRef {
-    pid: *mut bindings::pid,
-    uid: u32,
-    comm: *const c_char,
-    exe: *const c_char,
-}
-
-struct Record {
-    info: Info,
-    creator: CreatorRef,
-    /// A counted reference to the PID of a task that was, when it was
-    /// stored, in this domain or below it (the creator's thread at first).
-    /// Put when replaced or removed, after the lock is released.
-    hint: Pid,
-}
-
-// SAFETY: the raw pointers of a `Record`'s `CreatorRef` are only
-// dereferenced under the registry lock, whichever thread holds it; `hint`
-// is a counted reference that any thread may use and put.
-unsafe impl Send for Record {}
-
-type Map = RBTree<u64, Record>;
-
-/// A registry of live domains.  The kernel has one ([`global`]); KUnit
-/// tests make their own.
+/// `raw` is a live `struct landlock_fs_registry`, freed by `Drop` only for
+/// registries made by [`Registry::new`] (the global one is never freed),
+/// after every test entry in `test_entries` was unregistered and freed.
 pub(crate) struct Registry {
-    map: Pin<KBox<Mutex<Map>>>,
+    raw: NonNull<RawRegistry>,
+    owned: bool,
+    test_entries: KVec<NonNull<RawHierarchy>>,
 }
 
-/// The registry lock, held.  Only [`Registry::lock`] makes one, so a
-/// [`Creator`] (which borrows it) can only be read under the lock.
-pub(crate) struct Locked<'a>(MutexGuard<'a, Map>);
-
-/// A creator's details, readable while the registry is locked.
-pub(crate) struct Creator<'a> {
-    inner: &'a CreatorRef,
-}
-
-impl Creator<'_> {
-    /// UID of the creator in the initial user namespace, at creation.
-    pub(crate) fn uid(&self) -> u32 {
-        self.inner.uid
-    }
-
-    /// The creator's `comm` at creation.
-    pub(crate) fn comm(&self) -> &CStr {
-        // SAFETY: by the `CreatorRef` invariant, `comm` is a live
-        // NUL-terminated string while the lock (borrowed by `self`) is held.
-        unsafe { CStr::from_char_ptr(self.inner.comm) }
-    }
-
-    /// The creator's executable path at creation.
-    pub(crate) fn exe(&self) -> &CStr {
-        // SAFETY: as for `comm`.
-        unsafe { CStr::from_char_ptr(self.inner.exe) }
-    }
-
-    /// The creator's TGID in `ns`, 0 once it has exited or if it has no PID
-    /// there.
-    pub(crate) fn pid_in(&self, ns: &kernel::pid_namespace::PidNamespace) -> i32 {
-        if self.inner.pid.is_null() {
-            return 0;
-        }
-        let _rcu = kernel::sync::rcu::read_lock();
-        // SAFETY: by the `CreatorRef` invariant `pid` is a live counted
-        // reference while the lock is held; `pid_task` needs RCU, held.
-        let task = unsafe { bindings::pid_task(self.inner.pid, bindings::pid_type_PIDTYPE_TGID) };
-        if task.is_null() {
-            return 0;
-        }
-        // SAFETY: `pid` is live (see above); `ns` is a live namespace.
-        unsafe { bindings::pid_nr_ns(self.inner.pid, ns.as_ptr()) }
-    }
-}
-
-impl Locked<'_> {
-    /// What the tree shows of the domain of `counter`.
-    pub(crate) fn info(&self, counter: u64) -> Option<Info> {
-        self.0.get(&counter).map(|r| r.info)
-    }
-
-    /// The creator of the domain of `counter`, readable while `self` lives.
-    pub(crate) fn creator(&self, counter: u64) -> Option<Creator<'_>> {
-        self.0.get(&counter).map(|r| Creator { inner: &r.creator })
-    }
-}
+// SAFETY: the C registry is protected by its own spinlock, and every
+// function above may be called from any task.
+unsafe impl Send for Registry {}
+// SAFETY: as above: shared references only call the locked C functions.
+unsafe impl Sync for Registry {}
 
 impl Registry {
-    /// Makes an empty registry.
+    /// Makes an empty private registry.
     pub(crate) fn new() -> Result<Self> {
+        // SAFETY: no precondition.
+        let raw = NonNull::new(unsafe { landlock_fs_registry_new() }).ok_or(ENOMEM)?;
+        // INVARIANT: a new registry, owned.
         Ok(Self {
-            map: KBox::pin_init(new_mutex!(RBTree::new()), GFP_KERNEL)?,
+            raw,
+            owned: true,
+            test_entries: KVec::new(),
         })
-    }
-
-    /// Takes the lock.  Hold it for one operation (see the module's
-    /// documentation).
-    pub(crate) fn lock(&self) -> Locked<'_> {
-        Locked(self.map.lock())
     }
 
     /// What the tree shows of the domain of `counter` (one lookup).
     pub(crate) fn info(&self, counter: u64) -> Option<Info> {
-        self.lock().info(counter)
+        let mut out = Info::EMPTY;
+        // SAFETY: `raw` is live (type invariant); `out` is writable.
+        unsafe { landlock_fs_registry_info(self.raw.as_ptr(), counter, &mut out) }.then_some(out)
     }
 
     /// Copies every entry, sorted by counter.  The memory is allocated
-    /// before the lock is taken; if domains were added meanwhile, it is
-    /// allocated again (a bounded number of times).  It is temporary and
-    /// proportional to all live domains, not to what a reader may see, so
-    /// it is not charged to the reader's memory cgroup (which would tell it
-    /// how many domains exist).
+    /// before the lock is taken (again, if domains were added meanwhile, a
+    /// bounded number of times).  It is temporary and proportional to all
+    /// live domains, not to what a reader may see, so it is not charged to
+    /// the reader's memory cgroup (which would tell it how many exist).
     pub(crate) fn infos(&self) -> Result<KVVec<Info>> {
-        let mut want = 0;
+        let mut cap = 64;
         for _ in 0..8 {
-            let mut out = KVVec::with_capacity(want + 16, GFP_KERNEL)?;
-            let map = self.map.lock();
-            let mut fits = true;
-            for (_, r) in map.iter() {
-                if out.push_within_capacity(r.info).is_err() {
-                    fits = false;
-                    break;
-                }
+            let mut out = KVVec::with_capacity(cap, GFP_KERNEL)?;
+            for _ in 0..cap {
+                out.push(Info::EMPTY, GFP_KERNEL)?;
             }
-            if fits {
+            // SAFETY: `raw` is live; `out` has room for `cap` entries.
+            let n = unsafe { landlock_fs_registry_infos(self.raw.as_ptr(), out.as_mut_ptr(), cap) };
+            if n <= cap {
+                out.truncate(n);
+                out.sort_unstable_by_key(|i| i.counter());
                 return Ok(out);
             }
-            want = map.iter().count() * 2;
+            cap = n.saturating_mul(2);
         }
         Err(EAGAIN)
     }
 
-    /// A counted reference to the rule-2 hint of the domain of `counter`
-    /// (see [`Record::hint`]), or `None`.  The caller puts it.
+    /// A counted reference to the rule-2 hint of the domain of `counter`,
+    /// if it has one.
     pub(crate) fn hint(&self, counter: u64) -> Option<Pid> {
-        let map = self.map.lock();
-        let r = map.get(&counter)?;
-        if r.hint.0.is_null() {
-            return None;
-        }
-        // SAFETY: the record owns a counted reference, so the PID is live;
-        // the new reference is given to the returned `Pid`.
-        Some(unsafe { Pid::from_raw(landlock_fs_get_pid(r.hint.0)) })
+        // SAFETY: `raw` is live; the C function returns a counted reference
+        // or NULL, which `Pid` takes over.
+        let pid = unsafe { Pid::from_raw(landlock_fs_registry_hint(self.raw.as_ptr(), counter)) };
+        (!pid.as_ptr().is_null()).then_some(pid)
     }
 
-    /// Replaces the hint of the domain of `counter` by `pid`, if the domain
-    /// still exists.
+    /// Makes `pid` the hint of the domain of `counter`, if it still
+    /// exists (the old hint, or `pid`, is put).
     pub(crate) fn set_hint(&self, counter: u64, pid: Pid) {
-        let old = {
-            let mut map = self.map.lock();
-            match map.get_mut(&counter) {
-                Some(r) => core::mem::replace(&mut r.hint, pid),
-                None => pid,
-            }
-        };
-        // Puts outside the lock.
-        drop(old);
+        // SAFETY: `raw` is live; the C function takes over the counted
+        // reference.
+        unsafe { landlock_fs_registry_set_hint(self.raw.as_ptr(), counter, pid.into_raw()) };
     }
 
-    /// Inserts a domain described by C.  The parent, if any, is already
-    /// registered (it was created first and the new domain holds it).
-    ///
-    /// # Safety
-    ///
-    /// `d`'s pointers satisfy the [`CreatorRef`] invariant until
-    /// [`Registry::remove`] is called for its counter, and `d.task_pid` is
-    /// a counted reference (or NULL) that the registry takes over.
-    unsafe fn insert(&self, d: &FsDomain) -> Result {
-        let hint = Pid(d.task_pid);
-        let creator = CreatorRef {
-            pid: d.creator_pid,
-            uid: d.creator_uid,
-            comm: d.comm,
-            exe: d.exe,
+    /// The creator of the domain of `counter`, as a reader in `ns` sees it;
+    /// `ENOENT` if the domain is gone.  Memory is allocated before the lock
+    /// is taken and trimmed after.
+    pub(crate) fn creator(&self, counter: u64, ns: &PidNamespace) -> Result<CreatorText> {
+        // `exe` is at most LANDLOCK_PATH_MAX_SIZE bytes with its NUL.
+        const EXE_SIZE: usize = 4096 + 11 + 1;
+        let mut exe = KVec::<u8>::with_capacity(EXE_SIZE, GFP_KERNEL_ACCOUNT)?;
+        let mut raw = RawCreator::default();
+        // SAFETY: `raw` is live; `ns` is a live namespace; `exe` has room
+        // for `EXE_SIZE` bytes.
+        let err = unsafe {
+            landlock_fs_registry_creator(
+                self.raw.as_ptr(),
+                counter,
+                ns.as_ptr(),
+                &mut raw,
+                exe.as_mut_ptr().cast(),
+                EXE_SIZE,
+            )
         };
-        let mut info = Info {
-            parent: d.parent_counter,
-            depth: 1,
-            ancestors: [0; MAX_LAYERS],
-            access: [d.fs, d.net, d.scope],
-        };
-        // Allocates before taking the lock.
-        let reservation = RBTreeNodeReservation::new(GFP_KERNEL_ACCOUNT)?;
-        let mut map = self.map.lock();
-        if d.parent_counter != 0 {
-            // The parent was created, and registered, first, and the new
-            // domain holds it: a missing parent is a bug, not a root.
-            let parent = map.get(&d.parent_counter).map(|r| r.info).ok_or(EINVAL)?;
-            let depth = usize::from(parent.depth);
-            if depth >= MAX_LAYERS {
-                return Err(EINVAL);
-            }
-            info.ancestors[..depth].copy_from_slice(&parent.ancestors[..depth]);
-            info.depth = parent.depth + 1;
+        if err != 0 {
+            return Err(Error::from_errno(err));
         }
-        info.ancestors[usize::from(info.depth) - 1] = d.counter;
-        let node = reservation.into_node(
-            d.counter,
-            Record {
-                info,
-                creator,
-                hint,
-            },
-        );
-        // Counters are unique, so nothing is replaced.
-        drop(map.insert(node));
-        Ok(())
+        let exe_len = (raw.exe_len as usize).min(EXE_SIZE - 1);
+        let mut exact = KVec::with_capacity(exe_len, GFP_KERNEL_ACCOUNT)?;
+        // SAFETY: the C function wrote `exe_len` bytes at the start of
+        // `exe`'s buffer, within its capacity.
+        exact.extend_from_slice(
+            unsafe { core::slice::from_raw_parts(exe.as_ptr(), exe_len) },
+            GFP_KERNEL_ACCOUNT,
+        )?;
+        let comm_len = (raw.comm_len as usize).min(raw.comm.len());
+        let mut comm = KVec::with_capacity(comm_len, GFP_KERNEL_ACCOUNT)?;
+        comm.extend_from_slice(&raw.comm[..comm_len], GFP_KERNEL_ACCOUNT)?;
+        Ok(CreatorText {
+            pid: raw.pid,
+            uid: raw.uid,
+            comm,
+            exe: exact,
+        })
     }
+}
 
-    /// Removes a domain.  Does nothing for a counter that was never
-    /// registered (a domain whose creation failed).
-    fn remove(&self, counter: u64) {
-        let node = self.map.lock().remove_node(&counter);
-        // Frees the node and puts the hint outside the lock.
-        drop(node);
+impl Drop for Registry {
+    fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
+        // Children first: test entries were registered parents first.
+        while let Some(h) = self.test_entries.pop() {
+            // SAFETY: `h` was made by `landlock_fs_test_hierarchy` in this
+            // registry and is freed once, here.
+            unsafe { landlock_fs_test_hierarchy_free(self.raw.as_ptr(), h.as_ptr()) };
+        }
+        // SAFETY: an owned registry, now empty (type invariant).
+        unsafe { landlock_fs_registry_free(self.raw.as_ptr()) };
     }
 }
 
@@ -336,6 +291,13 @@ impl Pid {
     pub(crate) fn as_ptr(&self) -> *mut bindings::pid {
         self.0
     }
+
+    /// Gives the counted reference away.
+    fn into_raw(self) -> *mut bindings::pid {
+        let p = self.0;
+        core::mem::forget(self);
+        p
+    }
 }
 
 impl Drop for Pid {
@@ -348,9 +310,17 @@ impl Drop for Pid {
 
 static REGISTRY: SetOnce<Registry> = SetOnce::new();
 
-/// Creates the kernel's registry.  Called once by `landlock_fs_init()`.
+/// Makes the kernel's registry.  Called once by `landlock_fs_init()`.
 pub(crate) fn init() -> Result {
-    if !REGISTRY.populate(Registry::new()?) {
+    // SAFETY: no precondition; called once, before user space runs.
+    let raw = NonNull::new(unsafe { landlock_fs_registry_init_global() }).ok_or(ENOMEM)?;
+    // INVARIANT: the global registry, never freed.
+    let registry = Registry {
+        raw,
+        owned: false,
+        test_entries: KVec::new(),
+    };
+    if !REGISTRY.populate(registry) {
         return Err(EEXIST);
     }
     Ok(())
@@ -361,67 +331,27 @@ pub(crate) fn global() -> Option<&'static Registry> {
     REGISTRY.as_ref()
 }
 
-/// Registers a new domain.  Called from C (fs_glue.c) in process context.
-///
-/// # Safety
-///
-/// `domain` points to a valid `struct landlock_fs_domain` whose pointers
-/// satisfy the [`CreatorRef`] invariant until `landlock_fs_remove()` is
-/// called for its counter, and whose `task_pid` is a counted reference (or
-/// NULL) given to the registry, also on failure.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn landlock_fs_insert(domain: *const FsDomain) -> c_int {
-    // SAFETY: the caller passes a valid pointer.
-    let d = unsafe { &*domain };
-    let Some(registry) = global() else {
-        // SAFETY: the reference is ours to put.
-        drop(unsafe { Pid::from_raw(d.task_pid) });
-        return 0;
-    };
-    // SAFETY: by the caller's precondition.
-    match unsafe { registry.insert(d) } {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
-}
-
-/// Unregisters a domain whose hierarchy is about to be freed.
-#[no_mangle]
-pub(crate) extern "C" fn landlock_fs_remove(counter: u64) {
-    if let Some(registry) = global() {
-        registry.remove(counter);
-    }
-}
-
 /// Helpers for the KUnit tests of the registry's users.
 #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
 pub(crate) mod testing {
     use super::*;
 
-    /// A domain with no creator PID and no hint, whose creator strings are
-    /// static.
-    pub(crate) fn fs_domain(counter: u64, parent_counter: u64) -> FsDomain {
-        FsDomain {
-            counter,
-            parent_counter,
-            fs: 0,
-            net: 0,
-            scope: 0,
-            creator_uid: 0,
-            creator_pid: core::ptr::null_mut(),
-            comm: c"kunit".as_char_ptr(),
-            exe: c"/kunit".as_char_ptr(),
-            task_pid: core::ptr::null_mut(),
-        }
-    }
-
-    /// A private registry of `(counter, parent)` pairs with no creator
-    /// details, inserted in order (parents first).
+    /// A private registry of `(counter, parent)` entries (bare test
+    /// hierarchies, no creator), given parents first.
     pub(crate) fn registry_of(domains: &[(u64, u64)]) -> Result<Registry> {
-        let registry = Registry::new()?;
+        let mut registry = Registry::new()?;
+        let mut made: KVec<(u64, NonNull<RawHierarchy>)> = KVec::new();
         for &(counter, parent) in domains {
-            // SAFETY: static strings, no PID (`fs_domain`).
-            unsafe { registry.insert(&fs_domain(counter, parent))? };
+            let parent = made
+                .iter()
+                .find(|(c, _)| *c == parent)
+                .map_or(core::ptr::null_mut(), |(_, h)| h.as_ptr());
+            // SAFETY: `registry.raw` is live; `parent` is NULL or a test
+            // hierarchy of this registry, freed after its children (`Drop`).
+            let h = unsafe { landlock_fs_test_hierarchy(registry.raw.as_ptr(), counter, parent) };
+            let h = NonNull::new(h).ok_or(ENOMEM)?;
+            registry.test_entries.push(h, GFP_KERNEL)?;
+            made.push((counter, h), GFP_KERNEL)?;
         }
         Ok(registry)
     }
@@ -440,7 +370,7 @@ mod tests {
     const A: u64 = 1 << 60;
 
     #[test]
-    fn depth_and_ancestors_are_computed_at_insert() -> Result {
+    fn depth_and_ancestors_are_found_by_reading() -> Result {
         let r = testing::registry_of(&[(A, 0), (A + 1, A), (A + 2, A + 1), (A + 3, A)])?;
         let c = r.info(A + 2).ok_or(ENOENT)?;
         assert_eq!(c.depth, 3);
@@ -453,43 +383,43 @@ mod tests {
         assert!(!c.is_at_or_below(A + 3, 2));
         assert!(!c.is_at_or_below(A + 2, 4));
         assert!(!c.is_at_or_below(0, 0));
+        assert!(r.info(A + 9).is_none());
         Ok(())
     }
 
     #[test]
-    fn nesting_is_bounded() -> Result {
+    fn chains_are_bounded() -> Result {
+        // Landlock never nests more than 16 layers; a longer chain (which
+        // cannot happen) is cut instead of overflowing.
         let mut chain = KVec::new();
         let mut parent = 0;
-        for i in 0..MAX_LAYERS as u64 {
+        for i in 0..(MAX_LAYERS as u64 + 2) {
             chain.push((A + i, parent), GFP_KERNEL)?;
             parent = A + i;
         }
         let r = testing::registry_of(&chain)?;
+        assert_eq!(r.info(A + 15).map(|i| i.depth), Some(MAX_LAYERS as u8));
         assert_eq!(r.info(parent).map(|i| i.depth), Some(MAX_LAYERS as u8));
-        // A 17th layer cannot exist in Landlock; the registry refuses it
-        // instead of overflowing, and so it does a parent it does not know.
-        for (counter, parent) in [(A + 100, parent), (A + 101, A + 99)] {
-            // SAFETY: static strings, no PID (`fs_domain`).
-            let inserted = unsafe { r.insert(&testing::fs_domain(counter, parent)) };
-            assert_eq!(inserted, Err(EINVAL));
-        }
         Ok(())
     }
 
     #[test]
-    fn copies_are_sorted_and_removal_is_idempotent() -> Result {
-        let r = testing::registry_of(&[(A, 0), (A + 1, A), (A + 2, 0)])?;
+    fn copies_are_sorted_complete_and_grow() -> Result {
+        // More entries than the first copy's room, spread over buckets.
+        let mut domains = KVec::new();
+        for i in 0..300u64 {
+            domains.push((A + i * 1000, 0), GFP_KERNEL)?;
+        }
+        let r = testing::registry_of(&domains)?;
         let all = r.infos()?;
-        assert_eq!(all.len(), 3);
+        assert_eq!(all.len(), 300);
         assert!(all.windows(2).all(|w| w[0].counter() < w[1].counter()));
-        r.remove(A + 1);
-        r.remove(A + 1);
-        assert_eq!(r.infos()?.len(), 2);
-        assert!(r.info(A + 1).is_none());
-        // Creator details are reachable only through the lock.
-        let locked = r.lock();
-        assert_eq!(locked.creator(A).map(|c| c.uid()), Some(0));
-        assert!(locked.creator(A + 1).is_none());
+        // No hint until a reader sets one; no creator details for test
+        // entries, ENOENT for a domain that is not there.
+        assert!(r.hint(A).is_none());
+        assert!(r
+            .creator(A + 1, kernel::current!().active_pid_ns().ok_or(ESRCH)?)
+            .is_err());
         Ok(())
     }
 }
