@@ -239,13 +239,12 @@ impl Registry {
             return Err(Error::from_errno(err));
         }
         let exe_len = (raw.exe_len as usize).min(EXE_SIZE - 1);
+        // SAFETY: the C function wrote `exe_len` bytes (at most
+        // `EXE_SIZE - 1`) at the start of `exe`'s buffer, within its
+        // capacity, and nothing else uses the buffer.
+        let copied = unsafe { core::slice::from_raw_parts(exe.as_ptr(), exe_len) };
         let mut exact = KVec::with_capacity(exe_len, GFP_KERNEL_ACCOUNT)?;
-        // SAFETY: the C function wrote `exe_len` bytes at the start of
-        // `exe`'s buffer, within its capacity.
-        exact.extend_from_slice(
-            unsafe { core::slice::from_raw_parts(exe.as_ptr(), exe_len) },
-            GFP_KERNEL_ACCOUNT,
-        )?;
+        exact.extend_from_slice(copied, GFP_KERNEL_ACCOUNT)?;
         let comm_len = (raw.comm_len as usize).min(raw.comm.len());
         let mut comm = KVec::with_capacity(comm_len, GFP_KERNEL_ACCOUNT)?;
         comm.extend_from_slice(&raw.comm[..comm_len], GFP_KERNEL_ACCOUNT)?;
