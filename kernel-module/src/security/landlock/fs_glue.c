@@ -2,9 +2,11 @@
 /*
  * Landlock - glue between C Landlock and the Rust audit filesystem
  *
- * Only what Rust cannot do itself: reading Landlock's private structures
- * (domains, hierarchies, credentials) and calling inline kernel functions.
- * No policy lives here.
+ * What Rust cannot do itself: reading Landlock's private structures
+ * (domains, hierarchies, credentials), calling inline kernel functions, and
+ * the registry of live domains, whose entries are embedded in struct
+ * landlock_hierarchy (registering a domain allocates nothing).  No policy
+ * lives here: it is in view.rs.
  */
 
 #include <linux/cred.h>

@@ -2,10 +2,11 @@
 /*
  * Landlock - glue between C Landlock and the Rust audit filesystem
  *
- * The tree itself (registry, visibility policy, formatting and VFS
- * operations) is Rust (tree.rs, registry.rs, view.rs, domains.rs).  This
- * header declares what C calls in Rust, and the few C helpers Rust needs
- * because they read Landlock's private structures or are inline functions.
+ * The tree itself (visibility policy, formatting and VFS operations) is
+ * Rust (tree.rs, view.rs, domains.rs); the registry of live domains is C
+ * (fs_glue.c, wrapped by registry.rs), because its entries are embedded in
+ * struct landlock_hierarchy.  This header declares what Landlock calls, and
+ * the types the registry shares with Rust.
  */
 
 #ifndef _SECURITY_LANDLOCK_FS_GLUE_H
