@@ -13,7 +13,7 @@
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
+#include <linux/list_bl.h>
 #include <linux/string.h>
 #include <linux/fs.h>
 #include <linux/pid.h>
@@ -41,46 +41,46 @@ static_assert(sizeof(struct landlock_fs_creator) == 32);
  * struct landlock_fs_registry - The live domains, by counter
  *
  * Counters are handed out in sequence, so their low bits spread the domains
- * evenly over the buckets.
+ * evenly over the buckets, and a domain being created and one being freed
+ * (from a workqueue, on another CPU) almost never share a bucket's lock.
  */
 struct landlock_fs_registry {
 	/**
-	 * @lock: Protects @buckets and the @hint of every entry in them.  A
-	 * hierarchy leaves its bucket under it before it is freed, so a holder
-	 * may read the hierarchies it finds, their parents (which a child
-	 * keeps alive) and their details.  Taken in process context only, for
-	 * one insertion, removal or lookup, or to copy one bucket: never
-	 * across an allocation, a task walk or any formatting.
+	 * @buckets: Entries (&struct landlock_fs_entry.node) by counter.  Each
+	 * bucket's bit lock protects its list and the @hint of its entries.  A
+	 * hierarchy leaves its bucket under that lock before it is freed, so a
+	 * holder may read the hierarchies it finds there, their parents (which
+	 * a child keeps alive) and their details.  Taken in process context
+	 * only, for one insertion, removal or lookup, or to copy one bucket:
+	 * never across an allocation, a task walk or any formatting.
 	 */
-	spinlock_t lock;
-	/** @buckets: Entries (&struct landlock_fs_entry.node) by counter. */
-	struct hlist_head buckets[1 << LANDLOCK_FS_BUCKET_BITS];
+	struct hlist_bl_head buckets[1 << LANDLOCK_FS_BUCKET_BITS];
 };
 
 /* The kernel's registry, set once by landlock_fs_registry_init_global(). */
 static struct landlock_fs_registry *landlock_fs_global;
 
-static struct hlist_head *bucket_of(struct landlock_fs_registry *const r,
-				    const u64 counter)
+static struct hlist_bl_head *bucket_of(struct landlock_fs_registry *const r,
+				       const u64 counter)
 {
 	return &r->buckets[counter & ((1 << LANDLOCK_FS_BUCKET_BITS) - 1)];
 }
 
-/* Called with @r->lock held. */
-static struct landlock_hierarchy *find(struct landlock_fs_registry *const r,
+/* Called with the lock of @head, @counter's bucket, held. */
+static struct landlock_hierarchy *find(struct hlist_bl_head *const head,
 				       const u64 counter)
 {
 	struct landlock_hierarchy *h;
+	struct hlist_bl_node *pos;
 
-	lockdep_assert_held(&r->lock);
-	hlist_for_each_entry(h, bucket_of(r, counter), fs.node) {
+	hlist_bl_for_each_entry(h, pos, head, fs.node) {
 		if (h->counter == counter)
 			return h;
 	}
 	return NULL;
 }
 
-/* Called with the lock of the registry that holds @h. */
+/* Called with the lock of @h's bucket held. */
 static void fill(const struct landlock_hierarchy *const h,
 		 struct landlock_fs_info *const out)
 {
@@ -99,25 +99,29 @@ static void fill(const struct landlock_hierarchy *const h,
 }
 
 static void registry_insert(struct landlock_fs_registry *const r,
-		   struct landlock_hierarchy *const h)
+			    struct landlock_hierarchy *const h)
 {
-	spin_lock(&r->lock);
-	hlist_add_head(&h->fs.node, bucket_of(r, h->counter));
-	spin_unlock(&r->lock);
+	struct hlist_bl_head *const head = bucket_of(r, h->counter);
+
+	hlist_bl_lock(head);
+	hlist_bl_add_head(&h->fs.node, head);
+	hlist_bl_unlock(head);
 }
 
 static void registry_remove(struct landlock_fs_registry *const r,
-		   struct landlock_hierarchy *const h)
+			    struct landlock_hierarchy *const h)
 {
+	struct hlist_bl_head *const head = bucket_of(r, h->counter);
 	struct pid *hint;
 
-	spin_lock(&r->lock);
-	if (!hlist_unhashed(&h->fs.node))
-		hlist_del_init(&h->fs.node);
+	hlist_bl_lock(head);
+	if (!hlist_bl_unhashed(&h->fs.node))
+		hlist_bl_del_init(&h->fs.node);
 	hint = h->fs.hint;
 	h->fs.hint = NULL;
-	spin_unlock(&r->lock);
-	put_pid(hint);
+	hlist_bl_unlock(head);
+	if (hint)
+		put_pid(hint);
 }
 
 /**
@@ -126,8 +130,8 @@ static void registry_remove(struct landlock_fs_registry *const r,
  * @domain: A domain just created by landlock_merge_ruleset().
  *
  * Called by landlock_restrict_self() before the domain is committed.  Costs
- * a copy of the layer's access masks and a list insertion under a spinlock:
- * no allocation, no dentry or inode.
+ * a copy of the layer's access masks and a list insertion under a bucket's
+ * bit lock: no allocation, no reference, no dentry or inode.
  *
  * Return: 0.
  */
@@ -190,11 +194,8 @@ void landlock_fs_test_hierarchy_free(struct landlock_fs_registry *r,
 /* An empty registry (KUnit tests make their own), or NULL. */
 struct landlock_fs_registry *landlock_fs_registry_new(void)
 {
-	struct landlock_fs_registry *const r = kvzalloc(sizeof(*r), GFP_KERNEL);
-
-	if (r)
-		spin_lock_init(&r->lock);
-	return r;
+	/* Zeroed buckets are empty and unlocked. */
+	return kvzalloc(sizeof(struct landlock_fs_registry), GFP_KERNEL);
 }
 
 /* Frees an empty registry that was never the global one. */
@@ -205,15 +206,20 @@ void landlock_fs_registry_free(struct landlock_fs_registry *const r)
 
 /*
  * Makes the kernel's registry, once, before user space runs; returns it, or
- * NULL on failure.  Domains created before (none: this runs from an
+ * NULL on failure or if it exists already.  Domains created before (none: this runs from an
  * initcall) would simply not be shown.
  */
 struct landlock_fs_registry *landlock_fs_registry_init_global(void)
 {
 	struct landlock_fs_registry *const r = landlock_fs_registry_new();
 
-	if (r)
-		smp_store_release(&landlock_fs_global, r);
+	if (!r)
+		return NULL;
+	/* Once only: a second registry would split the entries in two. */
+	if (cmpxchg_release(&landlock_fs_global, NULL, r)) {
+		landlock_fs_registry_free(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -222,20 +228,21 @@ bool landlock_fs_registry_info(struct landlock_fs_registry *const r,
 			       const u64 counter,
 			       struct landlock_fs_info *const out)
 {
+	struct hlist_bl_head *const head = bucket_of(r, counter);
 	const struct landlock_hierarchy *h;
 
-	spin_lock(&r->lock);
-	h = find(r, counter);
+	hlist_bl_lock(head);
+	h = find(head, counter);
 	if (h)
 		fill(h, out);
-	spin_unlock(&r->lock);
+	hlist_bl_unlock(head);
 	return h;
 }
 
 /*
  * Copies up to @cap entries into @out, in no particular order, and returns
- * how many there are (more than @cap: call again with more room).  The lock
- * is held for one bucket at a time, with a reschedule point between, so a
+ * how many there are (more than @cap: call again with more room).  One
+ * bucket's lock is held at a time, with a reschedule point between, so a
  * copy never delays a domain creation by more than one bucket's worth.
  */
 size_t landlock_fs_registry_infos(struct landlock_fs_registry *const r,
@@ -243,33 +250,45 @@ size_t landlock_fs_registry_infos(struct landlock_fs_registry *const r,
 				  const size_t cap)
 {
 	const struct landlock_hierarchy *h;
+	struct hlist_bl_node *pos;
 	size_t b, n = 0;
 
 	for (b = 0; b < ARRAY_SIZE(r->buckets); b++) {
-		spin_lock(&r->lock);
-		hlist_for_each_entry(h, &r->buckets[b], fs.node) {
+		hlist_bl_lock(&r->buckets[b]);
+		hlist_bl_for_each_entry(h, pos, &r->buckets[b], fs.node) {
 			if (n < cap)
 				fill(h, &out[n]);
 			n++;
 		}
-		spin_unlock(&r->lock);
+		hlist_bl_unlock(&r->buckets[b]);
 		cond_resched();
 	}
 	return n;
 }
 
-/* A counted reference to the hint of @counter's domain, or NULL. */
+/*
+ * A counted reference to the hint of @counter's domain: the PID a reader
+ * stored, else the creator's TGID (its thread-group leader, which is in the
+ * domain unless a thread restricted itself alone), else NULL.
+ */
 struct pid *landlock_fs_registry_hint(struct landlock_fs_registry *const r,
 				      const u64 counter)
 {
+	struct hlist_bl_head *const head = bucket_of(r, counter);
 	const struct landlock_hierarchy *h;
 	struct pid *pid = NULL;
 
-	spin_lock(&r->lock);
-	h = find(r, counter);
-	if (h)
-		pid = get_pid(h->fs.hint);
-	spin_unlock(&r->lock);
+	hlist_bl_lock(head);
+	h = find(head, counter);
+	if (h) {
+		pid = h->fs.hint;
+#ifdef CONFIG_SECURITY_LANDLOCK_LOG
+		if (!pid && h->details)
+			pid = h->details->pid;
+#endif /* CONFIG_SECURITY_LANDLOCK_LOG */
+		pid = get_pid(pid);
+	}
+	hlist_bl_unlock(head);
 	return pid;
 }
 
@@ -277,13 +296,14 @@ struct pid *landlock_fs_registry_hint(struct landlock_fs_registry *const r,
 void landlock_fs_registry_set_hint(struct landlock_fs_registry *const r,
 				   const u64 counter, struct pid *pid)
 {
+	struct hlist_bl_head *const head = bucket_of(r, counter);
 	struct landlock_hierarchy *h;
 
-	spin_lock(&r->lock);
-	h = find(r, counter);
+	hlist_bl_lock(head);
+	h = find(head, counter);
 	if (h)
 		swap(h->fs.hint, pid);
-	spin_unlock(&r->lock);
+	hlist_bl_unlock(head);
 	put_pid(pid);
 }
 
@@ -298,12 +318,13 @@ int landlock_fs_registry_creator(struct landlock_fs_registry *const r,
 				 struct landlock_fs_creator *const out,
 				 char *const exe, const size_t exe_size)
 {
+	struct hlist_bl_head *const head = bucket_of(r, counter);
 	const struct landlock_hierarchy *h;
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
-	spin_lock(&r->lock);
-	h = find(r, counter);
+	hlist_bl_lock(head);
+	h = find(head, counter);
 	if (!h) {
 		err = -ENOENT;
 		goto out;
@@ -326,7 +347,7 @@ int landlock_fs_registry_creator(struct landlock_fs_registry *const r,
 	}
 #endif /* CONFIG_SECURITY_LANDLOCK_LOG */
 out:
-	spin_unlock(&r->lock);
+	hlist_bl_unlock(head);
 	return err;
 }
 

@@ -12,7 +12,7 @@
 #ifndef _SECURITY_LANDLOCK_FS_GLUE_H
 #define _SECURITY_LANDLOCK_FS_GLUE_H
 
-#include <linux/list.h>
+#include <linux/list_bl.h>
 #include <linux/types.h>
 
 struct landlock_domain;
@@ -23,20 +23,21 @@ struct landlock_hierarchy;
  *
  * Embedded in &struct landlock_hierarchy, so that registering a domain
  * allocates nothing: landlock_fs_register_domain() links it into a bucket
- * of the registry and landlock_fs_unregister() unlinks it, each under the
- * registry's spinlock.  Readers (registry.rs) copy what they need under
- * that lock, which keeps the hierarchy (and its parents and details) alive
- * while they hold it.
+ * of the registry and landlock_fs_unregister() unlinks it, each under that
+ * bucket's bit lock.  Readers (registry.rs) copy what they need under the
+ * lock, which keeps the hierarchy (and its parents and details) alive while
+ * they hold it.
  */
 struct landlock_fs_entry {
-	/** @node: Link in a registry bucket, protected by the registry lock. */
-	struct hlist_node node;
+	/** @node: Link in a registry bucket, under that bucket's bit lock. */
+	struct hlist_bl_node node;
 	/** @access: Access rights handled by this layer: fs, net, scope. */
 	u32 access[3];
 	/**
 	 * @hint: A counted reference to the PID of a task that was in this
 	 * domain or below it (rule 2's first try, see view.rs), or NULL until
-	 * a reader sets one; protected by the registry lock.
+	 * a reader sets one (readers then try the creator's TGID, which the
+	 * details hold); under the bucket's lock.
 	 */
 	struct pid *hint;
 };

@@ -7,10 +7,10 @@
 //! landlock_fs_entry`), so registering a domain allocates nothing:
 //! `landlock_restrict_self()` links it into a hash bucket before the new
 //! domain is committed, and `landlock_put_hierarchy()` unlinks it before
-//! freeing the hierarchy, each under the registry's spinlock.  That is all
+//! freeing the hierarchy, each under that bucket's bit lock.  That is all
 //! that creating and freeing a domain pay.
 //!
-//! Readers copy what they need under the same lock, for one lookup, one
+//! Readers copy what they need under a bucket's lock, for one lookup, one
 //! hint exchange, one creator or one bucket at a time ([`Info`],
 //! [`CreatorText`]): the lock keeps the hierarchies they find alive.  They
 //! never walk tasks, allocate or format under it, so a reader delays a
@@ -20,6 +20,7 @@
 
 use core::ptr::NonNull;
 use kernel::{
+    alloc::flags::__GFP_NOWARN,
     bindings,
     ffi::{c_char, c_int},
     pid_namespace::PidNamespace,
@@ -148,7 +149,7 @@ pub(crate) struct Registry {
     test_entries: KVec<NonNull<RawHierarchy>>,
 }
 
-// SAFETY: the C registry is protected by its own spinlock, and every
+// SAFETY: the C registry is protected by its buckets' locks, and every
 // function above may be called from any task.
 unsafe impl Send for Registry {}
 // SAFETY: as above: shared references only call the locked C functions.
@@ -182,7 +183,8 @@ impl Registry {
     pub(crate) fn infos(&self) -> Result<KVVec<Info>> {
         let mut cap = 64;
         for _ in 0..8 {
-            let mut out = KVVec::with_capacity(cap, GFP_KERNEL)?;
+            // No warning for a huge count: any reader may ask.
+            let mut out = KVVec::with_capacity(cap, GFP_KERNEL | __GFP_NOWARN)?;
             for _ in 0..cap {
                 out.push(Info::EMPTY, GFP_KERNEL)?;
             }
@@ -198,8 +200,8 @@ impl Registry {
         Err(EAGAIN)
     }
 
-    /// A counted reference to the rule-2 hint of the domain of `counter`,
-    /// if it has one.
+    /// A counted reference to the rule-2 hint of the domain of `counter`:
+    /// the task a reader stored, else the creator's thread-group leader.
     pub(crate) fn hint(&self, counter: u64) -> Option<Pid> {
         // SAFETY: `raw` is live; the C function returns a counted reference
         // or NULL, which `Pid` takes over.
@@ -286,7 +288,7 @@ impl Pid {
         Self(pid)
     }
 
-    /// The pointer, valid while `self` lives.
+    /// The pointer (NULL for no PID), valid while `self` lives.
     pub(crate) fn as_ptr(&self) -> *mut bindings::pid {
         self.0
     }
@@ -345,6 +347,10 @@ pub(crate) mod testing {
                 .iter()
                 .find(|(c, _)| *c == parent)
                 .map_or(core::ptr::null_mut(), |(_, h)| h.as_ptr());
+            // Room first, so that a made entry is always recorded (and
+            // freed by `Drop`).
+            registry.test_entries.reserve(1, GFP_KERNEL)?;
+            made.reserve(1, GFP_KERNEL)?;
             // SAFETY: `registry.raw` is live; `parent` is NULL or a test
             // hierarchy of this registry, freed after its children (`Drop`).
             let h = unsafe { landlock_fs_test_hierarchy(registry.raw.as_ptr(), counter, parent) };
@@ -413,8 +419,8 @@ mod tests {
         let all = r.infos()?;
         assert_eq!(all.len(), 300);
         assert!(all.windows(2).all(|w| w[0].counter() < w[1].counter()));
-        // No hint until a reader sets one; no creator details for test
-        // entries, ENOENT for a domain that is not there.
+        // No hint until a reader sets one; ENOENT for the creator of a
+        // domain that is not there.
         assert!(r.hint(A).is_none());
         assert!(r
             .creator(A + 1, kernel::current!().active_pid_ns().ok_or(ESRCH)?)

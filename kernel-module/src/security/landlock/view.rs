@@ -24,9 +24,10 @@
 //!
 //! # Costs
 //!
-//! Rule 1 is O(1): the registry stores each domain's depth and ancestors.
+//! Rule 1 is O(1): the registry gives each domain's depth and ancestors.
 //! Rule 2 for one domain first tries the domain's hint (a task that was in
-//! its subtree), O(1); only when the hint is gone or not traceable by R
+//! its subtree: the creator's thread-group leader until a reader stores
+//! another), O(1); only when the hint is gone or not traceable by R
 //! does it walk the reader's tasks, and it stores what it finds as the new
 //! hint.  A whole-tree snapshot walks the tasks once, with one ptrace check
 //! per sandboxed task.  No registry lock is held during any task walk.
@@ -352,8 +353,8 @@ impl<'a> Reader<'a> {
         let all_here = core::ptr::eq(self.ns.as_ptr(), init_ns.as_ptr());
         // A task in a domain that fails rule 1 can neither show it nor mark
         // a visible one (rule 1 fails for its ancestors too): no ptrace
-        // check for it.  A domain missing from the copy was created since:
-        // its task still marks its ancestors.
+        // check for it.  A domain missing from the copy was created during
+        // or after it: its task still marks the ancestors the copy has.
         let wanted = |domain: u64, _: &Held<'_>| {
             index_of(&infos, domain).is_none_or(|i| self.is_below(&infos[i]))
         };
@@ -428,11 +429,16 @@ impl Marks {
     }
 
     /// Marks the domain at `i` and its ancestors, stopping at the first
-    /// one already marked (its ancestors are, too).
+    /// one already marked (its ancestors are, too).  An ancestor missing
+    /// from the copy (the registry is copied one bucket at a time, so a
+    /// domain created meanwhile may be missing while its child is there) is
+    /// skipped, not taken as the end of the chain.
     fn mark(&mut self, infos: &[Info], i: usize, traceable: bool) {
         let info = &infos[i];
         for &a in info.ancestors[..usize::from(info.depth)].iter().rev() {
-            let Some(j) = index_of(infos, a) else { break };
+            let Some(j) = index_of(infos, a) else {
+                continue;
+            };
             let done = self.occupied[j] && (!traceable || self.traceable[j]);
             self.occupied[j] = true;
             self.traceable[j] |= traceable;
@@ -739,6 +745,20 @@ mod tests {
         let bi = index_of(&infos, B).ok_or(EINVAL)?;
         assert!(marks.traceable[ai] && marks.traceable[di]);
         assert!(!marks.traceable[bi] && marks.occupied[bi]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_missing_ancestor_does_not_stop_marking() -> Result {
+        // The copy may lack a domain created while it was taken (B) and
+        // hold its child (C): C's task still marks A.
+        let mut infos = infos_of(TREE)?;
+        infos.retain(|i| i.counter() != B);
+        let mut marks = Marks::new(infos.len())?;
+        let ci = index_of(&infos, C).ok_or(EINVAL)?;
+        marks.mark(&infos, ci, true);
+        let ai = index_of(&infos, A).ok_or(EINVAL)?;
+        assert!(marks.traceable[ai] && marks.occupied[ai]);
         Ok(())
     }
 
