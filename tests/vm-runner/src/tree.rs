@@ -1053,7 +1053,12 @@ pub fn ids_never_repeat_over_100k_domains() -> TestResult {
     })
 }
 
-pub fn audit_domain_equals_directory_name() -> TestResult {
+/// `CAP_AUDIT_READ` (include/uapi/linux/capability.h).
+const CAP_AUDIT_READ: u32 = 37;
+
+/// The audit record's `domain=` is upstream's ID, which the tree shows in
+/// `domains/<id>/audit_id` to readers with `CAP_AUDIT_READ` only.
+pub fn audit_id_matches_the_audit_record() -> TestResult {
     let mut audit = crate::audit::Audit::open()?;
     let daemon = Daemon::spawn(|| {
         restrict(Access::MAKE_DIR)?;
@@ -1065,12 +1070,33 @@ pub fn audit_domain_equals_directory_name() -> TestResult {
     let from_audit = audit.next_access_domain()?;
     drop(audit);
     let id = domain_of(&domains()?, daemon.pid)?.id;
-    ensure(id.get() == from_audit, || {
-        format!("audit domain={from_audit:016x}, tree {id}")
+    // Two ID spaces: upstream's (monotonic, from 2^32) and the tree's.
+    ensure(from_audit < 1 << 60 && id.get() >= 1 << 60, || {
+        format!("audit domain={from_audit:x}, tree {id}")
     })?;
-    fs::metadata(format!("{TREE}/domains/{from_audit:016x}"))
-        .map_err(|e| e.to_string())
-        .map(|_| ())
+    let file = format!("{TREE}/domains/{id}/audit_id");
+    let text = read(&file)?;
+    ensure(text == format!("{from_audit:x}\n"), || {
+        format!("audit domain={from_audit:x}, {file} says {text:?}")
+    })?;
+    // The metrics daemon (CAP_SYS_PTRACE only) sees the domain but not its
+    // audit ID; with CAP_AUDIT_READ too, it reads the same value.
+    let f = file.clone();
+    in_child(move || {
+        become_user(1002, 1002, &[CAP_SYS_PTRACE])?;
+        fs::metadata(&f).map_err(|e| format!("stat {f}: {e}"))?;
+        match fs::read(&f) {
+            Err(e) if e.raw_os_error() == Some(libc::EACCES) => Ok(()),
+            other => Err(format!("{f} without CAP_AUDIT_READ: {other:?}")),
+        }
+    })?;
+    in_child(move || {
+        become_user(1002, 1002, &[CAP_SYS_PTRACE, CAP_AUDIT_READ])?;
+        let text = read(&file)?;
+        ensure(text == format!("{from_audit:x}\n"), || {
+            format!("with CAP_AUDIT_READ: {text:?}")
+        })
+    })
 }
 
 // --- scale and the command -----------------------------------------------------------

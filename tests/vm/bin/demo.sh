@@ -27,7 +27,7 @@ echo "--- ls $T/domains"
 ls $T/domains
 for d in $T/domains/*; do
 	echo "--- $d"
-	for f in parent depth access tasks creator; do
+	for f in parent depth access tasks creator audit_id; do
 		printf '%s: ' $f; cat $d/$f | tr '\n' '|'; echo
 	done
 done

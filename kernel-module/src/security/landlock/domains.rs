@@ -23,7 +23,7 @@
 
 use crate::{
     format::{self, Buf},
-    id::DOMAINS,
+    id::TREE_IDS,
     registry::{CreatorText, Info, Registry, MAX_LAYERS},
     securityfs::setattr,
     view::{self, Dom, Reader, Snapshot},
@@ -69,12 +69,13 @@ const LOOKUP_RCU: c_uint = 1 << 8;
 const DIRENT_INO: u64 = 1;
 
 /// The files of a domain directory, in `readdir` order.
-const DOMAIN_FILES: [(&CStr, Kind); 5] = [
+const DOMAIN_FILES: [(&CStr, Kind); 6] = [
     (c"parent", Kind::Parent),
     (c"depth", Kind::Depth),
     (c"access", Kind::Access),
     (c"tasks", Kind::Tasks),
     (c"creator", Kind::Creator),
+    (c"audit_id", Kind::AuditId),
 ];
 
 /// What a file of the tree shows.
@@ -90,6 +91,8 @@ enum Kind {
     AllTasks = 5,
     /// The top-level `snapshot` file.
     Snapshot = 6,
+    /// Upstream's ID of the domain, as audit records print it.
+    AuditId = 7,
 }
 
 impl Kind {
@@ -101,7 +104,8 @@ impl Kind {
             3 => Kind::Tasks,
             4 => Kind::Creator,
             5 => Kind::AllTasks,
-            _ => Kind::Snapshot,
+            6 => Kind::Snapshot,
+            _ => Kind::AuditId,
         }
     }
 
@@ -122,6 +126,9 @@ struct Open {
     /// The creator's details, for `creator` and `snapshot` (privileged
     /// openers only), in the order of `snapshot.shown`.
     creators: KVVec<Option<CreatorText>>,
+    /// Upstream's ID of the file's domain, for `audit_id` (openers with
+    /// `CAP_AUDIT_READ` only).
+    audit_id: Option<u64>,
     /// The content rendered for the opener.
     content: Buf,
     /// The content rendered for the first reading task in another domain
@@ -467,6 +474,10 @@ fn render(kind: Kind, counter: u64, open: &Open, reading: Dom, out: &mut Buf) ->
             write_creator(out, c, b"pid ", b"\nuid ", b"\ncomm ", b"\nexe ")?;
             out.bytes(b"\n")?;
         }
+        Kind::AuditId => {
+            format::audit_id(out, open.audit_id.ok_or(EACCES)?)?;
+            out.bytes(b"\n")?;
+        }
         Kind::AllTasks | Kind::Snapshot => {}
     }
     Ok(())
@@ -561,6 +572,17 @@ fn open_view(kind: Option<Kind>, counter: u64) -> Result<Open> {
         if kind == Some(Kind::Creator) && !reader.privileged() {
             return Err(EACCES);
         }
+        // Upstream's IDs are monotonic: they tell creation order, which the
+        // tree's IDs hide, so only a reader who may read audit records gets
+        // them.  A domain freed since it was found has none (ENOENT).
+        let audit_id = if kind == Some(Kind::AuditId) {
+            if !reader.reads_audit() {
+                return Err(EACCES);
+            }
+            Some(registry.audit_id(counter).ok_or(ENOENT)?)
+        } else {
+            None
+        };
         // Creators: every visible domain's for `snapshot`, the file's own
         // for `creator`, in the order of `snapshot.shown`.  A domain freed
         // since it was found has none (ENOENT for `creator`).
@@ -583,6 +605,7 @@ fn open_view(kind: Option<Kind>, counter: u64) -> Result<Open> {
         let mut open = Open {
             snapshot,
             creators,
+            audit_id,
             content: Buf::new(),
             foreign: SetOnce::new(),
         };
@@ -632,7 +655,8 @@ unsafe extern "C" fn domains_lookup(
         // SAFETY: `dentry` is being looked up.
         return unsafe { miss(dentry) };
     };
-    let Some(counter) = DOMAINS.permutation().counter(id) else {
+    // No key yet: no ID was ever shown, so there is nothing to find.
+    let Some(counter) = TREE_IDS.get().and_then(|p| p.counter(id)) else {
         // SAFETY: as above.
         return unsafe { miss(dentry) };
     };
@@ -917,6 +941,7 @@ const DEPTH_FOPS: bindings::file_operations = FileOps::<{ Kind::Depth as u8 }>::
 const ACCESS_FOPS: bindings::file_operations = FileOps::<{ Kind::Access as u8 }>::FOPS;
 const TASKS_FOPS: bindings::file_operations = FileOps::<{ Kind::Tasks as u8 }>::FOPS;
 const CREATOR_FOPS: bindings::file_operations = FileOps::<{ Kind::Creator as u8 }>::FOPS;
+const AUDIT_ID_FOPS: bindings::file_operations = FileOps::<{ Kind::AuditId as u8 }>::FOPS;
 /// File operations of the top-level `tasks` file.
 pub(crate) const ALL_TASKS_FOPS: bindings::file_operations =
     FileOps::<{ Kind::AllTasks as u8 }>::FOPS;
@@ -933,6 +958,7 @@ fn fops_of(kind: Kind) -> &'static bindings::file_operations {
         Kind::Creator => &CREATOR_FOPS,
         Kind::AllTasks => &ALL_TASKS_FOPS,
         Kind::Snapshot => &SNAPSHOT_FOPS,
+        Kind::AuditId => &AUDIT_ID_FOPS,
     }
 }
 

@@ -92,6 +92,12 @@ pub(crate) fn id(out: &mut Buf, id: u64) -> Result {
     write!(out, "{id:016x}").map_err(|_| ENOMEM)
 }
 
+/// Writes upstream's domain ID as audit records print it (`%llx`: lowercase
+/// hex, no leading zeros).
+pub(crate) fn audit_id(out: &mut Buf, id: u64) -> Result {
+    write!(out, "{id:x}").map_err(|_| ENOMEM)
+}
+
 /// Parses a directory name into an ID: exactly 16 lowercase hex digits.
 pub(crate) fn parse_id(name: &[u8]) -> Option<u64> {
     if name.len() != 16 {

@@ -27,6 +27,12 @@
 #include "fs_glue.h"
 #include "limits.h"
 
+/*
+ * The tree shows each domain's creator and upstream ID, which exist only with
+ * Landlock's logging code (Kconfig makes SECURITY_LANDLOCK_FS select it).
+ */
+static_assert(IS_ENABLED(CONFIG_SECURITY_LANDLOCK_LOG));
+
 static_assert(sizeof(struct landlock_fs_info) == 152);
 static_assert(offsetof(struct landlock_fs_info, ancestors) == 8);
 static_assert(offsetof(struct landlock_fs_info, access) == 136);
@@ -60,6 +66,13 @@ struct landlock_fs_registry {
 /* The kernel's registry, set once by landlock_fs_registry_init_global(). */
 static struct landlock_fs_registry *landlock_fs_global;
 
+/*
+ * The next &struct landlock_fs_entry.counter.  Starts at 2^60, the lower
+ * bound of the tree's IDs (id.rs), and would need 15 * 2^60 domains to wrap.
+ * Only ever advanced, so every value names one domain until reboot.
+ */
+static atomic64_t landlock_fs_next_counter = ATOMIC64_INIT(1ULL << 60);
+
 static struct hlist_bl_head *bucket_of(struct landlock_fs_registry *const r,
 				       const u64 counter)
 {
@@ -74,7 +87,7 @@ static struct landlock_hierarchy *find(struct hlist_bl_head *const head,
 	struct hlist_bl_node *pos;
 
 	hlist_bl_for_each_entry(h, pos, head, fs.node) {
-		if (h->counter == counter)
+		if (h->fs.counter == counter)
 			return h;
 	}
 	return NULL;
@@ -90,9 +103,9 @@ static void fill(const struct landlock_hierarchy *const h,
 	for (a = h; a && depth < LANDLOCK_MAX_NUM_LAYERS; a = a->parent)
 		depth++;
 	out->depth = depth;
-	out->parent = h->parent ? h->parent->counter : 0;
+	out->parent = h->parent ? h->parent->fs.counter : 0;
 	for (a = h, i = depth; i > 0; i--, a = a->parent)
-		out->ancestors[i - 1] = a->counter;
+		out->ancestors[i - 1] = a->fs.counter;
 	for (i = depth; i < LANDLOCK_MAX_NUM_LAYERS; i++)
 		out->ancestors[i] = 0;
 	memcpy(out->access, h->fs.access, sizeof(out->access));
@@ -101,7 +114,7 @@ static void fill(const struct landlock_hierarchy *const h,
 static void registry_insert(struct landlock_fs_registry *const r,
 			    struct landlock_hierarchy *const h)
 {
-	struct hlist_bl_head *const head = bucket_of(r, h->counter);
+	struct hlist_bl_head *const head = bucket_of(r, h->fs.counter);
 
 	hlist_bl_lock(head);
 	hlist_bl_add_head(&h->fs.node, head);
@@ -111,7 +124,7 @@ static void registry_insert(struct landlock_fs_registry *const r,
 static void registry_remove(struct landlock_fs_registry *const r,
 			    struct landlock_hierarchy *const h)
 {
-	struct hlist_bl_head *const head = bucket_of(r, h->counter);
+	struct hlist_bl_head *const head = bucket_of(r, h->fs.counter);
 	struct pid *hint;
 
 	hlist_bl_lock(head);
@@ -130,12 +143,11 @@ static void registry_remove(struct landlock_fs_registry *const r,
  * @domain: A domain just created by landlock_merge_ruleset().
  *
  * Called by landlock_restrict_self() before the domain is committed.  Costs
- * a copy of the layer's access masks and a list insertion under a bucket's
- * bit lock: no allocation, no reference, no dentry or inode.
- *
- * Return: 0.
+ * one atomic add (the tree's counter), a copy of the layer's access masks
+ * and a list insertion under a bucket's bit lock: no allocation, no
+ * reference, no dentry or inode.
  */
-int landlock_fs_register_domain(const struct landlock_domain *const domain)
+void landlock_fs_register_domain(const struct landlock_domain *const domain)
 {
 	struct landlock_fs_registry *const r =
 		smp_load_acquire(&landlock_fs_global);
@@ -143,12 +155,13 @@ int landlock_fs_register_domain(const struct landlock_domain *const domain)
 	const struct access_masks masks =
 		domain->handled_masks[domain->num_layers - 1];
 
+	hierarchy->fs.counter =
+		atomic64_fetch_inc_relaxed(&landlock_fs_next_counter);
 	hierarchy->fs.access[0] = masks.fs;
 	hierarchy->fs.access[1] = masks.net;
 	hierarchy->fs.access[2] = masks.scope;
 	if (r)
 		registry_insert(r, hierarchy);
-	return 0;
 }
 
 /**
@@ -181,6 +194,8 @@ struct pid *landlock_fs_registry_hint(struct landlock_fs_registry *r,
 				      u64 counter);
 void landlock_fs_registry_set_hint(struct landlock_fs_registry *r,
 				   u64 counter, struct pid *pid);
+bool landlock_fs_registry_audit_id(struct landlock_fs_registry *r, u64 counter,
+				   u64 *id);
 int landlock_fs_registry_creator(struct landlock_fs_registry *r, u64 counter,
 				 struct pid_namespace *ns,
 				 struct landlock_fs_creator *out, char *exe,
@@ -292,6 +307,25 @@ struct pid *landlock_fs_registry_hint(struct landlock_fs_registry *const r,
 	return pid;
 }
 
+/*
+ * Stores upstream's ID of @counter's domain (&struct landlock_hierarchy.id,
+ * as audit records and tracepoints print it) in @id; false if there is no
+ * such domain.
+ */
+bool landlock_fs_registry_audit_id(struct landlock_fs_registry *const r,
+				   const u64 counter, u64 *const id)
+{
+	struct hlist_bl_head *const head = bucket_of(r, counter);
+	const struct landlock_hierarchy *h;
+
+	hlist_bl_lock(head);
+	h = find(head, counter);
+	if (h)
+		*id = h->id;
+	hlist_bl_unlock(head);
+	return h;
+}
+
 /* Makes @pid (a counted reference, given) the hint of @counter's domain. */
 void landlock_fs_registry_set_hint(struct landlock_fs_registry *const r,
 				   const u64 counter, struct pid *pid)
@@ -365,7 +399,7 @@ landlock_fs_test_hierarchy(struct landlock_fs_registry *const r,
 
 	if (!h)
 		return NULL;
-	h->counter = counter;
+	h->fs.counter = counter;
 	h->parent = parent;
 	refcount_set(&h->usage, 1);
 	registry_insert(r, h);
@@ -388,6 +422,7 @@ bool landlock_fs_task_below(struct task_struct *task, u64 counter, u8 depth);
 struct pid_namespace *landlock_fs_init_pid_ns(void);
 u8 landlock_fs_task_chain(struct task_struct *task, u64 *chain);
 bool landlock_fs_capable_ptrace(const struct cred *cred);
+bool landlock_fs_capable_audit_read(const struct cred *cred);
 const struct cred *landlock_fs_override_creds(const struct cred *cred);
 void landlock_fs_revert_creds(const struct cred *old);
 bool landlock_fs_dir_emit(struct dir_context *ctx, const char *name, int len,
@@ -418,7 +453,7 @@ u64 landlock_fs_cred_domain(const struct cred *const cred, u8 *const depth)
 	const struct landlock_domain *const dom = landlock_cred(cred)->domain;
 
 	*depth = dom ? dom->num_layers : 0;
-	return dom ? dom->hierarchy->counter : 0;
+	return dom ? dom->hierarchy->fs.counter : 0;
 }
 
 /*
@@ -442,7 +477,7 @@ bool landlock_fs_task_below(struct task_struct *const task, const u64 counter,
 	h = dom->hierarchy;
 	for (up = dom->num_layers - depth; up && h; up--)
 		h = h->parent;
-	return h && h->counter == counter;
+	return h && h->fs.counter == counter;
 }
 
 /*
@@ -462,7 +497,7 @@ u8 landlock_fs_task_chain(struct task_struct *const task, u64 *const chain)
 		return 0;
 	h = dom->hierarchy;
 	for (i = dom->num_layers; i > 0 && h; i--, h = h->parent)
-		chain[i - 1] = h->counter;
+		chain[i - 1] = h->fs.counter;
 	return dom->num_layers;
 }
 
@@ -479,7 +514,7 @@ u64 landlock_fs_task_domain(struct task_struct *const task)
 
 	guard(rcu)();
 	dom = landlock_get_task_domain(task);
-	return dom ? dom->hierarchy->counter : 0;
+	return dom ? dom->hierarchy->fs.counter : 0;
 }
 
 /* CAP_SYS_PTRACE in the initial user namespace, without an audit record. */
@@ -487,6 +522,17 @@ bool landlock_fs_capable_ptrace(const struct cred *const cred)
 {
 	return security_capable(cred, &init_user_ns, CAP_SYS_PTRACE,
 				CAP_OPT_NOAUDIT) == 0;
+}
+
+/*
+ * CAP_AUDIT_READ in the initial user namespace: who may read upstream's
+ * domain IDs (the audit_id file).  A denial is audited like any explicit
+ * capability check.
+ */
+bool landlock_fs_capable_audit_read(const struct cred *const cred)
+{
+	return security_capable(cred, &init_user_ns, CAP_AUDIT_READ,
+				CAP_OPT_NONE) == 0;
 }
 
 const struct cred *landlock_fs_override_creds(const struct cred *const cred)

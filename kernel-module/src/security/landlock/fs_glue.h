@@ -31,6 +31,14 @@ struct landlock_hierarchy;
 struct landlock_fs_entry {
 	/** @node: Link in a registry bucket, under that bucket's bit lock. */
 	struct hlist_bl_node node;
+	/**
+	 * @counter: The tree's own counter value for this domain, taken by
+	 * landlock_fs_register_domain() and never changed.  The tree names
+	 * the domain with a keyed permutation of it (id.rs), computed only
+	 * when a reader is shown the name.  Independent of
+	 * &struct landlock_hierarchy.id, which audit and tracepoints print.
+	 */
+	u64 counter;
 	/** @access: Access rights handled by this layer: fs, net, scope. */
 	u32 access[3];
 	/**
@@ -81,15 +89,14 @@ struct landlock_fs_registry;
 
 #ifdef CONFIG_SECURITY_LANDLOCK_FS
 
-int landlock_fs_register_domain(const struct landlock_domain *domain);
+void landlock_fs_register_domain(const struct landlock_domain *domain);
 void landlock_fs_unregister(struct landlock_hierarchy *hierarchy);
 
 #else /* CONFIG_SECURITY_LANDLOCK_FS */
 
-static inline int
+static inline void
 landlock_fs_register_domain(const struct landlock_domain *domain)
 {
-	return 0;
 }
 
 static inline void

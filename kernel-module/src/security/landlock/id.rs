@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! Landlock domain and ruleset IDs: a keyed permutation of a plain counter.
+//! The IDs of `/sys/kernel/security/landlock`: a keyed permutation of the
+//! tree's own counter.
 //!
-//! Creating a domain (or a ruleset) only takes the next value of a counter,
-//! one relaxed atomic add, as upstream did.  The ID that audit records,
-//! tracepoints and `/sys/kernel/security/landlock` print is computed from that
-//! counter only when it is printed: `id = P(counter)`, where `P` is an 8-round
+//! Registering a domain in the tree only takes the next value of a counter
+//! (fs_glue.c), one relaxed atomic add.  The ID that names the domain in the
+//! tree is computed from that counter only when it is shown:
+//! `id = P(counter)`, where `P` is an 8-round
 //! Feistel network over 32-bit halves whose round function is SipHash-2-4,
 //! cycle-walked so that every ID lies in `[2^60, 2^64)`.  Looking an ID up
 //! inverts `P`.  `Documentation/ids.rst` of landlock-audit specifies the
@@ -13,8 +14,9 @@
 //! function and produced the test vectors below.
 
 use kernel::bindings;
+use kernel::error::to_result;
 use kernel::prelude::*;
-use kernel::sync::atomic::{Atomic, Relaxed};
+use kernel::sync::SetOnce;
 
 /// Lower bound of every counter value and of every ID, so that an ID always
 /// prints as exactly 16 hex digits.  Also the first counter value.
@@ -85,7 +87,6 @@ impl IdPermutation {
     /// `P^-1(id)`: the counter value whose ID is `id`, or `None` for a value
     /// that is not an ID (below `ID_MIN`), which is rejected before any
     /// decryption.
-    #[cfg_attr(not(CONFIG_SECURITY_LANDLOCK_FS), allow(dead_code))]
     pub(crate) fn counter(&self, id: u64) -> Option<u64> {
         if id < ID_MIN {
             return None;
@@ -98,100 +99,84 @@ impl IdPermutation {
     }
 }
 
-/// One ID space: a counter and the key of its permutation.
+/// The key of the tree's IDs, drawn once, on first use.
 ///
-/// The key is written once by [`IdSpace::init`], from the LSM's init function
-/// before any domain or ruleset can exist, and only read afterwards; relaxed
-/// atomics are enough because LSM initialization happens before any other
-/// task runs.  The counter is only ever advanced with `fetch_add`, so every
-/// value is handed out once.
-pub(crate) struct IdSpace {
-    counter: Atomic<u64>,
-    key: [Atomic<u64>; 2],
+/// The tree names a domain `P(counter)`, where `counter` is the value
+/// `landlock_fs_register_domain()` (fs_glue.c) took for it.  Nothing is done
+/// at boot: the key is drawn the first time a reader is about to be shown an
+/// ID ([`TreeIds::get_or_draw`], in process context), after
+/// `wait_for_random_bytes()` has returned, so boot never waits for the RNG and
+/// the key always comes from a seeded CRNG.  No ID can exist under a weak or
+/// missing key: every ID shown is computed by the permutation that
+/// [`TreeIds::get_or_draw`] returns, and a lookup made before the key exists
+/// ([`TreeIds::get`] is `None`) is a miss, since nobody can have been shown an
+/// ID yet.  Audit records and tracepoints do not use this key: they print
+/// upstream's `landlock_hierarchy.id` (id.c).
+pub(crate) struct TreeIds {
+    key: SetOnce<IdPermutation>,
 }
 
-impl IdSpace {
-    const fn new() -> Self {
+impl TreeIds {
+    /// An ID space whose key is not drawn yet.
+    pub(crate) const fn new() -> Self {
         Self {
-            counter: Atomic::new(ID_MIN),
-            key: [Atomic::new(0), Atomic::new(0)],
+            key: SetOnce::new(),
         }
     }
 
-    /// Draws the key from the kernel's RNG.
-    fn init(&self) {
-        for k in &self.key {
-            // SAFETY: `get_random_u64` has no precondition.
-            k.store(unsafe { bindings::get_random_u64() }, Relaxed);
+    /// The permutation, if its key was drawn; `None` means that no ID has
+    /// been shown yet, so every lookup is a miss.  Never sleeps.
+    pub(crate) fn get(&self) -> Option<IdPermutation> {
+        self.key.copy()
+    }
+
+    /// The permutation, drawing its key first if needed.
+    ///
+    /// Might sleep: the first call waits (interruptibly) for the CRNG to be
+    /// seeded, which it almost always already is once user space runs.
+    /// Fails only if that wait is interrupted by a signal.
+    pub(crate) fn get_or_draw(&self) -> Result<IdPermutation> {
+        if let Some(p) = self.get() {
+            return Ok(p);
+        }
+        // SAFETY: `wait_for_random_bytes` may sleep and has no other
+        // precondition; our callers are file operations (process context, no
+        // lock held).
+        to_result(unsafe { bindings::wait_for_random_bytes() })?;
+        Ok(self.draw_seeded())
+    }
+
+    /// Draws the key if it is still missing and the CRNG is seeded; never
+    /// sleeps.  Returns the permutation if there is one afterwards.
+    #[cfg_attr(not(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST), allow(dead_code))]
+    pub(crate) fn try_draw(&self) -> Option<IdPermutation> {
+        if let Some(p) = self.get() {
+            return Some(p);
+        }
+        // SAFETY: `rng_is_initialized` has no precondition.
+        unsafe { bindings::rng_is_initialized() }.then(|| self.draw_seeded())
+    }
+
+    /// Draws a key (the CRNG is seeded) and keeps the first one drawn.
+    fn draw_seeded(&self) -> IdPermutation {
+        // SAFETY: `get_random_u64` has no precondition; the CRNG is seeded,
+        // so the values are full-strength.
+        let (k0, k1) = unsafe { (bindings::get_random_u64(), bindings::get_random_u64()) };
+        // A racing caller may have populated the key first (or be storing
+        // it): keep the first key and wait for the store, which is a 16-byte
+        // write with nothing in between that sleeps.
+        self.key.populate(IdPermutation::new(k0, k1));
+        loop {
+            if let Some(p) = self.get() {
+                return p;
+            }
+            core::hint::spin_loop();
         }
     }
-
-    /// Draws the key again if no ID of this space can have been shown yet
-    /// (no counter value was taken).
-    fn rekey(&self) {
-        if self.counter.load(Relaxed) == ID_MIN {
-            self.init();
-        }
-    }
-
-    /// Takes the next counter value: the only work done at creation time.
-    fn next_counter(&self) -> u64 {
-        self.counter.fetch_add(1, Relaxed)
-    }
-
-    /// The permutation of this space (its key is never exposed).
-    pub(crate) fn permutation(&self) -> IdPermutation {
-        IdPermutation::new(self.key[0].load(Relaxed), self.key[1].load(Relaxed))
-    }
 }
 
-/// Domains' IDs (`struct landlock_hierarchy`).
-pub(crate) static DOMAINS: IdSpace = IdSpace::new();
-/// Rulesets' IDs (tracepoints only), with their own counter and key.
-static RULESETS: IdSpace = IdSpace::new();
-
-/// Draws the keys of both ID spaces.  Called once by `landlock_init()`.
-#[no_mangle]
-pub(crate) extern "C" fn landlock_init_id() {
-    DOMAINS.init();
-    RULESETS.init();
-}
-
-/// Draws the keys again once the kernel's RNG is seeded.
-///
-/// `landlock_init_id()` runs during `security_init()`, before the RNG may
-/// be seeded (e.g. without RDRAND).  A `late_initcall` waits for the RNG and
-/// calls this, before any user space runs, so no ID has been issued or
-/// shown yet: only spaces whose counter was never taken are rekeyed.
-#[no_mangle]
-pub(crate) extern "C" fn landlock_rekey_id() {
-    DOMAINS.rekey();
-    RULESETS.rekey();
-}
-
-/// Returns the counter of a new domain.  Cheap: one atomic add.
-#[no_mangle]
-pub(crate) extern "C" fn landlock_next_domain_counter() -> u64 {
-    DOMAINS.next_counter()
-}
-
-/// Returns the counter of a new ruleset.
-#[no_mangle]
-pub(crate) extern "C" fn landlock_next_ruleset_counter() -> u64 {
-    RULESETS.next_counter()
-}
-
-/// Returns the ID of the domain whose counter is `counter`.
-#[no_mangle]
-pub(crate) extern "C" fn landlock_domain_id_of(counter: u64) -> u64 {
-    DOMAINS.permutation().id(counter)
-}
-
-/// Returns the ID of the ruleset whose counter is `counter`.
-#[no_mangle]
-pub(crate) extern "C" fn landlock_ruleset_id_of(counter: u64) -> u64 {
-    RULESETS.permutation().id(counter)
-}
+/// The IDs of `/sys/kernel/security/landlock`.
+pub(crate) static TREE_IDS: TreeIds = TreeIds::new();
 
 #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
 #[kunit_tests(landlock_audit_id)]
@@ -222,9 +207,9 @@ mod tests {
     }
 
     fn random_permutation() -> IdPermutation {
-        let space = IdSpace::new();
-        space.init();
-        space.permutation()
+        // SAFETY: `get_random_u64` has no precondition.
+        let (k0, k1) = unsafe { (bindings::get_random_u64(), bindings::get_random_u64()) };
+        IdPermutation::new(k0, k1)
     }
 
     #[test]
@@ -268,14 +253,37 @@ mod tests {
     }
 
     #[test]
-    fn counter_starts_at_id_min_and_steps_by_one() {
-        // Adapted from upstream's landlock_id suite: the first value is the
-        // documented start, and each creation takes exactly one value.
-        let space = IdSpace::new();
-        space.init();
-        assert_eq!(space.next_counter(), ID_MIN);
-        assert_eq!(space.next_counter(), ID_MIN + 1);
-        assert_eq!(space.next_counter(), ID_MIN + 2);
+    fn no_key_is_drawn_at_boot() {
+        // KUnit runs before user space, and no reader has been shown an ID:
+        // nothing may have drawn the tree's key (or waited for the RNG).
+        assert!(TREE_IDS.get().is_none());
+    }
+
+    #[test]
+    fn the_key_is_drawn_once_and_kept() {
+        let ids = TreeIds::new();
+        assert!(ids.get().is_none());
+        match ids.try_draw() {
+            // The RNG is seeded: the key is drawn and stays.
+            Some(p) => {
+                let again = ids.get().map(|q| q.id(ID_MIN));
+                assert_eq!(again, Some(p.id(ID_MIN)));
+                assert_eq!(ids.try_draw().map(|q| q.id(ID_MIN)), again);
+            }
+            // Not yet seeded: nothing is drawn, and nothing blocks.
+            None => assert!(ids.get().is_none()),
+        }
+    }
+
+    #[test]
+    fn a_racing_draw_keeps_the_first_key() {
+        let ids = TreeIds::new();
+        assert!(ids.key.populate(test_permutation()));
+        // The loser's key is discarded: everyone uses the first one.
+        let p = ids.draw_seeded();
+        for &(counter, id) in VECTORS {
+            assert_eq!(p.id(counter), id);
+        }
     }
 
     #[test]

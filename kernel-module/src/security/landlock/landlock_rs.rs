@@ -1,24 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! Landlock's Rust code (landlock-audit): domain IDs and the
-//! `/sys/kernel/security/landlock` audit filesystem.
+//! Landlock's Rust code (landlock-audit): the
+//! `/sys/kernel/security/landlock` audit filesystem and its IDs.
 //!
-//! This is built into the kernel as part of `landlock.o`; C calls it through
-//! the `extern "C"` functions declared in `id.h` and `fs_glue.h`.
+//! Built into the kernel as part of `landlock.o` when
+//! `CONFIG_SECURITY_LANDLOCK_FS` is set (and only then); C calls it through
+//! the `extern "C"` functions declared in `fs_glue.h`.  Upstream Landlock,
+//! its audit records and its tracepoints do not depend on it.
 
-mod id;
-
-#[cfg(CONFIG_SECURITY_LANDLOCK_FS)]
 mod domains;
-#[cfg(CONFIG_SECURITY_LANDLOCK_FS)]
 mod format;
-#[cfg(CONFIG_SECURITY_LANDLOCK_FS)]
+mod id;
 mod registry;
-#[cfg(CONFIG_SECURITY_LANDLOCK_FS)]
 mod securityfs;
-#[cfg(CONFIG_SECURITY_LANDLOCK_FS)]
 mod tree;
-#[cfg(CONFIG_SECURITY_LANDLOCK_FS)]
 mod view;
 
 /// Prefix of this crate's `pr_*!` messages (there is no `module!` here).

@@ -66,6 +66,7 @@ extern "C" {
     fn landlock_fs_registry_infos(r: *mut RawRegistry, out: *mut Info, cap: usize) -> usize;
     fn landlock_fs_registry_hint(r: *mut RawRegistry, counter: u64) -> *mut bindings::pid;
     fn landlock_fs_registry_set_hint(r: *mut RawRegistry, counter: u64, pid: *mut bindings::pid);
+    fn landlock_fs_registry_audit_id(r: *mut RawRegistry, counter: u64, id: *mut u64) -> bool;
     fn landlock_fs_registry_creator(
         r: *mut RawRegistry,
         counter: u64,
@@ -220,6 +221,14 @@ impl Registry {
     /// The creator of the domain of `counter`, as a reader in `ns` sees it;
     /// `ENOENT` if the domain is gone.  Memory is allocated before the lock
     /// is taken and trimmed after.
+    /// Upstream's ID of the domain of `counter` (`landlock_hierarchy.id`, as
+    /// audit records print it), if it is live.
+    pub(crate) fn audit_id(&self, counter: u64) -> Option<u64> {
+        let mut id = 0;
+        // SAFETY: `self.raw` is a live registry; `id` is a live `u64`.
+        unsafe { landlock_fs_registry_audit_id(self.raw.as_ptr(), counter, &mut id) }.then_some(id)
+    }
+
     pub(crate) fn creator(&self, counter: u64, ns: &PidNamespace) -> Result<CreatorText> {
         // `exe` is at most LANDLOCK_PATH_MAX_SIZE bytes with its NUL.
         const EXE_SIZE: usize = 4096 + 11 + 1;

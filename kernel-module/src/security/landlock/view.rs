@@ -33,7 +33,7 @@
 //! per sandboxed task.  No registry lock is held during any task walk.
 
 use crate::{
-    id::DOMAINS,
+    id::{IdPermutation, TREE_IDS},
     registry::{self, Info, Pid, Registry, MAX_LAYERS},
 };
 use core::{marker::PhantomData, ops::ControlFlow};
@@ -47,6 +47,7 @@ extern "C" {
     fn landlock_fs_task_domain(task: *mut bindings::task_struct) -> u64;
     fn landlock_fs_task_below(task: *mut bindings::task_struct, counter: u64, depth: u8) -> bool;
     fn landlock_fs_capable_ptrace(cred: *const bindings::cred) -> bool;
+    fn landlock_fs_capable_audit_read(cred: *const bindings::cred) -> bool;
     fn landlock_fs_override_creds(cred: *const bindings::cred) -> *const bindings::cred;
     fn landlock_fs_revert_creds(old: *const bindings::cred);
     fn landlock_fs_cond_resched();
@@ -140,6 +141,14 @@ impl<'a> Reader<'a> {
     /// Whether the reader has CAP_SYS_PTRACE in the initial user namespace.
     pub(crate) fn privileged(&self) -> bool {
         self.privileged
+    }
+
+    /// Whether the reader may read audit records: CAP_AUDIT_READ in the
+    /// initial user namespace (a denial is audited).  Gates upstream's
+    /// monotonic domain IDs (`audit_id`).
+    pub(crate) fn reads_audit(&self) -> bool {
+        // SAFETY: `self.cred` is live for `'a`.
+        unsafe { landlock_fs_capable_audit_read(self.cred.as_ptr()) }
     }
 
     /// Rule 1 without the registry: a descendant was created after its
@@ -345,6 +354,8 @@ impl<'a> Reader<'a> {
     /// walk over the reader's tasks (and, for a privileged reader in a child
     /// PID namespace, one more over all tasks, to find empty domains).
     pub(crate) fn snapshot(&self, registry: &Registry) -> Result<Snapshot> {
+        // Before the walk: drawing the key may sleep.
+        let ids = TREE_IDS.get_or_draw()?;
         let infos = registry.infos()?;
         let mut marks = Marks::new(infos.len())?;
         let mut tasks = KVVec::new();
@@ -390,7 +401,7 @@ impl<'a> Reader<'a> {
                 },
             );
         }
-        let snapshot = Snapshot::new(infos, &marks, self.domains, self.privileged)?;
+        let snapshot = Snapshot::new(infos, &marks, self.domains, self.privileged, &ids)?;
         let mut tasks = tasks;
         tasks.retain(|t| snapshot.position(t.domain).is_some());
         tasks.sort_unstable_by_key(|t| (t.tgid, t.tid));
@@ -534,10 +545,10 @@ pub(crate) struct Snapshot {
 }
 
 impl Shown {
-    fn of(info: &Info) -> Self {
+    fn of(info: &Info, ids: &IdPermutation) -> Self {
         Self {
             info: *info,
-            id: DOMAINS.permutation().id(info.counter()),
+            id: ids.id(info.counter()),
         }
     }
 }
@@ -545,12 +556,18 @@ impl Shown {
 impl Snapshot {
     /// Rules 1 and 2 applied to the marks of a task walk.  Pure, so KUnit
     /// can check the policy.
-    fn new(infos: KVVec<Info>, marks: &Marks, domains: [Dom; 2], privileged: bool) -> Result<Self> {
+    fn new(
+        infos: KVVec<Info>,
+        marks: &Marks,
+        domains: [Dom; 2],
+        privileged: bool,
+        ids: &IdPermutation,
+    ) -> Result<Self> {
         let mut shown = KVVec::new();
         for (i, info) in infos.iter().enumerate() {
             let rule2 = marks.traceable[i] || (privileged && !marks.occupied[i]);
             if rule2 && domains.iter().all(|r| r.is_strictly_above(info)) {
-                shown.push(Shown::of(info), GFP_KERNEL_ACCOUNT)?;
+                shown.push(Shown::of(info, ids), GFP_KERNEL_ACCOUNT)?;
             }
         }
         Ok(Self {
@@ -562,9 +579,10 @@ impl Snapshot {
     /// A view in which all of `infos` (a domain and its visible
     /// ancestors, in any order) are shown, without tasks.
     pub(crate) fn from_infos(infos: KVVec<Info>) -> Result<Self> {
+        let ids = TREE_IDS.get_or_draw()?;
         let mut shown = KVVec::with_capacity(infos.len(), GFP_KERNEL_ACCOUNT)?;
         for info in infos.iter() {
-            shown.push(Shown::of(info), GFP_KERNEL_ACCOUNT)?;
+            shown.push(Shown::of(info, &ids), GFP_KERNEL_ACCOUNT)?;
         }
         shown.sort_unstable_by_key(|s| s.info.counter());
         Ok(Self {
@@ -626,6 +644,9 @@ mod tests {
     use super::*;
     use crate::registry::testing::infos_of;
 
+    /// Any fixed key: these tests check which domains are shown, not IDs.
+    const TEST_IDS: IdPermutation = IdPermutation::new(1, 2);
+
     // A (root) -> B -> C, A -> D, and another root E.
     const A: u64 = 1 << 60;
     const B: u64 = A + 1;
@@ -651,7 +672,7 @@ mod tests {
         let out = (|| -> Result<KVVec<u64>> {
             let (infos, marks) = walk(tasks)?;
             let doms = [dom(&infos, domains[0]), dom(&infos, domains[1])];
-            let s = Snapshot::new(infos, &marks, doms, privileged)?;
+            let s = Snapshot::new(infos, &marks, doms, privileged, &TEST_IDS)?;
             let mut v = KVVec::new();
             for x in s.shown.iter() {
                 v.push(x.info.counter(), GFP_KERNEL)?;
@@ -765,7 +786,7 @@ mod tests {
     #[test]
     fn relative_depth_and_parent_follow_the_visible_chain() -> Result {
         let (infos, marks) = walk(&[(C, false)])?;
-        let s = Snapshot::new(infos, &marks, [Dom::default(); 2], true)?;
+        let s = Snapshot::new(infos, &marks, [Dom::default(); 2], true, &TEST_IDS)?;
         let d = s.shown[s.position(D).ok_or(EINVAL)?];
         assert!(s.parent(&d).is_none());
         assert_eq!(s.depth(&d), 1);
