@@ -149,11 +149,13 @@ static void registry_remove(struct landlock_fs_registry *const r,
  */
 void landlock_fs_register_domain(const struct landlock_domain *const domain)
 {
-	struct landlock_fs_registry *const r =
-		smp_load_acquire(&landlock_fs_global);
 	struct landlock_hierarchy *const hierarchy = domain->hierarchy;
 	const struct access_masks masks =
 		domain->handled_masks[domain->num_layers - 1];
+	struct landlock_fs_registry *r;
+
+	/* Pairs with cmpxchg_release() in landlock_fs_registry_init_global(). */
+	r = smp_load_acquire(&landlock_fs_global);
 
 	hierarchy->fs.counter =
 		atomic64_fetch_inc_relaxed(&landlock_fs_next_counter);
@@ -174,9 +176,10 @@ void landlock_fs_register_domain(const struct landlock_domain *const domain)
  */
 void landlock_fs_unregister(struct landlock_hierarchy *const hierarchy)
 {
-	struct landlock_fs_registry *const r =
-		smp_load_acquire(&landlock_fs_global);
+	struct landlock_fs_registry *r;
 
+	/* Pairs with cmpxchg_release() in landlock_fs_registry_init_global(). */
+	r = smp_load_acquire(&landlock_fs_global);
 	if (r)
 		registry_remove(r, hierarchy);
 }
@@ -505,7 +508,6 @@ struct pid_namespace *landlock_fs_init_pid_ns(void)
 {
 	return &init_pid_ns;
 }
-
 
 /* Returns the counter of @task's current domain, or 0 when it has none. */
 u64 landlock_fs_task_domain(struct task_struct *const task)
