@@ -42,7 +42,7 @@ use std::path::{Path, PathBuf};
 use crate::parse;
 use crate::source::{FileBuf, ReadMode, RealFs, Source, MAX_AUDIT_ID_SIZE};
 use crate::types::{AuditId, Domain, DomainId};
-use crate::walk::{domain_file, io_error};
+use crate::walk::{diagnose, domain_file, io_error};
 #[cfg(doc)]
 use crate::Domains;
 use crate::{Error, Result};
@@ -111,6 +111,9 @@ fn read_one<S: Source>(src: &S, root: &Path, id: DomainId, buf: &mut FileBuf) ->
 ///
 /// # Errors
 ///
+/// * [`Error::SecurityfsNotMounted`], [`Error::LandlockDisabled`] or
+///   [`Error::FeatureAbsent`] when `root` does not exist, as for
+///   [`Domains::read_from`];
 /// * [`Error::AuditIdPermissionDenied`] when opening the file fails with
 ///   `EACCES` or `EPERM` (the caller lacks `CAP_AUDIT_READ` in the initial
 ///   user namespace);
@@ -134,9 +137,15 @@ pub fn read_with<S: Source>(
     root: impl AsRef<Path>,
     id: DomainId,
 ) -> Result<Option<AuditId>> {
-    match read_one(&src, root.as_ref(), id, &mut FileBuf::new())? {
+    let root = root.as_ref();
+    match read_one(&src, root, id, &mut FileBuf::new())? {
         One::Found(a) => Ok(Some(a)),
-        One::Gone => Ok(None),
+        // No such domain, unless there is no tree at all.
+        One::Gone => match src.list(root) {
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(diagnose(&src, root)),
+            Err(e) => Err(io_error(root, e)),
+        },
         One::Missing(path) => Err(Error::AuditIdUnsupported { path }),
     }
 }
@@ -349,6 +358,22 @@ mod tests {
             Err(Error::AuditIdUnsupported { path }) => assert!(is_audit_id(&path)),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn reading_without_a_tree_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("landlock");
+        let id = DomainId::MIN;
+        assert!(matches!(
+            read(&root, id),
+            Err(Error::SecurityfsNotMounted { .. })
+        ));
+        fs::write(dir.path().join("lsm"), "capability,landlock").unwrap();
+        assert!(matches!(read(&root, id), Err(Error::FeatureAbsent { .. })));
+        // With a tree, an unknown domain is None.
+        fs::create_dir_all(root.join("domains")).unwrap();
+        assert_eq!(read(&root, id).unwrap(), None);
     }
 
     #[test]
