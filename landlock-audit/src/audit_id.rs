@@ -3,8 +3,8 @@
 //! Audit records and tracepoints print upstream Landlock's own domain IDs
 //! (`domain=1a2b3c4d5`: monotonic, from `security/landlock/id.c`), while the
 //! tree names its domains with its own unguessable IDs ([`DomainId`]).  The
-//! file `domains/<id>/audit_id` (`Documentation/abi.rst`) gives the first
-//! for the second, to readers with `CAP_AUDIT_READ` in the initial user
+//! file `domains/<id>/audit_id` (`Documentation/abi.rst`) gives a domain's
+//! upstream ID to readers with `CAP_AUDIT_READ` in the initial user
 //! namespace; everybody else gets `EACCES`, and a landlock-audit kernel
 //! older than the file has none (`ENOENT`).
 //!
