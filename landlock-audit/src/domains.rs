@@ -9,7 +9,7 @@ use crate::index::IdIndex;
 use crate::parse::TaskLine;
 use crate::procfs;
 use crate::source::{RealFs, Source};
-use crate::types::{Domain, DomainId, Task};
+use crate::types::{AuditId, Domain, DomainId, Task};
 use crate::walk;
 use crate::Result;
 
@@ -466,6 +466,70 @@ impl Domains {
         pos.sort_unstable();
         pos.dedup();
         pos.into_iter().map(|p| &self.domains[p as usize]).collect()
+    }
+
+    /// The domain whose audit ID (upstream Landlock's ID of it, as audit
+    /// records and tracepoints print it: `domain=1a2b3c4d5`) is
+    /// `audit_id`, found by reading `<root>/domains/<id>/audit_id` of the
+    /// domains of this snapshot, in ID order, until one matches.  `root`
+    /// is the tree this snapshot was read from; a domain created since is
+    /// not looked at (read a new snapshot first).  A domain that vanished
+    /// meanwhile is skipped.
+    ///
+    /// Reading `audit_id` needs `CAP_AUDIT_READ` in the initial user
+    /// namespace: audit IDs are monotonic, so they reveal the creation
+    /// order that the tree's IDs hide.  See [`crate::audit_id`].
+    ///
+    /// ```no_run
+    /// use landlock_audit::{AuditId, Domains, Error, DEFAULT_ROOT};
+    ///
+    /// // From an audit record: `type=LANDLOCK_ACCESS ... domain=1a2b3c4d5 blockers=...`.
+    /// let wanted: AuditId = "domain=1a2b3c4d5".parse()?;
+    /// let domains = Domains::read()?;
+    /// match domains.find_by_audit_id(DEFAULT_ROOT, wanted) {
+    ///     Ok(d) => println!("{d}"),
+    ///     Err(Error::AuditIdNotFound { .. }) => println!("gone, or not visible to me"),
+    ///     Err(Error::AuditIdPermissionDenied { .. }) => println!("needs CAP_AUDIT_READ"),
+    ///     Err(Error::AuditIdUnsupported { .. }) => println!("kernel without audit_id files"),
+    ///     Err(e) => return Err(e.into()),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Costs one `open()` and `read()` per domain looked at (at most
+    /// [`len()`](Self::len)).
+    ///
+    /// # Errors
+    ///
+    /// * [`Error::AuditIdNotFound`](crate::Error::AuditIdNotFound) when no
+    ///   domain of the snapshot has it (also when the snapshot is empty);
+    /// * [`Error::AuditIdPermissionDenied`](crate::Error::AuditIdPermissionDenied)
+    ///   at the first `audit_id` whose opening fails with `EACCES` or
+    ///   `EPERM`;
+    /// * [`Error::AuditIdUnsupported`](crate::Error::AuditIdUnsupported) when
+    ///   the first domain read has a directory but no `audit_id` file (read
+    ///   twice): a kernel older than the file;
+    /// * [`Error::Malformed`](crate::Error::Malformed) for an `audit_id`
+    ///   that is not one ([`parse::audit_id`](crate::parse::audit_id)), a
+    ///   file the [`Source`] refuses, or a file missing from one domain
+    ///   directory after others had one;
+    /// * [`Error::Io`](crate::Error::Io) otherwise.
+    pub fn find_by_audit_id(&self, root: impl AsRef<Path>, audit_id: AuditId) -> Result<&Domain> {
+        self.find_by_audit_id_with(RealFs, root, audit_id)
+    }
+
+    /// [`find_by_audit_id`](Self::find_by_audit_id) reading through `src`.
+    ///
+    /// # Errors
+    ///
+    /// As [`find_by_audit_id`](Self::find_by_audit_id).
+    pub fn find_by_audit_id_with<S: Source>(
+        &self,
+        src: S,
+        root: impl AsRef<Path>,
+        audit_id: AuditId,
+    ) -> Result<&Domain> {
+        crate::audit_id::find(&src, root.as_ref(), self.iter(), audit_id)
     }
 
     /// The [`Coverage`] of the processes of `proc_root`: every numeric entry

@@ -3,6 +3,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::types::AuditId;
+
 /// Everything that can go wrong while reading the tree or `/proc`.
 ///
 /// Races with the kernel (a domain that vanishes while it is read, a task
@@ -47,7 +49,8 @@ pub enum Error {
     },
 
     /// The caller may not read a file of the tree (other than `creator`,
-    /// whose unreadability is reported as `creator: None`) or of `/proc`.
+    /// whose unreadability is reported as `creator: None`, and `audit_id`,
+    /// which is [`Error::AuditIdPermissionDenied`]) or of `/proc`.
     #[error("permission denied: {path}")]
     PermissionDenied {
         /// The file or directory.
@@ -76,6 +79,43 @@ pub enum Error {
         found: u64,
         /// The version this library reads.
         supported: u32,
+    },
+
+    /// No domain of the snapshot has this audit ID
+    /// ([`Domains::find_by_audit_id`](crate::Domains::find_by_audit_id)):
+    /// the domain does not exist, is gone, is not visible to the caller, or
+    /// was created after the snapshot was read.
+    #[error(
+        "no visible domain has audit ID {audit_id} (it does not exist, is gone, \
+         is not visible to you, or is newer than the tree that was read)"
+    )]
+    AuditIdNotFound {
+        /// The audit ID looked for.
+        audit_id: AuditId,
+    },
+
+    /// Opening a domain's `audit_id` file failed with `EACCES`/`EPERM`: it
+    /// needs `CAP_AUDIT_READ` in the initial user namespace.
+    #[error(
+        "permission denied: {path}: reading a domain's audit ID needs CAP_AUDIT_READ \
+         in the initial user namespace"
+    )]
+    AuditIdPermissionDenied {
+        /// The `audit_id` file.
+        path: PathBuf,
+    },
+
+    /// The tree has no `audit_id` files (`ENOENT` in a domain directory
+    /// that exists): a landlock-audit kernel older than them, on which
+    /// audit records cannot be matched to the tree's domains.
+    #[error(
+        "{path}: no such file: this kernel's Landlock audit tree has no audit_id \
+         files (it predates them), so audit records' domain= IDs cannot be matched \
+         to its domains"
+    )]
+    AuditIdUnsupported {
+        /// The missing `audit_id` file.
+        path: PathBuf,
     },
 
     /// Any other I/O error.

@@ -29,7 +29,8 @@ use std::path::{Path, PathBuf};
 use crate::id::{IdPermutation, ID_MIN};
 use crate::parse::escape;
 use crate::types::{
-    AccessFs, AccessNames, AccessNet, Creator, Domain, DomainId, HandledAccess, Scope, Task,
+    AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain, DomainId, HandledAccess, Scope,
+    Task,
 };
 
 /// One domain of a [`Model`].
@@ -46,6 +47,10 @@ pub struct ModelDomain {
     pub tasks: Vec<Task>,
     /// The process that created it.
     pub creator: Creator,
+    /// Upstream Landlock's ID of it, as audit records print it: written to
+    /// `domains/<id>/audit_id` when `Some`; no such file when `None` (a
+    /// kernel older than the file).  Not in the `snapshot` file.
+    pub audit_id: Option<AuditId>,
 }
 
 /// One process of a [`Model`], for the fake `/proc`.
@@ -179,10 +184,17 @@ impl Model {
     /// processes of 1 to 4 threads, some of them mixed or split across two
     /// domains) and
     /// `spec.unconfined` processes outside any domain.  IDs come from an
-    /// [`IdPermutation`] keyed by the seed.
+    /// [`IdPermutation`] keyed by the seed; audit IDs grow in creation
+    /// order, as upstream Landlock's do.
     pub fn generate(spec: &Spec) -> Self {
         let mut rng = SplitMix(spec.seed);
         let perm = IdPermutation::new(rng.next(), rng.next());
+        // Audit IDs as upstream allocates them, in creation order: from
+        // 2^32 plus a random 32-bit value, each 1 plus a random 4-bit step
+        // after the previous one.  A generator of their own, so that the
+        // models' shapes do not depend on them.
+        let mut audit_rng = SplitMix(spec.seed ^ 0x6175_6469_745f_6964);
+        let mut next_audit = (1u64 << 32) + (audit_rng.next() & 0xffff_ffff);
         let max_depth = spec.max_depth.max(1);
         let mut domains: Vec<ModelDomain> = Vec::with_capacity(spec.domains);
         let mut depths: Vec<u32> = Vec::with_capacity(spec.domains);
@@ -214,12 +226,15 @@ impl Model {
                 },
                 exe: PathBuf::from(format!("/usr/libexec/svc {i}/daemon")),
             };
+            let audit_id = AuditId::new(next_audit);
+            next_audit += 1 + audit_rng.below(16);
             domains.push(ModelDomain {
                 id,
                 parent: parent.map(|p| domains[p].id),
                 access,
                 tasks: Vec::new(),
                 creator,
+                audit_id,
             });
             depths.push(depth);
         }
@@ -363,7 +378,8 @@ impl Model {
 
     /// Writes the tree under `root` (created if needed), as the kernel with
     /// the `snapshot` file shows it: `version`, `abi_version`, `tasks`,
-    /// `snapshot` and `domains/<id>/{parent,depth,access,tasks,creator}`.
+    /// `snapshot` and `domains/<id>/{parent,depth,access,tasks,creator}`,
+    /// plus `domains/<id>/audit_id` for the domains that have one.
     ///
     /// # Errors
     ///
@@ -406,6 +422,9 @@ impl Model {
             }
             fs::write(dir.join("tasks"), &text)?;
             fs::write(dir.join("creator"), creator_text(&d.creator))?;
+            if let Some(a) = d.audit_id {
+                fs::write(dir.join("audit_id"), format!("{a}\n"))?;
+            }
         }
         all.sort_unstable();
         let mut f = io::BufWriter::new(fs::File::create(root.join("tasks"))?);

@@ -18,7 +18,8 @@
 //!
 //! Modules: [`parse`] (pure parsers), [`source`] (where the bytes come
 //! from: the [`Source`] trait and the defensive [`RealFs`]), [`procfs`]
-//! (processes), and behind features: `id` (`id-model`: reference model of
+//! (processes), [`audit_id`] (audit records' `domain=` IDs and the tree's
+//! domains), and behind features: `id` (`id-model`: reference model of
 //! the ID scheme), `fixture` (`fixture`: writes trees for tests), `json`
 //! (`json`: the command's JSON documents), `interop` (`landlock`:
 //! conversions to the `landlock` crate's types).
@@ -39,6 +40,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod audit_id;
 mod domains;
 mod error;
 #[cfg(feature = "fixture")]
@@ -61,7 +63,7 @@ pub use error::{Error, Result};
 pub use parse::MAX_DEPTH;
 pub use source::{RealFs, Source};
 pub use types::{
-    AccessFs, AccessNames, AccessNet, Creator, Domain, DomainId, HandledAccess, ParseIdError,
-    Scope, Task,
+    AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain, DomainId, HandledAccess,
+    ParseAuditIdError, ParseIdError, Scope, Task,
 };
 pub use walk::{ORPHAN_ATTEMPTS, SUPPORTED_VERSION};

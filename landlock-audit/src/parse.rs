@@ -19,7 +19,8 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 use crate::types::{
-    AccessFs, AccessNames, AccessNet, Creator, Domain, DomainId, HandledAccess, Scope, Task,
+    AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain, DomainId, HandledAccess, Scope,
+    Task,
 };
 use crate::Error;
 
@@ -210,6 +211,35 @@ pub fn parent(input: &[u8]) -> ParseResult<Option<DomainId>> {
         return Err(ParseError::new(n, "unexpected extra line"));
     }
     Ok(Some(id))
+}
+
+/// The `audit_id` file: `"<hex>\n"`, upstream Landlock's ID of the domain
+/// exactly as audit prints it (`domain=%llx`): 1 to 16 lowercase
+/// hexadecimal digits, no `0x`, no leading zero, not 0
+/// ([`AuditId::from_hex`]).
+///
+/// ```
+/// use landlock_audit::{parse, AuditId};
+///
+/// assert_eq!(parse::audit_id(b"1a2b3c4d5\n"), Ok(AuditId::new(0x1a2b3c4d5).unwrap()));
+/// assert_eq!(parse::audit_id(b"1a2b3c4d5").unwrap_err().line, 1);
+/// assert!(parse::audit_id(b"domain=1a2b3c4d5\n").is_err());
+/// assert!(parse::audit_id(b"01a2b3c4d5\n").is_err());
+/// assert_eq!(parse::audit_id(b"").unwrap_err().line, 0);
+/// ```
+pub fn audit_id(input: &[u8]) -> ParseResult<AuditId> {
+    let mut it = lines(input);
+    let (n, line) = match it.next() {
+        Some(r) => r?,
+        None => return Err(ParseError::new(0, "empty file, expected an audit ID")),
+    };
+    let id = AuditId::from_hex(line)
+        .ok_or_else(|| ParseError::new(n, format!("not an audit ID: {}", show(line))))?;
+    if let Some(extra) = it.next() {
+        let (n, _) = extra?;
+        return Err(ParseError::new(n, "unexpected extra line"));
+    }
+    Ok(id)
 }
 
 /// Landlock's maximum number of stacked domains (`LANDLOCK_MAX_NUM_LAYERS`):
@@ -842,6 +872,36 @@ mod tests {
     }
 
     #[test]
+    fn audit_id_files() {
+        let max = AuditId::new(u64::MAX).unwrap();
+        assert_eq!(audit_id(b"ffffffffffffffff\n"), Ok(max));
+        assert_eq!(audit_id(b"1\n"), Ok(AuditId::new(1).unwrap()));
+        for (bad, line) in [
+            (&b""[..], 0),
+            (b"\n", 1),
+            (b"0\n", 1),
+            (b"00000001a2b3c4d5\n", 1),
+            (b"1A2B3C4D5\n", 1),
+            (b"0x1a2b3c4d5\n", 1),
+            (b"domain=1a2b3c4d5\n", 1),
+            (b"1a2b3c4d5 \n", 1),
+            (b"+1a2b3c4d5\n", 1),
+            (b"10000000000000000\n", 1),
+            (b"1a2b3c4d5", 1),
+            (b"1a2b3c4d5\n\n", 2),
+            (b"1a2b3c4d5\n1a2b3c4d5\n", 2),
+        ] {
+            assert_eq!(audit_id(bad).unwrap_err().line, line, "{}", quote(bad));
+        }
+        // Hostile input is quoted, not echoed whole.
+        let mut huge = vec![b'\x1b'; 100_000];
+        huge.push(b'\n');
+        let e = audit_id(&huge).unwrap_err();
+        assert!(e.reason.len() <= 400, "{}", e.reason.len());
+        assert!(!e.reason.contains('\x1b'));
+    }
+
+    #[test]
     fn lsm_lists() {
         assert!(lsm_has_landlock(b"capability,landlock,yama"));
         assert!(lsm_has_landlock(b"capability,landlock\n"));
@@ -866,6 +926,16 @@ mod tests {
             let _ = tasks(&s);
             let _ = creator(&s);
             let _ = domain_dir_name(&s);
+            let _ = audit_id(&s);
+        }
+
+        #[test]
+        fn audit_ids_roundtrip(v in 1u64..) {
+            let a = AuditId::new(v).unwrap();
+            let text = format!("{a}\n");
+            prop_assert_eq!(audit_id(text.as_bytes()), Ok(a));
+            prop_assert_eq!(format!("domain={a}").parse::<AuditId>(), Ok(a));
+            prop_assert_eq!(format!("{v:x}"), a.to_string());
         }
 
         #[test]

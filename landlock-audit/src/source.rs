@@ -70,6 +70,10 @@ use std::path::{Path, PathBuf};
 /// is at most about 16 KiB: an escaped `PATH_MAX` path).
 pub const MAX_FILE_SIZE: usize = 64 << 10;
 
+/// The most bytes a domain's `audit_id` file may hold: 64.  The kernel's
+/// is at most 17 (16 hexadecimal digits and a newline).
+pub const MAX_AUDIT_ID_SIZE: usize = 64;
+
 /// The most bytes a `tasks` file (top-level or of a domain) may hold:
 /// 160 MiB, enough for `PID_MAX_LIMIT` (2^22) tasks at the longest line of
 /// the top-level file (33 bytes).

@@ -113,6 +113,119 @@ impl<'de> Deserialize<'de> for DomainId {
     }
 }
 
+/// Upstream Landlock's ID of a domain, as audit records and tracepoints
+/// print it (`domain=1a2b3c4d5`): a non-zero 64-bit value from upstream's
+/// monotonic allocator (`security/landlock/id.c`), unrelated to the tree's
+/// [`DomainId`].  The tree gives it in `domains/<id>/audit_id`
+/// (`Documentation/abi.rst`), to readers with `CAP_AUDIT_READ`.
+///
+/// It is written as audit writes it: lowercase hexadecimal, 1 to 16 digits,
+/// no `0x`, no leading zero.  [`FromStr`] accepts exactly that, optionally
+/// preceded by `domain=` (so a field copied from an audit record parses
+/// as it is); [`from_hex`](Self::from_hex) accepts only the bare digits.
+/// Anything else (upper case, a leading zero, a sign, spaces, 0, more than
+/// 16 digits) is an error.
+///
+/// ```
+/// use landlock_audit::AuditId;
+///
+/// let a: AuditId = "domain=1a2b3c4d5".parse().unwrap();
+/// assert_eq!(a, "1a2b3c4d5".parse().unwrap());
+/// assert_eq!(a.get(), 0x1a2b3c4d5);
+/// assert_eq!(a.to_string(), "1a2b3c4d5");
+/// for bad in ["", "0", "01a2b3c4d5", "1A2B3C4D5", "0x1a2b3c4d5", "domain=", " 1a2b3c4d5",
+///             "1a2b3c4d5\n", "10000000000000000"] {
+///     assert!(bad.parse::<AuditId>().is_err(), "{bad:?}");
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AuditId(u64);
+
+impl AuditId {
+    /// The audit ID of this value, or `None` for 0 (upstream never issues
+    /// it).
+    #[inline]
+    pub const fn new(v: u64) -> Option<Self> {
+        if v == 0 {
+            None
+        } else {
+            Some(AuditId(v))
+        }
+    }
+
+    /// The raw 64-bit value.
+    #[inline]
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// Parses 1 to 16 lowercase hexadecimal digits without a leading zero
+    /// (as audit's `%llx` writes a non-zero value), nothing else.
+    pub fn from_hex(s: &[u8]) -> Option<Self> {
+        if s.is_empty() || s.len() > 16 || s[0] == b'0' {
+            return None;
+        }
+        let mut v: u64 = 0;
+        for &b in s {
+            let d = match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                _ => return None,
+            };
+            v = (v << 4) | u64::from(d);
+        }
+        Some(AuditId(v))
+    }
+}
+
+/// The prefix of the audit record's field, which [`AuditId::from_str`]
+/// accepts.
+const AUDIT_PREFIX: &str = "domain=";
+
+/// Lowercase hexadecimal without leading zeros, as audit prints it.
+impl fmt::Display for AuditId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:x}", self.0)
+    }
+}
+
+/// The error of [`AuditId::from_str`]: the input, quoted and escaped, at
+/// most 80 bytes of it ([`crate::parse::quote`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "not an audit domain ID (1 to 16 lowercase hexadecimal digits without a leading zero, \
+     as audit prints domain=, optionally with the domain= prefix): {0}"
+)]
+pub struct ParseAuditIdError(pub String);
+
+impl FromStr for AuditId {
+    type Err = ParseAuditIdError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let digits = s.strip_prefix(AUDIT_PREFIX).unwrap_or(s);
+        AuditId::from_hex(digits.as_bytes())
+            .ok_or_else(|| ParseAuditIdError(crate::parse::quote(s.as_bytes())))
+    }
+}
+
+/// As a string of bare digits (`"1a2b3c4d5"`).
+#[cfg(feature = "serde")]
+impl Serialize for AuditId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// From a string of bare digits (no `domain=` prefix).
+#[cfg(feature = "serde")]
+impl<'de> Deserialize<'de> for AuditId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        AuditId::from_hex(s.as_bytes())
+            .ok_or_else(|| D::Error::custom(ParseAuditIdError(crate::parse::quote(s.as_bytes()))))
+    }
+}
+
 /// A thread: its thread-group ID (the process ID) and its thread ID, both in
 /// the reader's PID namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

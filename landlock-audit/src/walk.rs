@@ -536,6 +536,7 @@ mod tests {
                 comm: "init".into(),
                 exe: "/sbin/init".into(),
             },
+            audit_id: None,
         }
     }
 

@@ -450,9 +450,27 @@ fn help_documents_exit_statuses() {
         "malformed",
         "unsupported_version",
         "unknown_domain",
+        "audit_id_not_found",
+        "audit_id_permission_denied",
+        "audit_id_unsupported",
         "usage",
     ] {
         assert!(out.contains(s), "{s} missing from --help");
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
+        .args(["domain", "--help"])
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    for s in [
+        "--audit-id <HEX>",
+        "domain=1a2b3c4d5",
+        "CAP_AUDIT_READ",
+        "1  audit_id_not_found",
+        "1  audit_id_permission_denied",
+        "3  audit_id_unsupported",
+    ] {
+        assert!(out.contains(s), "{s} missing from domain --help");
     }
     let o = Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
         .args(["metrics", "--help"])
@@ -889,4 +907,180 @@ fn a_broken_stderr_does_not_turn_an_error_into_a_panic() {
     assert_eq!(o.status.code(), Some(3));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["error"]["kind"], "securityfs_not_mounted");
+}
+
+// ---------------------------------------------------------------------------
+// domain --audit-id: audit records' domain= IDs.
+
+/// Runs the command as `run` does, unable to bypass file permissions: as
+/// root, CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH are dropped from the
+/// bounding set before exec (so the command has neither), as another user
+/// nothing is needed.  A file of mode 000 then fails with EACCES, as
+/// `audit_id` does for a reader without CAP_AUDIT_READ.
+fn run_without_dac_override(f: &Fixture, args: &[&str]) -> Output {
+    use std::os::unix::process::CommandExt;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_landlock-audit"));
+    c.arg("--root")
+        .arg(f.root())
+        .arg("--proc")
+        .arg(f.proc_root())
+        .args(args);
+    // SAFETY: between fork and exec, only async-signal-safe system calls
+    // (geteuid, prctl), no allocation.
+    unsafe {
+        c.pre_exec(|| {
+            if libc::geteuid() == 0 {
+                // CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH
+                // (include/uapi/linux/capability.h).
+                for cap in [1, 2] {
+                    if libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+            }
+            Ok(())
+        });
+    }
+    c.output()
+        .expect("run landlock-audit without CAP_DAC_OVERRIDE (needs CAP_SETPCAP as root)")
+}
+
+#[test]
+fn domain_by_audit_id_prints_what_domain_by_id_prints() {
+    let f = Fixture::generated(25, 80);
+    for m in [
+        &f.model.domains[0],
+        &f.model.domains[13],
+        &f.model.domains[24],
+    ] {
+        let a = m
+            .audit_id
+            .expect("generated domains have audit IDs")
+            .to_string();
+        let id = m.id.to_string();
+        for json in [false, true] {
+            let extra: &[&str] = if json { &["--json"] } else { &[] };
+            let by_id = stdout(&run(&f, &[&["domain", id.as_str()], extra].concat()));
+            for form in [a.clone(), format!("domain={a}")] {
+                let args = [&["domain", "--audit-id", form.as_str()], extra].concat();
+                assert_eq!(stdout(&run(&f, &args)), by_id, "{args:?}");
+            }
+            if json {
+                let doc: DomainList = serde_json::from_str(&by_id).unwrap();
+                assert_eq!(doc.domains.len(), 1);
+                assert_eq!(doc.domains[0].id, m.id);
+            } else {
+                assert!(by_id.starts_with(&format!("domain   {id}\n")), "{by_id}");
+            }
+        }
+    }
+    // --json before the subcommand, as for every subcommand.
+    let a = f.model.domains[5].audit_id.unwrap().to_string();
+    let v = json(&run(&f, &["--json", "domain", "--audit-id", &a]));
+    assert_eq!(v["domains"][0]["id"], f.model.domains[5].id.to_string());
+}
+
+#[test]
+fn domain_by_audit_id_not_found_is_exit_1() {
+    let f = Fixture::generated(6, 12);
+    // The tree's own ID of a domain is not its audit ID.
+    let tree_id = format!("{:x}", f.model.domains[0].id.get());
+    for wanted in ["1", tree_id.as_str()] {
+        let o = run(&f, &["domain", "--audit-id", wanted]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(o.stdout.is_empty());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!("no visible domain has audit ID {wanted} ")),
+            "{err}"
+        );
+        let (code, kind, msg) = json_error(&run(&f, &["domain", "--audit-id", wanted, "--json"]));
+        assert_eq!((code, kind.as_str()), (1, "audit_id_not_found"), "{msg}");
+    }
+}
+
+#[test]
+fn domain_by_audit_id_on_a_kernel_without_audit_id_files_is_exit_3() {
+    let mut model = Fixture::spec(6, 12);
+    let wanted = model.domains[2].audit_id.unwrap().to_string();
+    for d in &mut model.domains {
+        d.audit_id = None;
+    }
+    let f = Fixture::new(model);
+    let o = run(&f, &["domain", "--audit-id", &wanted]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no audit_id files"), "{err}");
+    // Not the message of a missing tree: the tree is there.
+    assert!(!err.contains("exists only on a kernel"), "{err}");
+    let (code, kind, msg) = json_error(&run(&f, &["domain", "--audit-id", &wanted, "--json"]));
+    assert_eq!((code, kind.as_str()), (3, "audit_id_unsupported"), "{msg}");
+    // The rest of the command works on that tree.
+    let id = f.model.domains[2].id.to_string();
+    assert!(stdout(&run(&f, &["domain", &id])).starts_with(&format!("domain   {id}\n")));
+}
+
+#[test]
+fn domain_by_audit_id_without_permission_is_exit_1() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::generated(6, 12);
+    let wanted = f.model.domains[4].audit_id.unwrap().to_string();
+    // Every audit_id unreadable (mode 000), as the kernel's are to a reader
+    // without CAP_AUDIT_READ: opening fails with a real EACCES.
+    for m in &f.model.domains {
+        fs::set_permissions(
+            f.domain_file(m.id, "audit_id"),
+            fs::Permissions::from_mode(0o000),
+        )
+        .unwrap();
+    }
+    let o = run_without_dac_override(&f, &["domain", "--audit-id", &wanted]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("permission denied: "), "{err}");
+    assert!(err.contains("/audit_id: "), "{err}");
+    assert!(err.contains("CAP_AUDIT_READ"), "{err}");
+    let (code, kind, msg) = json_error(&run_without_dac_override(
+        &f,
+        &["--json", "domain", "--audit-id", &wanted],
+    ));
+    assert_eq!(
+        (code, kind.as_str()),
+        (1, "audit_id_permission_denied"),
+        "{msg}"
+    );
+    // The rest of the tree is readable without the capability.
+    let id = f.model.domains[4].id.to_string();
+    let o = run_without_dac_override(&f, &["domain", &id]);
+    assert!(stdout(&o).starts_with(&format!("domain   {id}\n")));
+}
+
+#[test]
+fn domain_by_audit_id_usage_errors_are_exit_2() {
+    let f = Fixture::generated(2, 2);
+    let id = f.model.domains[0].id.to_string();
+    let hostile = format!("\x1b[2K{}", "f".repeat(5000));
+    for args in [
+        &["domain", "--audit-id"][..],
+        &["domain", "--audit-id", "0"],
+        &["domain", "--audit-id", "01a2b"],
+        &["domain", "--audit-id", "1A2B"],
+        &["domain", "--audit-id", "0x1a2b"],
+        &["domain", "--audit-id", "10000000000000000"],
+        &["domain", "--audit-id", ""],
+        &["domain", "--audit-id", &hostile],
+        &["domain", &id, "--audit-id", "1a2b"],
+    ] {
+        let o = run(&f, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        // clap quotes the argument (the caller's own) without its
+        // escape sequences; the reason quotes at most 80 bytes of it.
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains('\x1b'), "{err:?}");
+        let mut with_json = args.to_vec();
+        with_json.push("--json");
+        let (code, kind, _) = json_error(&run(&f, &with_json));
+        assert_eq!((code, kind.as_str()), (2, "usage"), "{args:?}");
+    }
 }

@@ -9,7 +9,7 @@ use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use landlock_audit::{parse, Domains, MAX_DEPTH};
+use landlock_audit::{parse, AuditId, Domains, MAX_DEPTH};
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -78,6 +78,33 @@ fn creator() {
         }
     }
     assert!(parsed > 0, "the corpus holds valid creators too");
+}
+
+#[test]
+fn audit_id() {
+    let (mut files, mut args) = (0, 0);
+    for (p, data) in corpus("audit_id") {
+        match parse::audit_id(&data) {
+            Err(e) => bounded("audit_id", &p, &e.reason),
+            Ok(a) => {
+                files += 1;
+                assert_eq!(format!("{a}\n").as_bytes(), &data[..], "{}", p.display());
+            }
+        }
+        if let Ok(s) = std::str::from_utf8(&data) {
+            match s.parse::<AuditId>() {
+                Err(e) => assert!(e.to_string().len() <= 600, "{}", p.display()),
+                Ok(a) => {
+                    args += 1;
+                    assert_eq!(a.to_string(), s.strip_prefix("domain=").unwrap_or(s));
+                }
+            }
+        }
+    }
+    assert!(
+        files > 0 && args > 0,
+        "the corpus holds valid audit IDs too"
+    );
 }
 
 #[test]

@@ -10,7 +10,8 @@ use common::{dom, expected_coverage, expected_process_domains, id, Fixture};
 use landlock_audit::fixture::Model;
 use landlock_audit::json::{DomainList, Ps, PsProcess, Status};
 use landlock_audit::{
-    AccessFs, AccessNet, Creator, Domain, DomainId, Domains, Error, HandledAccess, Scope, Task,
+    AccessFs, AccessNet, AuditId, Creator, Domain, DomainId, Domains, Error, HandledAccess, Scope,
+    Task,
 };
 
 fn read(f: &Fixture) -> Domains {
@@ -692,4 +693,65 @@ fn id_parse_errors_quote_a_bounded_escaped_input() {
     assert!(e.len() < 250, "{e}");
     assert!(e.contains(r"\x1b[2K") && !e.contains('\x1b'), "{e}");
     assert!("0fffffffffffffff".parse::<DomainId>().is_err());
+}
+
+#[test]
+fn audit_id_parse_errors_quote_a_bounded_escaped_input() {
+    let long = format!("domain=\x1b[2K{}", "f".repeat(10_000));
+    let e = long.parse::<AuditId>().unwrap_err().to_string();
+    assert!(e.len() < 400, "{e}");
+    assert!(e.contains(r"domain=\x1b[2K") && !e.contains('\x1b'), "{e}");
+    // 16 digits are the most; 17 are not a 64-bit value.
+    assert!("ffffffffffffffff".parse::<AuditId>().is_ok());
+    assert!("domain=1ffffffffffffffff".parse::<AuditId>().is_err());
+    // Only one prefix, and only audit's.
+    assert!("domain=domain=1a2b".parse::<AuditId>().is_err());
+    assert!("domain:1a2b".parse::<AuditId>().is_err());
+    assert!("Domain=1a2b".parse::<AuditId>().is_err());
+}
+
+#[test]
+fn audit_id_json_is_the_bare_digits() {
+    let a = AuditId::new(0x1a2b3c4d5).unwrap();
+    assert_eq!(serde_json::to_string(&a).unwrap(), "\"1a2b3c4d5\"");
+    assert_eq!(serde_json::from_str::<AuditId>("\"1a2b3c4d5\"").unwrap(), a);
+    for bad in [
+        "\"domain=1a2b3c4d5\"",
+        "\"01a2b3c4d5\"",
+        "\"0\"",
+        "7036615125",
+    ] {
+        assert!(serde_json::from_str::<AuditId>(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn audit_ids_of_a_fixture_tree_map_to_its_domains() {
+    // A generated fixture read with the snapshot file and without it: the
+    // audit_id files are per domain either way, and the lookup agrees with
+    // the model for every domain.
+    let f = Fixture::generated(30, 90);
+    let with = read(&f);
+    f.remove_snapshot();
+    let without = read(&f);
+    for m in &f.model.domains {
+        let a = m.audit_id.expect("generated domains have audit IDs");
+        assert_eq!(with.find_by_audit_id(f.root(), a).unwrap().id, m.id);
+        assert_eq!(without.find_by_audit_id(f.root(), a).unwrap().id, m.id);
+        assert_eq!(
+            landlock_audit::audit_id::read(f.root(), m.id).unwrap(),
+            Some(a)
+        );
+    }
+    // The domain read is the whole entry, as `get` gives it.
+    let m = &f.model.domains[7];
+    let found = with
+        .find_by_audit_id(f.root(), m.audit_id.unwrap())
+        .unwrap();
+    assert_eq!(Some(found), with.get(m.id));
+    // An unknown domain reads as None.
+    assert_eq!(
+        landlock_audit::audit_id::read(f.root(), DomainId::new(u64::MAX).unwrap()).unwrap(),
+        None
+    );
 }

@@ -141,8 +141,13 @@ mod tests {
         let metrics =
             std::fs::read_to_string(dir.join("man/man1/landlock-audit-metrics.1")).unwrap();
         assert!(metrics.contains("\\-\\-output"), "{metrics}");
+        let domain = std::fs::read_to_string(dir.join("man/man1/landlock-audit-domain.1")).unwrap();
+        for s in ["\\-\\-audit\\-id", "CAP_AUDIT_READ", "audit_id_unsupported"] {
+            assert!(domain.contains(s), "{s} missing from {domain}");
+        }
         let bash = std::fs::read_to_string(dir.join("completions/landlock-audit.bash")).unwrap();
         assert!(bash.contains("--output") && bash.contains("domain"));
+        assert!(bash.contains("--audit-id"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -24,12 +24,14 @@ use args::{Cli, Command};
 /// Exit status: success.
 const EXIT_OK: u8 = 0;
 /// Exit status: an error while reading (malformed tree, I/O, permission,
-/// unsupported version, unknown domain) or writing.
+/// unsupported version, unknown domain or audit ID, `audit_id` without
+/// `CAP_AUDIT_READ`) or writing.
 const EXIT_ERROR: u8 = 1;
 /// Exit status: usage error (also clap's own).
 const EXIT_USAGE: u8 = 2;
 /// Exit status: no tree on this system (securityfs not mounted, Landlock
-/// disabled, or a kernel without the landlock-audit feature).
+/// disabled, or a kernel without the landlock-audit feature), or, for
+/// `domain --audit-id`, a tree without `audit_id` files.
 const EXIT_UNAVAILABLE: u8 = 3;
 
 /// The most bytes read from a `comm` file (the kernel's are at most 64).
@@ -71,6 +73,9 @@ fn lib_error_kind(e: &Error) -> &'static str {
         Error::PermissionDenied { .. } => "permission_denied",
         Error::Malformed { .. } => "malformed",
         Error::UnsupportedVersion { .. } => "unsupported_version",
+        Error::AuditIdNotFound { .. } => "audit_id_not_found",
+        Error::AuditIdPermissionDenied { .. } => "audit_id_permission_denied",
+        Error::AuditIdUnsupported { .. } => "audit_id_unsupported",
         Error::Io { .. } => "io",
         _ => "other",
     }
@@ -88,6 +93,9 @@ impl Failure {
     fn exit_code(&self) -> u8 {
         match self {
             Failure::Lib(e) if e.is_unavailable() => EXIT_UNAVAILABLE,
+            // The kernel lacks what the question needs, as for a missing
+            // tree.
+            Failure::Lib(Error::AuditIdUnsupported { .. }) => EXIT_UNAVAILABLE,
             _ => EXIT_ERROR,
         }
     }
@@ -184,7 +192,18 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
         Command::Status => status(cli, &domains, out),
         Command::Tree => tree(cli, &domains, out),
         Command::Ps => ps(cli, &domains, out),
-        Command::Domain { id } => domain(cli, &domains, *id, out),
+        Command::Domain { id: Some(id), .. } => {
+            let d = domains.get(*id).ok_or(Failure::UnknownDomain(*id))?;
+            domain(cli, &domains, d, out)
+        }
+        Command::Domain {
+            id: None,
+            audit_id: Some(a),
+        } => domain(cli, &domains, domains.find_by_audit_id(&cli.root, *a)?, out),
+        Command::Domain {
+            id: None,
+            audit_id: None,
+        } => unreachable!("clap requires the ID or --audit-id"),
         Command::Metrics { .. } => unreachable!("handled above"),
     }
 }
@@ -431,8 +450,9 @@ fn ps(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failure>
     Ok(())
 }
 
-fn domain(cli: &Cli, domains: &Domains, id: DomainId, out: &mut impl Write) -> Result<(), Failure> {
-    let d = domains.get(id).ok_or(Failure::UnknownDomain(id))?;
+/// `domain`: one domain in detail, found by its ID or its audit ID.
+fn domain(cli: &Cli, domains: &Domains, d: &Domain, out: &mut impl Write) -> Result<(), Failure> {
+    let id = d.id;
     if cli.json {
         return json_line(out, &DomainList::new(vec![d.clone()]));
     }

@@ -103,6 +103,7 @@ pub fn dom(n: u64, parent: Option<u64>, tasks: &[(u32, u32)]) -> ModelDomain {
             comm: "init".into(),
             exe: "/sbin/init".into(),
         },
+        audit_id: None,
     }
 }
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use landlock_audit::{DomainId, DEFAULT_ROOT};
+use landlock_audit::{AuditId, DomainId, DEFAULT_ROOT};
 
 /// The text after `--help`: exit statuses, escaping, JSON and errors.
 pub const AFTER_HELP: &str = "\
@@ -12,11 +12,14 @@ Exit status:
   0  success
   1  error while reading the tree or /proc (malformed tree,
      I/O error, permission denied, unsupported tree version,
-     unknown domain), or while writing the output
+     unknown domain, no domain with the audit ID, audit_id
+     without CAP_AUDIT_READ), or while writing the output
   2  usage error (bad command line)
   3  no Landlock audit tree on this system: securityfs not
      mounted (or no /sys/kernel/security at all), Landlock
-     disabled, or a kernel without the landlock-audit patch
+     disabled, or a kernel without the landlock-audit patch;
+     for domain --audit-id, also a kernel whose tree has no
+     audit_id files (older than them)
 
 Text output escapes what other users control (command names, executable
 paths, paths): space, backslash, control characters, Unicode line
@@ -34,7 +37,25 @@ error is also a JSON document on stdout, with the same exit status:
 
 KIND is one of securityfs_not_mounted,
 landlock_disabled, feature_absent, permission_denied, malformed,
-unsupported_version, io, unknown_domain, usage, other.";
+unsupported_version, io, unknown_domain, audit_id_not_found,
+audit_id_permission_denied, audit_id_unsupported, usage, other.";
+
+/// The text after `domain --help`: finding a domain by its audit ID.
+pub const DOMAIN_AFTER_HELP: &str = "\
+Audit records (domain=) and tracepoints print upstream Landlock's domain
+IDs, not the tree's.  With --audit-id, the domain is found by reading
+domains/<id>/audit_id of each visible domain until one holds that ID, and
+shown as by its tree ID (text or --json alike).  Opening audit_id needs
+CAP_AUDIT_READ in the initial user namespace: audit IDs are monotonic and
+reveal the creation order that the tree's IDs hide.
+
+Errors of --audit-id (exit status, --json kind):
+  1  audit_id_not_found: no visible domain has that audit ID (it
+     does not exist, is gone, or is not visible to the caller)
+  1  audit_id_permission_denied: the caller lacks CAP_AUDIT_READ
+  3  audit_id_unsupported: the kernel's tree has no audit_id files
+  2  usage: not an audit ID (1 to 16 lowercase hexadecimal digits
+     without a leading zero, optionally after domain=)";
 
 /// The text after `metrics --help`.
 pub const METRICS_AFTER_HELP: &str = "\
@@ -84,10 +105,19 @@ pub enum Command {
     Tree,
     /// Every process and the domains its threads run in.
     Ps,
-    /// One domain in detail.
+    /// One domain in detail, by its ID in the tree or the ID audit records
+    /// print.
+    #[command(after_help = DOMAIN_AFTER_HELP)]
     Domain {
-        /// The domain's ID: 16 lowercase hexadecimal digits.
-        id: DomainId,
+        /// The domain's ID in the tree: 16 lowercase hexadecimal digits.
+        #[arg(required_unless_present = "audit_id")]
+        id: Option<DomainId>,
+
+        /// Find the domain by upstream Landlock's ID of it, as audit records
+        /// and tracepoints print it: HEX or domain=HEX (lowercase, no leading
+        /// zero), e.g. domain=1a2b3c4d5.  Needs CAP_AUDIT_READ.
+        #[arg(long, value_name = "HEX", conflicts_with = "id")]
+        audit_id: Option<AuditId>,
     },
     /// Prometheus text exposition, for node_exporter's textfile collector.
     #[command(after_help = METRICS_AFTER_HELP)]
