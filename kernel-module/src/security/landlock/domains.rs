@@ -23,6 +23,7 @@
 
 use crate::{
     format::{self, Buf},
+    glue::{self, raw},
     id::TREE_IDS,
     registry::{CreatorText, Info, Registry, MAX_LAYERS},
     securityfs::setattr,
@@ -37,32 +38,6 @@ use kernel::{
     prelude::*,
     sync::SetOnce,
 };
-
-// Only pointers to bindgen-generated types cross this boundary.
-#[allow(improper_ctypes)]
-extern "C" {
-    fn landlock_fs_dir_emit(
-        ctx: *mut bindings::dir_context,
-        name: *const c_char,
-        len: c_int,
-        ino: u64,
-        ty: c_uint,
-    ) -> bool;
-    fn landlock_fs_dir_emit_dots(
-        file: *mut bindings::file,
-        ctx: *mut bindings::dir_context,
-    ) -> bool;
-    fn landlock_fs_set_inode_ops(
-        inode: *mut bindings::inode,
-        iops: *const bindings::inode_operations,
-        fops: *const bindings::file_operations,
-    );
-    fn landlock_fs_dentry_name(dentry: *const bindings::dentry, len: *mut u32) -> *const u8;
-}
-
-/// `LOOKUP_RCU` (include/linux/namei.h): RCU path walk, where we may not
-/// sleep.
-const LOOKUP_RCU: c_uint = 1 << 8;
 
 /// `d_ino` of directory entries we emit: entries have no inode until they
 /// are looked up, and a constant says nothing about domains.
@@ -219,7 +194,7 @@ unsafe fn new_inode(
         (*inode).i_mode = mode as u16;
         bindings::simple_inode_init_ts(inode);
         (*inode).i_private = counter as usize as *mut c_void;
-        landlock_fs_set_inode_ops(inode, iops, fops);
+        raw::landlock_fs_set_inode_ops(inode, iops, fops);
         if mode & bindings::S_IFDIR != 0 {
             bindings::set_nlink(inode, 2);
         }
@@ -271,7 +246,7 @@ unsafe fn splice(
 unsafe fn name_of<'a>(dentry: *const bindings::dentry) -> &'a [u8] {
     let mut len = 0;
     // SAFETY: by the caller's precondition.
-    let name = unsafe { landlock_fs_dentry_name(dentry, &mut len) };
+    let name = unsafe { raw::landlock_fs_dentry_name(dentry, &mut len) };
     // SAFETY: `d_name` has `len` bytes.
     unsafe { core::slice::from_raw_parts(name, len as usize) }
 }
@@ -288,7 +263,8 @@ unsafe extern "C" fn revalidate(
     dentry: *mut bindings::dentry,
     flags: c_uint,
 ) -> c_int {
-    if flags & LOOKUP_RCU != 0 {
+    // SAFETY: no precondition.
+    if unsafe { raw::landlock_fs_lookup_rcu(flags) } {
         return ECHILD.to_errno();
     }
     // SAFETY: the VFS passes a live dentry.
@@ -373,12 +349,7 @@ unsafe extern "C" fn getattr(
 /// lock is held for the copy only (see `registry.rs`).
 fn creator_of(registry: &Registry, counter: u64, reader: &Reader<'_>) -> Result<CreatorText> {
     let mut c = registry.creator(counter, reader.ns())?;
-    // SAFETY: `init_user_ns` is static; the reader's credentials are live,
-    // and so is their user namespace.
-    c.uid = unsafe {
-        let kuid = bindings::make_kuid(ptr::addr_of_mut!(bindings::init_user_ns), c.uid);
-        bindings::from_kuid_munged((*reader.cred().as_ptr()).user_ns, kuid)
-    };
+    c.uid = glue::uid_seen_by(reader.cred(), c.uid);
     Ok(c)
 }
 
@@ -704,7 +675,7 @@ unsafe extern "C" fn domains_iterate(
     ctx: *mut bindings::dir_context,
 ) -> c_int {
     // SAFETY: `file` and `ctx` come from the VFS.
-    if !unsafe { landlock_fs_dir_emit_dots(file, ctx) } {
+    if !unsafe { raw::landlock_fs_dir_emit_dots(file, ctx) } {
         return 0;
     }
     // SAFETY: `file` is a `domains/` file we opened.
@@ -744,7 +715,7 @@ unsafe extern "C" fn domains_iterate(
         }
         // SAFETY: `ctx` is live; `name` has `len` bytes.
         let emitted = unsafe {
-            landlock_fs_dir_emit(
+            raw::landlock_fs_dir_emit(
                 ctx,
                 name.0.as_ptr().cast(),
                 name.0.len() as c_int,
@@ -870,7 +841,7 @@ unsafe extern "C" fn domain_dir_iterate(
         _ => return ENOENT.to_errno(),
     }
     // SAFETY: `file` and `ctx` come from the VFS.
-    if !unsafe { landlock_fs_dir_emit_dots(file, ctx) } {
+    if !unsafe { raw::landlock_fs_dir_emit_dots(file, ctx) } {
         return 0;
     }
     // SAFETY: `ctx` is live.
@@ -879,7 +850,7 @@ unsafe extern "C" fn domain_dir_iterate(
         let bytes = name.to_bytes();
         // SAFETY: `ctx` is live; `bytes` is the name.
         let emitted = unsafe {
-            landlock_fs_dir_emit(
+            raw::landlock_fs_dir_emit(
                 ctx,
                 bytes.as_ptr().cast(),
                 bytes.len() as c_int,

@@ -10,6 +10,7 @@
 
 mod domains;
 mod format;
+mod glue;
 mod id;
 mod registry;
 mod securityfs;

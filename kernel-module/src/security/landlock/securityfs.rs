@@ -10,6 +10,7 @@
 //! refuse to be opened for writing, and no entry can be changed (`setattr`
 //! fails with EPERM even for root).
 
+use crate::glue::raw;
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
     bindings,
@@ -45,16 +46,6 @@ pub(crate) struct Entry {
 unsafe impl Send for Entry {}
 // SAFETY: shared references only read the pointer value.
 unsafe impl Sync for Entry {}
-
-// Only pointers to bindgen-generated types cross this boundary.
-#[allow(improper_ctypes)]
-extern "C" {
-    fn landlock_fs_set_inode_ops(
-        inode: *mut bindings::inode,
-        iops: *const bindings::inode_operations,
-        fops: *const bindings::file_operations,
-    );
-}
 
 /// Refuses every attribute change (chmod, chown, truncate, utimes).
 ///
@@ -94,7 +85,7 @@ impl Entry {
             .map(|dentry| Self { dentry })
             .ok_or(ENOMEM)?;
         // SAFETY: the entry is live, so is its inode; `iops` is `'static`.
-        unsafe { landlock_fs_set_inode_ops(entry.inode(), iops, core::ptr::null()) };
+        unsafe { raw::landlock_fs_set_inode_ops(entry.inode(), iops, core::ptr::null()) };
         Ok(entry)
     }
 
@@ -117,7 +108,7 @@ impl Entry {
     ) {
         // SAFETY: the entry is live; by the caller's precondition the
         // operations fit this inode.
-        unsafe { landlock_fs_set_inode_ops(self.inode(), iops, fops) };
+        unsafe { raw::landlock_fs_set_inode_ops(self.inode(), iops, fops) };
     }
 
     /// Creates a read-only (0444) file below this directory with its own
