@@ -9,6 +9,7 @@
 //! its audit records and its tracepoints do not depend on it.
 
 mod domains;
+mod dynfs;
 mod format;
 mod glue;
 mod id;
