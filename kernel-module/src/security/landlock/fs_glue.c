@@ -78,11 +78,13 @@ struct landlock_fs_registry {
 static struct landlock_fs_registry *landlock_fs_global;
 
 /*
- * The next &struct landlock_fs_entry.counter.  Starts at 2^60, the lower
- * bound of the tree's IDs (id.rs), and would need 15 * 2^60 domains to wrap.
- * Only ever advanced, so every value names one domain until reboot.
+ * The next &struct landlock_fs_entry.counter.  Set once, before any domain
+ * can exist, by landlock_fs_registry_init_global() to the lower bound of the
+ * tree's IDs (2^60, id.rs's ID_MIN, which Rust passes), from where it would
+ * need 15 * 2^60 domains to wrap.  Only ever advanced afterwards, so every
+ * value names one domain until reboot.
  */
-static atomic64_t landlock_fs_next_counter = ATOMIC64_INIT(1ULL << 60);
+static atomic64_t landlock_fs_next_counter = ATOMIC64_INIT(0);
 
 static struct hlist_bl_head *bucket_of(struct landlock_fs_registry *const r,
 				       const u64 counter)
@@ -205,13 +207,21 @@ void landlock_fs_registry_free(struct landlock_fs_registry *const r)
 	kvfree(r);
 }
 
-struct landlock_fs_registry *landlock_fs_registry_init_global(void)
+struct landlock_fs_registry *
+landlock_fs_registry_init_global(const u64 first_counter)
 {
-	struct landlock_fs_registry *const r = landlock_fs_registry_new();
+	struct landlock_fs_registry *r;
 
+	/*
+	 * Once only: a second registry would split the entries in two, and
+	 * the counter must never go back.
+	 */
+	if (READ_ONCE(landlock_fs_global))
+		return NULL;
+	r = landlock_fs_registry_new();
 	if (!r)
 		return NULL;
-	/* Once only: a second registry would split the entries in two. */
+	atomic64_set(&landlock_fs_next_counter, first_counter);
 	if (cmpxchg_release(&landlock_fs_global, NULL, r)) {
 		landlock_fs_registry_free(r);
 		return NULL;

@@ -147,13 +147,17 @@ void landlock_fs_registry_free(struct landlock_fs_registry *r);
 /**
  * landlock_fs_registry_init_global - Make the kernel's registry
  *
- * Called once, from an initcall, before user space runs.  Domains created
- * before (none) would not be shown.
+ * @first_counter: The counter of the first domain registered from now on:
+ *                 the lower bound of the tree's IDs (id.rs).
+ *
+ * Called once, from an initcall, before user space runs (so before any
+ * domain can be created).  Domains created before (none) would not be shown.
  *
  * Return: The registry, never freed, or NULL on failure or if it exists
  * already.
  */
-struct landlock_fs_registry *landlock_fs_registry_init_global(void);
+struct landlock_fs_registry *
+landlock_fs_registry_init_global(u64 first_counter);
 
 /**
  * landlock_fs_registry_info - Copy one entry

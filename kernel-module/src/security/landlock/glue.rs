@@ -39,7 +39,7 @@ pub(crate) mod raw {
         // The registry of live domains (registry.rs).
         pub(crate) fn landlock_fs_registry_new() -> *mut RawRegistry;
         pub(crate) fn landlock_fs_registry_free(r: *mut RawRegistry);
-        pub(crate) fn landlock_fs_registry_init_global() -> *mut RawRegistry;
+        pub(crate) fn landlock_fs_registry_init_global(first_counter: u64) -> *mut RawRegistry;
         pub(crate) fn landlock_fs_registry_info(
             r: *mut RawRegistry,
             counter: u64,

@@ -18,7 +18,8 @@ use kernel::prelude::*;
 use kernel::sync::SetOnce;
 
 /// Lower bound of every counter value and of every ID, so that an ID always
-/// prints as exactly 16 hex digits.  Also the first counter value.
+/// prints as exactly 16 hex digits.  Also the first counter value, which
+/// `registry::init()` gives fs_glue.c.
 pub(crate) const ID_MIN: u64 = 1 << 60;
 
 /// Number of Feistel rounds (see `Documentation/ids.rst` for why 8).

@@ -18,7 +18,10 @@
 //! ancestors of an entry are found by walking the hierarchy's parents when
 //! it is read, not stored when it is created.
 
-use crate::glue::{raw, Pid};
+use crate::{
+    glue::{raw, Pid},
+    id::ID_MIN,
+};
 use core::ptr::NonNull;
 use kernel::{alloc::flags::__GFP_NOWARN, pid_namespace::PidNamespace, prelude::*, sync::SetOnce};
 
@@ -281,8 +284,11 @@ static REGISTRY: SetOnce<Registry> = SetOnce::new();
 
 /// Makes the kernel's registry.  Called once by `landlock_fs_init()`.
 pub(crate) fn init() -> Result {
-    // SAFETY: no precondition; called once, before user space runs.
-    let raw = NonNull::new(unsafe { raw::landlock_fs_registry_init_global() }).ok_or(ENOMEM)?;
+    // SAFETY: no precondition; called once, before user space runs.  The
+    // counter starts at `ID_MIN`, so that every counter is in the domain of
+    // the ID permutation.
+    let raw =
+        NonNull::new(unsafe { raw::landlock_fs_registry_init_global(ID_MIN) }).ok_or(ENOMEM)?;
     // INVARIANT: the global registry, never freed.
     let registry = Registry {
         raw,
