@@ -3,10 +3,12 @@
  * Landlock - glue between C Landlock and the Rust audit filesystem
  *
  * What Rust cannot do itself: reading Landlock's private structures
- * (domains, hierarchies, credentials), calling inline kernel functions, and
- * the registry of live domains, whose entries are embedded in struct
- * landlock_hierarchy (registering a domain allocates nothing).  No policy
- * lives here: it is in view.rs.
+ * (domains, hierarchies, credentials), calling inline kernel functions and
+ * macros, naming access rights with the kernel's own names, and the
+ * registry of live domains, whose entries are embedded in struct
+ * landlock_hierarchy (registering a domain allocates nothing).  fs_glue.h
+ * documents each function Rust calls.  No policy lives here: it is in
+ * view.rs.
  */
 
 #include <linux/cred.h>

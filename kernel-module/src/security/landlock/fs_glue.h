@@ -3,10 +3,11 @@
  * Landlock - glue between C Landlock and the Rust audit filesystem
  *
  * The tree itself (visibility policy, formatting and VFS operations) is
- * Rust (tree.rs, view.rs, domains.rs); the registry of live domains is C
- * (fs_glue.c, wrapped by registry.rs), because its entries are embedded in
- * struct landlock_hierarchy.  This header declares what Landlock calls, and
- * the types the registry shares with Rust.
+ * Rust (tree.rs, view.rs, domains.rs on dynfs.rs); the registry of live
+ * domains is C (fs_glue.c, wrapped by registry.rs), because its entries are
+ * embedded in struct landlock_hierarchy.  This header declares what Landlock calls, the
+ * types the registry shares with Rust, and every C function Rust calls
+ * (declared for Rust once, in glue.rs).
  */
 
 #ifndef _SECURITY_LANDLOCK_FS_GLUE_H

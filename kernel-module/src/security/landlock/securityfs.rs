@@ -84,6 +84,7 @@ impl Entry {
         Ok(entry)
     }
 
+    /// The entry's inode, live while `self` is.
     fn inode(&self) -> *mut bindings::inode {
         // SAFETY: a live securityfs dentry is positive, and its inode never
         // changes.
