@@ -3,12 +3,14 @@
 //! The dynamic part of the tree: `domains/`, `domains/<id>/` and their
 //! files, and the top-level `tasks` and `snapshot` files.
 //!
+//! Built on `dynfs.rs`, which owns the VFS side: [`DomainsDir`] is
+//! `domains/`, [`DomainDir`] a `domains/<id>/` and [`KindFile`] each file.
 //! Like `/proc/<pid>`, nothing exists until someone looks: a lookup parses
-//! the name, checks visibility and makes an inode whose `i_private` is only
-//! the domain's counter (no reference that would keep the domain alive).
-//! Dentries are never cached beyond their last use (`d_delete`), and
-//! `d_revalidate`, `permission`, `getattr` and `open` check visibility
-//! again, so a dentry cached for one reader never lets another one through.
+//! the name, checks visibility and names the node by the domain's counter
+//! only (no reference that would keep the domain alive).  Dentries are
+//! never cached beyond their last use, and `d_revalidate`, `permission`,
+//! `getattr` ([`Node::visible`]) and `open` check visibility again, so a
+//! dentry cached for one reader never lets another one through.
 //!
 //! Both rules are evaluated once, at `open`, with the opener's credentials,
 //! and the whole content is rendered then, into memory charged to the
@@ -17,52 +19,24 @@
 //! that reads a descriptor it did not open, or that sandboxed itself since,
 //! gets the content filtered (rendered again) for its domain.
 //!
-//! Every inode is read-only: `setattr` fails with EPERM, opening for writing
-//! with EACCES, and there are no `create`, `mkdir`, `unlink` or `rename`
-//! operations (the VFS answers EACCES or EPERM).
+//! Every node is read-only (see `dynfs.rs`): `setattr` fails with EPERM,
+//! opening for writing with EACCES, and there are no `create`, `mkdir`,
+//! `unlink` or `rename` operations (the VFS answers EACCES or EPERM).
 
 use crate::{
+    dynfs::{Child, DirContext, DirNode, EntryType, FileNode, Node},
     format::{self, Buf},
+    glue,
     id::TREE_IDS,
     registry::{CreatorText, Info, Registry, MAX_LAYERS},
-    securityfs::setattr,
     view::{self, Dom, Reader, Snapshot},
 };
-use core::ptr;
 use kernel::{
-    bindings,
-    cred::Credential,
-    ffi::{c_char, c_int, c_uint, c_void},
-    fs::file::flags,
+    fs::file::{LocalFile, Offset},
     prelude::*,
     sync::SetOnce,
+    uaccess::UserSliceWriter,
 };
-
-// Only pointers to bindgen-generated types cross this boundary.
-#[allow(improper_ctypes)]
-extern "C" {
-    fn landlock_fs_dir_emit(
-        ctx: *mut bindings::dir_context,
-        name: *const c_char,
-        len: c_int,
-        ino: u64,
-        ty: c_uint,
-    ) -> bool;
-    fn landlock_fs_dir_emit_dots(
-        file: *mut bindings::file,
-        ctx: *mut bindings::dir_context,
-    ) -> bool;
-    fn landlock_fs_set_inode_ops(
-        inode: *mut bindings::inode,
-        iops: *const bindings::inode_operations,
-        fops: *const bindings::file_operations,
-    );
-    fn landlock_fs_dentry_name(dentry: *const bindings::dentry, len: *mut u32) -> *const u8;
-}
-
-/// `LOOKUP_RCU` (include/linux/namei.h): RCU path walk, where we may not
-/// sleep.
-const LOOKUP_RCU: c_uint = 1 << 8;
 
 /// `d_ino` of directory entries we emit: entries have no inode until they
 /// are looked up, and a constant says nothing about domains.
@@ -118,7 +92,7 @@ impl Kind {
 /// What an open file or directory of the tree holds (`private_data`):
 /// everything computed at `open`, so that reads neither walk tasks nor
 /// take the registry lock on the opener's behalf.
-struct Open {
+pub(crate) struct Open {
     /// What the opener saw: the whole view for `domains/` and the
     /// aggregate files, or only the file's domain and its visible
     /// ancestors for a domain's file.
@@ -137,232 +111,12 @@ struct Open {
     foreign: SetOnce<(Dom, Buf)>,
 }
 
-impl Open {
-    /// Stores `self` in `file->private_data`.
-    ///
-    /// # Safety
-    ///
-    /// `file` is being opened and its `private_data` is unused.
-    unsafe fn attach(self, file: *mut bindings::file) -> c_int {
-        match KBox::new(self, GFP_KERNEL_ACCOUNT) {
-            Ok(b) => {
-                // SAFETY: by the caller's precondition; freed by `release`.
-                unsafe { (*file).private_data = KBox::into_raw(b).cast() };
-                0
-            }
-            Err(e) => Error::from(e).to_errno(),
-        }
-    }
-
-    /// # Safety
-    ///
-    /// `file` is a live file of the tree, opened by one of our `open`s, and
-    /// the returned reference does not outlive the current VFS call.
-    unsafe fn of<'a>(file: *mut bindings::file) -> &'a Open {
-        // SAFETY: our `open` stored an `Open` there, freed only by
-        // `release`, which cannot run during another call on the file.
-        unsafe { &*(*file).private_data.cast::<Open>() }
-    }
-}
-
-/// The opener's credentials of `file`.
-///
-/// # Safety
-///
-/// `file` is live for the returned lifetime.
-unsafe fn opener<'a>(file: *mut bindings::file) -> &'a Credential {
-    // SAFETY: a live file holds its `f_cred` reference.
-    unsafe { Credential::from_ptr((*file).f_cred) }
-}
-
-/// The counter an inode of ours stands for.
-///
-/// # Safety
-///
-/// `inode` is a live inode made by [`new_inode`].
-unsafe fn counter_of(inode: *const bindings::inode) -> u64 {
-    // SAFETY: by the caller's precondition.
-    unsafe { (*inode).i_private as usize as u64 }
-}
-
 /// Whether the current task sees the domain of `counter`.
 fn current_sees(counter: u64) -> bool {
     let Some(registry) = view::registry() else {
         return false;
     };
     Reader::with_current(|r| r.sees(registry, counter).is_some()).unwrap_or(false)
-}
-
-// ---------------------------------------------------------------------------
-// Inodes and dentries
-
-/// Makes an inode for the domain of `counter`.
-///
-/// # Safety
-///
-/// `sb` is the securityfs super block.
-unsafe fn new_inode(
-    sb: *mut bindings::super_block,
-    mode: u32,
-    counter: u64,
-    iops: &'static bindings::inode_operations,
-    fops: &'static bindings::file_operations,
-) -> Result<*mut bindings::inode> {
-    // SAFETY: `sb` is valid.
-    let inode = unsafe { bindings::new_inode(sb) };
-    if inode.is_null() {
-        return Err(ENOMEM);
-    }
-    // SAFETY: `inode` is new and not yet visible to anyone else.
-    unsafe {
-        (*inode).i_ino = u64::from(bindings::get_next_ino());
-        (*inode).i_mode = mode as u16;
-        bindings::simple_inode_init_ts(inode);
-        (*inode).i_private = counter as usize as *mut c_void;
-        landlock_fs_set_inode_ops(inode, iops, fops);
-        if mode & bindings::S_IFDIR != 0 {
-            bindings::set_nlink(inode, 2);
-        }
-    }
-    Ok(inode)
-}
-
-/// A negative dentry for a name that does not exist (or that the reader
-/// may not see): `stat` and `open` then fail with ENOENT, while `creat`,
-/// `mkdir` and the like reach the VFS's EACCES/EPERM for a directory with no
-/// such operation.  It gets our dentry operations, so it is dropped after
-/// its last use and never answers for another reader.
-///
-/// # Safety
-///
-/// `dentry` comes from a `lookup` call.
-unsafe fn miss(dentry: *mut bindings::dentry) -> *mut bindings::dentry {
-    // SAFETY: `dentry` is being looked up.
-    unsafe { bindings::d_splice_alias_ops(ptr::null_mut(), dentry, &DENTRY_OPS) }
-}
-
-/// Common end of our lookups.
-///
-/// # Safety
-///
-/// `dir` and `dentry` come from a `lookup` call.
-unsafe fn splice(
-    dir: *mut bindings::inode,
-    dentry: *mut bindings::dentry,
-    mode: u32,
-    counter: u64,
-    iops: &'static bindings::inode_operations,
-    fops: &'static bindings::file_operations,
-) -> *mut bindings::dentry {
-    // SAFETY: `dir` is live.
-    match unsafe { new_inode((*dir).i_sb, mode, counter, iops, fops) } {
-        // SAFETY: `dentry` is being looked up; the inode is ours to give.
-        Ok(inode) => unsafe { bindings::d_splice_alias_ops(inode, dentry, &DENTRY_OPS) },
-        Err(e) => e.to_ptr(),
-    }
-}
-
-/// The name of a dentry.
-///
-/// # Safety
-///
-/// `dentry` is live and its name stable for the borrow (as it is during
-/// `lookup`).
-unsafe fn name_of<'a>(dentry: *const bindings::dentry) -> &'a [u8] {
-    let mut len = 0;
-    // SAFETY: by the caller's precondition.
-    let name = unsafe { landlock_fs_dentry_name(dentry, &mut len) };
-    // SAFETY: `d_name` has `len` bytes.
-    unsafe { core::slice::from_raw_parts(name, len as usize) }
-}
-
-/// `d_revalidate`: a dentry stays valid only while its reader may still
-/// see the domain.
-///
-/// # Safety
-///
-/// Called by the VFS, with the arguments its operation table documents.
-unsafe extern "C" fn revalidate(
-    _dir: *mut bindings::inode,
-    _name: *const bindings::qstr,
-    dentry: *mut bindings::dentry,
-    flags: c_uint,
-) -> c_int {
-    if flags & LOOKUP_RCU != 0 {
-        return ECHILD.to_errno();
-    }
-    // SAFETY: the VFS passes a live dentry.
-    let inode = unsafe { (*dentry).d_inode };
-    if inode.is_null() {
-        return 0;
-    }
-    // SAFETY: `inode` is the inode of a positive dentry with our dentry
-    // operations, so one made by `new_inode`, live while the dentry is.
-    c_int::from(current_sees(unsafe { counter_of(inode) }))
-}
-
-/// `d_delete`: never keep a dentry past its last use.
-///
-/// # Safety
-///
-/// Called by the VFS, with the arguments its operation table documents.
-unsafe extern "C" fn delete(_dentry: *const bindings::dentry) -> c_int {
-    1
-}
-
-const DENTRY_OPS: bindings::dentry_operations = bindings::dentry_operations {
-    d_revalidate: Some(revalidate),
-    d_delete: Some(delete),
-    ..pin_init::zeroed()
-};
-
-/// `permission`: visibility first (ENOENT), then the mode bits.
-///
-/// # Safety
-///
-/// Called by the VFS, with the arguments its operation table documents.
-unsafe extern "C" fn permission(
-    idmap: *mut bindings::mnt_idmap,
-    inode: *mut bindings::inode,
-    mask: c_int,
-) -> c_int {
-    if mask as u32 & bindings::MAY_NOT_BLOCK != 0 {
-        return ECHILD.to_errno();
-    }
-    if mask as u32 & (bindings::MAY_WRITE | bindings::MAY_APPEND) != 0 {
-        return EACCES.to_errno();
-    }
-    // SAFETY: `FILE_IOPS`/`DOMAIN_DIR_IOPS` are set only on inodes made by
-    // `new_inode`, and the VFS passes a live one.
-    if !current_sees(unsafe { counter_of(inode) }) {
-        return ENOENT.to_errno();
-    }
-    // SAFETY: forwarding the VFS's arguments.
-    unsafe { bindings::generic_permission(idmap, inode, mask) }
-}
-
-/// `getattr`: visibility first (ENOENT).
-///
-/// # Safety
-///
-/// Called by the VFS, with the arguments its operation table documents.
-unsafe extern "C" fn getattr(
-    idmap: *mut bindings::mnt_idmap,
-    path: *const bindings::path,
-    stat: *mut bindings::kstat,
-    request_mask: u32,
-    _flags: c_uint,
-) -> c_int {
-    // SAFETY: the VFS passes a live path whose dentry is positive.
-    let inode = unsafe { (*(*path).dentry).d_inode };
-    // SAFETY: as in `permission`: the dentry's inode has our operations,
-    // so it was made by `new_inode`.
-    if !current_sees(unsafe { counter_of(inode) }) {
-        return ENOENT.to_errno();
-    }
-    // SAFETY: forwarding the VFS's arguments.
-    unsafe { bindings::generic_fillattr(idmap, request_mask, inode, stat) };
-    0
 }
 
 // ---------------------------------------------------------------------------
@@ -373,12 +127,7 @@ unsafe extern "C" fn getattr(
 /// lock is held for the copy only (see `registry.rs`).
 fn creator_of(registry: &Registry, counter: u64, reader: &Reader<'_>) -> Result<CreatorText> {
     let mut c = registry.creator(counter, reader.ns())?;
-    // SAFETY: `init_user_ns` is static; the reader's credentials are live,
-    // and so is their user namespace.
-    c.uid = unsafe {
-        let kuid = bindings::make_kuid(ptr::addr_of_mut!(bindings::init_user_ns), c.uid);
-        bindings::from_kuid_munged((*reader.cred().as_ptr()).user_ns, kuid)
-    };
+    c.uid = glue::uid_seen_by(reader.cred(), c.uid);
     Ok(c)
 }
 
@@ -639,407 +388,207 @@ fn chain_view(reader: &Reader<'_>, registry: &Registry, counter: u64) -> Result<
 // ---------------------------------------------------------------------------
 // domains/
 
-/// `lookup` in `domains/`: parse the name, invert the ID, check
-/// visibility; every miss is ENOENT.
-///
-/// # Safety
-///
-/// Called by the VFS, with the arguments its operation table documents.
-unsafe extern "C" fn domains_lookup(
-    dir: *mut bindings::inode,
-    dentry: *mut bindings::dentry,
-    _flags: c_uint,
-) -> *mut bindings::dentry {
-    // SAFETY: the dentry's name is stable during lookup.
-    let Some(id) = format::parse_id(unsafe { name_of(dentry) }) else {
-        // SAFETY: `dentry` is being looked up.
-        return unsafe { miss(dentry) };
-    };
-    // No key yet: no ID was ever shown, so there is nothing to find.
-    let Some(counter) = TREE_IDS.get().and_then(|p| p.counter(id)) else {
-        // SAFETY: as above.
-        return unsafe { miss(dentry) };
-    };
-    if !current_sees(counter) {
-        // SAFETY: as above.
-        return unsafe { miss(dentry) };
+/// `domains/`: one directory per visible domain, named by its ID.  A
+/// securityfs directory (key 0), so it checks nothing itself: its entries
+/// do.
+pub(crate) struct DomainsDir;
+
+impl Node for DomainsDir {
+    type Open = Open;
+
+    /// Never asked: the directory keeps securityfs's `permission` and
+    /// `getattr`.
+    fn visible(_key: u64) -> bool {
+        true
     }
-    // SAFETY: forwarding the lookup's arguments.
-    unsafe {
-        splice(
-            dir,
-            dentry,
-            bindings::S_IFDIR | 0o555,
-            counter,
-            &DOMAIN_DIR_IOPS,
-            &DOMAIN_DIR_FOPS,
-        )
+
+    /// A snapshot of the visible domains.
+    fn open(_key: u64, _file: &LocalFile) -> Result<Open> {
+        open_view(None, 0)
     }
 }
 
-/// `open` of `domains/`: snapshot of the visible domains.
-///
-/// # Safety
-///
-/// Called by the VFS, with the arguments its operation table documents.
-unsafe extern "C" fn domains_open(
-    _inode: *mut bindings::inode,
-    file: *mut bindings::file,
-) -> c_int {
-    match open_view(None, 0) {
-        // SAFETY: `file` is being opened.
-        Ok(open) => unsafe { open.attach(file) },
-        Err(e) => e.to_errno(),
-    }
-}
-
-/// `iterate_shared` of `domains/`: positions index the snapshot, sorted by
-/// ID.
-///
-/// # Safety
-///
-/// Called by the VFS, with the arguments its operation table documents.
-unsafe extern "C" fn domains_iterate(
-    file: *mut bindings::file,
-    ctx: *mut bindings::dir_context,
-) -> c_int {
-    // SAFETY: `file` and `ctx` come from the VFS.
-    if !unsafe { landlock_fs_dir_emit_dots(file, ctx) } {
-        return 0;
-    }
-    // SAFETY: `file` is a `domains/` file we opened.
-    let open = unsafe { Open::of(file) };
-    let reading = Dom::current();
-    // SAFETY: `file` is live during this call.
-    let opener_dom = Dom::of_cred(unsafe { opener(file) });
-    let filtered = Filtered {
-        snapshot: &open.snapshot,
-        reading,
-    };
-    // Positions index the opener's snapshot, so that entries freed between
-    // two calls shift nothing.  A reading task whose domain differs from
-    // the opener's (an inherited descriptor, or a reader that sandboxed
-    // itself since) gets positions over the entries it may see instead, so
-    // gaps cannot tell it how many it may not see.
-    let as_opener = reading.counter == 0 || reading == opener_dom;
-    let Ok(order) = open.snapshot.by_id() else {
-        return ENOMEM.to_errno();
-    };
-    // SAFETY: `ctx` is live.
-    let start = unsafe { (*ctx).pos }.saturating_sub(2) as usize;
-    let mut shown = 0usize;
-    for (i, &k) in order.iter().enumerate() {
-        let d = &open.snapshot.shown[k];
-        if !filtered.shows(&d.info) {
-            continue;
-        }
-        let pos = if as_opener { i } else { shown };
-        shown += 1;
-        if pos < start {
-            continue;
-        }
-        let mut name = Buf::new();
-        if format::id(&mut name, d.id).is_err() {
-            return ENOMEM.to_errno();
-        }
-        // SAFETY: `ctx` is live; `name` has `len` bytes.
-        let emitted = unsafe {
-            landlock_fs_dir_emit(
-                ctx,
-                name.0.as_ptr().cast(),
-                name.0.len() as c_int,
-                DIRENT_INO,
-                bindings::DT_DIR,
-            )
+impl DirNode for DomainsDir {
+    /// Parses the name, inverts the ID, checks visibility; every miss is
+    /// a negative dentry (ENOENT).
+    fn lookup(_key: u64, name: &[u8]) -> Result<Option<Child>> {
+        let Some(id) = format::parse_id(name) else {
+            return Ok(None);
         };
-        if !emitted {
-            return 0;
+        // No key yet: no ID was ever shown, so there is nothing to find.
+        let Some(counter) = TREE_IDS.get().and_then(|p| p.counter(id)) else {
+            return Ok(None);
+        };
+        if !current_sees(counter) {
+            return Ok(None);
         }
-        // SAFETY: `ctx` is live.
-        unsafe { (*ctx).pos = pos as i64 + 3 };
+        Ok(Some(Child::dir::<DomainDir>(counter)))
     }
-    0
-}
 
-/// `release` of our files and directories.
-///
-/// # Safety
-///
-/// Called by the VFS, with the arguments its operation table documents.
-unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
-    // SAFETY: `private_data` is an `Open` our `open` attached, or NULL; no
-    // other call on the file runs concurrently with `release`.
-    unsafe {
-        let data = (*file).private_data.cast::<Open>();
-        if !data.is_null() {
-            drop(KBox::from_raw(data));
+    /// Positions index the snapshot, sorted by ID.
+    fn iterate(_key: u64, open: &Open, file: &LocalFile, ctx: &mut DirContext<'_>) -> Result {
+        if !ctx.emit_dots() {
+            return Ok(());
         }
+        let reading = Dom::current();
+        let opener_dom = Dom::of_cred(file.cred());
+        let filtered = Filtered {
+            snapshot: &open.snapshot,
+            reading,
+        };
+        // Positions index the opener's snapshot, so that entries freed
+        // between two calls shift nothing.  A reading task whose domain
+        // differs from the opener's (an inherited descriptor, or a reader
+        // that sandboxed itself since) gets positions over the entries it
+        // may see instead, so gaps cannot tell it how many it may not see.
+        let as_opener = reading.counter == 0 || reading == opener_dom;
+        let order = open.snapshot.by_id().map_err(|_| ENOMEM)?;
+        let start = ctx.pos().saturating_sub(2) as usize;
+        let mut shown = 0usize;
+        for (i, &k) in order.iter().enumerate() {
+            let d = &open.snapshot.shown[k];
+            if !filtered.shows(&d.info) {
+                continue;
+            }
+            let pos = if as_opener { i } else { shown };
+            shown += 1;
+            if pos < start {
+                continue;
+            }
+            let mut name = Buf::new();
+            format::id(&mut name, d.id).map_err(|_| ENOMEM)?;
+            if !ctx.emit(&name.0, DIRENT_INO, EntryType::Dir) {
+                return Ok(());
+            }
+            ctx.set_pos(pos as i64 + 3);
+        }
+        Ok(())
     }
-    0
 }
-
-/// Operations of `domains/` (set on the securityfs directory).
-pub(crate) const DOMAINS_IOPS: bindings::inode_operations = bindings::inode_operations {
-    lookup: Some(domains_lookup),
-    setattr: Some(setattr),
-    ..pin_init::zeroed()
-};
-
-/// File operations of `domains/`.
-pub(crate) const DOMAINS_FOPS: bindings::file_operations = bindings::file_operations {
-    open: Some(domains_open),
-    iterate_shared: Some(domains_iterate),
-    release: Some(release),
-    read: Some(bindings::generic_read_dir),
-    llseek: Some(bindings::generic_file_llseek),
-    ..pin_init::zeroed()
-};
 
 // ---------------------------------------------------------------------------
 // domains/<id>/
 
-/// `lookup` in `domains/<id>/`.
-///
-/// # Safety
-///
-/// Called by the VFS, with the arguments its operation table documents.
-unsafe extern "C" fn domain_dir_lookup(
-    dir: *mut bindings::inode,
-    dentry: *mut bindings::dentry,
-    _flags: c_uint,
-) -> *mut bindings::dentry {
-    // SAFETY: `dir` is a domain directory of ours.
-    let counter = unsafe { counter_of(dir) };
-    if !current_sees(counter) {
-        return ENOENT.to_ptr();
+/// `domains/<id>/`: the files of one domain (key: its counter).
+struct DomainDir;
+
+impl Node for DomainDir {
+    type Open = Open;
+
+    fn visible(counter: u64) -> bool {
+        current_sees(counter)
     }
-    // SAFETY: the dentry's name is stable during lookup.
-    let name = unsafe { name_of(dentry) };
-    let Some(&(_, kind)) = DOMAIN_FILES.iter().find(|(n, _)| n.to_bytes() == name) else {
-        // SAFETY: `dentry` is being looked up.
-        return unsafe { miss(dentry) };
-    };
-    // SAFETY: forwarding the lookup's arguments.
-    unsafe {
-        splice(
-            dir,
-            dentry,
-            bindings::S_IFREG | 0o444,
-            counter,
-            &FILE_IOPS,
-            fops_of(kind),
-        )
+
+    /// Only a visibility check; the listing is constant.
+    fn open(counter: u64, _file: &LocalFile) -> Result<Open> {
+        open_view(Some(Kind::Access), counter)
     }
 }
 
-/// `open` of `domains/<id>/`: only a visibility check; the listing is
-/// constant.
-///
-/// # Safety
-///
-/// Called by the VFS, with the arguments its operation table documents.
-unsafe extern "C" fn domain_dir_open(
-    inode: *mut bindings::inode,
-    file: *mut bindings::file,
-) -> c_int {
-    // SAFETY: `inode` is a domain directory of ours.
-    match open_view(Some(Kind::Access), unsafe { counter_of(inode) }) {
-        // SAFETY: `file` is being opened.
-        Ok(open) => unsafe { open.attach(file) },
-        Err(e) => e.to_errno(),
-    }
-}
-
-/// `iterate_shared` of `domains/<id>/`.
-///
-/// # Safety
-///
-/// Called by the VFS, with the arguments its operation table documents.
-unsafe extern "C" fn domain_dir_iterate(
-    file: *mut bindings::file,
-    ctx: *mut bindings::dir_context,
-) -> c_int {
-    // SAFETY: `file` is one of our domain directories, opened by us.
-    let (open, counter) = unsafe { (Open::of(file), counter_of((*file).f_inode)) };
-    let filtered = Filtered {
-        snapshot: &open.snapshot,
-        reading: Dom::current(),
-    };
-    match open.snapshot.position(counter) {
-        Some(i) if filtered.shows(&open.snapshot.shown[i].info) => {}
-        _ => return ENOENT.to_errno(),
-    }
-    // SAFETY: `file` and `ctx` come from the VFS.
-    if !unsafe { landlock_fs_dir_emit_dots(file, ctx) } {
-        return 0;
-    }
-    // SAFETY: `ctx` is live.
-    let start = unsafe { (*ctx).pos }.saturating_sub(2) as usize;
-    for (i, (name, _)) in DOMAIN_FILES.iter().enumerate().skip(start) {
-        let bytes = name.to_bytes();
-        // SAFETY: `ctx` is live; `bytes` is the name.
-        let emitted = unsafe {
-            landlock_fs_dir_emit(
-                ctx,
-                bytes.as_ptr().cast(),
-                bytes.len() as c_int,
-                DIRENT_INO,
-                bindings::DT_REG,
-            )
-        };
-        if !emitted {
-            return 0;
+impl DirNode for DomainDir {
+    fn lookup(counter: u64, name: &[u8]) -> Result<Option<Child>> {
+        if !current_sees(counter) {
+            return Err(ENOENT);
         }
-        // SAFETY: `ctx` is live.
-        unsafe { (*ctx).pos = i as i64 + 3 };
+        Ok(DOMAIN_FILES
+            .iter()
+            .find(|(n, _)| n.to_bytes() == name)
+            .map(|&(_, kind)| file_child(kind, counter)))
     }
-    0
+
+    fn iterate(counter: u64, open: &Open, _file: &LocalFile, ctx: &mut DirContext<'_>) -> Result {
+        let filtered = Filtered {
+            snapshot: &open.snapshot,
+            reading: Dom::current(),
+        };
+        match open.snapshot.position(counter) {
+            Some(i) if filtered.shows(&open.snapshot.shown[i].info) => {}
+            _ => return Err(ENOENT),
+        }
+        if !ctx.emit_dots() {
+            return Ok(());
+        }
+        let start = ctx.pos().saturating_sub(2) as usize;
+        for (i, (name, _)) in DOMAIN_FILES.iter().enumerate().skip(start) {
+            if !ctx.emit(name.to_bytes(), DIRENT_INO, EntryType::Regular) {
+                return Ok(());
+            }
+            ctx.set_pos(i as i64 + 3);
+        }
+        Ok(())
+    }
 }
-
-const DOMAIN_DIR_IOPS: bindings::inode_operations = bindings::inode_operations {
-    lookup: Some(domain_dir_lookup),
-    permission: Some(permission),
-    getattr: Some(getattr),
-    setattr: Some(setattr),
-    ..pin_init::zeroed()
-};
-
-const DOMAIN_DIR_FOPS: bindings::file_operations = bindings::file_operations {
-    open: Some(domain_dir_open),
-    iterate_shared: Some(domain_dir_iterate),
-    release: Some(release),
-    read: Some(bindings::generic_read_dir),
-    llseek: Some(bindings::generic_file_llseek),
-    ..pin_init::zeroed()
-};
 
 // ---------------------------------------------------------------------------
 // Files
 
-const FILE_IOPS: bindings::inode_operations = bindings::inode_operations {
-    permission: Some(permission),
-    getattr: Some(getattr),
-    setattr: Some(setattr),
-    ..pin_init::zeroed()
-};
+/// A file of kind `K` (a [`Kind`] as `u8`): one type, hence one set of
+/// operation tables, per kind.  Key: the domain's counter, or 0 for the
+/// top-level (aggregate) files.
+pub(crate) struct KindFile<const K: u8>;
 
-/// `file_operations` for a file kind, one table per kind.
-struct FileOps<const K: u8>;
+/// The top-level `tasks` file.
+pub(crate) type AllTasksFile = KindFile<{ Kind::AllTasks as u8 }>;
+/// The top-level `snapshot` file.
+pub(crate) type SnapshotFile = KindFile<{ Kind::Snapshot as u8 }>;
 
-impl<const K: u8> FileOps<K> {
-    const FOPS: bindings::file_operations = bindings::file_operations {
-        open: Some(file_open::<K>),
-        read: Some(file_read::<K>),
-        release: Some(release),
-        llseek: Some(bindings::generic_file_llseek),
-        ..pin_init::zeroed()
-    };
-}
-
-const PARENT_FOPS: bindings::file_operations = FileOps::<{ Kind::Parent as u8 }>::FOPS;
-const DEPTH_FOPS: bindings::file_operations = FileOps::<{ Kind::Depth as u8 }>::FOPS;
-const ACCESS_FOPS: bindings::file_operations = FileOps::<{ Kind::Access as u8 }>::FOPS;
-const TASKS_FOPS: bindings::file_operations = FileOps::<{ Kind::Tasks as u8 }>::FOPS;
-const CREATOR_FOPS: bindings::file_operations = FileOps::<{ Kind::Creator as u8 }>::FOPS;
-const AUDIT_ID_FOPS: bindings::file_operations = FileOps::<{ Kind::AuditId as u8 }>::FOPS;
-/// File operations of the top-level `tasks` file.
-pub(crate) const ALL_TASKS_FOPS: bindings::file_operations =
-    FileOps::<{ Kind::AllTasks as u8 }>::FOPS;
-/// File operations of the top-level `snapshot` file.
-pub(crate) const SNAPSHOT_FOPS: bindings::file_operations =
-    FileOps::<{ Kind::Snapshot as u8 }>::FOPS;
-
-fn fops_of(kind: Kind) -> &'static bindings::file_operations {
+/// The child of kind `kind` of the domain directory of `counter`.
+fn file_child(kind: Kind, counter: u64) -> Child {
     match kind {
-        Kind::Parent => &PARENT_FOPS,
-        Kind::Depth => &DEPTH_FOPS,
-        Kind::Access => &ACCESS_FOPS,
-        Kind::Tasks => &TASKS_FOPS,
-        Kind::Creator => &CREATOR_FOPS,
-        Kind::AllTasks => &ALL_TASKS_FOPS,
-        Kind::Snapshot => &SNAPSHOT_FOPS,
-        Kind::AuditId => &AUDIT_ID_FOPS,
+        Kind::Parent => Child::file::<KindFile<{ Kind::Parent as u8 }>>(counter),
+        Kind::Depth => Child::file::<KindFile<{ Kind::Depth as u8 }>>(counter),
+        Kind::Access => Child::file::<KindFile<{ Kind::Access as u8 }>>(counter),
+        Kind::Tasks => Child::file::<KindFile<{ Kind::Tasks as u8 }>>(counter),
+        Kind::Creator => Child::file::<KindFile<{ Kind::Creator as u8 }>>(counter),
+        Kind::AuditId => Child::file::<KindFile<{ Kind::AuditId as u8 }>>(counter),
+        Kind::AllTasks => Child::file::<AllTasksFile>(counter),
+        Kind::Snapshot => Child::file::<SnapshotFile>(counter),
     }
 }
 
-/// `open` of a file: read-only, visible, rendered once for the opener.
-///
-/// # Safety
-///
-/// Called by the VFS, with the arguments its operation table documents.
-unsafe extern "C" fn file_open<const K: u8>(
-    inode: *mut bindings::inode,
-    file: *mut bindings::file,
-) -> c_int {
-    let kind = Kind::from_u8(K);
-    // SAFETY: `file` is being opened.
-    if unsafe { (*file).f_flags } & flags::O_ACCMODE != flags::O_RDONLY {
-        return EACCES.to_errno();
+impl<const K: u8> Node for KindFile<K> {
+    type Open = Open;
+
+    /// Asked for a domain's files only: the aggregate files are
+    /// securityfs's, with its own `permission` and `getattr`.
+    fn visible(counter: u64) -> bool {
+        Kind::from_u8(K).is_aggregate() || current_sees(counter)
     }
-    // SAFETY: `inode` is one of our files (aggregate files have no
-    // counter: 0).
-    let counter = unsafe { counter_of(inode) };
-    match open_view(Some(kind), counter) {
-        // SAFETY: `file` is being opened.
-        Ok(open) => unsafe { open.attach(file) },
-        Err(e) => e.to_errno(),
+
+    /// Visible, rendered once for the opener.
+    fn open(counter: u64, _file: &LocalFile) -> Result<Open> {
+        open_view(Some(Kind::from_u8(K)), counter)
     }
 }
 
-/// `read` of a file: the content rendered at open, or, for a reading task
-/// in another domain than the opener's, that content filtered by rule 1
-/// for the reading task (rendered again).
-///
-/// # Safety
-///
-/// Called by the VFS, with the arguments its operation table documents.
-unsafe extern "C" fn file_read<const K: u8>(
-    file: *mut bindings::file,
-    buf: *mut c_char,
-    count: usize,
-    ppos: *mut bindings::loff_t,
-) -> isize {
-    let kind = Kind::from_u8(K);
-    // SAFETY: `file` is one of our open files; it is live during the call.
-    let (open, counter, cred) =
-        unsafe { (Open::of(file), counter_of((*file).f_inode), opener(file)) };
-    let reading = Dom::current();
-    let opener_dom = Dom::of_cred(cred);
-    let uncached;
-    let content = if reading.counter == 0 || reading == opener_dom {
-        &open.content
-    } else if let Some((_, out)) = open.foreign.as_ref().filter(|(d, _)| *d == reading) {
-        out
-    } else {
-        let mut out = Buf::new();
-        if let Err(e) = render(kind, counter, open, reading, &mut out) {
-            return e.to_errno() as isize;
+impl<const K: u8> FileNode for KindFile<K> {
+    /// The content rendered at open, or, for a reading task in another
+    /// domain than the opener's, that content filtered by rule 1 for the
+    /// reading task (rendered again).
+    fn read(
+        counter: u64,
+        open: &Open,
+        file: &LocalFile,
+        out: &mut UserSliceWriter,
+        pos: &mut Offset,
+    ) -> Result<usize> {
+        let kind = Kind::from_u8(K);
+        let reading = Dom::current();
+        let opener_dom = Dom::of_cred(file.cred());
+        if reading.counter == 0 || reading == opener_dom {
+            return out.write_slice_file(&open.content.0, pos);
         }
-        if open.foreign.as_ref().is_none() && open.foreign.populate((reading, out)) {
-            match open.foreign.as_ref() {
-                Some((_, out)) => out,
-                None => return EIO.to_errno() as isize,
-            }
-        } else {
-            uncached = {
-                let mut again = Buf::new();
-                if let Err(e) = render(kind, counter, open, reading, &mut again) {
-                    return e.to_errno() as isize;
-                }
-                again
-            };
-            &uncached
+        if let Some((_, content)) = open.foreign.as_ref().filter(|(d, _)| *d == reading) {
+            return out.write_slice_file(&content.0, pos);
         }
-    };
-    // SAFETY: `buf` is the user buffer of `count` bytes and `ppos` the file
-    // position, as the VFS passed them; `content` has `len` bytes.
-    unsafe {
-        bindings::simple_read_from_buffer(
-            buf.cast(),
-            count,
-            ppos,
-            content.0.as_ptr().cast(),
-            content.0.len(),
-        )
+        let mut content = Buf::new();
+        render(kind, counter, open, reading, &mut content)?;
+        if open.foreign.as_ref().is_none() && open.foreign.populate((reading, content)) {
+            let (_, content) = open.foreign.as_ref().ok_or(EIO)?;
+            return out.write_slice_file(&content.0, pos);
+        }
+        let mut again = Buf::new();
+        render(kind, counter, open, reading, &mut again)?;
+        out.write_slice_file(&again.0, pos)
     }
 }

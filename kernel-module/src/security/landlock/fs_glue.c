@@ -3,10 +3,12 @@
  * Landlock - glue between C Landlock and the Rust audit filesystem
  *
  * What Rust cannot do itself: reading Landlock's private structures
- * (domains, hierarchies, credentials), calling inline kernel functions, and
- * the registry of live domains, whose entries are embedded in struct
- * landlock_hierarchy (registering a domain allocates nothing).  No policy
- * lives here: it is in view.rs.
+ * (domains, hierarchies, credentials), calling inline kernel functions and
+ * macros, naming access rights with the kernel's own names, and the
+ * registry of live domains, whose entries are embedded in struct
+ * landlock_hierarchy (registering a domain allocates nothing).  fs_glue.h
+ * documents each function Rust calls.  No policy lives here: it is in
+ * view.rs.
  */
 
 #include <linux/cred.h>
@@ -16,12 +18,15 @@
 #include <linux/list_bl.h>
 #include <linux/string.h>
 #include <linux/fs.h>
+#include <linux/landlock.h>
+#include <linux/namei.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/security.h>
 
+#include "common.h"
 #include "cred.h"
 #include "domain.h"
 #include "fs_glue.h"
@@ -33,6 +38,12 @@
  */
 static_assert(IS_ENABLED(CONFIG_SECURITY_LANDLOCK_LOG));
 
+/*
+ * The layouts that registry.rs mirrors (registry::Info and RawCreator),
+ * which checks the same numbers on its side: a length that differs from
+ * the kernel's (LANDLOCK_MAX_NUM_LAYERS, TASK_COMM_LEN) fails the build here,
+ * and a Rust mirror that differs from these numbers fails it there.
+ */
 static_assert(sizeof(struct landlock_fs_info) == 152);
 static_assert(offsetof(struct landlock_fs_info, ancestors) == 8);
 static_assert(offsetof(struct landlock_fs_info, access) == 136);
@@ -40,6 +51,8 @@ static_assert(offsetof(struct landlock_fs_info, depth) == 148);
 static_assert(ARRAY_SIZE(((struct landlock_fs_info *)NULL)->ancestors) ==
 	      LANDLOCK_MAX_NUM_LAYERS);
 static_assert(sizeof(struct landlock_fs_creator) == 32);
+static_assert(offsetof(struct landlock_fs_creator, comm) == 16);
+static_assert(sizeof_field(struct landlock_fs_creator, comm) == TASK_COMM_LEN);
 
 #define LANDLOCK_FS_BUCKET_BITS 10
 
@@ -67,11 +80,13 @@ struct landlock_fs_registry {
 static struct landlock_fs_registry *landlock_fs_global;
 
 /*
- * The next &struct landlock_fs_entry.counter.  Starts at 2^60, the lower
- * bound of the tree's IDs (id.rs), and would need 15 * 2^60 domains to wrap.
- * Only ever advanced, so every value names one domain until reboot.
+ * The next &struct landlock_fs_entry.counter.  Set once, before any domain
+ * can exist, by landlock_fs_registry_init_global() to the lower bound of the
+ * tree's IDs (2^60, id.rs's ID_MIN, which Rust passes), from where it would
+ * need 15 * 2^60 domains to wrap.  Only ever advanced afterwards, so every
+ * value names one domain until reboot.
  */
-static atomic64_t landlock_fs_next_counter = ATOMIC64_INIT(1ULL << 60);
+static atomic64_t landlock_fs_next_counter = ATOMIC64_INIT(0);
 
 static struct hlist_bl_head *bucket_of(struct landlock_fs_registry *const r,
 				       const u64 counter)
@@ -184,56 +199,34 @@ void landlock_fs_unregister(struct landlock_hierarchy *const hierarchy)
 		registry_remove(r, hierarchy);
 }
 
-/* Registry operations for Rust (registry.rs). */
+/* Registry operations for Rust (registry.rs; documented in fs_glue.h). */
 
-struct landlock_fs_registry *landlock_fs_registry_new(void);
-void landlock_fs_registry_free(struct landlock_fs_registry *r);
-struct landlock_fs_registry *landlock_fs_registry_init_global(void);
-bool landlock_fs_registry_info(struct landlock_fs_registry *r, u64 counter,
-			       struct landlock_fs_info *out);
-size_t landlock_fs_registry_infos(struct landlock_fs_registry *r,
-				  struct landlock_fs_info *out, size_t cap);
-struct pid *landlock_fs_registry_hint(struct landlock_fs_registry *r,
-				      u64 counter);
-void landlock_fs_registry_set_hint(struct landlock_fs_registry *r,
-				   u64 counter, struct pid *pid);
-bool landlock_fs_registry_audit_id(struct landlock_fs_registry *r, u64 counter,
-				   u64 *id);
-int landlock_fs_registry_creator(struct landlock_fs_registry *r, u64 counter,
-				 struct pid_namespace *ns,
-				 struct landlock_fs_creator *out, char *exe,
-				 size_t exe_size);
-struct landlock_hierarchy *
-landlock_fs_test_hierarchy(struct landlock_fs_registry *r, u64 counter,
-			   struct landlock_hierarchy *parent);
-void landlock_fs_test_hierarchy_free(struct landlock_fs_registry *r,
-				     struct landlock_hierarchy *h);
-
-/* An empty registry (KUnit tests make their own), or NULL. */
 struct landlock_fs_registry *landlock_fs_registry_new(void)
 {
 	/* Zeroed buckets are empty and unlocked. */
 	return kvzalloc(sizeof(struct landlock_fs_registry), GFP_KERNEL);
 }
 
-/* Frees an empty registry that was never the global one. */
 void landlock_fs_registry_free(struct landlock_fs_registry *const r)
 {
 	kvfree(r);
 }
 
-/*
- * Makes the kernel's registry, once, before user space runs; returns it, or
- * NULL on failure or if it exists already.  Domains created before (none: this runs from an
- * initcall) would simply not be shown.
- */
-struct landlock_fs_registry *landlock_fs_registry_init_global(void)
+struct landlock_fs_registry *
+landlock_fs_registry_init_global(const u64 first_counter)
 {
-	struct landlock_fs_registry *const r = landlock_fs_registry_new();
+	struct landlock_fs_registry *r;
 
+	/*
+	 * Once only: a second registry would split the entries in two, and
+	 * the counter must never go back.
+	 */
+	if (READ_ONCE(landlock_fs_global))
+		return NULL;
+	r = landlock_fs_registry_new();
 	if (!r)
 		return NULL;
-	/* Once only: a second registry would split the entries in two. */
+	atomic64_set(&landlock_fs_next_counter, first_counter);
 	if (cmpxchg_release(&landlock_fs_global, NULL, r)) {
 		landlock_fs_registry_free(r);
 		return NULL;
@@ -241,7 +234,6 @@ struct landlock_fs_registry *landlock_fs_registry_init_global(void)
 	return r;
 }
 
-/* Copies the entry of @counter into @out; false if there is none. */
 bool landlock_fs_registry_info(struct landlock_fs_registry *const r,
 			       const u64 counter,
 			       struct landlock_fs_info *const out)
@@ -257,12 +249,6 @@ bool landlock_fs_registry_info(struct landlock_fs_registry *const r,
 	return h;
 }
 
-/*
- * Copies up to @cap entries into @out, in no particular order, and returns
- * how many there are (more than @cap: call again with more room).  One
- * bucket's lock is held at a time, with a reschedule point between, so a
- * copy never delays a domain creation by more than one bucket's worth.
- */
 size_t landlock_fs_registry_infos(struct landlock_fs_registry *const r,
 				  struct landlock_fs_info *const out,
 				  const size_t cap)
@@ -284,11 +270,6 @@ size_t landlock_fs_registry_infos(struct landlock_fs_registry *const r,
 	return n;
 }
 
-/*
- * A counted reference to the hint of @counter's domain: the PID a reader
- * stored, else the creator's TGID (its thread-group leader, which is in the
- * domain unless a thread restricted itself alone), else NULL.
- */
 struct pid *landlock_fs_registry_hint(struct landlock_fs_registry *const r,
 				      const u64 counter)
 {
@@ -310,11 +291,6 @@ struct pid *landlock_fs_registry_hint(struct landlock_fs_registry *const r,
 	return pid;
 }
 
-/*
- * Stores upstream's ID of @counter's domain (&struct landlock_hierarchy.id,
- * as audit records and tracepoints print it) in @id; false if there is no
- * such domain.
- */
 bool landlock_fs_registry_audit_id(struct landlock_fs_registry *const r,
 				   const u64 counter, u64 *const id)
 {
@@ -329,7 +305,6 @@ bool landlock_fs_registry_audit_id(struct landlock_fs_registry *const r,
 	return h;
 }
 
-/* Makes @pid (a counted reference, given) the hint of @counter's domain. */
 void landlock_fs_registry_set_hint(struct landlock_fs_registry *const r,
 				   const u64 counter, struct pid *pid)
 {
@@ -344,11 +319,6 @@ void landlock_fs_registry_set_hint(struct landlock_fs_registry *const r,
 	put_pid(pid);
 }
 
-/*
- * Copies the creator of @counter's domain as a reader in @ns sees it: the
- * TGID in @ns (0 once gone), comm, and up to @exe_size bytes of the
- * executable's path into @exe.  -ENOENT if the domain is gone.
- */
 int landlock_fs_registry_creator(struct landlock_fs_registry *const r,
 				 const u64 counter,
 				 struct pid_namespace *const ns,
@@ -388,11 +358,11 @@ out:
 	return err;
 }
 
-/*
- * KUnit: a bare hierarchy (no details, no domain) registered in the private
- * registry @r, or NULL.  landlock_fs_test_hierarchy_free() unregisters and
- * frees it.
- */
+size_t landlock_fs_creator_exe_size(void)
+{
+	return LANDLOCK_PATH_MAX_SIZE;
+}
+
 struct landlock_hierarchy *
 landlock_fs_test_hierarchy(struct landlock_fs_registry *const r,
 			   const u64 counter,
@@ -416,27 +386,45 @@ void landlock_fs_test_hierarchy_free(struct landlock_fs_registry *const r,
 	kfree(h);
 }
 
-/* Helpers for Rust (declared there). */
+/* Helpers for Rust (glue.rs; documented in fs_glue.h). */
 
-const struct cred *landlock_fs_current_cred(void);
-u64 landlock_fs_cred_domain(const struct cred *cred, u8 *depth);
-u64 landlock_fs_task_domain(struct task_struct *task);
-bool landlock_fs_task_below(struct task_struct *task, u64 counter, u8 depth);
-struct pid_namespace *landlock_fs_init_pid_ns(void);
-u8 landlock_fs_task_chain(struct task_struct *task, u64 *chain);
-bool landlock_fs_capable_ptrace(const struct cred *cred);
-bool landlock_fs_capable_audit_read(const struct cred *cred);
-const struct cred *landlock_fs_override_creds(const struct cred *cred);
-void landlock_fs_revert_creds(const struct cred *old);
-bool landlock_fs_dir_emit(struct dir_context *ctx, const char *name, int len,
-			  u64 ino, unsigned int type);
-bool landlock_fs_dir_emit_dots(struct file *file, struct dir_context *ctx);
-void landlock_fs_cond_resched(void);
-void landlock_fs_set_inode_ops(struct inode *inode,
-			       const struct inode_operations *iops,
-			       const struct file_operations *fops);
-const unsigned char *landlock_fs_dentry_name(const struct dentry *dentry,
-					     u32 *len);
+/*
+ * The names of the access rights, from the lists that audit records and
+ * tracepoints print (<linux/landlock.h>): each name sits at its right's bit
+ * index, and a right without a name fails the build.
+ */
+#define _LANDLOCK_NAME_ENTRY(mask, name) [BIT_INDEX(mask)] = name
+
+static const char *const fs_names[] = { _LANDLOCK_ACCESS_FS_NAMES };
+static_assert(ARRAY_SIZE(fs_names) == LANDLOCK_NUM_ACCESS_FS);
+
+static const char *const net_names[] = { _LANDLOCK_ACCESS_NET_NAMES };
+static_assert(ARRAY_SIZE(net_names) == LANDLOCK_NUM_ACCESS_NET);
+
+static const char *const scope_names[] = { _LANDLOCK_SCOPE_NAMES };
+static_assert(ARRAY_SIZE(scope_names) == LANDLOCK_NUM_SCOPE);
+
+#undef _LANDLOCK_NAME_ENTRY
+
+/* In the order of &struct landlock_fs_info.access (glue.rs: AccessClass). */
+static const struct {
+	const char *const *names;
+	size_t len;
+} access_classes[] = {
+	{ fs_names, ARRAY_SIZE(fs_names) },
+	{ net_names, ARRAY_SIZE(net_names) },
+	{ scope_names, ARRAY_SIZE(scope_names) },
+};
+static_assert(ARRAY_SIZE(access_classes) ==
+	      ARRAY_SIZE(((struct landlock_fs_info *)NULL)->access));
+
+const char *landlock_fs_access_name(const size_t class, const unsigned int bit)
+{
+	if (class >= ARRAY_SIZE(access_classes) ||
+	    bit >= access_classes[class].len)
+		return NULL;
+	return access_classes[class].names[bit];
+}
 
 /*
  * current_cred(), because struct task_struct is not reliably laid out by
@@ -447,10 +435,6 @@ const struct cred *landlock_fs_current_cred(void)
 	return current_cred();
 }
 
-/*
- * Returns the counter of @cred's domain and stores its depth (number of
- * layers) in @depth, or returns 0 and stores 0 when it has none.
- */
 u64 landlock_fs_cred_domain(const struct cred *const cred, u8 *const depth)
 {
 	const struct landlock_domain *const dom = landlock_cred(cred)->domain;
@@ -459,11 +443,6 @@ u64 landlock_fs_cred_domain(const struct cred *const cred, u8 *const depth)
 	return dom ? dom->hierarchy->fs.counter : 0;
 }
 
-/*
- * Whether @task's current domain is the domain of @counter, whose depth is
- * @depth, or nested below it.  Walks at most LANDLOCK_MAX_NUM_LAYERS
- * parents; takes no lock.
- */
 bool landlock_fs_task_below(struct task_struct *const task, const u64 counter,
 			    const u8 depth)
 {
@@ -483,11 +462,6 @@ bool landlock_fs_task_below(struct task_struct *const task, const u64 counter,
 	return h && h->fs.counter == counter;
 }
 
-/*
- * Stores the counters of @task's domain chain in @chain, root first, and
- * returns its depth (0 for an unsandboxed task).  @chain has room for
- * LANDLOCK_MAX_NUM_LAYERS counters.
- */
 u8 landlock_fs_task_chain(struct task_struct *const task, u64 *const chain)
 {
 	const struct landlock_domain *dom;
@@ -509,7 +483,6 @@ struct pid_namespace *landlock_fs_init_pid_ns(void)
 	return &init_pid_ns;
 }
 
-/* Returns the counter of @task's current domain, or 0 when it has none. */
 u64 landlock_fs_task_domain(struct task_struct *const task)
 {
 	const struct landlock_domain *dom;
@@ -519,18 +492,12 @@ u64 landlock_fs_task_domain(struct task_struct *const task)
 	return dom ? dom->hierarchy->fs.counter : 0;
 }
 
-/* CAP_SYS_PTRACE in the initial user namespace, without an audit record. */
 bool landlock_fs_capable_ptrace(const struct cred *const cred)
 {
 	return security_capable(cred, &init_user_ns, CAP_SYS_PTRACE,
 				CAP_OPT_NOAUDIT) == 0;
 }
 
-/*
- * CAP_AUDIT_READ in the initial user namespace: who may read upstream's
- * domain IDs (the audit_id file).  A denial is audited like any explicit
- * capability check.
- */
 bool landlock_fs_capable_audit_read(const struct cred *const cred)
 {
 	return security_capable(cred, &init_user_ns, CAP_AUDIT_READ,
@@ -545,6 +512,11 @@ const struct cred *landlock_fs_override_creds(const struct cred *const cred)
 void landlock_fs_revert_creds(const struct cred *const old)
 {
 	revert_creds(old);
+}
+
+bool landlock_fs_lookup_rcu(const unsigned int flags)
+{
+	return flags & LOOKUP_RCU;
 }
 
 bool landlock_fs_dir_emit(struct dir_context *const ctx,
@@ -565,10 +537,6 @@ void landlock_fs_cond_resched(void)
 	cond_resched();
 }
 
-/*
- * i_fop sits in an anonymous union that bindgen makes awkward to write.
- * A NULL @fops keeps the inode's file operations.
- */
 void landlock_fs_set_inode_ops(struct inode *const inode,
 			       const struct inode_operations *const iops,
 			       const struct file_operations *const fops)

@@ -13,13 +13,13 @@
 //! construction bit for bit; the userspace library implements the same
 //! function and produced the test vectors below.
 
-use kernel::bindings;
-use kernel::error::to_result;
+use crate::glue::{self, SipHashKey};
 use kernel::prelude::*;
 use kernel::sync::SetOnce;
 
 /// Lower bound of every counter value and of every ID, so that an ID always
-/// prints as exactly 16 hex digits.  Also the first counter value.
+/// prints as exactly 16 hex digits.  Also the first counter value, which
+/// `registry::init()` gives fs_glue.c.
 pub(crate) const ID_MIN: u64 = 1 << 60;
 
 /// Number of Feistel rounds (see `Documentation/ids.rst` for why 8).
@@ -28,24 +28,21 @@ const ROUNDS: u64 = 8;
 /// A keyed permutation of `[ID_MIN, u64::MAX]`.
 #[derive(Clone, Copy)]
 pub(crate) struct IdPermutation {
-    key: bindings::siphash_key_t,
+    key: SipHashKey,
 }
 
 impl IdPermutation {
     /// Creates the permutation for a 128-bit SipHash key.
     pub(crate) const fn new(k0: u64, k1: u64) -> Self {
         Self {
-            key: bindings::siphash_key_t { key: [k0, k1] },
+            key: SipHashKey::new(k0, k1),
         }
     }
 
     /// The round function: the low half of SipHash-2-4 of the round index
     /// (high half) and the 32-bit input (low half).
     fn round(&self, round: u64, half: u32) -> u32 {
-        // SAFETY: `siphash_1u64` only reads the key, which lives in `self`
-        // for the whole call.
-        let hash = unsafe { bindings::siphash_1u64((round << 32) | u64::from(half), &self.key) };
-        hash as u32
+        self.key.hash_u64((round << 32) | u64::from(half)) as u32
     }
 
     /// One pass of the Feistel network over the whole 64-bit space.
@@ -139,10 +136,8 @@ impl TreeIds {
         if let Some(p) = self.get() {
             return Ok(p);
         }
-        // SAFETY: `wait_for_random_bytes` may sleep and has no other
-        // precondition; our callers are file operations (process context, no
-        // lock held).
-        to_result(unsafe { bindings::wait_for_random_bytes() })?;
+        // Our callers are file operations: process context, no lock held.
+        glue::wait_for_random_bytes()?;
         Ok(self.draw_seeded())
     }
 
@@ -153,15 +148,13 @@ impl TreeIds {
         if let Some(p) = self.get() {
             return Some(p);
         }
-        // SAFETY: `rng_is_initialized` has no precondition.
-        unsafe { bindings::rng_is_initialized() }.then(|| self.draw_seeded())
+        glue::rng_is_initialized().then(|| self.draw_seeded())
     }
 
     /// Draws a key (the CRNG is seeded) and keeps the first one drawn.
     fn draw_seeded(&self) -> IdPermutation {
-        // SAFETY: `get_random_u64` has no precondition; the CRNG is seeded,
-        // so the values are full-strength.
-        let (k0, k1) = unsafe { (bindings::get_random_u64(), bindings::get_random_u64()) };
+        // The CRNG is seeded, so the values are full-strength.
+        let (k0, k1) = (glue::get_random_u64(), glue::get_random_u64());
         // A racing caller may have populated the key first (or be storing
         // it): keep the first key and wait for the store, which is a 16-byte
         // write with nothing in between that sleeps.
@@ -207,8 +200,7 @@ mod tests {
     }
 
     fn random_permutation() -> IdPermutation {
-        // SAFETY: `get_random_u64` has no precondition.
-        let (k0, k1) = unsafe { (bindings::get_random_u64(), bindings::get_random_u64()) };
+        let (k0, k1) = (glue::get_random_u64(), glue::get_random_u64());
         IdPermutation::new(k0, k1)
     }
 

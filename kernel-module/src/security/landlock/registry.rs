@@ -18,37 +18,36 @@
 //! ancestors of an entry are found by walking the hierarchy's parents when
 //! it is read, not stored when it is created.
 
-use core::ptr::NonNull;
-use kernel::{
-    alloc::flags::__GFP_NOWARN,
-    bindings,
-    ffi::{c_char, c_int},
-    pid_namespace::PidNamespace,
-    prelude::*,
-    sync::SetOnce,
+use crate::{
+    glue::{raw, Pid},
+    id::ID_MIN,
 };
+use core::ptr::NonNull;
+use kernel::{alloc::flags::__GFP_NOWARN, pid_namespace::PidNamespace, prelude::*, sync::SetOnce};
 
-/// Maximum nesting of Landlock domains (`LANDLOCK_MAX_NUM_LAYERS`;
-/// fs_glue.c checks it against `struct landlock_fs_info`).
+/// Maximum nesting of Landlock domains (`LANDLOCK_MAX_NUM_LAYERS`): the
+/// length of [`Info::ancestors`], whose layout is checked below against
+/// the numbers fs_glue.c checks `struct landlock_fs_info` with, there
+/// against `LANDLOCK_MAX_NUM_LAYERS`.
 pub(crate) const MAX_LAYERS: usize = 16;
 
 /// The C registry (opaque).
 #[repr(C)]
-struct RawRegistry {
+pub(crate) struct RawRegistry {
     _opaque: [u8; 0],
 }
 
 /// A C hierarchy (opaque), for KUnit's test entries.
 #[repr(C)]
-struct RawHierarchy {
+pub(crate) struct RawHierarchy {
     _opaque: [u8; 0],
 }
 
-/// Mirror of `struct landlock_fs_creator` (fs_glue.h; fs_glue.c checks its
-/// size).
+/// Mirror of `struct landlock_fs_creator` (fs_glue.h; both sides check its
+/// layout).
 #[repr(C)]
 #[derive(Default)]
-struct RawCreator {
+pub(crate) struct RawCreator {
     pid: i32,
     uid: u32,
     comm_len: u32,
@@ -56,32 +55,13 @@ struct RawCreator {
     comm: [u8; 16],
 }
 
-// Only pointers to bindgen-generated or `repr(C)` types cross this boundary.
-#[allow(improper_ctypes)]
-extern "C" {
-    fn landlock_fs_registry_new() -> *mut RawRegistry;
-    fn landlock_fs_registry_free(r: *mut RawRegistry);
-    fn landlock_fs_registry_init_global() -> *mut RawRegistry;
-    fn landlock_fs_registry_info(r: *mut RawRegistry, counter: u64, out: *mut Info) -> bool;
-    fn landlock_fs_registry_infos(r: *mut RawRegistry, out: *mut Info, cap: usize) -> usize;
-    fn landlock_fs_registry_hint(r: *mut RawRegistry, counter: u64) -> *mut bindings::pid;
-    fn landlock_fs_registry_set_hint(r: *mut RawRegistry, counter: u64, pid: *mut bindings::pid);
-    fn landlock_fs_registry_audit_id(r: *mut RawRegistry, counter: u64, id: *mut u64) -> bool;
-    fn landlock_fs_registry_creator(
-        r: *mut RawRegistry,
-        counter: u64,
-        ns: *mut bindings::pid_namespace,
-        out: *mut RawCreator,
-        exe: *mut c_char,
-        exe_size: usize,
-    ) -> c_int;
-    fn landlock_fs_test_hierarchy(
-        r: *mut RawRegistry,
-        counter: u64,
-        parent: *mut RawHierarchy,
-    ) -> *mut RawHierarchy;
-    fn landlock_fs_test_hierarchy_free(r: *mut RawRegistry, h: *mut RawHierarchy);
-}
+// The same numbers as fs_glue.c's static_asserts on `struct
+// landlock_fs_creator` (whose `comm` is checked there against
+// `TASK_COMM_LEN`).
+const _: () = {
+    assert!(core::mem::size_of::<RawCreator>() == 32);
+    assert!(core::mem::offset_of!(RawCreator, comm) == 16);
+};
 
 /// What the tree shows of one domain, apart from its creator: plain data,
 /// copied out of the registry.  Mirror of `struct landlock_fs_info`
@@ -99,6 +79,17 @@ pub(crate) struct Info {
     /// Absolute depth: 1 for a root domain, at most [`MAX_LAYERS`].
     pub(crate) depth: u8,
 }
+
+// The same numbers as fs_glue.c's static_asserts on `struct
+// landlock_fs_info` (whose `ancestors` is checked there against
+// `LANDLOCK_MAX_NUM_LAYERS`): a `MAX_LAYERS` other than the kernel's fails
+// the build on one side or the other.
+const _: () = {
+    assert!(core::mem::size_of::<Info>() == 152);
+    assert!(core::mem::offset_of!(Info, ancestors) == 8);
+    assert!(core::mem::offset_of!(Info, access) == 136);
+    assert!(core::mem::offset_of!(Info, depth) == 148);
+};
 
 impl Info {
     const EMPTY: Info = Info {
@@ -160,7 +151,7 @@ impl Registry {
     /// Makes an empty private registry.
     pub(crate) fn new() -> Result<Self> {
         // SAFETY: no precondition.
-        let raw = NonNull::new(unsafe { landlock_fs_registry_new() }).ok_or(ENOMEM)?;
+        let raw = NonNull::new(unsafe { raw::landlock_fs_registry_new() }).ok_or(ENOMEM)?;
         // INVARIANT: a new registry, owned.
         Ok(Self {
             raw,
@@ -173,7 +164,8 @@ impl Registry {
     pub(crate) fn info(&self, counter: u64) -> Option<Info> {
         let mut out = Info::EMPTY;
         // SAFETY: `raw` is live (type invariant); `out` is writable.
-        unsafe { landlock_fs_registry_info(self.raw.as_ptr(), counter, &mut out) }.then_some(out)
+        unsafe { raw::landlock_fs_registry_info(self.raw.as_ptr(), counter, &mut out) }
+            .then_some(out)
     }
 
     /// Copies every entry, sorted by counter.  The memory is allocated
@@ -190,7 +182,9 @@ impl Registry {
                 out.push(Info::EMPTY, GFP_KERNEL)?;
             }
             // SAFETY: `raw` is live; `out` has room for `cap` entries.
-            let n = unsafe { landlock_fs_registry_infos(self.raw.as_ptr(), out.as_mut_ptr(), cap) };
+            let n = unsafe {
+                raw::landlock_fs_registry_infos(self.raw.as_ptr(), out.as_mut_ptr(), cap)
+            };
             if n <= cap {
                 out.truncate(n);
                 out.sort_unstable_by_key(|i| i.counter());
@@ -206,52 +200,54 @@ impl Registry {
     pub(crate) fn hint(&self, counter: u64) -> Option<Pid> {
         // SAFETY: `raw` is live; the C function returns a counted reference
         // or NULL, which `Pid` takes over.
-        let pid = unsafe { Pid::from_raw(landlock_fs_registry_hint(self.raw.as_ptr(), counter)) };
-        (!pid.as_ptr().is_null()).then_some(pid)
+        unsafe { Pid::from_raw(raw::landlock_fs_registry_hint(self.raw.as_ptr(), counter)) }
     }
 
-    /// Makes `pid` the hint of the domain of `counter`, if it still
-    /// exists (the old hint, or `pid`, is put).
-    pub(crate) fn set_hint(&self, counter: u64, pid: Pid) {
+    /// Makes `pid` (`None`: no hint) the hint of the domain of `counter`,
+    /// if it still exists (the old hint, or `pid`, is put).
+    pub(crate) fn set_hint(&self, counter: u64, pid: Option<Pid>) {
         // SAFETY: `raw` is live; the C function takes over the counted
-        // reference.
-        unsafe { landlock_fs_registry_set_hint(self.raw.as_ptr(), counter, pid.into_raw()) };
+        // reference (or NULL).
+        unsafe {
+            raw::landlock_fs_registry_set_hint(self.raw.as_ptr(), counter, Pid::into_raw(pid))
+        };
     }
 
-    /// The creator of the domain of `counter`, as a reader in `ns` sees it;
-    /// `ENOENT` if the domain is gone.  Memory is allocated before the lock
-    /// is taken and trimmed after.
     /// Upstream's ID of the domain of `counter` (`landlock_hierarchy.id`, as
     /// audit records print it), if it is live.
     pub(crate) fn audit_id(&self, counter: u64) -> Option<u64> {
         let mut id = 0;
         // SAFETY: `self.raw` is a live registry; `id` is a live `u64`.
-        unsafe { landlock_fs_registry_audit_id(self.raw.as_ptr(), counter, &mut id) }.then_some(id)
+        unsafe { raw::landlock_fs_registry_audit_id(self.raw.as_ptr(), counter, &mut id) }
+            .then_some(id)
     }
 
+    /// The creator of the domain of `counter`, as a reader in `ns` sees it;
+    /// `ENOENT` if the domain is gone.  Memory is allocated before the lock
+    /// is taken and trimmed after.
     pub(crate) fn creator(&self, counter: u64, ns: &PidNamespace) -> Result<CreatorText> {
-        // `exe` is at most LANDLOCK_PATH_MAX_SIZE bytes with its NUL.
-        const EXE_SIZE: usize = 4096 + 11 + 1;
-        let mut exe = KVec::<u8>::with_capacity(EXE_SIZE, GFP_KERNEL_ACCOUNT)?;
+        // SAFETY: no precondition.
+        let exe_size = unsafe { raw::landlock_fs_creator_exe_size() };
+        let mut exe = KVec::<u8>::with_capacity(exe_size, GFP_KERNEL_ACCOUNT)?;
         let mut raw = RawCreator::default();
         // SAFETY: `raw` is live; `ns` is a live namespace; `exe` has room
-        // for `EXE_SIZE` bytes.
+        // for `exe_size` bytes.
         let err = unsafe {
-            landlock_fs_registry_creator(
+            raw::landlock_fs_registry_creator(
                 self.raw.as_ptr(),
                 counter,
                 ns.as_ptr(),
                 &mut raw,
                 exe.as_mut_ptr().cast(),
-                EXE_SIZE,
+                exe_size,
             )
         };
         if err != 0 {
             return Err(Error::from_errno(err));
         }
-        let exe_len = (raw.exe_len as usize).min(EXE_SIZE - 1);
+        let exe_len = (raw.exe_len as usize).min(exe_size.saturating_sub(1));
         // SAFETY: the C function wrote `exe_len` bytes (at most
-        // `EXE_SIZE - 1`) at the start of `exe`'s buffer, within its
+        // `exe_size - 1`) at the start of `exe`'s buffer, within its
         // capacity, and nothing else uses the buffer.
         let copied = unsafe { core::slice::from_raw_parts(exe.as_ptr(), exe_len) };
         let mut exact = KVec::with_capacity(exe_len, GFP_KERNEL_ACCOUNT)?;
@@ -277,44 +273,10 @@ impl Drop for Registry {
         while let Some(h) = self.test_entries.pop() {
             // SAFETY: `h` was made by `landlock_fs_test_hierarchy` in this
             // registry and is freed once, here.
-            unsafe { landlock_fs_test_hierarchy_free(self.raw.as_ptr(), h.as_ptr()) };
+            unsafe { raw::landlock_fs_test_hierarchy_free(self.raw.as_ptr(), h.as_ptr()) };
         }
         // SAFETY: an owned registry, now empty (type invariant).
-        unsafe { landlock_fs_registry_free(self.raw.as_ptr()) };
-    }
-}
-
-/// A counted reference to a `struct pid` (or nothing), put when dropped.
-pub(crate) struct Pid(*mut bindings::pid);
-
-impl Pid {
-    /// Takes over a counted reference (or NULL).
-    ///
-    /// # Safety
-    ///
-    /// `pid` is NULL or a counted reference the caller gives away.
-    pub(crate) unsafe fn from_raw(pid: *mut bindings::pid) -> Self {
-        Self(pid)
-    }
-
-    /// The pointer (NULL for no PID), valid while `self` lives.
-    pub(crate) fn as_ptr(&self) -> *mut bindings::pid {
-        self.0
-    }
-
-    /// Gives the counted reference away.
-    fn into_raw(self) -> *mut bindings::pid {
-        let p = self.0;
-        core::mem::forget(self);
-        p
-    }
-}
-
-impl Drop for Pid {
-    fn drop(&mut self) {
-        // SAFETY: a counted reference owned by `self`; `put_pid(NULL)` is
-        // a no-op.
-        unsafe { bindings::put_pid(self.0) };
+        unsafe { raw::landlock_fs_registry_free(self.raw.as_ptr()) };
     }
 }
 
@@ -322,8 +284,11 @@ static REGISTRY: SetOnce<Registry> = SetOnce::new();
 
 /// Makes the kernel's registry.  Called once by `landlock_fs_init()`.
 pub(crate) fn init() -> Result {
-    // SAFETY: no precondition; called once, before user space runs.
-    let raw = NonNull::new(unsafe { landlock_fs_registry_init_global() }).ok_or(ENOMEM)?;
+    // SAFETY: no precondition; called once, before user space runs.  The
+    // counter starts at `ID_MIN`, so that every counter is in the domain of
+    // the ID permutation.
+    let raw =
+        NonNull::new(unsafe { raw::landlock_fs_registry_init_global(ID_MIN) }).ok_or(ENOMEM)?;
     // INVARIANT: the global registry, never freed.
     let registry = Registry {
         raw,
@@ -362,7 +327,8 @@ pub(crate) mod testing {
             made.reserve(1, GFP_KERNEL)?;
             // SAFETY: `registry.raw` is live; `parent` is NULL or a test
             // hierarchy of this registry, freed after its children (`Drop`).
-            let h = unsafe { landlock_fs_test_hierarchy(registry.raw.as_ptr(), counter, parent) };
+            let h =
+                unsafe { raw::landlock_fs_test_hierarchy(registry.raw.as_ptr(), counter, parent) };
             let h = NonNull::new(h).ok_or(ENOMEM)?;
             registry.test_entries.push(h, GFP_KERNEL)?;
             made.push((counter, h), GFP_KERNEL)?;

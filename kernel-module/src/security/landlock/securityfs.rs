@@ -3,13 +3,27 @@
 //! A small safe abstraction over securityfs (`security/inode.c`).
 //!
 //! The kernel crate has none, so this one follows `rust/kernel/debugfs`:
-//! entries are RAII objects removed (recursively) when dropped, and a file's
-//! content comes from a small trait, [`Show`], whose `file_operations` table
-//! is generated once per implementing type on top of the stock `seq_file`
-//! helpers.  Every entry made here is read-only: files have mode 0444 and
-//! refuse to be opened for writing, and no entry can be changed (`setattr`
-//! fails with EPERM even for root).
+//! entries are RAII objects removed when dropped, and a file's content
+//! comes from a small trait, [`Show`], whose `file_operations` table is
+//! generated once per implementing type on top of the stock `seq_file`
+//! helpers.  A file can also be a [`FileNode`] and a directory a dynamic
+//! [`DirNode`] (see `dynfs.rs`).
+//!
+//! Entries are made through a [`Builder`] by [`create_permanent`]: if the
+//! builder fails, everything it made is removed; once it succeeds, nothing
+//! it made is ever removed.  Only then do dynamic directories get their
+//! operations, since securityfs cannot remove a directory whose dynamic
+//! entries user space may still hold (`securityfs_remove()` expects
+//! persistent children only).
+//!
+//! Every entry made here is read-only: files have mode 0444 and refuse to
+//! be opened for writing, and no entry can be changed (`setattr` fails with
+//! EPERM even for root).
 
+use crate::{
+    dynfs::{self, setattr, DirNode, FileNode},
+    glue::raw,
+};
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
     bindings,
@@ -35,38 +49,11 @@ pub(crate) trait Show: Sync + 'static {
 /// # Invariants
 ///
 /// `dentry` was returned by a successful `securityfs_create_*()` call and has
-/// not been passed to `securityfs_remove()` yet.
-pub(crate) struct Entry {
+/// not been passed to `securityfs_remove()` yet, nor has any of its
+/// ancestors.
+struct Entry {
     dentry: NonNull<bindings::dentry>,
-}
-
-// SAFETY: an `Entry` only hands its dentry pointer to `securityfs_*()`
-// functions, which take their own locks; it can move between threads.
-unsafe impl Send for Entry {}
-// SAFETY: shared references only read the pointer value.
-unsafe impl Sync for Entry {}
-
-// Only pointers to bindgen-generated types cross this boundary.
-#[allow(improper_ctypes)]
-extern "C" {
-    fn landlock_fs_set_inode_ops(
-        inode: *mut bindings::inode,
-        iops: *const bindings::inode_operations,
-        fops: *const bindings::file_operations,
-    );
-}
-
-/// Refuses every attribute change (chmod, chown, truncate, utimes).
-///
-/// # Safety
-///
-/// Called by the VFS, with the arguments its operation table documents.
-pub(crate) unsafe extern "C" fn setattr(
-    _idmap: *mut bindings::mnt_idmap,
-    _dentry: *mut bindings::dentry,
-    _attr: *mut bindings::iattr,
-) -> c_int {
-    EPERM.to_errno()
+    is_dir: bool,
 }
 
 /// Inode operations of our static directories: securityfs's own lookup.
@@ -83,63 +70,33 @@ const FILE_IOPS: bindings::inode_operations = bindings::inode_operations {
 };
 
 impl Entry {
-    fn from_raw(
-        dentry: *mut bindings::dentry,
-        iops: &'static bindings::inode_operations,
-    ) -> Result<Self> {
+    fn from_raw(dentry: *mut bindings::dentry, is_dir: bool) -> Result<Self> {
         let dentry = from_err_ptr(dentry)?;
         // INVARIANT: `from_err_ptr` accepted it, and securityfs never returns
         // NULL on success.
         let entry = NonNull::new(dentry)
-            .map(|dentry| Self { dentry })
+            .map(|dentry| Self { dentry, is_dir })
             .ok_or(ENOMEM)?;
-        // SAFETY: the entry is live, so is its inode; `iops` is `'static`.
-        unsafe { landlock_fs_set_inode_ops(entry.inode(), iops, core::ptr::null()) };
+        let iops = if is_dir { &DIR_IOPS } else { &FILE_IOPS };
+        // SAFETY: the entry is live, so is its inode; `iops` is `'static`
+        // and, like securityfs's own, uses no private data.
+        unsafe { raw::landlock_fs_set_inode_ops(entry.inode(), iops, core::ptr::null()) };
         Ok(entry)
     }
 
+    /// The entry's inode, live while `self` is.
     fn inode(&self) -> *mut bindings::inode {
-        // SAFETY: a live securityfs dentry is positive.
+        // SAFETY: a live securityfs dentry is positive, and its inode never
+        // changes.
         unsafe { (*self.dentry.as_ptr()).d_inode }
     }
 
-    /// Replaces the operations of a directory made by [`Entry::dir`], so
-    /// that its content is dynamic.
+    /// Creates a read-only (0444) file below this directory.
     ///
     /// # Safety
     ///
-    /// `iops` and `fops` implement a directory whose entries they create
-    /// and free themselves, and expect nothing in `i_private`.
-    pub(crate) unsafe fn set_dir_ops(
-        &self,
-        iops: &'static bindings::inode_operations,
-        fops: &'static bindings::file_operations,
-    ) {
-        // SAFETY: the entry is live; by the caller's precondition the
-        // operations fit this inode.
-        unsafe { landlock_fs_set_inode_ops(self.inode(), iops, fops) };
-    }
-
-    /// Creates a read-only (0444) file below this directory with its own
-    /// file operations.
-    ///
-    /// # Safety
-    ///
-    /// `fops` implements a read-only file that expects nothing in
-    /// `i_private`.
-    pub(crate) unsafe fn file_with_ops(
-        &self,
-        name: &CStr,
-        fops: &'static bindings::file_operations,
-    ) -> Result<Self> {
-        // SAFETY: no private data, as the caller's `fops` expects.
-        unsafe { self.create_file(name, core::ptr::null_mut(), fops) }
-    }
-
-    /// # Safety
-    ///
-    /// `data` outlives the file's inode and is what `fops` expects in
-    /// `i_private`.
+    /// `self` is a directory; `data` outlives the file's inode and is what
+    /// `fops` expects in `i_private`.
     unsafe fn create_file(
         &self,
         name: &CStr,
@@ -147,8 +104,8 @@ impl Entry {
         fops: &'static bindings::file_operations,
     ) -> Result<Self> {
         // SAFETY: `name` is NUL-terminated; `self.dentry` is a live
-        // directory (type invariant); `fops` is `'static`; `data` is valid by
-        // the caller's precondition.
+        // directory (type invariant and the caller's precondition); `fops`
+        // is `'static`; `data` is valid by the caller's precondition.
         Self::from_raw(
             unsafe {
                 bindings::securityfs_create_file(
@@ -159,33 +116,20 @@ impl Entry {
                     fops,
                 )
             },
-            &FILE_IOPS,
+            false,
         )
     }
 
     /// Creates a directory at the root of securityfs, or below `parent`.
-    pub(crate) fn dir(name: &CStr, parent: Option<&Entry>) -> Result<Self> {
+    fn dir(name: &CStr, parent: Option<&Entry>) -> Result<Self> {
         let parent = parent.map_or(core::ptr::null_mut(), |p| p.dentry.as_ptr());
         // SAFETY: `name` is NUL-terminated and outlives the call; `parent` is
-        // NULL or a live securityfs directory (type invariant).
+        // NULL or a live securityfs directory (type invariant, and callers
+        // check `is_dir`).
         Self::from_raw(
             unsafe { bindings::securityfs_create_dir(name.as_char_ptr(), parent) },
-            &DIR_IOPS,
+            true,
         )
-    }
-
-    /// Creates a read-only (0444) file below this directory whose content is
-    /// printed by `data`.
-    pub(crate) fn read_only_file<T: Show>(&self, name: &CStr, data: &'static T) -> Result<Self> {
-        // SAFETY: `data` is `'static`, so it outlives the inode whose
-        // `i_private` it becomes, as `ShowFile::<T>::open` requires.
-        unsafe {
-            self.create_file(
-                name,
-                core::ptr::from_ref(data).cast_mut().cast(),
-                &ShowFile::<T>::FOPS,
-            )
-        }
     }
 }
 
@@ -195,6 +139,130 @@ impl Drop for Entry {
         // yet; it is removed exactly once, here.
         unsafe { bindings::securityfs_remove(self.dentry.as_ptr()) };
     }
+}
+
+/// A directory made by a [`Builder`], to create entries below it.
+#[derive(Clone, Copy)]
+pub(crate) struct Dir(usize);
+
+/// Makes the entries of a permanent tree (see [`create_permanent`]).
+pub(crate) struct Builder {
+    /// Everything made so far, in creation order (parents first).
+    entries: KVec<Entry>,
+    /// Dynamic directories (an index into `entries`) and their operations,
+    /// set once the tree is complete.
+    dynamic: KVec<(
+        usize,
+        &'static bindings::inode_operations,
+        &'static bindings::file_operations,
+    )>,
+}
+
+impl Builder {
+    fn push(&mut self, entry: Result<Entry>) -> Result<usize> {
+        // Room first, so that a made entry is always recorded (and removed
+        // if a later step fails).
+        self.entries.reserve(1, GFP_KERNEL)?;
+        self.entries.push(entry?, GFP_KERNEL)?;
+        Ok(self.entries.len() - 1)
+    }
+
+    fn parent(&self, dir: Dir) -> Result<&Entry> {
+        match self.entries.get(dir.0) {
+            Some(e) if e.is_dir => Ok(e),
+            _ => Err(EINVAL),
+        }
+    }
+
+    /// Creates a directory at the root of securityfs, or below `parent`.
+    pub(crate) fn dir(&mut self, name: &CStr, parent: Option<Dir>) -> Result<Dir> {
+        let parent = parent.map(|p| self.parent(p)).transpose()?;
+        let entry = Entry::dir(name, parent);
+        self.push(entry).map(Dir)
+    }
+
+    /// Creates a read-only (0444) file below `parent` whose content is
+    /// printed by `data`.
+    pub(crate) fn show_file<T: Show>(
+        &mut self,
+        parent: Dir,
+        name: &CStr,
+        data: &'static T,
+    ) -> Result {
+        let parent = self.parent(parent)?;
+        // SAFETY: `parent` is a directory; `data` is `'static`, so it
+        // outlives the inode whose `i_private` it becomes, as
+        // `ShowFile::<T>::open` requires.
+        let entry = unsafe {
+            parent.create_file(
+                name,
+                core::ptr::from_ref(data).cast_mut().cast(),
+                &ShowFile::<T>::FOPS,
+            )
+        };
+        self.push(entry).map(|_| ())
+    }
+
+    /// Creates a read-only (0444) file of type `F` below `parent`, with key
+    /// 0.
+    pub(crate) fn file<F: FileNode>(&mut self, parent: Dir, name: &CStr) -> Result {
+        let parent = self.parent(parent)?;
+        // SAFETY: `parent` is a directory; `F`'s file operations read their
+        // key from `i_private`, where NULL is key 0.
+        let entry =
+            unsafe { parent.create_file(name, core::ptr::null_mut(), dynfs::file_fops::<F>()) };
+        self.push(entry).map(|_| ())
+    }
+
+    /// Creates a dynamic directory of type `D` below `parent`, with key 0.
+    /// It is an empty securityfs directory until [`create_permanent`]
+    /// completes, and keeps securityfs's link count, size and timestamps,
+    /// which nothing changes afterwards.
+    pub(crate) fn dynamic_dir<D: DirNode>(&mut self, parent: Dir, name: &CStr) -> Result {
+        self.dynamic.reserve(1, GFP_KERNEL)?;
+        let dir = self.dir(name, Some(parent))?;
+        let (iops, fops) = dynfs::root_dir_ops::<D>();
+        self.dynamic.push((dir.0, iops, fops), GFP_KERNEL)?;
+        Ok(())
+    }
+}
+
+impl Drop for Builder {
+    fn drop(&mut self) {
+        // Children first: securityfs removes a directory with its children,
+        // so each entry must go before its parent.
+        while let Some(entry) = self.entries.pop() {
+            drop(entry);
+        }
+    }
+}
+
+/// Creates securityfs entries with `build`, for the kernel's lifetime: if
+/// `build` fails, every entry it made is removed; if it succeeds, its
+/// dynamic directories get their operations and nothing it made is ever
+/// removed.
+pub(crate) fn create_permanent(build: impl FnOnce(&mut Builder) -> Result) -> Result {
+    let mut b = Builder {
+        entries: KVec::new(),
+        dynamic: KVec::new(),
+    };
+    build(&mut b)?;
+    for &(i, iops, fops) in b.dynamic.iter() {
+        if let Some(e) = b.entries.get(i) {
+            // SAFETY: `e` is a live securityfs directory without children
+            // (made empty, and securityfs's `simple_lookup()` only makes
+            // negative dentries, dropped after use), never removed from now
+            // on (below), so the entries that `D`'s operations make and free
+            // themselves never meet `securityfs_remove()`; those operations
+            // read the directory's key (0) from its NULL `i_private`.
+            unsafe { raw::landlock_fs_set_inode_ops(e.inode(), iops, fops) };
+        }
+    }
+    // Permanent: the dentries stay pinned, the list itself is freed.
+    while let Some(entry) = b.entries.pop() {
+        core::mem::forget(entry);
+    }
+    Ok(())
 }
 
 /// The `file_operations` of files whose content a `T` prints.
@@ -211,8 +279,9 @@ impl<T: Show> ShowFile<T> {
 
     /// # Safety
     ///
-    /// `inode->i_private` points to a `T` that outlives the inode (ensured by
-    /// [`Entry::read_only_file`]), and `file` is being opened.
+    /// Called by the VFS through [`Self::FOPS`], which only
+    /// [`Builder::show_file`] sets: `inode->i_private` points to a `T` that
+    /// outlives the inode, and `file` is being opened on `inode`.
     unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
         // Read-only, even for a caller whose capabilities override the
         // 0444 mode.
@@ -230,7 +299,7 @@ impl<T: Show> ShowFile<T> {
 
     /// # Safety
     ///
-    /// `seq` is a live seq_file set up by [`Self::open`].
+    /// Called by `seq_read()` on a live seq_file set up by [`Self::open`].
     unsafe extern "C" fn show(seq: *mut bindings::seq_file, _: *mut c_void) -> c_int {
         // SAFETY: `single_open()` stored the inode's `i_private`, a `&'static
         // T`, in `seq->private`.

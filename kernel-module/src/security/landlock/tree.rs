@@ -9,7 +9,7 @@
 
 use crate::{
     domains, registry,
-    securityfs::{Entry, Show},
+    securityfs::{self, Show},
 };
 use kernel::{ffi::c_int, prelude::*, seq_file::SeqFile, seq_print, sync::SetOnce};
 
@@ -30,49 +30,20 @@ impl Show for Number {
 static VERSION: Number = Number(SetOnce::new());
 static ABI_VERSION: Number = Number(SetOnce::new());
 
-/// The entries of the tree, kept for the kernel's lifetime.
-///
-/// Field order is drop order: files go before their directory if creation
-/// fails half-way.
-struct Tree {
-    _domains: Entry,
-    _snapshot: Entry,
-    _tasks: Entry,
-    _abi_version: Entry,
-    _version: Entry,
-    _root: Entry,
-}
-
-static TREE: SetOnce<Tree> = SetOnce::new();
-
-fn create(abi_version: u32) -> Result<Tree> {
+/// Creates the tree, for the kernel's lifetime
+/// ([`securityfs::create_permanent`]: removed entirely if a step fails,
+/// which can only happen here, before user space exists, and never after).
+fn create(abi_version: u32) -> Result {
     registry::init()?;
     VERSION.0.populate(TREE_VERSION);
     ABI_VERSION.0.populate(abi_version);
-    let root = Entry::dir(c"landlock", None)?;
-    let version = root.read_only_file(c"version", &VERSION)?;
-    let abi = root.read_only_file(c"abi_version", &ABI_VERSION)?;
-    // SAFETY: `ALL_TASKS_FOPS` implements a read-only file without private
-    // data.
-    let tasks = unsafe { root.file_with_ops(c"tasks", &domains::ALL_TASKS_FOPS)? };
-    // SAFETY: as for `tasks`.
-    let snapshot = unsafe { root.file_with_ops(c"snapshot", &domains::SNAPSHOT_FOPS)? };
-    let dir = Entry::dir(c"domains", Some(&root))?;
-    // SAFETY: `DOMAINS_IOPS`/`DOMAINS_FOPS` make and free their own entries
-    // and use no private data.  The directory keeps securityfs's link count,
-    // size and timestamps, which nothing changes afterwards.  It must never
-    // be removed once user space may have looked entries up in it
-    // (securityfs_remove() expects persistent children only): the tree
-    // lives in `TREE` for the kernel's lifetime, and only this function's
-    // error path, which runs before any user space exists, drops it.
-    unsafe { dir.set_dir_ops(&domains::DOMAINS_IOPS, &domains::DOMAINS_FOPS) };
-    Ok(Tree {
-        _domains: dir,
-        _snapshot: snapshot,
-        _tasks: tasks,
-        _abi_version: abi,
-        _version: version,
-        _root: root,
+    securityfs::create_permanent(|b| {
+        let root = b.dir(c"landlock", None)?;
+        b.show_file(root, c"version", &VERSION)?;
+        b.show_file(root, c"abi_version", &ABI_VERSION)?;
+        b.file::<domains::AllTasksFile>(root, c"tasks")?;
+        b.file::<domains::SnapshotFile>(root, c"snapshot")?;
+        b.dynamic_dir::<domains::DomainsDir>(root, c"domains")
     })
 }
 
@@ -89,13 +60,7 @@ pub(crate) extern "C" fn landlock_fs_init(abi_version: c_int) -> c_int {
         return EINVAL.to_errno();
     };
     match create(abi_version) {
-        Ok(tree) => {
-            if TREE.populate(tree) {
-                0
-            } else {
-                EEXIST.to_errno()
-            }
-        }
+        Ok(()) => 0,
         Err(e) => {
             pr_err!("cannot create /sys/kernel/security/landlock: {e:?}\n");
             e.to_errno()

@@ -33,27 +33,12 @@
 //! per sandboxed task.  No registry lock is held during any task walk.
 
 use crate::{
+    glue::{self, Pid},
     id::{IdPermutation, TREE_IDS},
-    registry::{self, Info, Pid, Registry, MAX_LAYERS},
+    registry::{self, Info, Registry, MAX_LAYERS},
 };
-use core::{marker::PhantomData, ops::ControlFlow};
-use kernel::{bindings, cred::Credential, pid_namespace::PidNamespace, prelude::*, sync::rcu};
-
-// Only pointers to bindgen-generated types cross this boundary.
-#[allow(improper_ctypes)]
-extern "C" {
-    fn landlock_fs_current_cred() -> *const bindings::cred;
-    fn landlock_fs_cred_domain(cred: *const bindings::cred, depth: *mut u8) -> u64;
-    fn landlock_fs_task_domain(task: *mut bindings::task_struct) -> u64;
-    fn landlock_fs_task_below(task: *mut bindings::task_struct, counter: u64, depth: u8) -> bool;
-    fn landlock_fs_capable_ptrace(cred: *const bindings::cred) -> bool;
-    fn landlock_fs_capable_audit_read(cred: *const bindings::cred) -> bool;
-    fn landlock_fs_override_creds(cred: *const bindings::cred) -> *const bindings::cred;
-    fn landlock_fs_revert_creds(old: *const bindings::cred);
-    fn landlock_fs_cond_resched();
-    fn landlock_fs_init_pid_ns() -> *mut bindings::pid_namespace;
-    fn landlock_fs_task_chain(task: *mut bindings::task_struct, chain: *mut u64) -> u8;
-}
+use core::ops::ControlFlow;
+use kernel::{cred::Credential, pid_namespace::PidNamespace, prelude::*, task::Task};
 
 /// A domain as a reader's rule 1 needs it: its counter and absolute depth
 /// (0 and 0 for "not sandboxed").
@@ -66,16 +51,13 @@ pub(crate) struct Dom {
 impl Dom {
     /// The domain of `cred`.
     pub(crate) fn of_cred(cred: &Credential) -> Self {
-        let mut depth = 0;
-        // SAFETY: `cred` is a live credential.
-        let counter = unsafe { landlock_fs_cred_domain(cred.as_ptr(), &mut depth) };
+        let (counter, depth) = glue::cred_domain(cred);
         Self { counter, depth }
     }
 
     /// The current task's (subjective) domain.
     pub(crate) fn current() -> Self {
-        // SAFETY: the current task's credentials are live during the call.
-        Self::of_cred(unsafe { Credential::from_ptr(landlock_fs_current_cred()) })
+        Self::of_cred(glue::current_cred(kernel::current!()))
     }
 
     /// Rule 1: whether this domain is a strict ancestor of `d` (an
@@ -104,17 +86,14 @@ impl<'a> Reader<'a> {
     pub(crate) fn with_current<R>(f: impl FnOnce(&Reader<'_>) -> R) -> Option<R> {
         let task = kernel::current!();
         let ns = task.active_pid_ns()?;
-        // SAFETY: the current task's subjective credentials can only be
-        // replaced by the task itself, so they stay live during this call.
-        let cred = unsafe { Credential::from_ptr(landlock_fs_current_cred()) };
+        let cred = glue::current_cred(task);
         Some(f(&Reader::new(cred, ns, Dom::default())))
     }
 
     /// The opener of a file (its credentials and the PID namespace it had),
     /// read by a task whose domain is `reading`.
     pub(crate) fn new(cred: &'a Credential, ns: &'a PidNamespace, reading: Dom) -> Self {
-        // SAFETY: `cred` is live.
-        let privileged = unsafe { landlock_fs_capable_ptrace(cred.as_ptr()) };
+        let privileged = glue::capable_ptrace(cred);
         Self {
             cred,
             ns,
@@ -147,8 +126,7 @@ impl<'a> Reader<'a> {
     /// initial user namespace (a denial is audited).  Gates upstream's
     /// monotonic domain IDs (`audit_id`).
     pub(crate) fn reads_audit(&self) -> bool {
-        // SAFETY: `self.cred` is live for `'a`.
-        unsafe { landlock_fs_capable_audit_read(self.cred.as_ptr()) }
+        glue::capable_audit_read(self.cred)
     }
 
     /// Rule 1 without the registry: a descendant was created after its
@@ -186,11 +164,11 @@ impl<'a> Reader<'a> {
         }
         drop(hint);
         // Then through the reader's tasks.
-        let subtree = |_, t: &Held<'_>| t.is_below(counter, info.depth);
+        let subtree = |_, t: &Task| glue::task_below(t, counter, info.depth);
         let mut found = None;
-        self.scan_tasks(self.ns, true, subtree, |t, held| {
+        self.scan_tasks(self.ns, true, subtree, |t, task| {
             if t.traceable {
-                found = Some(held.pid());
+                found = Some(Pid::of_task(task));
                 return ControlFlow::Break(());
             }
             ControlFlow::Continue(())
@@ -207,7 +185,7 @@ impl<'a> Reader<'a> {
         // A privileged reader also sees a domain with no task at all, in
         // any PID namespace.
         let mut occupied = false;
-        self.scan_tasks(Self::init_ns(), false, subtree, |_, _| {
+        self.scan_tasks(glue::init_pid_ns(), false, subtree, |_, _| {
             occupied = true;
             ControlFlow::Break(())
         });
@@ -218,47 +196,18 @@ impl<'a> Reader<'a> {
     /// domain, and whether the reader may also see it (PID in the reader's
     /// namespace, ptrace check).
     fn check_pid(&self, pid: &Pid, info: &Info) -> (bool, bool) {
-        let task = {
-            let _rcu = rcu::read_lock();
-            // SAFETY: `pid` is a counted reference; `pid_task` needs RCU.
-            let task = unsafe { bindings::pid_task(pid.as_ptr(), bindings::pid_type_PIDTYPE_PID) };
-            if task.is_null() {
-                return (false, false);
-            }
-            // SAFETY: `task` is valid under RCU; the reference is put below.
-            unsafe { bindings::get_task_struct(task) };
-            task
+        let Some(task) = pid.task() else {
+            return (false, false);
         };
-        // SAFETY: we hold a reference to `task`.
-        let in_subtree = unsafe { landlock_fs_task_below(task, info.counter(), info.depth) };
-        // SAFETY: `pid` is live and so is the reader's namespace.
-        let in_ns = unsafe { bindings::pid_nr_ns(pid.as_ptr(), self.ns.as_ptr()) } != 0;
-        let traceable = in_subtree && in_ns && self.may_trace(task);
-        // SAFETY: drops the reference taken above.
-        unsafe { bindings::put_task_struct(task) };
+        let in_subtree = glue::task_below(&task, info.counter(), info.depth);
+        let in_ns = pid.nr_in(self.ns) != 0;
+        let traceable = in_subtree && in_ns && self.may_trace(&task);
         (in_subtree, traceable)
     }
 
     /// The ptrace check, with the reader's credentials.
-    fn may_trace(&self, task: *mut bindings::task_struct) -> bool {
-        // SAFETY: the reader's credentials are live; reverted below, in the
-        // same (process) context.
-        let old = unsafe { landlock_fs_override_creds(self.cred.as_ptr()) };
-        // SAFETY: the caller holds a reference to `task`.
-        let ok = unsafe {
-            bindings::ptrace_may_access(
-                task,
-                bindings::PTRACE_MODE_READ_FSCREDS | bindings::PTRACE_MODE_NOAUDIT,
-            )
-        };
-        // SAFETY: reverts the override above.
-        unsafe { landlock_fs_revert_creds(old) };
-        ok
-    }
-
-    fn init_ns() -> &'static PidNamespace {
-        // SAFETY: the initial PID namespace is static.
-        unsafe { PidNamespace::from_ptr(landlock_fs_init_pid_ns()) }
+    fn may_trace(&self, task: &Task) -> bool {
+        glue::with_creds(self.cred, || glue::ptrace_may_read(task))
     }
 
     /// Calls `f` for each sandboxed task with a PID in `ns` that `want`
@@ -270,83 +219,40 @@ impl<'a> Reader<'a> {
         &self,
         ns: &PidNamespace,
         check: bool,
-        want: impl Fn(u64, &Held<'_>) -> bool,
-        mut f: impl FnMut(&TaskInfo, &Held<'_>) -> ControlFlow<()>,
+        want: impl Fn(u64, &Task) -> bool,
+        mut f: impl FnMut(&TaskInfo, &Task) -> ControlFlow<()>,
     ) {
-        let old = if check {
-            // SAFETY: the reader's credentials are live; reverted below.
-            Some(unsafe { landlock_fs_override_creds(self.cred.as_ptr()) })
-        } else {
-            None
-        };
-        let mut nr: i32 = 1;
-        loop {
-            let (task, tid) = {
-                let _rcu = rcu::read_lock();
-                // SAFETY: under RCU; `ns` is live.
-                let pid = unsafe { bindings::find_ge_pid(nr, ns.as_ptr()) };
-                if pid.is_null() {
-                    break;
-                }
-                // SAFETY: `pid` is valid under RCU.
-                let tid = unsafe { bindings::pid_nr_ns(pid, ns.as_ptr()) };
-                // SAFETY: `pid` is valid under RCU.
-                let task = unsafe { bindings::pid_task(pid, bindings::pid_type_PIDTYPE_PID) };
-                if !task.is_null() {
-                    // SAFETY: `task` is valid under RCU; put below.
-                    unsafe { bindings::get_task_struct(task) };
-                }
-                (task, tid)
-            };
-            nr = tid.saturating_add(1);
-            if !task.is_null() {
-                // INVARIANT: we hold a reference to `task` until the put
-                // below, and `held` does not outlive this block.
-                let held = Held {
-                    task,
-                    _borrow: PhantomData,
-                };
-                // SAFETY: we hold a reference to `task`.
-                let domain = unsafe { landlock_fs_task_domain(task) };
-                let flow = if domain != 0 && want(domain, &held) {
-                    // SAFETY: we hold a reference to `task`; `ns` is live.
-                    let tgid = unsafe { bindings::task_tgid_nr_ns(task, ns.as_ptr()) };
-                    // SAFETY: as above; credentials overridden to the
-                    // reader's when `check`.
-                    let traceable = check
-                        && unsafe {
-                            bindings::ptrace_may_access(
-                                task,
-                                bindings::PTRACE_MODE_READ_FSCREDS | bindings::PTRACE_MODE_NOAUDIT,
-                            )
-                        };
-                    f(
-                        &TaskInfo {
-                            tgid,
+        let mut walk = || {
+            for (tid, task) in glue::tasks(ns) {
+                if let Some(task) = task {
+                    let domain = glue::task_domain(&task);
+                    let flow = if domain != 0 && want(domain, &task) {
+                        // Credentials overridden to the reader's when
+                        // `check`.
+                        let traceable = check && glue::ptrace_may_read(&task);
+                        let info = TaskInfo {
+                            tgid: task.tgid_nr_ns(Some(ns)),
                             tid,
                             domain,
                             traceable,
-                        },
-                        &held,
-                    )
-                } else {
-                    ControlFlow::Continue(())
-                };
-                // SAFETY: drops the reference taken above.
-                unsafe { bindings::put_task_struct(task) };
-                if flow.is_break() {
-                    break;
+                        };
+                        f(&info, &task)
+                    } else {
+                        ControlFlow::Continue(())
+                    };
+                    // The reference is put before the reschedule point.
+                    drop(task);
+                    if flow.is_break() {
+                        break;
+                    }
                 }
+                glue::cond_resched();
             }
-            // SAFETY: process context, no lock held.
-            unsafe { landlock_fs_cond_resched() };
-            if tid == i32::MAX {
-                break;
-            }
-        }
-        if let Some(old) = old {
-            // SAFETY: reverts the override above.
-            unsafe { landlock_fs_revert_creds(old) };
+        };
+        if check {
+            glue::with_creds(self.cred, walk);
+        } else {
+            walk();
         }
     }
 
@@ -360,16 +266,16 @@ impl<'a> Reader<'a> {
         let mut marks = Marks::new(infos.len())?;
         let mut tasks = KVVec::new();
         let mut failed = None;
-        let init_ns = Self::init_ns();
-        let all_here = core::ptr::eq(self.ns.as_ptr(), init_ns.as_ptr());
+        let init_ns = glue::init_pid_ns();
+        let all_here = core::ptr::eq(self.ns, init_ns);
         // A task in a domain that fails rule 1 can neither show it nor mark
         // a visible one (rule 1 fails for its ancestors too): no ptrace
         // check for it.  A domain missing from the copy was created during
         // or after it: its task still marks the ancestors the copy has.
-        let wanted = |domain: u64, _: &Held<'_>| {
+        let wanted = |domain: u64, _: &Task| {
             index_of(&infos, domain).is_none_or(|i| self.is_below(&infos[i]))
         };
-        self.scan_tasks(self.ns, true, wanted, |t, held| {
+        self.scan_tasks(self.ns, true, wanted, |t, task| {
             match index_of(&infos, t.domain) {
                 Some(i) => {
                     marks.mark(&infos, i, t.traceable);
@@ -380,7 +286,7 @@ impl<'a> Reader<'a> {
                         }
                     }
                 }
-                None => marks.mark_chain(&infos, held, t.traceable),
+                None => marks.mark_chain(&infos, task, t.traceable),
             }
             ControlFlow::Continue(())
         });
@@ -392,10 +298,10 @@ impl<'a> Reader<'a> {
                 init_ns,
                 false,
                 |_, _| true,
-                |t, held| {
+                |t, task| {
                     match index_of(&infos, t.domain) {
                         Some(i) => marks.mark(&infos, i, false),
-                        None => marks.mark_chain(&infos, held, false),
+                        None => marks.mark_chain(&infos, task, false),
                     }
                     ControlFlow::Continue(())
                 },
@@ -461,8 +367,8 @@ impl Marks {
 
     /// Marks the deepest domain of a task's chain that the copy has (the
     /// task's own domain was created after the copy was taken).
-    fn mark_chain(&mut self, infos: &[Info], held: &Held<'_>, traceable: bool) {
-        let (chain, depth) = held.chain();
+    fn mark_chain(&mut self, infos: &[Info], task: &Task, traceable: bool) {
+        let (chain, depth) = glue::task_chain(task);
         let depth = usize::from(depth).min(MAX_LAYERS);
         if let Some(i) = chain[..depth]
             .iter()
@@ -485,46 +391,6 @@ pub(crate) struct TaskInfo {
     pub(crate) domain: u64,
     /// Whether the reader passes the ptrace check on it.
     pub(crate) traceable: bool,
-}
-
-/// A task that a scan holds a reference to, lent to its callbacks.
-///
-/// # Invariants
-///
-/// `task` is a task the scan holds a counted reference to for `'a`.
-pub(crate) struct Held<'a> {
-    task: *mut bindings::task_struct,
-    _borrow: PhantomData<&'a ()>,
-}
-
-impl Held<'_> {
-    /// Whether the task's current domain is the domain of `counter`, at
-    /// absolute depth `depth`, or below it.
-    fn is_below(&self, counter: u64, depth: u8) -> bool {
-        // SAFETY: the task is held (type invariant).
-        unsafe { landlock_fs_task_below(self.task, counter, depth) }
-    }
-
-    /// The counters of the task's domain chain, root first, and its depth.
-    fn chain(&self) -> ([u64; MAX_LAYERS], u8) {
-        let mut chain = [0; MAX_LAYERS];
-        // SAFETY: the task is held (type invariant); `chain` has room for
-        // `MAX_LAYERS` counters, the most a chain has.
-        let depth = unsafe { landlock_fs_task_chain(self.task, chain.as_mut_ptr()) };
-        (chain, depth)
-    }
-
-    /// A counted reference to the task's PID.
-    fn pid(&self) -> Pid {
-        // SAFETY: the task is held (type invariant); `get_task_pid` takes a
-        // counted reference (or returns NULL), which `Pid` puts.
-        unsafe {
-            Pid::from_raw(bindings::get_task_pid(
-                self.task,
-                bindings::pid_type_PIDTYPE_PID,
-            ))
-        }
-    }
 }
 
 /// A visible domain in a snapshot.

@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! Dynamic directories: a small safe abstraction over the VFS for
+//! directories whose entries exist only while someone looks at them, like
+//! `/proc/<pid>`.
+//!
+//! The `kernel` crate of Linux 7.3 has no inode, dentry or directory
+//! abstraction, so this one wraps what the tree needs.  A node (a directory
+//! or a read-only file) is a type implementing [`DirNode`] or [`FileNode`]
+//! and a key, a `u64` kept in the inode's `i_private` (nothing that holds a
+//! reference).  The operation tables of each type are generated once, from
+//! its trait implementation, so no raw table, inode or dentry crosses this
+//! module's interface:
+//!
+//! - A lookup ([`DirNode::lookup`]) makes a fresh inode for the [`Child`]
+//!   it returns, or a negative dentry for a miss.  Dentries are never kept
+//!   beyond their last use (`d_delete`), and `d_revalidate`, `permission`
+//!   and `getattr` ask [`Node::visible`] again, so a dentry cached for one
+//!   task never lets another one through.  All three leave RCU walk
+//!   (`-ECHILD`), since the check may sleep.
+//! - `open` ([`Node::open`]) computes what the opener may read, which the
+//!   open file keeps until `release`; `read` ([`FileNode::read`]) and
+//!   `iterate_shared` ([`DirNode::iterate`]) serve it.
+//! - Everything is read-only: files refuse to be opened for writing
+//!   (`EACCES`, even for a caller whose capabilities override the mode),
+//!   `permission` refuses `MAY_WRITE` and `MAY_APPEND`, `setattr` fails
+//!   with `EPERM` even for root, and there are no `create`, `mkdir`,
+//!   `unlink` or `rename` operations (the VFS answers `EACCES` or `EPERM`).
+//!
+//! The root of a dynamic directory is made by `securityfs.rs`
+//! ([`root_dir_ops`]), as are files with no lookup above them
+//! ([`file_fops`]); both have key 0 (their `i_private` is NULL).
+
+use crate::glue::raw;
+use core::{marker::PhantomData, ptr::NonNull};
+use kernel::{
+    bindings,
+    ffi::{c_char, c_int, c_uint, c_void},
+    fs::file::{flags, LocalFile, Offset},
+    prelude::*,
+    uaccess::{UserPtr, UserSlice, UserSliceWriter},
+};
+
+// Keys live in `i_private`, a pointer (the tree needs a 64-bit kernel).
+const _: () = assert!(core::mem::size_of::<*mut c_void>() >= core::mem::size_of::<u64>());
+
+/// A type of node: a directory ([`DirNode`]) or a file ([`FileNode`]).
+/// Nodes of one type differ by their key.
+pub(crate) trait Node: Sized + 'static {
+    /// What an open file or directory holds from `open` to `release`.
+    type Open: Send + Sync;
+
+    /// Whether the current task may see the node of `key`.  Asked, for
+    /// nodes made by a lookup, by `d_revalidate`, `permission` (which fails
+    /// with `ENOENT` if not) and `getattr` (likewise).  Process context, no
+    /// lock held: it may sleep.
+    fn visible(key: u64) -> bool;
+
+    /// `open`, by the current task: what the open file holds.  Files are
+    /// checked to be opened read-only first.
+    fn open(key: u64, file: &LocalFile) -> Result<Self::Open>;
+}
+
+/// A directory of nodes made on lookup.
+pub(crate) trait DirNode: Node {
+    /// Looks `name` up in the directory of `key`: `Ok(Some(child))` makes
+    /// an inode for it, `Ok(None)` a negative dentry (`stat` and `open`
+    /// then fail with `ENOENT`, `creat` and `mkdir` with the VFS's `EACCES`
+    /// or `EPERM`), and an error is returned as is.
+    fn lookup(key: u64, name: &[u8]) -> Result<Option<Child>>;
+
+    /// `iterate_shared`: emits the directory's entries from `ctx.pos()`
+    /// on, through `ctx`, with what `open` computed.
+    fn iterate(key: u64, open: &Self::Open, file: &LocalFile, ctx: &mut DirContext<'_>) -> Result;
+}
+
+/// A read-only file.
+pub(crate) trait FileNode: Node {
+    /// `read`: copies content from `*pos` on into `out`, advances `*pos`,
+    /// and returns how many bytes it copied (0 at the end).
+    fn read(
+        key: u64,
+        open: &Self::Open,
+        file: &LocalFile,
+        out: &mut UserSliceWriter,
+        pos: &mut Offset,
+    ) -> Result<usize>;
+}
+
+/// What a lookup found: the type of the node to make and its key.
+pub(crate) struct Child {
+    key: u64,
+    ops: &'static NodeOps,
+}
+
+impl Child {
+    /// A directory of type `D`.
+    pub(crate) fn dir<D: DirNode>(key: u64) -> Self {
+        Self {
+            key,
+            ops: &Ops::<D>::DIR_NODE,
+        }
+    }
+
+    /// A file of type `F`.
+    pub(crate) fn file<F: FileNode>(key: u64) -> Self {
+        Self {
+            key,
+            ops: &Ops::<F>::FILE_NODE,
+        }
+    }
+}
+
+/// The type of a directory entry, as `getdents()` reports it.
+#[derive(Clone, Copy)]
+pub(crate) enum EntryType {
+    /// `DT_DIR`.
+    Dir,
+    /// `DT_REG`.
+    Regular,
+}
+
+/// The position and output of one `iterate_shared()` call.
+///
+/// # Invariants
+///
+/// `ctx` is the live directory context of an `iterate_shared()` call on
+/// `file`, which is live and open, both for `'a`.
+pub(crate) struct DirContext<'a> {
+    ctx: NonNull<bindings::dir_context>,
+    file: NonNull<bindings::file>,
+    _call: PhantomData<&'a mut bindings::dir_context>,
+}
+
+impl DirContext<'_> {
+    /// The position to continue from (0 and 1 are the dots).
+    pub(crate) fn pos(&self) -> i64 {
+        // SAFETY: `ctx` is live (type invariant).
+        unsafe { (*self.ctx.as_ptr()).pos }
+    }
+
+    /// Records that the next call continues from `pos`.
+    pub(crate) fn set_pos(&mut self, pos: i64) {
+        // SAFETY: `ctx` is live (type invariant), and this call is the only
+        // one using it.
+        unsafe { (*self.ctx.as_ptr()).pos = pos };
+    }
+
+    /// Emits `.` and `..` if the position is before them
+    /// (`dir_emit_dots()`); `false` when the caller's buffer is full.
+    pub(crate) fn emit_dots(&mut self) -> bool {
+        // SAFETY: `file` and `ctx` are live and belong together (type
+        // invariant).
+        unsafe { raw::landlock_fs_dir_emit_dots(self.file.as_ptr(), self.ctx.as_ptr()) }
+    }
+
+    /// Emits one entry (`dir_emit()`); `false` when the caller's buffer is
+    /// full (or the name too long to be one).
+    pub(crate) fn emit(&mut self, name: &[u8], ino: u64, ty: EntryType) -> bool {
+        let Ok(len) = c_int::try_from(name.len()) else {
+            return false;
+        };
+        let ty = match ty {
+            EntryType::Dir => bindings::DT_DIR,
+            EntryType::Regular => bindings::DT_REG,
+        };
+        // SAFETY: `ctx` is live (type invariant); `name` has `len` bytes.
+        unsafe { raw::landlock_fs_dir_emit(self.ctx.as_ptr(), name.as_ptr().cast(), len, ino, ty) }
+    }
+}
+
+/// The `inode_operations` of the root of a dynamic directory of type `D`
+/// (a securityfs directory: no visibility check, so paths through it stay
+/// in RCU walk), and its `file_operations`.
+pub(crate) fn root_dir_ops<D: DirNode>() -> (
+    &'static bindings::inode_operations,
+    &'static bindings::file_operations,
+) {
+    (&Ops::<D>::ROOT_DIR_IOPS, &Ops::<D>::DIR_FOPS)
+}
+
+/// The `file_operations` of a file of type `F` (for a file that securityfs
+/// makes, with key 0).
+pub(crate) fn file_fops<F: FileNode>() -> &'static bindings::file_operations {
+    &Ops::<F>::FILE_FOPS
+}
+
+/// How to make the inode of a node type.
+struct NodeOps {
+    mode: u32,
+    iops: &'static bindings::inode_operations,
+    fops: &'static bindings::file_operations,
+    dops: &'static bindings::dentry_operations,
+}
+
+/// The operation tables of node type `N`.
+struct Ops<N>(PhantomData<N>);
+
+impl<N: Node> Ops<N> {
+    const DENTRY_OPS: bindings::dentry_operations = bindings::dentry_operations {
+        d_revalidate: Some(revalidate::<N>),
+        d_delete: Some(delete),
+        ..pin_init::zeroed()
+    };
+}
+
+impl<D: DirNode> Ops<D> {
+    const DIR_IOPS: bindings::inode_operations = bindings::inode_operations {
+        lookup: Some(lookup::<D>),
+        permission: Some(permission::<D>),
+        getattr: Some(getattr::<D>),
+        setattr: Some(setattr),
+        ..pin_init::zeroed()
+    };
+
+    const ROOT_DIR_IOPS: bindings::inode_operations = bindings::inode_operations {
+        lookup: Some(lookup::<D>),
+        setattr: Some(setattr),
+        ..pin_init::zeroed()
+    };
+
+    const DIR_FOPS: bindings::file_operations = bindings::file_operations {
+        open: Some(open_dir::<D>),
+        iterate_shared: Some(iterate::<D>),
+        release: Some(release::<D>),
+        read: Some(bindings::generic_read_dir),
+        llseek: Some(bindings::generic_file_llseek),
+        ..pin_init::zeroed()
+    };
+
+    const DIR_NODE: NodeOps = NodeOps {
+        mode: bindings::S_IFDIR | 0o555,
+        iops: &Self::DIR_IOPS,
+        fops: &Self::DIR_FOPS,
+        dops: &Self::DENTRY_OPS,
+    };
+}
+
+impl<F: FileNode> Ops<F> {
+    const FILE_IOPS: bindings::inode_operations = bindings::inode_operations {
+        permission: Some(permission::<F>),
+        getattr: Some(getattr::<F>),
+        setattr: Some(setattr),
+        ..pin_init::zeroed()
+    };
+
+    const FILE_FOPS: bindings::file_operations = bindings::file_operations {
+        open: Some(open_file::<F>),
+        read: Some(read::<F>),
+        release: Some(release::<F>),
+        llseek: Some(bindings::generic_file_llseek),
+        ..pin_init::zeroed()
+    };
+
+    const FILE_NODE: NodeOps = NodeOps {
+        mode: bindings::S_IFREG | 0o444,
+        iops: &Self::FILE_IOPS,
+        fops: &Self::FILE_FOPS,
+        dops: &Self::DENTRY_OPS,
+    };
+}
+
+// ---------------------------------------------------------------------------
+// The operations.  Each table above is set only on inodes that this module
+// made for its node type (or, for `root_dir_ops` and `file_fops`, that
+// securityfs made with a NULL `i_private`), which is what their safety
+// comments rely on: the VFS calls an inode's (or its dentry's, or its open
+// file's) operations only on that inode.
+
+/// The key of one of our inodes.
+///
+/// # Safety
+///
+/// `inode` is live and was made by [`splice`] (key in `i_private`) or by
+/// securityfs with a NULL `i_private` (key 0).
+unsafe fn key_of(inode: *const bindings::inode) -> u64 {
+    // SAFETY: by the caller's precondition; `i_private` never changes.
+    unsafe { (*inode).i_private as usize as u64 }
+}
+
+/// The name of a dentry being looked up.
+///
+/// # Safety
+///
+/// `dentry` is live and its name stable for `'a` (as during `lookup`, which
+/// holds the parent directory's lock).
+unsafe fn name_of<'a>(dentry: *const bindings::dentry) -> &'a [u8] {
+    let mut len = 0;
+    // SAFETY: by the caller's precondition.
+    let name = unsafe { raw::landlock_fs_dentry_name(dentry, &mut len) };
+    // SAFETY: `d_name` has `len` bytes, stable for `'a`.
+    unsafe { core::slice::from_raw_parts(name, len as usize) }
+}
+
+/// The open file of an operation.
+///
+/// # Safety
+///
+/// `file` is live for `'a` (the VFS holds a reference during the call), and
+/// any `fdget_pos()` on it that skipped `f_pos_lock` is the current
+/// thread's (the `read()` or `getdents()` in progress, or none yet during
+/// `open`).
+unsafe fn local_file<'a>(file: *mut bindings::file) -> &'a LocalFile {
+    // SAFETY: by the caller's precondition.
+    unsafe { LocalFile::from_raw_file(file) }
+}
+
+/// What `open` stored in an open file of type `N`.
+///
+/// # Safety
+///
+/// `file` is a live file whose `file_operations` are `N`'s, opened
+/// successfully, and the reference does not outlive the current call on it
+/// (`release`, which frees the data, cannot run during another call).
+unsafe fn open_of<'a, N: Node>(file: *mut bindings::file) -> &'a N::Open {
+    // SAFETY: `N`'s `open` stored a `KBox<N::Open>` in `private_data` (only
+    // a successful `open` lets other calls happen), freed by `release` only.
+    unsafe { &*(*file).private_data.cast::<N::Open>() }
+}
+
+/// Stores what `open` computed in `file->private_data`, freed by
+/// [`release`].
+///
+/// # Safety
+///
+/// `file` is being opened with `N`'s `file_operations`, and its
+/// `private_data` is unused.
+unsafe fn attach<N: Node>(file: *mut bindings::file, open: Result<N::Open>) -> c_int {
+    // Charged to the opener's memory cgroup, like the rest of the open file.
+    match open.and_then(|o| KBox::new(o, GFP_KERNEL_ACCOUNT).map_err(Error::from)) {
+        Ok(b) => {
+            // SAFETY: by the caller's precondition.
+            unsafe { (*file).private_data = KBox::into_raw(b).cast() };
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Makes the inode of `child` and gives it to `dentry`.
+///
+/// # Safety
+///
+/// `dir` and `dentry` are the arguments of a `lookup` call.
+unsafe fn splice(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+    child: Child,
+) -> *mut bindings::dentry {
+    // SAFETY: `dir` is live, and so is its super block.
+    let inode = unsafe { bindings::new_inode((*dir).i_sb) };
+    if inode.is_null() {
+        return ENOMEM.to_ptr();
+    }
+    let ops = child.ops;
+    // SAFETY: `inode` is new and not yet visible to anyone else; the
+    // operation tables are static and fit the key stored with them.
+    unsafe {
+        (*inode).i_ino = u64::from(bindings::get_next_ino());
+        (*inode).i_mode = ops.mode as u16;
+        bindings::simple_inode_init_ts(inode);
+        (*inode).i_private = child.key as usize as *mut c_void;
+        raw::landlock_fs_set_inode_ops(inode, ops.iops, ops.fops);
+        if ops.mode & bindings::S_IFDIR != 0 {
+            bindings::set_nlink(inode, 2);
+        }
+    }
+    // SAFETY: `dentry` is being looked up; the reference to `inode` is ours
+    // to give (`d_splice_alias_ops()` puts it on failure).
+    unsafe { bindings::d_splice_alias_ops(inode, dentry, ops.dops) }
+}
+
+/// `lookup` of a directory of type `D`.
+///
+/// # Safety
+///
+/// Called by the VFS through `D`'s inode operations: `dir` is a live
+/// directory of type `D` and `dentry` a child being looked up in it.
+unsafe extern "C" fn lookup<D: DirNode>(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+    _flags: c_uint,
+) -> *mut bindings::dentry {
+    // SAFETY: `dir` has `D`'s operations, so it is one of ours.
+    let key = unsafe { key_of(dir) };
+    // SAFETY: the name of a dentry being looked up is stable (the VFS holds
+    // `dir`'s lock) until `lookup` returns, and `name` does not outlive it.
+    let name = unsafe { name_of(dentry) };
+    match D::lookup(key, name) {
+        // SAFETY: forwarding the lookup's arguments.
+        Ok(Some(child)) => unsafe { splice(dir, dentry, child) },
+        // A negative dentry, with our dentry operations, so that it is
+        // dropped after its last use and never answers for another task.
+        // SAFETY: `dentry` is being looked up.
+        Ok(None) => unsafe {
+            bindings::d_splice_alias_ops(core::ptr::null_mut(), dentry, &Ops::<D>::DENTRY_OPS)
+        },
+        Err(e) => e.to_ptr(),
+    }
+}
+
+/// `d_revalidate` of the dentries of nodes of type `N` (and of misses in a
+/// directory of type `N`): a positive dentry stays valid only while the
+/// current task may still see it; a negative one never.
+///
+/// # Safety
+///
+/// Called by the VFS through the dentry operations that [`lookup`] set:
+/// `dentry` is live, and positive only with an inode of type `N`.
+unsafe extern "C" fn revalidate<N: Node>(
+    _dir: *mut bindings::inode,
+    _name: *const bindings::qstr,
+    dentry: *mut bindings::dentry,
+    flags: c_uint,
+) -> c_int {
+    // SAFETY: no precondition.
+    if unsafe { raw::landlock_fs_lookup_rcu(flags) } {
+        return ECHILD.to_errno();
+    }
+    // SAFETY: `dentry` is live; outside RCU walk, the VFS holds a
+    // reference to it, so its inode (if any) stays.
+    let inode = unsafe { (*dentry).d_inode };
+    if inode.is_null() {
+        return 0;
+    }
+    // SAFETY: the inode of a positive dentry with `N`'s dentry operations
+    // is of type `N`.
+    c_int::from(N::visible(unsafe { key_of(inode) }))
+}
+
+/// `d_delete`: never keep a dentry past its last use.
+///
+/// # Safety
+///
+/// Called by the VFS, with a live dentry (unused).
+unsafe extern "C" fn delete(_dentry: *const bindings::dentry) -> c_int {
+    1
+}
+
+/// `permission` of nodes of type `N`: visibility first (`ENOENT`), then
+/// the mode bits; never writing.
+///
+/// # Safety
+///
+/// Called by the VFS through `N`'s inode operations: `inode` is live and of
+/// type `N`, `idmap` the mount's.
+unsafe extern "C" fn permission<N: Node>(
+    idmap: *mut bindings::mnt_idmap,
+    inode: *mut bindings::inode,
+    mask: c_int,
+) -> c_int {
+    let bits = mask as u32;
+    if bits & bindings::MAY_NOT_BLOCK != 0 {
+        return ECHILD.to_errno();
+    }
+    if bits & (bindings::MAY_WRITE | bindings::MAY_APPEND) != 0 {
+        return EACCES.to_errno();
+    }
+    // SAFETY: `inode` is of type `N`.
+    if !N::visible(unsafe { key_of(inode) }) {
+        return ENOENT.to_errno();
+    }
+    // SAFETY: forwarding the VFS's arguments.
+    unsafe { bindings::generic_permission(idmap, inode, mask) }
+}
+
+/// `getattr` of nodes of type `N`: visibility first (`ENOENT`).
+///
+/// # Safety
+///
+/// Called by the VFS through `N`'s inode operations: `path` is live, its
+/// dentry positive with an inode of type `N`, and `stat` writable.
+unsafe extern "C" fn getattr<N: Node>(
+    idmap: *mut bindings::mnt_idmap,
+    path: *const bindings::path,
+    stat: *mut bindings::kstat,
+    request_mask: u32,
+    _flags: c_uint,
+) -> c_int {
+    // SAFETY: `path` and its dentry are live, and the dentry is positive.
+    let inode = unsafe { (*(*path).dentry).d_inode };
+    // SAFETY: `inode` is of type `N`.
+    if !N::visible(unsafe { key_of(inode) }) {
+        return ENOENT.to_errno();
+    }
+    // SAFETY: forwarding the VFS's arguments.
+    unsafe { bindings::generic_fillattr(idmap, request_mask, inode, stat) };
+    0
+}
+
+/// Refuses every attribute change (chmod, chown, truncate, utimes), even
+/// for root.
+///
+/// # Safety
+///
+/// Called by the VFS through an inode's operations (the arguments are not
+/// used).
+pub(crate) unsafe extern "C" fn setattr(
+    _idmap: *mut bindings::mnt_idmap,
+    _dentry: *mut bindings::dentry,
+    _attr: *mut bindings::iattr,
+) -> c_int {
+    EPERM.to_errno()
+}
+
+/// `open` of a directory of type `D`.
+///
+/// # Safety
+///
+/// Called by the VFS through `D`'s file operations: `inode` is live and of
+/// type `D`, and `file` is being opened on it.
+unsafe extern "C" fn open_dir<D: DirNode>(
+    inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: `inode` is of type `D`.
+    let key = unsafe { key_of(inode) };
+    // SAFETY: `file` is being opened: live, and not installed in any file
+    // table yet.
+    let open = D::open(key, unsafe { local_file(file) });
+    // SAFETY: `file` is being opened with `D`'s file operations.
+    unsafe { attach::<D>(file, open) }
+}
+
+/// `open` of a file of type `F`: read-only.
+///
+/// # Safety
+///
+/// Called by the VFS through `F`'s file operations: `inode` is live and of
+/// type `F`, and `file` is being opened on it.
+unsafe extern "C" fn open_file<F: FileNode>(
+    inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: `file` is being opened: live, and not installed in any file
+    // table yet.
+    let f = unsafe { local_file(file) };
+    if f.flags() & flags::O_ACCMODE != flags::O_RDONLY {
+        return EACCES.to_errno();
+    }
+    // SAFETY: `inode` is of type `F`.
+    let key = unsafe { key_of(inode) };
+    let open = F::open(key, f);
+    // SAFETY: `file` is being opened with `F`'s file operations.
+    unsafe { attach::<F>(file, open) }
+}
+
+/// `iterate_shared` of a directory of type `D`.
+///
+/// # Safety
+///
+/// Called by the VFS through `D`'s file operations: `file` is an open
+/// directory of type `D` (opened by [`open_dir`]), and `ctx` its live
+/// directory context for this call.
+unsafe extern "C" fn iterate<D: DirNode>(
+    file: *mut bindings::file,
+    ctx: *mut bindings::dir_context,
+) -> c_int {
+    // SAFETY: `file` is live during the call, and its inode is of type `D`.
+    let key = unsafe { key_of((*file).f_inode) };
+    // SAFETY: `file` was opened by `open_dir::<D>`; the reference does not
+    // outlive this call.
+    let open = unsafe { open_of::<D>(file) };
+    // SAFETY: the VFS holds a reference to `file` during the call, within
+    // the `getdents()` that holds its position.
+    let f = unsafe { local_file(file) };
+    let (Some(ctx), Some(file)) = (NonNull::new(ctx), NonNull::new(file)) else {
+        return EINVAL.to_errno();
+    };
+    // INVARIANT: `ctx` is `file`'s directory context for this call.
+    let mut ctx = DirContext {
+        ctx,
+        file,
+        _call: PhantomData,
+    };
+    match D::iterate(key, open, f, &mut ctx) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `read` of a file of type `F`.
+///
+/// # Safety
+///
+/// Called by the VFS through `F`'s file operations: `file` is an open file
+/// of type `F` (opened by [`open_file`]), `buf` a user buffer of `count`
+/// bytes, and `ppos` the position of this read, which nothing else uses
+/// during the call.
+unsafe extern "C" fn read<F: FileNode>(
+    file: *mut bindings::file,
+    buf: *mut c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    // SAFETY: `file` is live during the call, and its inode is of type `F`.
+    let key = unsafe { key_of((*file).f_inode) };
+    // SAFETY: `file` was opened by `open_file::<F>`; the reference does not
+    // outlive this call.
+    let open = unsafe { open_of::<F>(file) };
+    // SAFETY: the VFS holds a reference to `file` during the call, within
+    // the `read()` that holds its position.
+    let f = unsafe { local_file(file) };
+    // `UserSlice` checks the range when it copies (`copy_to_user()`).
+    let mut out = UserSlice::new(UserPtr::from_ptr(buf.cast()), count).writer();
+    // SAFETY: `ppos` is valid and used by this call only (a `read()` of a
+    // seekable file passes its position, or a copy of it).
+    let pos = unsafe { &mut *ppos };
+    match F::read(key, open, f, &mut out, pos) {
+        Ok(n) => n as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// `release` of an open node of type `N`: frees what `open` stored.
+///
+/// # Safety
+///
+/// Called by the VFS through `N`'s file operations, once, on a file being
+/// released, with no other call on it running.
+unsafe extern "C" fn release<N: Node>(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: `private_data` is the `KBox<N::Open>` that `attach::<N>`
+    // stored, or NULL if `open` failed before; nothing else uses it now.
+    unsafe {
+        let data = (*file).private_data.cast::<N::Open>();
+        if !data.is_null() {
+            drop(KBox::from_raw(data));
+        }
+    }
+    0
+}

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0-only
+
+//! The C functions this crate calls, declared once, and safe wrappers for
+//! those that need no abstraction module of their own.
+//!
+//! `fs_glue.c` does what Rust cannot do itself: calling inline kernel
+//! functions and macros (`current_cred()`, `override_creds()`,
+//! `dir_emit()`, `cond_resched()`, ...), reading Landlock's private
+//! structures (domains, hierarchies), and the registry of live domains;
+//! `fs_glue.h` declares all of it.  [`raw`] repeats those prototypes for
+//! Rust, for the abstraction modules only (`registry.rs`, `dynfs.rs`,
+//! `securityfs.rs`); everything else here is a safe function over the
+//! `kernel` crate's types ([`Credential`], [`Task`], [`PidNamespace`]) for
+//! what the `kernel` crate does not offer in Linux 7.3: overriding
+//! credentials, walking tasks by PID, the ptrace check, PID references,
+//! capabilities, UID mapping, randomness and SipHash.
+
+use crate::registry::{Info, RawCreator, RawHierarchy, RawRegistry, MAX_LAYERS};
+use core::ptr::NonNull;
+use kernel::{
+    bindings,
+    cred::Credential,
+    error::to_result,
+    pid_namespace::PidNamespace,
+    prelude::*,
+    sync::{aref::ARef, rcu},
+    task::{CurrentTask, Task},
+};
+
+/// The prototypes of `fs_glue.h` (see there for each function's contract).
+pub(crate) mod raw {
+    use super::*;
+    use kernel::ffi::{c_char, c_int, c_uint};
+
+    // Only pointers to bindgen-generated or `repr(C)` types cross this
+    // boundary.
+    #[allow(improper_ctypes)]
+    extern "C" {
+        // The registry of live domains (registry.rs).
+        pub(crate) fn landlock_fs_registry_new() -> *mut RawRegistry;
+        pub(crate) fn landlock_fs_registry_free(r: *mut RawRegistry);
+        pub(crate) fn landlock_fs_registry_init_global(first_counter: u64) -> *mut RawRegistry;
+        pub(crate) fn landlock_fs_registry_info(
+            r: *mut RawRegistry,
+            counter: u64,
+            out: *mut Info,
+        ) -> bool;
+        pub(crate) fn landlock_fs_registry_infos(
+            r: *mut RawRegistry,
+            out: *mut Info,
+            cap: usize,
+        ) -> usize;
+        pub(crate) fn landlock_fs_registry_hint(
+            r: *mut RawRegistry,
+            counter: u64,
+        ) -> *mut bindings::pid;
+        pub(crate) fn landlock_fs_registry_set_hint(
+            r: *mut RawRegistry,
+            counter: u64,
+            pid: *mut bindings::pid,
+        );
+        pub(crate) fn landlock_fs_registry_audit_id(
+            r: *mut RawRegistry,
+            counter: u64,
+            id: *mut u64,
+        ) -> bool;
+        pub(crate) fn landlock_fs_registry_creator(
+            r: *mut RawRegistry,
+            counter: u64,
+            ns: *mut bindings::pid_namespace,
+            out: *mut RawCreator,
+            exe: *mut c_char,
+            exe_size: usize,
+        ) -> c_int;
+        pub(crate) fn landlock_fs_creator_exe_size() -> usize;
+        pub(crate) fn landlock_fs_test_hierarchy(
+            r: *mut RawRegistry,
+            counter: u64,
+            parent: *mut RawHierarchy,
+        ) -> *mut RawHierarchy;
+        pub(crate) fn landlock_fs_test_hierarchy_free(r: *mut RawRegistry, h: *mut RawHierarchy);
+
+        // Landlock's private structures.
+        pub(crate) fn landlock_fs_cred_domain(cred: *const bindings::cred, depth: *mut u8) -> u64;
+        pub(crate) fn landlock_fs_task_domain(task: *mut bindings::task_struct) -> u64;
+        pub(crate) fn landlock_fs_task_below(
+            task: *mut bindings::task_struct,
+            counter: u64,
+            depth: u8,
+        ) -> bool;
+        pub(crate) fn landlock_fs_task_chain(
+            task: *mut bindings::task_struct,
+            chain: *mut u64,
+        ) -> u8;
+        pub(crate) fn landlock_fs_access_name(class: usize, bit: c_uint) -> *const c_char;
+
+        // Credentials, capabilities, tasks.
+        pub(crate) fn landlock_fs_current_cred() -> *const bindings::cred;
+        pub(crate) fn landlock_fs_override_creds(
+            cred: *const bindings::cred,
+        ) -> *const bindings::cred;
+        pub(crate) fn landlock_fs_revert_creds(old: *const bindings::cred);
+        pub(crate) fn landlock_fs_capable_ptrace(cred: *const bindings::cred) -> bool;
+        pub(crate) fn landlock_fs_capable_audit_read(cred: *const bindings::cred) -> bool;
+        pub(crate) fn landlock_fs_init_pid_ns() -> *mut bindings::pid_namespace;
+        pub(crate) fn landlock_fs_cond_resched();
+
+        // The VFS (dynfs.rs, securityfs.rs).
+        pub(crate) fn landlock_fs_set_inode_ops(
+            inode: *mut bindings::inode,
+            iops: *const bindings::inode_operations,
+            fops: *const bindings::file_operations,
+        );
+        pub(crate) fn landlock_fs_dentry_name(
+            dentry: *const bindings::dentry,
+            len: *mut u32,
+        ) -> *const u8;
+        pub(crate) fn landlock_fs_lookup_rcu(flags: c_uint) -> bool;
+        pub(crate) fn landlock_fs_dir_emit(
+            ctx: *mut bindings::dir_context,
+            name: *const c_char,
+            len: c_int,
+            ino: u64,
+            ty: c_uint,
+        ) -> bool;
+        pub(crate) fn landlock_fs_dir_emit_dots(
+            file: *mut bindings::file,
+            ctx: *mut bindings::dir_context,
+        ) -> bool;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Credentials and capabilities
+
+/// The current task's subjective credentials (`current_cred()`).
+///
+/// The borrow of the current task keeps them from leaving its context; within
+/// it, only the task itself could replace them, and it keeps the old ones
+/// referenced while it does ([`with_creds`] restores them before it
+/// returns).
+pub(crate) fn current_cred(_task: &CurrentTask) -> &Credential {
+    // SAFETY: `current_cred()` returns the current task's subjective
+    // credentials, which stay referenced while the task runs in this
+    // context (see above), and the result borrows from `task`.
+    unsafe { Credential::from_ptr(raw::landlock_fs_current_cred()) }
+}
+
+/// Runs `f` with the current task's subjective credentials overridden by
+/// `cred` (`override_creds()`), and restores them afterwards
+/// (`revert_creds()`).  Process context only.
+pub(crate) fn with_creds<R>(cred: &Credential, f: impl FnOnce() -> R) -> R {
+    // SAFETY: `override_creds()` takes no reference: `cred` must stay live
+    // while it is installed, which it does, since it is borrowed for this
+    // whole call and the old credentials are restored below, in the same
+    // task, before returning (`f` cannot leave otherwise: the kernel does
+    // not unwind).
+    let old = unsafe { raw::landlock_fs_override_creds(cred.as_ptr()) };
+    let r = f();
+    // SAFETY: `old` is what `override_creds()` returned above, in this
+    // task, and every override made within `f` was reverted before `f`
+    // returned (overrides nest).
+    unsafe { raw::landlock_fs_revert_creds(old) };
+    r
+}
+
+/// Whether `cred` has `CAP_SYS_PTRACE` in the initial user namespace
+/// (without an audit record).
+pub(crate) fn capable_ptrace(cred: &Credential) -> bool {
+    // SAFETY: `cred` is a live credential for the call.
+    unsafe { raw::landlock_fs_capable_ptrace(cred.as_ptr()) }
+}
+
+/// Whether `cred` has `CAP_AUDIT_READ` in the initial user namespace (a
+/// denial is audited).
+pub(crate) fn capable_audit_read(cred: &Credential) -> bool {
+    // SAFETY: `cred` is a live credential for the call.
+    unsafe { raw::landlock_fs_capable_audit_read(cred.as_ptr()) }
+}
+
+/// A UID of the initial user namespace as seen from `cred`'s user
+/// namespace (`from_kuid_munged()`: the overflow UID if it has no
+/// mapping there).
+pub(crate) fn uid_seen_by(cred: &Credential, uid: u32) -> u32 {
+    // SAFETY: `init_user_ns` is static; `cred` is live, and it holds a
+    // reference to its user namespace, which `user_ns` never stops naming.
+    unsafe {
+        let kuid = bindings::make_kuid(core::ptr::addr_of_mut!(bindings::init_user_ns), uid);
+        bindings::from_kuid_munged((*cred.as_ptr()).user_ns, kuid)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Tasks and PIDs
+
+/// The initial PID namespace.
+pub(crate) fn init_pid_ns() -> &'static PidNamespace {
+    // SAFETY: `init_pid_ns` is a static object, never freed.
+    unsafe { PidNamespace::from_ptr(raw::landlock_fs_init_pid_ns()) }
+}
+
+/// A voluntary reschedule point (`cond_resched()`).  Process context, no
+/// spinlock or RCU read lock held.
+pub(crate) fn cond_resched() {
+    // SAFETY: no precondition beyond the context documented above, which
+    // is a correctness, not a memory-safety, requirement.
+    unsafe { raw::landlock_fs_cond_resched() };
+}
+
+/// Whether the current task, with its current (possibly overridden, see
+/// [`with_creds`]) credentials, may read `task` as `/proc` does:
+/// `ptrace_may_access(PTRACE_MODE_READ_FSCREDS | PTRACE_MODE_NOAUDIT)`.
+pub(crate) fn ptrace_may_read(task: &Task) -> bool {
+    // SAFETY: `task` is a live task (`&Task` invariant).
+    unsafe {
+        bindings::ptrace_may_access(
+            task.as_ptr(),
+            bindings::PTRACE_MODE_READ_FSCREDS | bindings::PTRACE_MODE_NOAUDIT,
+        )
+    }
+}
+
+/// A counted reference to a task from a pointer valid under RCU.
+///
+/// # Safety
+///
+/// `task` is a live `struct task_struct` (for instance under the RCU read
+/// lock, as `pid_task()` returns it).
+unsafe fn task_ref(task: NonNull<bindings::task_struct>) -> ARef<Task> {
+    // SAFETY: `Task` is a transparent wrapper of `struct task_struct`, live
+    // by the caller's precondition; `ARef::from` takes a reference
+    // (`get_task_struct()`) before the borrow ends.
+    ARef::from(unsafe { &*task.as_ptr().cast::<Task>() })
+}
+
+/// A counted reference to a `struct pid`, put (`put_pid()`) when dropped.
+///
+/// # Invariants
+///
+/// `0` is a counted reference to a live `struct pid`, owned by this value.
+pub(crate) struct Pid(NonNull<bindings::pid>);
+
+impl Pid {
+    /// Takes over a counted reference, if `pid` is not NULL.
+    ///
+    /// # Safety
+    ///
+    /// `pid` is NULL or a counted reference that the caller gives away.
+    pub(crate) unsafe fn from_raw(pid: *mut bindings::pid) -> Option<Self> {
+        // INVARIANT: by the caller's precondition.
+        NonNull::new(pid).map(Self)
+    }
+
+    /// Gives the counted reference away (NULL for `None`).
+    pub(crate) fn into_raw(pid: Option<Self>) -> *mut bindings::pid {
+        match pid {
+            Some(pid) => core::mem::ManuallyDrop::new(pid).0.as_ptr(),
+            None => core::ptr::null_mut(),
+        }
+    }
+
+    /// A counted reference to `task`'s PID (`get_task_pid(PIDTYPE_PID)`),
+    /// `None` once the task is past `release_task()`.
+    pub(crate) fn of_task(task: &Task) -> Option<Self> {
+        // SAFETY: `task` is live; `get_task_pid()` returns a counted
+        // reference or NULL, which `from_raw` takes over.
+        unsafe {
+            Self::from_raw(bindings::get_task_pid(
+                task.as_ptr(),
+                bindings::pid_type_PIDTYPE_PID,
+            ))
+        }
+    }
+
+    /// The task this PID names (`pid_task(PIDTYPE_PID)`), if it still
+    /// has one, with a counted reference.
+    pub(crate) fn task(&self) -> Option<ARef<Task>> {
+        let _rcu = rcu::read_lock();
+        // SAFETY: `self.0` is live (type invariant) and the RCU read lock,
+        // which `pid_task()` needs, is held.
+        let task = unsafe { bindings::pid_task(self.0.as_ptr(), bindings::pid_type_PIDTYPE_PID) };
+        let task = NonNull::new(task)?;
+        // SAFETY: a task that `pid_task()` returns is live until the RCU
+        // read lock, still held, is released.
+        Some(unsafe { task_ref(task) })
+    }
+
+    /// The PID's number in `ns`, 0 if it has none there.
+    pub(crate) fn nr_in(&self, ns: &PidNamespace) -> i32 {
+        // SAFETY: `self.0` is live (type invariant), and so is `ns`.
+        unsafe { bindings::pid_nr_ns(self.0.as_ptr(), ns.as_ptr()) }
+    }
+}
+
+impl Drop for Pid {
+    fn drop(&mut self) {
+        // SAFETY: a counted reference owned by `self` (type invariant), put
+        // once, here.
+        unsafe { bindings::put_pid(self.0.as_ptr()) };
+    }
+}
+
+/// The PIDs of a namespace in ascending order, each with its task if it
+/// still has one (with a counted reference), found one at a time as
+/// `/proc` walks them: no RCU read lock is held between two steps, so the
+/// caller may sleep (and should [`cond_resched`]) between them.
+pub(crate) struct Tasks<'a> {
+    ns: &'a PidNamespace,
+    /// The smallest PID number not walked yet; `None` once done.
+    next: Option<i32>,
+}
+
+/// Walks the PIDs of `ns` (see [`Tasks`]).
+pub(crate) fn tasks(ns: &PidNamespace) -> Tasks<'_> {
+    Tasks { ns, next: Some(1) }
+}
+
+impl Iterator for Tasks<'_> {
+    /// The PID number in the namespace, and its task.
+    type Item = (i32, Option<ARef<Task>>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let nr = self.next?;
+        let _rcu = rcu::read_lock();
+        // SAFETY: the RCU read lock is held and `self.ns` is live.
+        let pid = unsafe { bindings::find_ge_pid(nr, self.ns.as_ptr()) };
+        if pid.is_null() {
+            self.next = None;
+            return None;
+        }
+        // SAFETY: `pid` stays valid while the RCU read lock is held.
+        let tid = unsafe { bindings::pid_nr_ns(pid, self.ns.as_ptr()) };
+        // SAFETY: as above.
+        let task = unsafe { bindings::pid_task(pid, bindings::pid_type_PIDTYPE_PID) };
+        let task = NonNull::new(task).map(|task| {
+            // SAFETY: a task that `pid_task()` returns is live until the RCU
+            // read lock, still held, is released.
+            unsafe { task_ref(task) }
+        });
+        self.next = (tid != i32::MAX).then(|| tid.saturating_add(1));
+        Some((tid, task))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Landlock's domains
+
+/// The counter of `cred`'s Landlock domain and its depth (number of
+/// layers), or `(0, 0)` when it has none.
+pub(crate) fn cred_domain(cred: &Credential) -> (u64, u8) {
+    let mut depth = 0;
+    // SAFETY: `cred` is live for the call; `depth` is a writable `u8`.
+    let counter = unsafe { raw::landlock_fs_cred_domain(cred.as_ptr(), &mut depth) };
+    (counter, depth)
+}
+
+/// The counter of `task`'s current Landlock domain, 0 when it has none.
+pub(crate) fn task_domain(task: &Task) -> u64 {
+    // SAFETY: `task` is live for the call.
+    unsafe { raw::landlock_fs_task_domain(task.as_ptr()) }
+}
+
+/// Whether `task`'s current domain is the domain of `counter`, at absolute
+/// depth `depth`, or nested below it.
+pub(crate) fn task_below(task: &Task, counter: u64, depth: u8) -> bool {
+    // SAFETY: `task` is live for the call.
+    unsafe { raw::landlock_fs_task_below(task.as_ptr(), counter, depth) }
+}
+
+/// The counters of `task`'s domain chain, root first, and its depth (0
+/// for an unsandboxed task).
+pub(crate) fn task_chain(task: &Task) -> ([u64; MAX_LAYERS], u8) {
+    let mut chain = [0; MAX_LAYERS];
+    // SAFETY: `task` is live; `chain` has room for `MAX_LAYERS` counters,
+    // `LANDLOCK_MAX_NUM_LAYERS` (checked with the layout of `struct
+    // landlock_fs_info`, see registry.rs), the most a chain has.
+    let depth = unsafe { raw::landlock_fs_task_chain(task.as_ptr(), chain.as_mut_ptr()) };
+    (chain, depth)
+}
+
+/// A class of access rights, by its index in `landlock_fs_info.access`.
+#[derive(Clone, Copy)]
+#[repr(usize)]
+pub(crate) enum AccessClass {
+    /// `LANDLOCK_ACCESS_FS_*`.
+    Fs = 0,
+    /// `LANDLOCK_ACCESS_NET_*`.
+    Net = 1,
+    /// `LANDLOCK_SCOPE_*`.
+    Scope = 2,
+}
+
+/// The name of bit `bit` of an access mask of class `class`, as Landlock's
+/// audit records and tracepoints print it (`<linux/landlock.h>`), or
+/// `None` for a bit this kernel does not know.
+pub(crate) fn access_name(class: AccessClass, bit: u32) -> Option<&'static CStr> {
+    // SAFETY: no precondition; any class and bit are accepted.
+    let name = unsafe { raw::landlock_fs_access_name(class as usize, bit) };
+    if name.is_null() {
+        return None;
+    }
+    // SAFETY: a non-NULL result is a NUL-terminated string literal of
+    // fs_glue.c, static.
+    Some(unsafe { CStr::from_char_ptr(name) })
+}
+
+// ---------------------------------------------------------------------------
+// Randomness and SipHash
+
+/// A SipHash key (`siphash_key_t`).
+#[derive(Clone, Copy)]
+pub(crate) struct SipHashKey(bindings::siphash_key_t);
+
+impl SipHashKey {
+    /// The 128-bit key `(k0, k1)`.
+    pub(crate) const fn new(k0: u64, k1: u64) -> Self {
+        Self(bindings::siphash_key_t { key: [k0, k1] })
+    }
+
+    /// SipHash-2-4 of one 64-bit word (`siphash_1u64()`).
+    pub(crate) fn hash_u64(&self, word: u64) -> u64 {
+        // SAFETY: `siphash_1u64` only reads the key, which lives in `self`
+        // for the whole call.
+        unsafe { bindings::siphash_1u64(word, &self.0) }
+    }
+}
+
+/// A random 64-bit value (`get_random_u64()`): full strength once the CRNG
+/// is seeded (see [`wait_for_random_bytes`], [`rng_is_initialized`]).
+pub(crate) fn get_random_u64() -> u64 {
+    // SAFETY: no precondition.
+    unsafe { bindings::get_random_u64() }
+}
+
+/// Waits, interruptibly, until the CRNG is seeded.  Might sleep.
+pub(crate) fn wait_for_random_bytes() -> Result {
+    // SAFETY: no precondition beyond process context (it may sleep).
+    to_result(unsafe { bindings::wait_for_random_bytes() })
+}
+
+/// Whether the CRNG is seeded.  Never sleeps.
+pub(crate) fn rng_is_initialized() -> bool {
+    // SAFETY: no precondition.
+    unsafe { bindings::rng_is_initialized() }
+}
