@@ -393,7 +393,8 @@ void landlock_fs_test_hierarchy_free(struct landlock_fs_registry *const r,
  * tracepoints print (<linux/landlock.h>): each name sits at its right's bit
  * index, and a right without a name fails the build.
  */
-#define _LANDLOCK_NAME_ENTRY(mask, name) [BIT_INDEX(mask)] = name
+#define _LANDLOCK_NAME_ENTRY(mask, name) \
+	[BIT_INDEX(mask)] = name
 
 static const char *const fs_names[] = { _LANDLOCK_ACCESS_FS_NAMES };
 static_assert(ARRAY_SIZE(fs_names) == LANDLOCK_NUM_ACCESS_FS);
@@ -415,6 +416,7 @@ static const struct {
 	{ net_names, ARRAY_SIZE(net_names) },
 	{ scope_names, ARRAY_SIZE(scope_names) },
 };
+
 static_assert(ARRAY_SIZE(access_classes) ==
 	      ARRAY_SIZE(((struct landlock_fs_info *)NULL)->access));
 
