@@ -1085,15 +1085,28 @@ pub fn audit_id_matches_the_audit_record() -> TestResult {
         .find_by_audit_id(TREE, audit_id)
         .map(|d| d.id)
         .map_err(|e| format!("find_by_audit_id: {e}"))?;
-    ensure(found == id, || format!("find_by_audit_id gave {found}, want {id}"))?;
+    ensure(found == id, || {
+        format!("find_by_audit_id gave {found}, want {id}")
+    })?;
     let out = std::process::Command::new("/bin/landlock-audit")
-        .args(["--json", "domain", "--audit-id", &format!("domain={from_audit:x}")])
+        .args([
+            "--json",
+            "domain",
+            "--audit-id",
+            &format!("domain={from_audit:x}"),
+        ])
         .output()
         .map_err(|e| format!("landlock-audit: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    ensure(out.status.success() && stdout.contains(&id.to_string()), || {
-        format!("landlock-audit domain --audit-id: {:?} {stdout:?}", out.status)
-    })?;
+    ensure(
+        out.status.success() && stdout.contains(&id.to_string()),
+        || {
+            format!(
+                "landlock-audit domain --audit-id: {:?} {stdout:?}",
+                out.status
+            )
+        },
+    )?;
     // The metrics daemon (CAP_SYS_PTRACE only) sees the domain but not its
     // audit ID; with CAP_AUDIT_READ too, it reads the same value.
     let f = file.clone();
