@@ -9,11 +9,17 @@
 mod audit;
 mod bench;
 mod bench_scale;
+mod hostile;
+mod hostile_io;
+mod kmsg;
 mod landlock_crate;
+mod mounts;
 mod procs;
 mod scale;
 mod sys;
+mod table;
 mod tree;
+mod vfs;
 
 use std::fs;
 use std::io::ErrorKind;
@@ -235,7 +241,9 @@ fn audit_keeps_upstream_ids() -> TestResult {
         format!("{} audit records for {N} domains", ids.len())
     })?;
     for id in &ids {
-        ensure(*id > u64::from(u32::MAX), || format!("ID {id:#x} is below 2^32"))?;
+        ensure(*id > u64::from(u32::MAX), || {
+            format!("ID {id:#x} is below 2^32")
+        })?;
     }
     ensure(ids.windows(2).all(|w| w[1] > w[0]), || {
         "audit IDs do not ascend with creation order".into()
@@ -424,6 +432,26 @@ fn main() {
     r.run(
         "snapshot_file_matches_the_per_domain_files",
         scale::snapshot_file_matches_the_per_domain_files,
+    );
+    r.run(
+        "hostile_names_are_enoent",
+        hostile::hostile_names_are_enoent,
+    );
+    r.run(
+        "hostile_opens_error_or_data",
+        hostile::hostile_opens_error_or_data,
+    );
+    r.run(
+        "hostile_operations_change_nothing",
+        hostile_io::hostile_operations_change_nothing,
+    );
+    r.run(
+        "hostile_reads_match_content",
+        hostile_io::hostile_reads_match_content,
+    );
+    r.run(
+        "mounts_on_domain_directories",
+        mounts::mounts_on_domain_directories,
     );
     r.run(
         "tasks_file_at_30000_tasks",
