@@ -9,6 +9,7 @@
 mod audit;
 mod bench;
 mod bench_scale;
+mod churn;
 mod hostile;
 mod hostile_io;
 mod kmsg;
@@ -74,7 +75,7 @@ pub(crate) fn read(path: &str) -> Result<String, String> {
 }
 
 /// The value of `key=` on the kernel command line.
-fn cmdline_param(key: &str) -> Option<String> {
+pub(crate) fn cmdline_param(key: &str) -> Option<String> {
     let cmdline = fs::read_to_string("/proc/cmdline").ok()?;
     cmdline
         .split_whitespace()
@@ -280,6 +281,10 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("bench-restrict") {
         bench::restrict_self(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(2000));
     }
+    if args.get(1).map(String::as_str) == Some("churn") {
+        procs::become_subreaper();
+        churn::mode(&args[2..]);
+    }
     if args.get(1).map(String::as_str) == Some("bench-scale") {
         bench_scale::run();
     }
@@ -457,6 +462,7 @@ fn main() {
         "tasks_file_at_30000_tasks",
         scale::tasks_file_at_30000_tasks,
     );
+    r.run("churn_keeps_ids_unique", churn::churn_keeps_ids_unique);
     r.run(
         "no_domain_outlives_its_references",
         scale::no_domain_outlives_its_references,
