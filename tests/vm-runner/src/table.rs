@@ -22,7 +22,6 @@ pub struct Table {
     more: Vec<String>,
     /// (operation, outcome) -> targets, for outcomes the ABI leaves open.
     recorded: BTreeMap<(String, String), Vec<String>>,
-    notes: Vec<String>,
 }
 
 impl Table {
@@ -34,7 +33,6 @@ impl Table {
             first: None,
             more: Vec::new(),
             recorded: BTreeMap::new(),
-            notes: Vec::new(),
         }
     }
 
@@ -61,11 +59,6 @@ impl Table {
         }
     }
 
-    /// A line printed with the table (an observation that is no row).
-    pub fn note(&mut self, s: impl Into<String>) {
-        self.notes.push(s.into());
-    }
-
     /// Prints the table's size and recorded outcomes; fails with the first
     /// failing row.
     pub fn finish(self) -> TestResult {
@@ -73,9 +66,6 @@ impl Table {
             "# table {}: {} rows, {} failed",
             self.name, self.rows, self.failed
         );
-        for n in &self.notes {
-            println!("#   {n}");
-        }
         for ((op, outcome), targets) in &self.recorded {
             println!("#   {op} -> {outcome}: {}", targets.join(" "));
         }
