@@ -9,11 +9,18 @@
 mod audit;
 mod bench;
 mod bench_scale;
+mod churn;
+mod hostile;
+mod hostile_io;
+mod kmsg;
 mod landlock_crate;
+mod mounts;
 mod procs;
 mod scale;
 mod sys;
+mod table;
 mod tree;
+mod vfs;
 
 use std::fs;
 use std::io::ErrorKind;
@@ -79,7 +86,7 @@ pub(crate) fn read(path: &str) -> Result<String, String> {
 }
 
 /// The value of `key=` on the kernel command line.
-fn cmdline_param(key: &str) -> Option<String> {
+pub(crate) fn cmdline_param(key: &str) -> Option<String> {
     let cmdline = fs::read_to_string("/proc/cmdline").ok()?;
     cmdline
         .split_whitespace()
@@ -285,6 +292,10 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("bench-restrict") {
         bench::restrict_self(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(2000));
     }
+    if args.get(1).map(String::as_str) == Some("churn") {
+        procs::become_subreaper();
+        churn::mode(&args[2..]);
+    }
     if args.get(1).map(String::as_str) == Some("bench-scale") {
         bench_scale::run();
     }
@@ -439,9 +450,30 @@ fn main() {
         scale::snapshot_file_matches_the_per_domain_files,
     );
     r.run(
+        "hostile_names_are_enoent",
+        hostile::hostile_names_are_enoent,
+    );
+    r.run(
+        "hostile_opens_error_or_data",
+        hostile::hostile_opens_error_or_data,
+    );
+    r.run(
+        "hostile_operations_change_nothing",
+        hostile_io::hostile_operations_change_nothing,
+    );
+    r.run(
+        "hostile_reads_match_content",
+        hostile_io::hostile_reads_match_content,
+    );
+    r.run(
+        "mounts_on_domain_directories",
+        mounts::mounts_on_domain_directories,
+    );
+    r.run(
         "tasks_file_at_30000_tasks",
         scale::tasks_file_at_30000_tasks,
     );
+    r.run("churn_keeps_ids_unique", churn::churn_keeps_ids_unique);
     r.run(
         "no_domain_outlives_its_references",
         scale::no_domain_outlives_its_references,
