@@ -219,7 +219,9 @@ fn render(kind: Kind, counter: u64, open: &Open, reading: Dom, out: &mut Buf) ->
                 .creators
                 .get(i)
                 .and_then(|c| c.as_ref())
-                .ok_or(EACCES)?;
+                // Privileged openers only (checked at open): none means the
+                // domain was freed during the open.
+                .ok_or(ENOENT)?;
             write_creator(out, c, b"pid ", b"\nuid ", b"\ncomm ", b"\nexe ")?;
             out.bytes(b"\n")?;
         }
@@ -377,6 +379,11 @@ fn chain_view(reader: &Reader<'_>, registry: &Registry, counter: u64) -> Result<
     let mut at = info;
     while at.parent != 0 {
         let Some(p) = reader.sees(registry, at.parent) else {
+            // An ancestor lives as long as its descendants: one missing from
+            // the registry means the domain itself was freed meanwhile.
+            if registry.info(at.parent).is_none() {
+                return Err(ENOENT);
+            }
             break;
         };
         chain.push(p, GFP_KERNEL_ACCOUNT)?;

@@ -226,12 +226,15 @@ impl<'a> Reader<'a> {
             for (tid, task) in glue::tasks(ns) {
                 if let Some(task) = task {
                     let domain = glue::task_domain(&task);
-                    let flow = if domain != 0 && want(domain, &task) {
+                    // 0 once the task was reaped after the walk found it: it
+                    // is gone, so it is not listed (nor checked).
+                    let tgid = task.tgid_nr_ns(Some(ns));
+                    let flow = if domain != 0 && tgid != 0 && want(domain, &task) {
                         // Credentials overridden to the reader's when
                         // `check`.
                         let traceable = check && glue::ptrace_may_read(&task);
                         let info = TaskInfo {
-                            tgid: task.tgid_nr_ns(Some(ns)),
+                            tgid,
                             tid,
                             domain,
                             traceable,
@@ -431,8 +434,16 @@ impl Snapshot {
     ) -> Result<Self> {
         let mut shown = KVVec::new();
         for (i, info) in infos.iter().enumerate() {
+            // A domain with an ancestor missing from the copy (made one
+            // bucket at a time) was freed during it (a chain is freed child
+            // first) or created during it: left out either way, so that the
+            // view is closed under "parent of" and no depth is cut short.
+            let own = usize::from(info.depth).saturating_sub(1);
+            let complete = info.ancestors[..own.min(MAX_LAYERS)]
+                .iter()
+                .all(|&a| index_of(&infos, a).is_some());
             let rule2 = marks.traceable[i] || (privileged && !marks.occupied[i]);
-            if rule2 && domains.iter().all(|r| r.is_strictly_above(info)) {
+            if complete && rule2 && domains.iter().all(|r| r.is_strictly_above(info)) {
                 shown.push(Shown::of(info, ids), GFP_KERNEL_ACCOUNT)?;
             }
         }
@@ -646,6 +657,23 @@ mod tests {
         marks.mark(&infos, ci, true);
         let ai = index_of(&infos, A).ok_or(EINVAL)?;
         assert!(marks.traceable[ai] && marks.occupied[ai]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_domain_whose_ancestor_left_the_copy_is_not_shown() -> Result {
+        // B and its child C are in the copy's order of buckets around a
+        // free of their chain (C first, then B): the copy holds C but not
+        // B.  C, whose chain is cut, is not shown, not even to a privileged
+        // reader; A still is.
+        let mut infos = infos_of(TREE)?;
+        infos.retain(|i| i.counter() != B);
+        let mut marks = Marks::new(infos.len())?;
+        let ci = index_of(&infos, C).ok_or(EINVAL)?;
+        marks.mark(&infos, ci, true);
+        let s = Snapshot::new(infos, &marks, [Dom::default(); 2], true, &TEST_IDS)?;
+        assert!(s.position(C).is_none());
+        assert!(s.position(A).is_some());
         Ok(())
     }
 
