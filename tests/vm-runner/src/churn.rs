@@ -680,14 +680,15 @@ impl Reader {
         });
     }
 
-    /// Reads the held descriptors whose domain died.
+    /// Reads the held descriptors whose domain died within
+    /// [`hold_window`] of the open.
     fn check_held(&mut self) {
         let mut keep = Vec::new();
         for h in std::mem::take(&mut self.held) {
             let dir = format!("{TREE}/domains/{:016x}", h.id);
             match vfs::stat(dir.as_bytes()) {
                 Ok(_) => {
-                    if h.since.elapsed() < Duration::from_secs(3) {
+                    if h.since.elapsed() < hold_window() {
                         keep.push(h);
                     }
                     continue;
@@ -1524,4 +1525,16 @@ pub fn mode(args: &[String]) -> ! {
             std::process::exit(1);
         }
     }
+}
+
+/// How long a held set waits for its domain to die before it is dropped:
+/// 3 s, or `la_churn_hold_secs=N` (ci/test gives the debug kernel, whose
+/// domains live longer, 20 s).
+fn hold_window() -> Duration {
+    static SECS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    Duration::from_secs(*SECS.get_or_init(|| {
+        crate::cmdline_param("la_churn_hold_secs")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3)
+    }))
 }
