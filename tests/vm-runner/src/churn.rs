@@ -716,7 +716,8 @@ impl Reader {
                     }
                 };
                 let ok = match *file {
-                    // The creator's PID may have become 0 between the opens.
+                    // The creator's PID may have become 0 between the opens
+                    // (the held descriptor is opened first, its twin second).
                     "creator" => {
                         let (a, b) = (parse_creator(&got), parse_creator(before));
                         a.len() == 4
@@ -724,7 +725,8 @@ impl Reader {
                                 .iter()
                                 .all(|k| a.get(*k) == b.get(*k))
                             && (a.get("pid") == b.get("pid")
-                                || a.get("pid").map(String::as_str) == Some("0"))
+                                || a.get("pid").map(String::as_str) == Some("0")
+                                || b.get("pid").map(String::as_str) == Some("0"))
                     }
                     // Tasks may come and go between the two opens; they
                     // are the creator's threads (its children do not fork).
