@@ -10,6 +10,7 @@ mod audit;
 mod bench;
 mod bench_scale;
 mod churn;
+mod faults;
 mod hostile;
 mod hostile_io;
 mod kmsg;
@@ -70,6 +71,27 @@ impl Runner {
                 println!("FAIL - {name}: {e}");
             }
         }
+    }
+
+    /// Runs `name` unless `unavailable` gives a reason not to, which is
+    /// printed and counted as a skip.
+    fn run_where(
+        &mut self,
+        name: &str,
+        unavailable: impl FnOnce() -> Option<String>,
+        test: impl FnOnce() -> TestResult,
+    ) {
+        if let Some(only) = cmdline_param("la_only") {
+            if !only.split(',').any(|o| o == name) {
+                return;
+            }
+        }
+        if let Some(why) = unavailable() {
+            self.skipped += 1;
+            println!("skip - {name} ({why})");
+            return;
+        }
+        self.run(name, test);
     }
 }
 
@@ -472,6 +494,12 @@ fn main() {
     r.run(
         "tasks_file_at_30000_tasks",
         scale::tasks_file_at_30000_tasks,
+    );
+    // Needs the debug kernel's fault injection; skipped loudly elsewhere.
+    r.run_where(
+        "allocation_failures_leave_nothing_behind",
+        faults::unavailable,
+        faults::fault_injection,
     );
     r.run("churn_keeps_ids_unique", churn::churn_keeps_ids_unique);
     r.run(

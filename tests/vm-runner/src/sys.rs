@@ -79,6 +79,12 @@ impl Ruleset {
         Ok(Self(unsafe { OwnedFd::from_raw_fd(fd as RawFd) }))
     }
 
+    /// The ruleset's descriptor, for calls with flags.
+    pub fn fd(&self) -> RawFd {
+        use std::os::fd::AsRawFd;
+        self.0.as_raw_fd()
+    }
+
     /// Enforces the ruleset on the calling thread (a new, nested domain).
     pub fn restrict_self(&self) -> Result<(), String> {
         use std::os::fd::AsRawFd;

@@ -12,6 +12,7 @@
  */
 
 #include <linux/cred.h>
+#include <linux/debugfs.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -25,6 +26,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/security.h>
+#include <linux/seq_file.h>
 
 #include "common.h"
 #include "cred.h"
@@ -87,6 +89,15 @@ static struct landlock_fs_registry *landlock_fs_global;
  * value names one domain until reboot.
  */
 static atomic64_t landlock_fs_next_counter = ATOMIC64_INIT(0);
+
+#ifdef CONFIG_SECURITY_LANDLOCK_FS_DEBUG
+/*
+ * The first &struct landlock_fs_entry.counter, set with
+ * @landlock_fs_next_counter (and before @landlock_fs_global is published)
+ * and never changed: the lower bound the debugfs self-check enforces.
+ */
+static u64 landlock_fs_first_counter;
+#endif /* CONFIG_SECURITY_LANDLOCK_FS_DEBUG */
 
 static struct hlist_bl_head *bucket_of(struct landlock_fs_registry *const r,
 				       const u64 counter)
@@ -226,6 +237,9 @@ landlock_fs_registry_init_global(const u64 first_counter)
 	r = landlock_fs_registry_new();
 	if (!r)
 		return NULL;
+#ifdef CONFIG_SECURITY_LANDLOCK_FS_DEBUG
+	landlock_fs_first_counter = first_counter;
+#endif /* CONFIG_SECURITY_LANDLOCK_FS_DEBUG */
 	atomic64_set(&landlock_fs_next_counter, first_counter);
 	if (cmpxchg_release(&landlock_fs_global, NULL, r)) {
 		landlock_fs_registry_free(r);
@@ -233,6 +247,109 @@ landlock_fs_registry_init_global(const u64 first_counter)
 	}
 	return r;
 }
+
+#ifdef CONFIG_SECURITY_LANDLOCK_FS_DEBUG
+
+/*
+ * /sys/kernel/debug/landlock/registry: a consistency check of the kernel's
+ * registry, for tests (the in-VM fault-injection test reads it after every
+ * injected failure).  Each read walks every bucket, under that bucket's
+ * lock only, counts what it finds, and prints the counts once all locks
+ * are released; it names no domain.
+ */
+
+/* What one walk found; every field but @entries and @dying is an error. */
+struct registry_check {
+	size_t entries;
+	/* Entries whose hierarchy's usage is 0: being freed, still linked. */
+	size_t dying;
+	size_t wrong_bucket;
+	size_t out_of_range;
+	size_t duplicate;
+	/* An ancestor (which the entry keeps alive) is not registered. */
+	size_t orphan;
+	size_t too_deep;
+};
+
+/* Called with the lock of @head, @h's bucket, held. */
+static void check_entry(struct landlock_fs_registry *const r,
+			struct hlist_bl_head *const head,
+			const struct landlock_hierarchy *const h,
+			const u64 first, const u64 next,
+			struct registry_check *const c)
+{
+	const struct landlock_hierarchy *a, *o;
+	struct hlist_bl_node *pos;
+	size_t depth = 0;
+
+	c->entries++;
+	if (!refcount_read(&h->usage))
+		c->dying++;
+	if (bucket_of(r, h->fs.counter) != head)
+		c->wrong_bucket++;
+	if (h->fs.counter < first || h->fs.counter >= next)
+		c->out_of_range++;
+	/* Counters are unique: count each duplicated pair once. */
+	for (pos = h->fs.node.next; pos; pos = pos->next) {
+		o = hlist_bl_entry(pos, struct landlock_hierarchy, fs.node);
+		if (o->fs.counter == h->fs.counter)
+			c->duplicate++;
+	}
+	for (a = h; a && depth <= LANDLOCK_MAX_NUM_LAYERS; a = a->parent) {
+		depth++;
+		/*
+		 * An ancestor leaves the registry only once its usage is 0,
+		 * which @h's reference prevents, so its link cannot change
+		 * under this read (which holds only @h's bucket lock).
+		 */
+		if (a != h && data_race(hlist_bl_unhashed(&a->fs.node)))
+			c->orphan++;
+	}
+	if (depth > LANDLOCK_MAX_NUM_LAYERS)
+		c->too_deep++;
+}
+
+static int registry_check_show(struct seq_file *const m, void *const v)
+{
+	/* Pairs with cmpxchg_release() in landlock_fs_registry_init_global(). */
+	struct landlock_fs_registry *const r =
+		smp_load_acquire(&landlock_fs_global);
+	struct registry_check c = {};
+	const struct landlock_hierarchy *h;
+	struct hlist_bl_node *pos;
+	u64 next;
+	size_t b;
+
+	if (!r)
+		return -ENOENT;
+	for (b = 0; b < ARRAY_SIZE(r->buckets); b++) {
+		/* Read under the lock: an entry inserted later has a higher one. */
+		hlist_bl_lock(&r->buckets[b]);
+		next = atomic64_read(&landlock_fs_next_counter);
+		hlist_bl_for_each_entry(h, pos, &r->buckets[b], fs.node)
+			check_entry(r, &r->buckets[b], h,
+				    landlock_fs_first_counter, next, &c);
+		hlist_bl_unlock(&r->buckets[b]);
+		cond_resched();
+	}
+	seq_printf(m, "entries %zu\ndying %zu\n", c.entries, c.dying);
+	seq_printf(m, "wrong_bucket %zu\nout_of_range %zu\nduplicate %zu\n",
+		   c.wrong_bucket, c.out_of_range, c.duplicate);
+	seq_printf(m, "orphan %zu\ntoo_deep %zu\n", c.orphan, c.too_deep);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(registry_check);
+
+static int __init landlock_fs_debugfs_init(void)
+{
+	struct dentry *const dir = debugfs_create_dir("landlock", NULL);
+
+	debugfs_create_file("registry", 0400, dir, NULL, &registry_check_fops);
+	return 0;
+}
+late_initcall(landlock_fs_debugfs_init);
+
+#endif /* CONFIG_SECURITY_LANDLOCK_FS_DEBUG */
 
 bool landlock_fs_registry_info(struct landlock_fs_registry *const r,
 			       const u64 counter,
