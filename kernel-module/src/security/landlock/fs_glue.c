@@ -311,15 +311,15 @@ static void check_entry(struct landlock_fs_registry *const r,
 
 static int registry_check_show(struct seq_file *const m, void *const v)
 {
-	/* Pairs with cmpxchg_release() in landlock_fs_registry_init_global(). */
-	struct landlock_fs_registry *const r =
-		smp_load_acquire(&landlock_fs_global);
+	struct landlock_fs_registry *r;
 	struct registry_check c = {};
 	const struct landlock_hierarchy *h;
 	struct hlist_bl_node *pos;
 	u64 next;
 	size_t b;
 
+	/* Pairs with cmpxchg_release() in landlock_fs_registry_init_global(). */
+	r = smp_load_acquire(&landlock_fs_global);
 	if (!r)
 		return -ENOENT;
 	for (b = 0; b < ARRAY_SIZE(r->buckets); b++) {
