@@ -666,8 +666,8 @@ impl Reader {
     }
 
     /// Holds the files of a domain whose death this reader decides: a
-    /// child announces one layer (as a writer's child does), creates it
-    /// and waits; the reader opens the domain's files, then kills and
+    /// child announces 1 to 3 nested layers (as a writer's child does),
+    /// creates them and waits; the reader opens the domain's files, then kills and
     /// reaps the child, so that [`Self::check_held`] reads them after the
     /// death.  On the debug kernel, writers' domains die before a reader's
     /// round reaches them: random holds held nothing in a minute there.
@@ -685,12 +685,17 @@ impl Reader {
             drop(ready_rd);
             set_comm(tag.as_bytes());
             let mut rng = Rng::new(seed);
-            if let Err(e) = layer(&self.out, &mut rng, &tag, "-", 1) {
-                say(&self.out, &format!("E {tag} layer 1: {e}\n"));
-                // SAFETY: leave at once.
-                unsafe { libc::_exit(1) };
+            // 1 to 3 layers, so that `parent` and `depth` say something.
+            let depth = 1 + rng.below(3);
+            for level in 1..=depth {
+                let parent = if level == 1 { "-" } else { tag.as_str() };
+                if let Err(e) = layer(&self.out, &mut rng, &tag, parent, level) {
+                    say(&self.out, &format!("E {tag} layer {level}: {e}\n"));
+                    // SAFETY: leave at once.
+                    unsafe { libc::_exit(1) };
+                }
             }
-            say(&self.out, &format!("C {tag} 1\n"));
+            say(&self.out, &format!("C {tag} {depth}\n"));
             say(&ready_wr, "+");
             crate::procs::pause_forever();
         }

@@ -11,6 +11,7 @@
  * view.rs.
  */
 
+#include <kunit/test.h>
 #include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/list.h>
@@ -248,14 +249,16 @@ landlock_fs_registry_init_global(const u64 first_counter)
 	return r;
 }
 
-#ifdef CONFIG_SECURITY_LANDLOCK_FS_DEBUG
+#if IS_ENABLED(CONFIG_SECURITY_LANDLOCK_FS_DEBUG) || \
+	IS_ENABLED(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)
 
 /*
- * /sys/kernel/debug/landlock/registry: a consistency check of the kernel's
- * registry, for tests (the in-VM fault-injection test reads it after every
- * injected failure).  Each read walks every bucket, under that bucket's
- * lock only, counts what it finds, and prints the counts once all locks
- * are released; it names no domain.
+ * The registry's self-check: /sys/kernel/debug/landlock/registry (with
+ * CONFIG_SECURITY_LANDLOCK_FS_DEBUG, for tests: the in-VM fault-injection
+ * test reads it after every injected failure), proven by KUnit below to
+ * count each inconsistency it looks for.  A walk holds one bucket's lock at
+ * a time and only counts; the counts are printed once all locks are
+ * released, and name no domain.
  */
 
 /* What one walk found; every field but @entries and @dying is an error. */
@@ -265,6 +268,7 @@ struct registry_check {
 	size_t dying;
 	size_t wrong_bucket;
 	size_t out_of_range;
+	/* Pairs of entries with the same counter. */
 	size_t duplicate;
 	/* An ancestor (which the entry keeps alive) is not registered. */
 	size_t orphan;
@@ -289,7 +293,7 @@ static void check_entry(struct landlock_fs_registry *const r,
 		c->wrong_bucket++;
 	if (h->fs.counter < first || h->fs.counter >= next)
 		c->out_of_range++;
-	/* Counters are unique: count each duplicated pair once. */
+	/* Equal counters share a bucket: compare with the entries after @h. */
 	for (pos = h->fs.node.next; pos; pos = pos->next) {
 		o = hlist_bl_entry(pos, struct landlock_hierarchy, fs.node);
 		if (o->fs.counter == h->fs.counter)
@@ -299,8 +303,10 @@ static void check_entry(struct landlock_fs_registry *const r,
 		depth++;
 		/*
 		 * An ancestor leaves the registry only once its usage is 0,
-		 * which @h's reference prevents, so its link cannot change
-		 * under this read (which holds only @h's bucket lock).
+		 * which @h's reference prevents: whether it is linked cannot
+		 * change under this read, although its link itself may (a
+		 * neighbour in its bucket, under a lock this read does not
+		 * hold), hence data_race().
 		 */
 		if (a != h && data_race(hlist_bl_unhashed(&a->fs.node)))
 			c->orphan++;
@@ -309,29 +315,44 @@ static void check_entry(struct landlock_fs_registry *const r,
 		c->too_deep++;
 }
 
+/*
+ * Walks @r into @c.  Valid counters are in [@first, @next), where @next 0
+ * means the kernel's next counter, read under each bucket's lock: an entry
+ * found there was registered before, with a lower counter.
+ */
+static void registry_check(struct landlock_fs_registry *const r,
+			   const u64 first, const u64 next,
+			   struct registry_check *const c)
+{
+	const struct landlock_hierarchy *h;
+	struct hlist_bl_node *pos;
+	size_t b;
+
+	for (b = 0; b < ARRAY_SIZE(r->buckets); b++) {
+		hlist_bl_lock(&r->buckets[b]);
+		hlist_bl_for_each_entry(h, pos, &r->buckets[b], fs.node)
+			check_entry(r, &r->buckets[b], h, first,
+				    next ?: atomic64_read(&landlock_fs_next_counter),
+				    c);
+		hlist_bl_unlock(&r->buckets[b]);
+		cond_resched();
+	}
+}
+
+#endif /* CONFIG_SECURITY_LANDLOCK_FS_DEBUG || CONFIG_SECURITY_LANDLOCK_KUNIT_TEST */
+
+#ifdef CONFIG_SECURITY_LANDLOCK_FS_DEBUG
+
 static int registry_check_show(struct seq_file *const m, void *const v)
 {
 	struct landlock_fs_registry *r;
 	struct registry_check c = {};
-	const struct landlock_hierarchy *h;
-	struct hlist_bl_node *pos;
-	u64 next;
-	size_t b;
 
 	/* Pairs with cmpxchg_release() in landlock_fs_registry_init_global(). */
 	r = smp_load_acquire(&landlock_fs_global);
 	if (!r)
 		return -ENOENT;
-	for (b = 0; b < ARRAY_SIZE(r->buckets); b++) {
-		/* Read under the lock: an entry inserted later has a higher one. */
-		hlist_bl_lock(&r->buckets[b]);
-		next = atomic64_read(&landlock_fs_next_counter);
-		hlist_bl_for_each_entry(h, pos, &r->buckets[b], fs.node)
-			check_entry(r, &r->buckets[b], h,
-				    landlock_fs_first_counter, next, &c);
-		hlist_bl_unlock(&r->buckets[b]);
-		cond_resched();
-	}
+	registry_check(r, landlock_fs_first_counter, 0, &c);
 	seq_printf(m, "entries %zu\ndying %zu\n", c.entries, c.dying);
 	seq_printf(m, "wrong_bucket %zu\nout_of_range %zu\nduplicate %zu\n",
 		   c.wrong_bucket, c.out_of_range, c.duplicate);
@@ -671,3 +692,112 @@ const unsigned char *landlock_fs_dentry_name(const struct dentry *const dentry,
 	*len = dentry->d_name.len;
 	return dentry->d_name.name;
 }
+
+#ifdef CONFIG_SECURITY_LANDLOCK_KUNIT_TEST
+
+/* The sum of the error counts of @c. */
+static size_t check_errors(const struct registry_check *const c)
+{
+	return c->wrong_bucket + c->out_of_range + c->duplicate + c->orphan +
+	       c->too_deep;
+}
+
+static struct registry_check check_of(struct landlock_fs_registry *const r)
+{
+	struct registry_check c = {};
+
+	registry_check(r, 1000, 2000, &c);
+	return c;
+}
+
+/* Each inconsistency the self-check looks for, made in a private registry. */
+static void test_registry_check(struct kunit *const test)
+{
+	struct landlock_fs_registry *const r = landlock_fs_registry_new();
+	struct landlock_hierarchy *chain[LANDLOCK_MAX_NUM_LAYERS + 1] = {};
+	struct landlock_hierarchy *h, *p;
+	struct registry_check c;
+	size_t i;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	/* Consistent: a chain of the deepest nesting Landlock allows. */
+	for (i = 0; i < LANDLOCK_MAX_NUM_LAYERS; i++) {
+		chain[i] = landlock_fs_test_hierarchy(r, 1000 + i,
+						      i ? chain[i - 1] : NULL);
+		KUNIT_ASSERT_NOT_NULL(test, chain[i]);
+	}
+	c = check_of(r);
+	KUNIT_EXPECT_EQ(test, c.entries, LANDLOCK_MAX_NUM_LAYERS);
+	KUNIT_EXPECT_EQ(test, c.dying, 0);
+	KUNIT_EXPECT_EQ(test, check_errors(&c), 0);
+
+	/* One layer more. */
+	h = landlock_fs_test_hierarchy(r, 1100, chain[LANDLOCK_MAX_NUM_LAYERS - 1]);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	c = check_of(r);
+	KUNIT_EXPECT_EQ(test, c.too_deep, 1);
+	KUNIT_EXPECT_EQ(test, check_errors(&c), 1);
+	landlock_fs_test_hierarchy_free(r, h);
+
+	/* A counter used twice, and one out of range. */
+	h = landlock_fs_test_hierarchy(r, 1000, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	c = check_of(r);
+	KUNIT_EXPECT_EQ(test, c.duplicate, 1);
+	KUNIT_EXPECT_EQ(test, check_errors(&c), 1);
+	landlock_fs_test_hierarchy_free(r, h);
+	h = landlock_fs_test_hierarchy(r, 2000, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	c = check_of(r);
+	KUNIT_EXPECT_EQ(test, c.out_of_range, 1);
+	KUNIT_EXPECT_EQ(test, check_errors(&c), 1);
+	landlock_fs_test_hierarchy_free(r, h);
+
+	/* A counter changed after the entry was linked (wrong bucket). */
+	h = landlock_fs_test_hierarchy(r, 1200, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	h->fs.counter = 1201;
+	c = check_of(r);
+	KUNIT_EXPECT_EQ(test, c.wrong_bucket, 1);
+	KUNIT_EXPECT_EQ(test, check_errors(&c), 1);
+	h->fs.counter = 1200;
+	landlock_fs_test_hierarchy_free(r, h);
+
+	/* An entry whose parent left the registry. */
+	p = landlock_fs_test_hierarchy(r, 1300, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	h = landlock_fs_test_hierarchy(r, 1301, p);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	registry_remove(r, p);
+	c = check_of(r);
+	KUNIT_EXPECT_EQ(test, c.orphan, 1);
+	KUNIT_EXPECT_EQ(test, check_errors(&c), 1);
+	landlock_fs_test_hierarchy_free(r, h);
+	kfree(p);
+
+	/* A dying entry is counted, not an error. */
+	refcount_set(&chain[0]->usage, 0);
+	c = check_of(r);
+	KUNIT_EXPECT_EQ(test, c.dying, 1);
+	KUNIT_EXPECT_EQ(test, check_errors(&c), 0);
+	refcount_set(&chain[0]->usage, 1);
+
+	for (i = LANDLOCK_MAX_NUM_LAYERS; i > 0; i--)
+		landlock_fs_test_hierarchy_free(r, chain[i - 1]);
+	KUNIT_EXPECT_EQ(test, check_of(r).entries, 0);
+	landlock_fs_registry_free(r);
+}
+
+static struct kunit_case registry_check_test_cases[] = {
+	KUNIT_CASE(test_registry_check),
+	{}
+};
+
+static struct kunit_suite registry_check_test_suite = {
+	.name = "landlock_audit_registry_check",
+	.test_cases = registry_check_test_cases,
+};
+
+kunit_test_suite(registry_check_test_suite);
+
+#endif /* CONFIG_SECURITY_LANDLOCK_KUNIT_TEST */
