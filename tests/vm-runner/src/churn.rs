@@ -1128,6 +1128,8 @@ struct Collector {
     family_keys: HashMap<String, Vec<(String, u32)>>,
     announced_total: u64,
     confirmed: u64,
+    /// Layers that readers' holders (`hold_own`) created, apart.
+    holders_confirmed: u64,
     writer_errors: Vec<String>,
     writers: Vec<String>,
     /// ID -> the fullest view readers had of it (the longest chain of
@@ -1171,7 +1173,14 @@ impl Collector {
                 );
                 self.announced_total += 1;
             }
-            Some("C") if f.len() == 3 => self.confirmed += f[2].parse::<u64>().unwrap_or(0),
+            Some("C") if f.len() == 3 => {
+                let n = f[2].parse::<u64>().unwrap_or(0);
+                if f[1].starts_with('h') {
+                    self.holders_confirmed += n;
+                } else {
+                    self.confirmed += n;
+                }
+            }
             Some("X") if f.len() == 2 => self.dead.push_back((Instant::now(), f[1].to_owned())),
             Some("E") => self.writer_errors.push(l.to_owned()),
             Some("W") => self.writers.push(l.to_owned()),
@@ -1486,10 +1495,11 @@ pub fn run(secs: u64) -> TestResult {
         settled.as_secs_f64()
     );
     println!(
-        "# churn: domains announced {}, created {}; IDs seen by readers {} ({} without a creator name); \
+        "# churn: domains announced {}, created {} by writers and {} by readers' holders; IDs seen by readers {} ({} without a creator name); \
          tree reads {}, file reads {}, listings {}; reads of domains gone meanwhile {}; held sets read after the death {} ({} of readers' own domains; {} reads failed)",
         c.announced_total,
         c.confirmed,
+        c.holders_confirmed,
         c.ids_seen,
         f.no_comm,
         sum("tree_reads"),

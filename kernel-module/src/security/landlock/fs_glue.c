@@ -710,6 +710,27 @@ static struct registry_check check_of(struct landlock_fs_registry *const r)
 	return c;
 }
 
+/*
+ * Adds an entry of @counter under @parent to @r, expects the walk to count
+ * exactly one error, the count at @offset in struct registry_check, and
+ * removes the entry.
+ */
+static void expect_only(struct kunit *const test,
+			struct landlock_fs_registry *const r, const u64 counter,
+			struct landlock_hierarchy *const parent,
+			const size_t offset)
+{
+	struct landlock_hierarchy *const h =
+		landlock_fs_test_hierarchy(r, counter, parent);
+	struct registry_check c;
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	c = check_of(r);
+	KUNIT_EXPECT_EQ(test, *(size_t *)((char *)&c + offset), 1);
+	KUNIT_EXPECT_EQ(test, check_errors(&c), 1);
+	landlock_fs_test_hierarchy_free(r, h);
+}
+
 /* Each inconsistency the self-check looks for, made in a private registry. */
 static void test_registry_check(struct kunit *const test)
 {
@@ -731,27 +752,13 @@ static void test_registry_check(struct kunit *const test)
 	KUNIT_EXPECT_EQ(test, c.dying, 0);
 	KUNIT_EXPECT_EQ(test, check_errors(&c), 0);
 
-	/* One layer more. */
-	h = landlock_fs_test_hierarchy(r, 1100, chain[LANDLOCK_MAX_NUM_LAYERS - 1]);
-	KUNIT_ASSERT_NOT_NULL(test, h);
-	c = check_of(r);
-	KUNIT_EXPECT_EQ(test, c.too_deep, 1);
-	KUNIT_EXPECT_EQ(test, check_errors(&c), 1);
-	landlock_fs_test_hierarchy_free(r, h);
-
-	/* A counter used twice, and one out of range. */
-	h = landlock_fs_test_hierarchy(r, 1000, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, h);
-	c = check_of(r);
-	KUNIT_EXPECT_EQ(test, c.duplicate, 1);
-	KUNIT_EXPECT_EQ(test, check_errors(&c), 1);
-	landlock_fs_test_hierarchy_free(r, h);
-	h = landlock_fs_test_hierarchy(r, 2000, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, h);
-	c = check_of(r);
-	KUNIT_EXPECT_EQ(test, c.out_of_range, 1);
-	KUNIT_EXPECT_EQ(test, check_errors(&c), 1);
-	landlock_fs_test_hierarchy_free(r, h);
+	/* One layer more, a counter used twice, one out of range. */
+	expect_only(test, r, 1100, chain[LANDLOCK_MAX_NUM_LAYERS - 1],
+		    offsetof(struct registry_check, too_deep));
+	expect_only(test, r, 1000, NULL,
+		    offsetof(struct registry_check, duplicate));
+	expect_only(test, r, 2000, NULL,
+		    offsetof(struct registry_check, out_of_range));
 
 	/* A counter changed after the entry was linked (wrong bucket). */
 	h = landlock_fs_test_hierarchy(r, 1200, NULL);
