@@ -6,14 +6,17 @@
 //! only the allocations made with Landlock's code on the stack (the text of
 //! `security/landlock/`, C and Rust, located in `/proc/kallsyms`), and are
 //! told to fail allocations that may sleep too (`GFP_KERNEL`, which they
-//! skip by default).  For N = 1, 2, ... until an operation completes before
-//! its Nth such allocation, the operation runs with the Nth failing:
+//! skip by default), never kmemleak's own.  For N = 1, 2, ... until three N
+//! in a row inject nothing, the operation runs with the Nth failing, then
+//! again with the Nth and the next Landlock slab allocations failing
+//! ([`Second`]: the error paths behind a fallback):
 //!
 //! - `landlock_restrict_self()`, for a first domain, a nested one and one
-//!   enforced on three threads at once (`LANDLOCK_RESTRICT_SELF_TSYNC`),
-//!   either succeeds with the new domain shown complete (depth, parent,
-//!   handled rights, creator and every thread) or fails with `ENOMEM`,
-//!   leaving every thread in its old domain;
+//!   enforced on three threads at once (`LANDLOCK_RESTRICT_SELF_TSYNC`,
+//!   the caller's or a sibling's allocations failing), either succeeds
+//!   with the new domain shown complete (depth, parent, handled rights,
+//!   creator and every thread) or fails with `ENOMEM`, leaving every
+//!   thread in its old domain;
 //! - every kind of read, by root and by a `CAP_SYS_PTRACE` daemon: a
 //!   listing of `domains/` and of a domain's directory, each file of two
 //!   domains, the top-level files, and `Domains::read()`; each either gives
@@ -222,7 +225,8 @@ fn write_knob(dir: &str, knob: &str, value: &str) -> TestResult {
 }
 
 /// Points failslab and fail_page_alloc at Landlock's allocations, quietly.
-/// Only `fail-nth` triggers them: their probability stays 0.  kmemleak's
+/// Only `fail-nth` triggers them, and failslab's `times` (0 until
+/// [`Second`] arms it) for the test's tasks only.  kmemleak's
 /// own allocations (its metadata for each object Landlock allocates) are
 /// left alone: kmemleak disables itself when it runs out, and then could
 /// not report what the error paths leak.
@@ -292,7 +296,12 @@ fn kmemleak_alloc_text(syms: &[(u64, String)]) -> Result<(u64, u64), String> {
     Ok((syms[first].0, end))
 }
 
+/// Puts every knob back, disarming first: after a failed step, fail-nth or
+/// `times` may still be armed.
 fn untarget() {
+    let _ = write_knob(FAILSLAB, "times", "0");
+    let _ = write_knob(FAILSLAB, "probability", "0");
+    let _ = fs::write("/proc/thread-self/fail-nth", "0");
     for dir in [FAILSLAB, FAIL_PAGE_ALLOC] {
         let _ = write_knob(dir, "require-start", "0");
         let _ = write_knob(dir, "require-end", &format!("{:#x}", u64::MAX));
@@ -301,7 +310,6 @@ fn untarget() {
         let _ = write_knob(dir, "ignore-gfp-wait", "Y");
         let _ = write_knob(dir, "verbose", "2");
     }
-    let _ = write_knob(FAILSLAB, "probability", "0");
     let _ = write_knob(FAILSLAB, "task-filter", "N");
     let _ = write_knob(FAILSLAB, "times", "1");
     let _ = fs::write("/proc/self/make-it-fail", "0");
@@ -356,7 +364,9 @@ impl FailNth {
 }
 
 /// A second failure right after fail-nth's (when another Landlock slab
-/// allocation follows it): failslab's `times`, opened
+/// allocation follows it; two more when fail-nth's was a page allocation,
+/// which takes fail_page_alloc's `times`, not this one): failslab's
+/// `times`, opened
 /// once (a reader that gave up its privileges writes it through this).
 /// With failslab's probability at 100 and its task filter on (the test's
 /// tasks have `make-it-fail`), `times` 2 fails the first Landlock slab
@@ -1019,7 +1029,7 @@ fn run() -> TestResult {
             }
             let [one, two] = reads_under_faults(&ids, who, 2, &mut log, &second)?;
             println!(
-                "# faults: reads by {who}: {} kinds; one failure: {}; two in a row: {}",
+                "# faults: reads by {who}: {} reads; one failure: {}; two in a row: {}",
                 read_ops(&ids).len(),
                 one.line(),
                 two.line()

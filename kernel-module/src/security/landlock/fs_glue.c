@@ -320,7 +320,7 @@ static void check_entry(struct landlock_fs_registry *const r,
  * means the kernel's next counter, read under each bucket's lock: an entry
  * found there was registered before, with a lower counter.
  */
-static void registry_check(struct landlock_fs_registry *const r,
+static void check_registry(struct landlock_fs_registry *const r,
 			   const u64 first, const u64 next,
 			   struct registry_check *const c)
 {
@@ -352,7 +352,7 @@ static int registry_check_show(struct seq_file *const m, void *const v)
 	r = smp_load_acquire(&landlock_fs_global);
 	if (!r)
 		return -ENOENT;
-	registry_check(r, landlock_fs_first_counter, 0, &c);
+	check_registry(r, landlock_fs_first_counter, 0, &c);
 	seq_printf(m, "entries %zu\ndying %zu\n", c.entries, c.dying);
 	seq_printf(m, "wrong_bucket %zu\nout_of_range %zu\nduplicate %zu\n",
 		   c.wrong_bucket, c.out_of_range, c.duplicate);
@@ -706,19 +706,19 @@ static struct registry_check check_of(struct landlock_fs_registry *const r)
 {
 	struct registry_check c = {};
 
-	registry_check(r, 1000, 2000, &c);
+	check_registry(r, 1000, 2000, &c);
 	return c;
 }
 
 /*
  * Adds an entry of @counter under @parent to @r, expects the walk to count
- * exactly one error, the count at @offset in struct registry_check, and
- * removes the entry.
+ * exactly one error, the count @name at @offset in struct registry_check,
+ * and removes the entry.
  */
 static void expect_only(struct kunit *const test,
 			struct landlock_fs_registry *const r, const u64 counter,
 			struct landlock_hierarchy *const parent,
-			const size_t offset)
+			const size_t offset, const char *const name)
 {
 	struct landlock_hierarchy *const h =
 		landlock_fs_test_hierarchy(r, counter, parent);
@@ -726,8 +726,10 @@ static void expect_only(struct kunit *const test,
 
 	KUNIT_ASSERT_NOT_NULL(test, h);
 	c = check_of(r);
-	KUNIT_EXPECT_EQ(test, *(size_t *)((char *)&c + offset), 1);
-	KUNIT_EXPECT_EQ(test, check_errors(&c), 1);
+	KUNIT_EXPECT_EQ_MSG(test, *(size_t *)((char *)&c + offset), 1,
+			    "%s for counter %llu", name, counter);
+	KUNIT_EXPECT_EQ_MSG(test, check_errors(&c), 1,
+			    "errors for counter %llu", counter);
 	landlock_fs_test_hierarchy_free(r, h);
 }
 
@@ -735,7 +737,7 @@ static void expect_only(struct kunit *const test,
 static void test_registry_check(struct kunit *const test)
 {
 	struct landlock_fs_registry *const r = landlock_fs_registry_new();
-	struct landlock_hierarchy *chain[LANDLOCK_MAX_NUM_LAYERS + 1] = {};
+	struct landlock_hierarchy *chain[LANDLOCK_MAX_NUM_LAYERS] = {};
 	struct landlock_hierarchy *h, *p;
 	struct registry_check c;
 	size_t i;
@@ -754,11 +756,12 @@ static void test_registry_check(struct kunit *const test)
 
 	/* One layer more, a counter used twice, one out of range. */
 	expect_only(test, r, 1100, chain[LANDLOCK_MAX_NUM_LAYERS - 1],
-		    offsetof(struct registry_check, too_deep));
+		    offsetof(struct registry_check, too_deep), "too_deep");
 	expect_only(test, r, 1000, NULL,
-		    offsetof(struct registry_check, duplicate));
+		    offsetof(struct registry_check, duplicate), "duplicate");
 	expect_only(test, r, 2000, NULL,
-		    offsetof(struct registry_check, out_of_range));
+		    offsetof(struct registry_check, out_of_range),
+		    "out_of_range");
 
 	/* A counter changed after the entry was linked (wrong bucket). */
 	h = landlock_fs_test_hierarchy(r, 1200, NULL);
