@@ -1381,12 +1381,45 @@ impl Collector {
 }
 
 /// Reads the lines of both pipes until both are closed.
+/// A live process's name, state, wait channel and kernel stack, or `None`
+/// once it is gone (for the report of a run whose processes were late).
+fn proc_state(pid: i32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+    let stack = std::fs::read_to_string(format!("/proc/{pid}/stack"))
+        .unwrap_or_default()
+        .lines()
+        .take(8)
+        .collect::<Vec<_>>()
+        .join(" | ");
+    let stat: String = stat.split(' ').take(3).collect::<Vec<_>>().join(" ");
+    Some(format!("{stat}; wchan {wchan}; stack {stack}"))
+}
+
 fn collect(c: &mut Collector, fds: [OwnedFd; 2], timeout: Instant) -> Result<(), String> {
     let mut bufs = [Vec::new(), Vec::new()];
     let mut open = [true, true];
+    let started = Instant::now();
+    let mut progress = started;
+    let mut lines = 0u64;
     while open.iter().any(|&o| o) {
         if Instant::now() > timeout {
+            println!(
+                "# churn: still open at the timeout: writers' reports {}, readers' reports {}",
+                open[0], open[1]
+            );
             return Err("the writers and readers did not finish in time".into());
+        }
+        // A long run says how it goes every 5 minutes.
+        if progress.elapsed() >= Duration::from_secs(300) {
+            progress = Instant::now();
+            println!(
+                "# churn: after {} s: {lines} report lines, {} layers announced, {} created, {} reader reports",
+                started.elapsed().as_secs(),
+                c.announced_total,
+                c.confirmed,
+                c.reader_lines.len()
+            );
         }
         let mut pfd: Vec<libc::pollfd> = fds
             .iter()
@@ -1413,10 +1446,15 @@ fn collect(c: &mut Collector, fds: [OwnedFd; 2], timeout: Instant) -> Result<(),
                 Err(libc::EINTR) | Err(libc::EAGAIN) => {}
                 Err(e) => return Err(format!("reading reports: {}", errno_name(e))),
             }
-            while let Some(n) = bufs[i].iter().position(|&b| b == b'\n') {
-                let line: Vec<u8> = bufs[i].drain(..=n).collect();
-                c.line(String::from_utf8_lossy(&line[..n]).trim_end());
+            // One pass over the buffer, then one move of what is left.
+            let mut at = 0;
+            while let Some(n) = bufs[i][at..].iter().position(|&b| b == b'\n') {
+                let line = String::from_utf8_lossy(&bufs[i][at..at + n]).into_owned();
+                c.line(line.trim_end());
+                lines += 1;
+                at += n + 1;
             }
+            bufs[i].drain(..at);
         }
         // Readers send what they saw at least every second.
         c.retire(Some(Duration::from_secs(30)));
@@ -1460,7 +1498,24 @@ pub fn run(secs: u64) -> TestResult {
     drop(wr_w);
     drop(rd_w);
     let mut c = Collector::default();
-    let collected = collect(&mut c, [wr_r, rd_r], deadline + Duration::from_secs(120));
+    // Writers and readers finish their last round after the deadline: a
+    // round on the debug kernel, slowed further by a loaded host, can take
+    // long, so the grace grows with the run.
+    let grace = Duration::from_secs(120.max(secs / 10));
+    let collected = collect(&mut c, [wr_r, rd_r], deadline + grace);
+    if collected.is_err() {
+        // Say where the late ones are, then end them: waiting for them
+        // would hide every count (an hour-long run printed nothing).
+        for pid in &pids {
+            if let Some(state) = proc_state(*pid) {
+                println!("# churn: late process {pid}: {state}");
+            }
+        }
+        for pid in &pids {
+            // SAFETY: signalling our own child.
+            unsafe { libc::kill(*pid, libc::SIGKILL) };
+        }
+    }
     let mut failed_procs = 0;
     for pid in &pids {
         let mut status = 0;
