@@ -675,36 +675,26 @@ impl Reader {
         self.own_seq += 1;
         let tag = format!("h{}n{}", self.role as u8, self.own_seq);
         let seed = self.rng.next();
-        let Ok((ready_rd, ready_wr)) = vfs::pipe() else {
-            self.s.other_errors += 1;
-            return;
-        };
-        // SAFETY: readers are single-threaded.
-        let pid = unsafe { libc::fork() };
-        if pid == 0 {
-            drop(ready_rd);
+        let out = &self.out;
+        let child = crate::procs::fork_sleeper(false, || {
             set_comm(tag.as_bytes());
             let mut rng = Rng::new(seed);
             // 1 to 3 layers, so that `parent` and `depth` say something.
             let depth = 1 + rng.below(3);
             for level in 1..=depth {
                 let parent = if level == 1 { "-" } else { tag.as_str() };
-                if let Err(e) = layer(&self.out, &mut rng, &tag, parent, level) {
-                    say(&self.out, &format!("E {tag} layer {level}: {e}\n"));
-                    // SAFETY: leave at once.
-                    unsafe { libc::_exit(1) };
-                }
+                layer(out, &mut rng, &tag, parent, level).inspect_err(|e| {
+                    say(out, &format!("E {tag} layer {level}: {e}\n"));
+                })?;
             }
-            say(&self.out, &format!("C {tag} {depth}\n"));
-            say(&ready_wr, "+");
-            crate::procs::pause_forever();
-        }
-        drop(ready_wr);
-        if pid < 0 {
+            say(out, &format!("C {tag} {depth}\n"));
+            Ok(())
+        });
+        let Ok(pid) = child else {
             self.s.other_errors += 1;
+            self.bad(format!("holder {tag} failed: {child:?}"));
             return;
-        }
-        let ready = vfs::read(ready_rd.as_raw_fd(), 1).is_ok_and(|b| b == b"+");
+        };
         let line = read_file(&format!("{TREE}/tasks")).ok().and_then(|b| {
             String::from_utf8_lossy(&b).lines().find_map(|l| {
                 let f: Vec<&str> = l.split(' ').collect();
@@ -713,8 +703,8 @@ impl Reader {
                     .flatten()
             })
         });
-        match (ready, line) {
-            (true, Some(id)) => {
+        match line {
+            Some(id) => {
                 if self.hold_one(id, true) == Some(false) {
                     self.s.other_errors += 1;
                     self.bad(format!(
@@ -722,11 +712,9 @@ impl Reader {
                     ));
                 }
             }
-            _ => {
+            None => {
                 self.s.other_errors += 1;
-                self.bad(format!(
-                    "holder {tag} (ready: {ready}) is not in the tasks file"
-                ));
+                self.bad(format!("holder {tag} is not in the tasks file"));
             }
         }
         // SAFETY: killing and reaping our own child.

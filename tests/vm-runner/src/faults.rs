@@ -52,7 +52,6 @@ const MAX_NTH: u32 = 400;
 
 /// Why the test cannot run on this kernel, if it cannot.
 pub fn unavailable() -> Option<String> {
-    mount_debugfs();
     for path in [REGISTRY, FAILSLAB, FAIL_PAGE_ALLOC, "/proc/self/fail-nth"] {
         if fs::metadata(path).is_err() {
             return Some(format!(
@@ -62,23 +61,6 @@ pub fn unavailable() -> Option<String> {
         }
     }
     None
-}
-
-fn mount_debugfs() {
-    if fs::metadata("/sys/kernel/debug/failslab").is_ok() {
-        return;
-    }
-    // SAFETY: plain mount(2) with valid C strings; an error (no debugfs,
-    // already mounted) leaves the checks above to report.
-    unsafe {
-        libc::mount(
-            c"debugfs".as_ptr(),
-            c"/sys/kernel/debug".as_ptr(),
-            c"debugfs".as_ptr(),
-            0,
-            std::ptr::null(),
-        );
-    }
 }
 
 // --- the registry's self-check --------------------------------------------
@@ -764,12 +746,36 @@ fn attempt(v: Variant, n: u32, mode: Mode, baseline: u64) -> Result<Attempt, Str
 /// needing a new page, say), which shifts the last sites to higher N.
 const MISSES: u32 = 3;
 
-fn restrict_under_faults(v: Variant, mode: Mode) -> Result<Tally, String> {
-    let baseline = registry()?.entries;
-    let mut log = FaultLog::mark()?;
+/// Runs `step(n)` for N = 1, 2, ... until [`MISSES`] N in a row inject
+/// nothing.  `step` gives `None` when fail-nth injected nothing, else
+/// whether the operation failed (with ENOMEM, which `step` checked).
+fn sweep(
+    what: &str,
+    mut step: impl FnMut(u32) -> Result<Option<bool>, String>,
+) -> Result<Tally, String> {
     let mut t = Tally::default();
     let mut misses = 0;
     for n in 1..=MAX_NTH {
+        match step(n)? {
+            None => {
+                misses += 1;
+                if misses == MISSES {
+                    return Ok(t);
+                }
+            }
+            Some(failed) => {
+                misses = 0;
+                t.injected(failed);
+            }
+        }
+    }
+    Err(format!("{what}: still failing at fail-nth {MAX_NTH}"))
+}
+
+fn restrict_under_faults(v: Variant, mode: Mode) -> Result<Tally, String> {
+    let baseline = registry()?.entries;
+    let mut log = FaultLog::mark()?;
+    sweep(v.name, |n| {
         let a = attempt(v, n, mode, baseline)?;
         let ctx = || format!("{} with fail-nth {n}, {}", v.name, mode.name());
         log.check().map_err(|e| format!("{}: {e}", ctx()))?;
@@ -781,13 +787,8 @@ fn restrict_under_faults(v: Variant, mode: Mode) -> Result<Tally, String> {
                     errno_name(a.errno)
                 )
             })?;
-            misses += 1;
-            if misses == MISSES {
-                return Ok(t);
-            }
-            continue;
+            return Ok(None);
         }
-        misses = 0;
         ensure(a.ok || a.errno == libc::ENOMEM, || {
             format!(
                 "{}: landlock_restrict_self failed with {}, not ENOMEM",
@@ -795,9 +796,8 @@ fn restrict_under_faults(v: Variant, mode: Mode) -> Result<Tally, String> {
                 errno_name(a.errno)
             )
         })?;
-        t.injected(!a.ok);
-    }
-    Err(format!("{}: still failing at fail-nth {MAX_NTH}", v.name))
+        Ok(Some(!a.ok))
+    })
 }
 
 // --- reads --------------------------------------------------------------------
@@ -889,10 +889,7 @@ fn reads_under_faults(
             .into_iter()
             .zip(total.iter_mut())
         {
-            let mut t = Tally::default();
-            let mut done = false;
-            let mut misses = 0;
-            for n in 1..=MAX_NTH {
+            let t = sweep(&format!("{who}: {name}"), |n| {
                 fail.arm(n)?;
                 if mode == Mode::Double {
                     second.arm()?;
@@ -924,29 +921,8 @@ fn reads_under_faults(
                         show(&want)
                     )
                 })?;
-                let r = registry()?;
-                ensure(
-                    r.errors.iter().all(|e| e.1 == 0) && r.entries == baseline && r.dying == 0,
-                    || {
-                        format!(
-                            "{}: the registry then counts {r:?}, expected {baseline} entries",
-                            ctx()
-                        )
-                    },
-                )?;
-                if !injected {
-                    misses += 1;
-                    if misses == MISSES {
-                        done = true;
-                        break;
-                    }
-                    continue;
-                }
-                misses = 0;
-                t.injected(got != want);
-            }
-            ensure(done, || {
-                format!("{who}: {name} still failing at fail-nth {MAX_NTH}")
+                registry_settles(baseline, &ctx())?;
+                Ok(injected.then_some(got != want))
             })?;
             println!(
                 "#   {who}: {name} ({}), {}: {}",
