@@ -29,7 +29,7 @@ use crate::{
     glue,
     id::TREE_IDS,
     registry::{CreatorText, Info, Registry, MAX_LAYERS},
-    view::{self, Dom, Reader, Snapshot},
+    view::{self, Dom, Reader, Reading, Snapshot},
 };
 use kernel::{
     fs::file::{LocalFile, Offset},
@@ -38,9 +38,25 @@ use kernel::{
     uaccess::UserSliceWriter,
 };
 
-/// `d_ino` of directory entries we emit: entries have no inode until they
-/// are looked up, and a constant says nothing about domains.
-const DIRENT_INO: u64 = 1;
+/// The inode number of `domains/<id>/` (`kind` `None`) or of one of its
+/// files: derived from the ID, which whoever may `stat()` or list the entry
+/// sees anyway, so that `getdents()` reports the `d_ino` that `stat()` will
+/// (`ls -i`, `find` and fts rely on that) although no inode exists before a
+/// lookup.  A directory's is its ID (IDs are unique); a file's flips bits
+/// 56 to 59 of it by the kind, staying in `[2^60, 2^64)`, far from the
+/// small numbers `get_next_ino()` gives securityfs's own inodes.
+fn ino_of(id: u64, kind: Option<Kind>) -> u64 {
+    match kind {
+        None => id,
+        Some(k) => id ^ ((k as u64 + 1) << 56),
+    }
+}
+
+/// The ID of the domain of `counter`, once IDs exist (a node of a domain
+/// was only ever made after its ID was shown, so the key exists).
+fn id_of(counter: u64) -> Result<u64> {
+    Ok(TREE_IDS.get().ok_or(ENOENT)?.id(counter))
+}
 
 /// The files of a domain directory, in `readdir` order.
 const DOMAIN_FILES: [(&CStr, Kind); 6] = [
@@ -70,16 +86,18 @@ enum Kind {
 }
 
 impl Kind {
-    const fn from_u8(k: u8) -> Self {
+    /// The kind of discriminant `k`, if there is one.
+    const fn from_u8(k: u8) -> Option<Self> {
         match k {
-            0 => Kind::Parent,
-            1 => Kind::Depth,
-            2 => Kind::Access,
-            3 => Kind::Tasks,
-            4 => Kind::Creator,
-            5 => Kind::AllTasks,
-            6 => Kind::Snapshot,
-            _ => Kind::AuditId,
+            0 => Some(Kind::Parent),
+            1 => Some(Kind::Depth),
+            2 => Some(Kind::Access),
+            3 => Some(Kind::Tasks),
+            4 => Some(Kind::Creator),
+            5 => Some(Kind::AllTasks),
+            6 => Some(Kind::Snapshot),
+            7 => Some(Kind::AuditId),
+            _ => None,
         }
     }
 
@@ -105,10 +123,71 @@ pub(crate) struct Open {
     audit_id: Option<u64>,
     /// The content rendered for the opener.
     content: Buf,
-    /// The content rendered for the first reading task in another domain
-    /// (a passed or inherited descriptor), so that its reads do not render
-    /// again; another such domain after it gets a rendering per `read()`.
-    foreign: SetOnce<(Dom, Buf)>,
+    /// For `domains/`: the indices of `snapshot.shown` sorted by ID, the
+    /// order of `getdents()`, sorted once at open.
+    by_id: KVVec<usize>,
+    /// The contents rendered for reading tasks in other domains than the
+    /// opener's (a passed or inherited descriptor), one per distinct pair
+    /// of domains, so that small reads do not render again.
+    foreign: SetOnce<KBox<Foreign>>,
+}
+
+/// How many foreign renderings an open file keeps.
+const FOREIGN_MAX: usize = 8;
+
+/// A node of `Open::foreign`: an append-only list, each node published
+/// once (no lock; nobody waits for another reader).  A node's memory is
+/// charged to the reading task that rendered it.  At most
+/// [`FOREIGN_MAX`] nodes (their drop recurses): the pairs of domains that
+/// read the descriptor after those render per `read()`.
+struct Foreign {
+    reading: Reading,
+    content: Buf,
+    next: SetOnce<KBox<Foreign>>,
+}
+
+impl Open {
+    /// The content rendered for `reading`, if some task in its domains read
+    /// this descriptor before.
+    fn foreign(&self, reading: Reading) -> Option<&Buf> {
+        let mut at = &self.foreign;
+        while let Some(n) = at.as_ref() {
+            if n.reading == reading {
+                return Some(&n.content);
+            }
+            at = &n.next;
+        }
+        None
+    }
+
+    /// Keeps `content`, rendered for `reading`, at the end of the list, and
+    /// returns it; `None` if the list is full or another reader was
+    /// appending at the same moment (the content is dropped, and the caller
+    /// renders again).
+    fn keep_foreign(&self, reading: Reading, content: Buf) -> Option<&Buf> {
+        let mut at = &self.foreign;
+        let mut len = 0;
+        while let Some(n) = at.as_ref() {
+            at = &n.next;
+            len += 1;
+        }
+        if len >= FOREIGN_MAX {
+            return None;
+        }
+        let node = KBox::new(
+            Foreign {
+                reading,
+                content,
+                next: SetOnce::new(),
+            },
+            GFP_KERNEL_ACCOUNT,
+        )
+        .ok()?;
+        if !at.populate(node) {
+            return None;
+        }
+        at.as_ref().map(|n| &n.content)
+    }
 }
 
 /// Whether the current task sees the domain of `counter`.
@@ -131,16 +210,16 @@ fn creator_of(registry: &Registry, counter: u64, reader: &Reader<'_>) -> Result<
     Ok(c)
 }
 
-/// What a reading task whose domain is `reading` sees of an open file's
+/// What a reading task whose domains are `reading` sees of an open file's
 /// snapshot: the opener's view, minus what fails rule 1 for `reading`.
 struct Filtered<'a> {
     snapshot: &'a Snapshot,
-    reading: Dom,
+    reading: Reading,
 }
 
 impl Filtered<'_> {
     fn shows(&self, info: &Info) -> bool {
-        self.reading.is_strictly_above(info)
+        self.reading.shows(info)
     }
 
     /// The visible parent's index, if any.
@@ -169,7 +248,7 @@ impl Filtered<'_> {
 /// Renders a file of kind `kind` from what `open` computed, for a reading
 /// task whose domain is `reading` (rule 1 only; rule 2 was applied for the
 /// opener at open).
-fn render(kind: Kind, counter: u64, open: &Open, reading: Dom, out: &mut Buf) -> Result {
+fn render(kind: Kind, counter: u64, open: &Open, reading: Reading, out: &mut Buf) -> Result {
     let view = Filtered {
         snapshot: &open.snapshot,
         reading,
@@ -303,19 +382,18 @@ fn write_creator(
 }
 
 /// Computes what a file shows for the current task (the opener) and
-/// renders it.  Aggregate kinds and `domains/` walk the tasks once; a
-/// domain's file checks that domain and its ancestors only.
-fn open_view(kind: Option<Kind>, counter: u64) -> Result<Open> {
+/// renders it.  Aggregate kinds and `domains/` (`kind` `None`) walk the
+/// tasks once; a domain's file and directory (`dir`) check that domain and
+/// its ancestors only, and a directory renders nothing.
+fn open_view(kind: Option<Kind>, counter: u64, dir: bool) -> Result<Open> {
     let registry = view::registry().ok_or(ENOENT)?;
     Reader::with_current(|reader| -> Result<Open> {
         let snapshot = match kind {
-            None | Some(Kind::AllTasks | Kind::Snapshot | Kind::Tasks) => {
-                let mut s = reader.snapshot(registry)?;
-                if let Some(Kind::Tasks) = kind {
-                    // Only this domain, which must be visible.
-                    s.position(counter).ok_or(ENOENT)?;
-                    s.tasks.retain(|t| t.domain == counter);
-                }
+            None | Some(Kind::AllTasks | Kind::Snapshot) => reader.snapshot(registry)?,
+            // The domain's own tasks, from its task index: O(its tasks).
+            Some(Kind::Tasks) if !dir => {
+                let mut s = chain_view(reader, registry, counter)?;
+                s.tasks = reader.own_tasks(registry, counter)?;
                 s
             }
             Some(_) => chain_view(reader, registry, counter)?,
@@ -358,12 +436,19 @@ fn open_view(kind: Option<Kind>, counter: u64) -> Result<Open> {
             creators,
             audit_id,
             content: Buf::new(),
+            by_id: KVVec::new(),
             foreign: SetOnce::new(),
         };
-        if let Some(kind) = kind {
-            let mut content = Buf::new();
-            render(kind, counter, &open, reader.own_domain(), &mut content)?;
-            open.content = content;
+        if kind.is_none() {
+            open.by_id = open.snapshot.by_id()?;
+        }
+        match kind {
+            Some(kind) if !dir => {
+                let mut content = Buf::new();
+                render(kind, counter, &open, reader.reading(), &mut content)?;
+                open.content = content;
+            }
+            _ => {}
         }
         Ok(open)
     })
@@ -372,18 +457,31 @@ fn open_view(kind: Option<Kind>, counter: u64) -> Result<Open> {
 
 /// The view of one domain's file: the domain (rules 1 and 2) and its
 /// unbroken chain of visible ancestors, for `parent` and `depth`.
+///
+/// Rule 2 is checked for the domain only when a task the reader may trace
+/// made it pass: that task is below every ancestor too, so the ancestors
+/// need only rule 1 (one registry lookup each).  A domain a privileged
+/// reader sees because no task is in it or below it says nothing of its
+/// ancestors, which are then checked in full.
 fn chain_view(reader: &Reader<'_>, registry: &Registry, counter: u64) -> Result<Snapshot> {
-    let info = reader.sees(registry, counter).ok_or(ENOENT)?;
+    let seen = reader.sees(registry, counter).ok_or(ENOENT)?;
     let mut chain: KVVec<Info> = KVVec::new();
-    chain.push(info, GFP_KERNEL_ACCOUNT)?;
-    let mut at = info;
+    chain.push(seen.info, GFP_KERNEL_ACCOUNT)?;
+    let mut at = seen.info;
     while at.parent != 0 {
-        let Some(p) = reader.sees(registry, at.parent) else {
+        let parent = if seen.by_task {
             // An ancestor lives as long as its descendants: one missing from
             // the registry means the domain itself was freed meanwhile.
-            if registry.info(at.parent).is_none() {
-                return Err(ENOENT);
+            let p = registry.info(at.parent).ok_or(ENOENT)?;
+            reader.is_below(&p).then_some(p)
+        } else {
+            match reader.sees(registry, at.parent) {
+                Some(p) => Some(p.info),
+                None if registry.info(at.parent).is_none() => return Err(ENOENT),
+                None => None,
             }
+        };
+        let Some(p) = parent else {
             break;
         };
         chain.push(p, GFP_KERNEL_ACCOUNT)?;
@@ -411,7 +509,7 @@ impl Node for DomainsDir {
 
     /// A snapshot of the visible domains.
     fn open(_key: u64, _file: &LocalFile) -> Result<Open> {
-        open_view(None, 0)
+        open_view(None, 0, false)
     }
 }
 
@@ -429,7 +527,9 @@ impl DirNode for DomainsDir {
         if !current_sees(counter) {
             return Ok(None);
         }
-        Ok(Some(Child::dir::<DomainDir>(counter)))
+        Ok(Some(
+            Child::dir::<DomainDir>(counter).with_ino(ino_of(id, None)),
+        ))
     }
 
     /// Positions index the snapshot, sorted by ID.
@@ -437,7 +537,7 @@ impl DirNode for DomainsDir {
         if !ctx.emit_dots() {
             return Ok(());
         }
-        let reading = Dom::current();
+        let reading = Reading::current();
         let opener_dom = Dom::of_cred(file.cred());
         let filtered = Filtered {
             snapshot: &open.snapshot,
@@ -448,11 +548,10 @@ impl DirNode for DomainsDir {
         // differs from the opener's (an inherited descriptor, or a reader
         // that sandboxed itself since) gets positions over the entries it
         // may see instead, so gaps cannot tell it how many it may not see.
-        let as_opener = reading.counter == 0 || reading == opener_dom;
-        let order = open.snapshot.by_id().map_err(|_| ENOMEM)?;
+        let as_opener = reading.covers(opener_dom);
         let start = ctx.pos().saturating_sub(2) as usize;
         let mut shown = 0usize;
-        for (i, &k) in order.iter().enumerate() {
+        for (i, &k) in open.by_id.iter().enumerate() {
             let d = &open.snapshot.shown[k];
             if !filtered.shows(&d.info) {
                 continue;
@@ -464,7 +563,7 @@ impl DirNode for DomainsDir {
             }
             let mut name = Buf::new();
             format::id(&mut name, d.id).map_err(|_| ENOMEM)?;
-            if !ctx.emit(&name.0, DIRENT_INO, EntryType::Dir) {
+            if !ctx.emit(&name.0, ino_of(d.id, None), EntryType::Dir) {
                 return Ok(());
             }
             ctx.set_pos(pos as i64 + 3);
@@ -486,9 +585,10 @@ impl Node for DomainDir {
         current_sees(counter)
     }
 
-    /// Only a visibility check; the listing is constant.
+    /// Only a visibility check (of the domain and its visible chain, as
+    /// for its files); the listing is constant, and nothing is rendered.
     fn open(counter: u64, _file: &LocalFile) -> Result<Open> {
-        open_view(Some(Kind::Access), counter)
+        open_view(Some(Kind::Access), counter, true)
     }
 }
 
@@ -497,27 +597,28 @@ impl DirNode for DomainDir {
         if !current_sees(counter) {
             return Err(ENOENT);
         }
+        let id = id_of(counter)?;
         Ok(DOMAIN_FILES
             .iter()
             .find(|(n, _)| n.to_bytes() == name)
-            .map(|&(_, kind)| file_child(kind, counter)))
+            .map(|&(_, kind)| file_child(kind, counter).with_ino(ino_of(id, Some(kind)))))
     }
 
     fn iterate(counter: u64, open: &Open, _file: &LocalFile, ctx: &mut DirContext<'_>) -> Result {
         let filtered = Filtered {
             snapshot: &open.snapshot,
-            reading: Dom::current(),
+            reading: Reading::current(),
         };
-        match open.snapshot.position(counter) {
-            Some(i) if filtered.shows(&open.snapshot.shown[i].info) => {}
+        let id = match open.snapshot.position(counter) {
+            Some(i) if filtered.shows(&open.snapshot.shown[i].info) => open.snapshot.shown[i].id,
             _ => return Err(ENOENT),
-        }
+        };
         if !ctx.emit_dots() {
             return Ok(());
         }
         let start = ctx.pos().saturating_sub(2) as usize;
-        for (i, (name, _)) in DOMAIN_FILES.iter().enumerate().skip(start) {
-            if !ctx.emit(name.to_bytes(), DIRENT_INO, EntryType::Regular) {
+        for (i, &(name, kind)) in DOMAIN_FILES.iter().enumerate().skip(start) {
+            if !ctx.emit(name.to_bytes(), ino_of(id, Some(kind)), EntryType::Regular) {
                 return Ok(());
             }
             ctx.set_pos(i as i64 + 3);
@@ -553,18 +654,28 @@ fn file_child(kind: Kind, counter: u64) -> Child {
     }
 }
 
+impl<const K: u8> KindFile<K> {
+    /// The file's kind.  Evaluated at compile time for every `K` a file is
+    /// made with ([`file_child`] and the aliases above): a `K` that is no
+    /// [`Kind`] fails the build instead of falling back to another kind.
+    const KIND: Kind = match Kind::from_u8(K) {
+        Some(kind) => kind,
+        None => panic!("KindFile<K>: K is not a Kind"),
+    };
+}
+
 impl<const K: u8> Node for KindFile<K> {
     type Open = Open;
 
     /// Asked for a domain's files only: the aggregate files are
     /// securityfs's, with its own `permission` and `getattr`.
     fn visible(counter: u64) -> bool {
-        Kind::from_u8(K).is_aggregate() || current_sees(counter)
+        Self::KIND.is_aggregate() || current_sees(counter)
     }
 
     /// Visible, rendered once for the opener.
     fn open(counter: u64, _file: &LocalFile) -> Result<Open> {
-        open_view(Some(Kind::from_u8(K)), counter)
+        open_view(Some(Self::KIND), counter, false)
     }
 }
 
@@ -579,19 +690,18 @@ impl<const K: u8> FileNode for KindFile<K> {
         out: &mut UserSliceWriter,
         pos: &mut Offset,
     ) -> Result<usize> {
-        let kind = Kind::from_u8(K);
-        let reading = Dom::current();
+        let kind = Self::KIND;
+        let reading = Reading::current();
         let opener_dom = Dom::of_cred(file.cred());
-        if reading.counter == 0 || reading == opener_dom {
+        if reading.covers(opener_dom) {
             return out.write_slice_file(&open.content.0, pos);
         }
-        if let Some((_, content)) = open.foreign.as_ref().filter(|(d, _)| *d == reading) {
+        if let Some(content) = open.foreign(reading) {
             return out.write_slice_file(&content.0, pos);
         }
         let mut content = Buf::new();
         render(kind, counter, open, reading, &mut content)?;
-        if open.foreign.as_ref().is_none() && open.foreign.populate((reading, content)) {
-            let (_, content) = open.foreign.as_ref().ok_or(EIO)?;
+        if let Some(content) = open.keep_foreign(reading, content) {
             return out.write_slice_file(&content.0, pos);
         }
         let mut again = Buf::new();

@@ -87,10 +87,12 @@ pub(crate) trait FileNode: Node {
     ) -> Result<usize>;
 }
 
-/// What a lookup found: the type of the node to make and its key.
+/// What a lookup found: the type of the node to make, its key and,
+/// optionally, its inode number.
 pub(crate) struct Child {
     key: u64,
     ops: &'static NodeOps,
+    ino: Option<u64>,
 }
 
 impl Child {
@@ -99,6 +101,7 @@ impl Child {
         Self {
             key,
             ops: &Ops::<D>::DIR_NODE,
+            ino: None,
         }
     }
 
@@ -107,6 +110,16 @@ impl Child {
         Self {
             key,
             ops: &Ops::<F>::FILE_NODE,
+            ino: None,
+        }
+    }
+
+    /// Gives the node the inode number `ino` (the one its directory's
+    /// `getdents()` reports for it), instead of one from `get_next_ino()`.
+    pub(crate) fn with_ino(self, ino: u64) -> Self {
+        Self {
+            ino: Some(ino),
+            ..self
         }
     }
 }
@@ -356,7 +369,10 @@ unsafe fn splice(
     // SAFETY: `inode` is new and not yet visible to anyone else; the
     // operation tables are static and fit the key stored with them.
     unsafe {
-        (*inode).i_ino = u64::from(bindings::get_next_ino());
+        (*inode).i_ino = match child.ino {
+            Some(ino) => ino,
+            None => u64::from(bindings::get_next_ino()),
+        };
         (*inode).i_mode = ops.mode as u16;
         bindings::simple_inode_init_ts(inode);
         (*inode).i_private = child.key as usize as *mut c_void;
@@ -365,6 +381,10 @@ unsafe fn splice(
             bindings::set_nlink(inode, 2);
         }
     }
+    // Nothing may be mounted on it: `d_revalidate` answers per task, and
+    // a task that may not see it would detach the mount.
+    // SAFETY: `dentry` is being looked up, not yet spliced.
+    unsafe { raw::landlock_fs_dont_mount(dentry) };
     // SAFETY: `dentry` is being looked up; the reference to `inode` is ours
     // to give (`d_splice_alias_ops()` puts it on failure).
     unsafe { bindings::d_splice_alias_ops(inode, dentry, ops.dops) }
@@ -503,6 +523,21 @@ pub(crate) unsafe extern "C" fn setattr(
     EPERM.to_errno()
 }
 
+/// Makes an open of a node generate no fsnotify event (`FMODE_NONOTIFY`,
+/// as pseudo files have): neither the open itself, which the VFS reports
+/// right after `open` returns, nor reads, `getdents()` or the close.  The
+/// events of an open of `domains/<id>/` would carry the domain's name to an
+/// inotify or fanotify watch on `domains/`, set by any user.
+///
+/// # Safety
+///
+/// `file` is being opened (from `open`): live, and not installed in any
+/// file table yet, so nothing else reads its mode.
+unsafe fn nonotify(file: *mut bindings::file) {
+    // SAFETY: by the caller's precondition.
+    unsafe { raw::landlock_fs_file_nonotify(file) };
+}
+
 /// `open` of a directory of type `D`.
 ///
 /// # Safety
@@ -517,6 +552,8 @@ unsafe extern "C" fn open_dir<D: DirNode>(
     let key = unsafe { key_of(inode) };
     // SAFETY: `file` is being opened: live, and not installed in any file
     // table yet.
+    unsafe { nonotify(file) };
+    // SAFETY: as above.
     let open = D::open(key, unsafe { local_file(file) });
     // SAFETY: `file` is being opened with `D`'s file operations.
     unsafe { attach::<D>(file, open) }
@@ -534,6 +571,8 @@ unsafe extern "C" fn open_file<F: FileNode>(
 ) -> c_int {
     // SAFETY: `file` is being opened: live, and not installed in any file
     // table yet.
+    unsafe { nonotify(file) };
+    // SAFETY: as above.
     let f = unsafe { local_file(file) };
     if f.flags() & flags::O_ACCMODE != flags::O_RDONLY {
         return EACCES.to_errno();

@@ -15,9 +15,9 @@
 #include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/list.h>
+#include <linux/lsm_hooks.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/list_bl.h>
 #include <linux/string.h>
 #include <linux/fs.h>
 #include <linux/landlock.h>
@@ -26,6 +26,9 @@
 #include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/sched/signal.h>
+#include <linux/spinlock.h>
 #include <linux/security.h>
 #include <linux/seq_file.h>
 
@@ -34,6 +37,7 @@
 #include "domain.h"
 #include "fs_glue.h"
 #include "limits.h"
+#include "setup.h"
 
 /*
  * The tree shows each domain's creator and upstream ID, which exist only with
@@ -68,15 +72,26 @@ static_assert(sizeof_field(struct landlock_fs_creator, comm) == TASK_COMM_LEN);
  */
 struct landlock_fs_registry {
 	/**
-	 * @buckets: Entries (&struct landlock_fs_entry.node) by counter.  Each
-	 * bucket's bit lock protects its list and the @hint of its entries.  A
-	 * hierarchy leaves its bucket under that lock before it is freed, so a
-	 * holder may read the hierarchies it finds there, their parents (which
-	 * a child keeps alive) and their details.  Taken in process context
-	 * only, for one insertion, removal or lookup, or to copy one bucket:
-	 * never across an allocation, a task walk or any formatting.
+	 * @buckets: Entries (&struct landlock_fs_entry.node) by counter.  A
+	 * hierarchy leaves its bucket under the bucket's @lock before it is
+	 * freed, so a holder may read the hierarchies it finds there, their
+	 * parents (which a child keeps alive) and their details.
 	 */
-	struct hlist_bl_head buckets[1 << LANDLOCK_FS_BUCKET_BITS];
+	struct {
+		/** @buckets.head: The bucket's entries. */
+		struct hlist_head head;
+		/**
+		 * @buckets.lock: Protects @buckets.head.  A spinlock
+		 * (lockdep sees it, and it is fair), taken in process context
+		 * only, for one insertion, removal or lookup, to copy a few
+		 * words of one entry or take a reference to it, or to copy the
+		 * fixed-size &struct landlock_fs_info of one bucket's entries:
+		 * never across an allocation, a task walk, a copy of
+		 * user-sized data (landlock_fs_registry_creator() takes a
+		 * reference instead) or any formatting.
+		 */
+		spinlock_t lock;
+	} buckets[1 << LANDLOCK_FS_BUCKET_BITS];
 };
 
 /* The kernel's registry, set once by landlock_fs_registry_init_global(). */
@@ -100,20 +115,17 @@ static atomic64_t landlock_fs_next_counter = ATOMIC64_INIT(0);
 static u64 landlock_fs_first_counter;
 #endif /* CONFIG_SECURITY_LANDLOCK_FS_DEBUG */
 
-static struct hlist_bl_head *bucket_of(struct landlock_fs_registry *const r,
-				       const u64 counter)
-{
-	return &r->buckets[counter & ((1 << LANDLOCK_FS_BUCKET_BITS) - 1)];
-}
+/* The bucket of @counter: its list and its lock. */
+#define bucket_of(r, counter) \
+	(&(r)->buckets[(counter) & ((1 << LANDLOCK_FS_BUCKET_BITS) - 1)])
 
 /* Called with the lock of @head, @counter's bucket, held. */
-static struct landlock_hierarchy *find(struct hlist_bl_head *const head,
+static struct landlock_hierarchy *find(struct hlist_head *const head,
 				       const u64 counter)
 {
 	struct landlock_hierarchy *h;
-	struct hlist_bl_node *pos;
 
-	hlist_bl_for_each_entry(h, pos, head, fs.node) {
+	hlist_for_each_entry(h, head, fs.node) {
 		if (h->fs.counter == counter)
 			return h;
 	}
@@ -141,27 +153,61 @@ static void fill(const struct landlock_hierarchy *const h,
 static void registry_insert(struct landlock_fs_registry *const r,
 			    struct landlock_hierarchy *const h)
 {
-	struct hlist_bl_head *const head = bucket_of(r, h->fs.counter);
+	typeof(*r->buckets) *const b = bucket_of(r, h->fs.counter);
 
-	hlist_bl_lock(head);
-	hlist_bl_add_head(&h->fs.node, head);
-	hlist_bl_unlock(head);
+	spin_lock(&b->lock);
+	hlist_add_head(&h->fs.node, &b->head);
+	spin_unlock(&b->lock);
 }
 
 static void registry_remove(struct landlock_fs_registry *const r,
 			    struct landlock_hierarchy *const h)
 {
-	struct hlist_bl_head *const head = bucket_of(r, h->fs.counter);
-	struct pid *hint;
+	typeof(*r->buckets) *const b = bucket_of(r, h->fs.counter);
 
-	hlist_bl_lock(head);
-	if (!hlist_bl_unhashed(&h->fs.node))
-		hlist_bl_del_init(&h->fs.node);
-	hint = h->fs.hint;
-	h->fs.hint = NULL;
-	hlist_bl_unlock(head);
-	if (hint)
-		put_pid(hint);
+	spin_lock(&b->lock);
+	if (!hlist_unhashed(&h->fs.node))
+		hlist_del_init(&h->fs.node);
+	spin_unlock(&b->lock);
+}
+
+/*
+ * Sets up the task index of a new hierarchy and links it among its
+ * parent's children.
+ */
+static void index_insert(struct landlock_hierarchy *const h)
+{
+	struct landlock_hierarchy *const parent = h->parent;
+	unsigned long flags;
+
+	spin_lock_init(&h->fs.lock);
+	INIT_LIST_HEAD(&h->fs.tasks);
+	INIT_LIST_HEAD(&h->fs.children);
+	INIT_LIST_HEAD(&h->fs.sibling);
+	if (!parent)
+		return;
+	spin_lock_irqsave(&parent->fs.lock, flags);
+	list_add_tail(&h->fs.sibling, &parent->fs.children);
+	spin_unlock_irqrestore(&parent->fs.lock, flags);
+}
+
+/*
+ * Unlinks a hierarchy being freed from its parent's children.  It has no
+ * task (each would hold it through its credentials) and no child (each
+ * would hold it as its parent).
+ */
+static void index_remove(struct landlock_hierarchy *const h)
+{
+	struct landlock_hierarchy *const parent = h->parent;
+	unsigned long flags;
+
+	WARN_ON_ONCE(!list_empty(&h->fs.tasks));
+	WARN_ON_ONCE(!list_empty(&h->fs.children));
+	if (!parent)
+		return;
+	spin_lock_irqsave(&parent->fs.lock, flags);
+	list_del_init(&h->fs.sibling);
+	spin_unlock_irqrestore(&parent->fs.lock, flags);
 }
 
 /**
@@ -171,7 +217,7 @@ static void registry_remove(struct landlock_fs_registry *const r,
  *
  * Called by landlock_restrict_self() before the domain is committed.  Costs
  * one atomic add (the tree's counter), a copy of the layer's access masks
- * and a list insertion under a bucket's bit lock: no allocation, no
+ * and a list insertion under a bucket's spinlock: no allocation, no
  * reference, no dentry or inode.
  */
 void landlock_fs_register_domain(const struct landlock_domain *const domain)
@@ -189,6 +235,7 @@ void landlock_fs_register_domain(const struct landlock_domain *const domain)
 	hierarchy->fs.access[0] = masks.fs;
 	hierarchy->fs.access[1] = masks.net;
 	hierarchy->fs.access[2] = masks.scope;
+	index_insert(hierarchy);
 	if (r)
 		registry_insert(r, hierarchy);
 }
@@ -199,7 +246,7 @@ void landlock_fs_register_domain(const struct landlock_domain *const domain)
  * @hierarchy: A hierarchy about to be freed (its usage is 0).
  *
  * Called by landlock_put_hierarchy() before it frees the hierarchy's
- * details and the hierarchy; puts the rule-2 hint.
+ * details and the hierarchy.
  */
 void landlock_fs_unregister(struct landlock_hierarchy *const hierarchy)
 {
@@ -209,14 +256,327 @@ void landlock_fs_unregister(struct landlock_hierarchy *const hierarchy)
 	r = smp_load_acquire(&landlock_fs_global);
 	if (r)
 		registry_remove(r, hierarchy);
+	index_remove(hierarchy);
+}
+
+/* The task index (see struct landlock_fs_task in fs_glue.h). */
+
+static struct landlock_fs_task *task_blob(const struct task_struct *const task)
+{
+	return task->security + landlock_blob_sizes.lbs_task;
+}
+
+/* Links @t into @to's list (NULL: none); @t is in no list. */
+static void index_link(struct landlock_fs_task *const t,
+		       struct landlock_hierarchy *const to)
+{
+	unsigned long flags;
+
+	if (!to)
+		return;
+	spin_lock_irqsave(&to->fs.lock, flags);
+	list_add_tail(&t->node, &to->fs.tasks);
+	WRITE_ONCE(t->in, to);
+	spin_unlock_irqrestore(&to->fs.lock, flags);
+}
+
+/* Unlinks @t from the list it is in, if any. */
+static void index_unlink(struct landlock_fs_task *const t)
+{
+	struct landlock_hierarchy *const in = t->in;
+	unsigned long flags;
+
+	if (!in)
+		return;
+	spin_lock_irqsave(&in->fs.lock, flags);
+	list_del(&t->node);
+	WRITE_ONCE(t->in, NULL);
+	spin_unlock_irqrestore(&in->fs.lock, flags);
+}
+
+static struct landlock_hierarchy *cred_hierarchy(const struct cred *const cred)
+{
+	const struct landlock_domain *const dom = landlock_cred(cred)->domain;
+
+	return dom ? dom->hierarchy : NULL;
+}
+
+/*
+ * The new task's credentials are set (copy_creds() came first): it joins
+ * their domain's list.  If copy_process() fails later, task_free undoes it.
+ */
+static int hook_task_alloc(struct task_struct *const task,
+			   const u64 clone_flags)
+{
+	struct landlock_fs_task *const t = task_blob(task);
+
+	t->task = task;
+	t->in = NULL;
+	/* Nobody else sees @task yet: its credentials cannot change. */
+	index_link(t, cred_hierarchy(rcu_dereference_protected(task->real_cred,
+							       true)));
+	return 0;
+}
+
+/*
+ * The task's last reference is gone; its credentials, which hold the
+ * hierarchy it is linked in, are put only after this.  Any context.
+ */
+static void hook_task_free(struct task_struct *const task)
+{
+	index_unlink(task_blob(task));
+}
+
+/**
+ * landlock_fs_task_move - Move the current task to the domain of @new
+ *
+ * @new: The credentials the current task commits right after this call,
+ *       which can no longer fail (landlock_restrict_self() and thread-sync).
+ *
+ * Moving before the commit keeps the task linked in a hierarchy that its
+ * credentials (the old ones until the commit, @new after it) hold alive.
+ * In between, a reader may find the task in its new domain's list while it
+ * still runs in the old one (the reader checks the task's domain, so it
+ * does not count there), or miss it in its old domain's list: as if the
+ * reader had looked a moment before or after.
+ */
+void landlock_fs_task_move(const struct cred *const new)
+{
+	struct landlock_fs_task *const t = task_blob(current);
+	struct landlock_hierarchy *const to = cred_hierarchy(new);
+
+	if (t->in == to)
+		return;
+	index_unlink(t);
+	index_link(t, to);
+}
+
+static struct security_hook_list landlock_fs_hooks[] __ro_after_init = {
+	LSM_HOOK_INIT(task_alloc, hook_task_alloc),
+	LSM_HOOK_INIT(task_free, hook_task_free),
+};
+
+/**
+ * landlock_fs_add_task_hooks - Maintain the task index
+ *
+ * Called by landlock_init(), with Landlock's other hooks.
+ */
+void __init landlock_fs_add_task_hooks(void)
+{
+	security_add_hooks(landlock_fs_hooks, ARRAY_SIZE(landlock_fs_hooks),
+			   &landlock_lsmid);
+}
+
+/*
+ * A walk of a subtree's tasks: depth-first over the hierarchies, each one's
+ * tasks first, then its children.  Every hierarchy on @stack and the child
+ * cursors are held (usage references); so is @cursor.  Nothing is locked
+ * between calls.
+ */
+struct landlock_fs_walk {
+	/* @stack[0] is the walk's root; @stack[@depth - 1] is being walked. */
+	struct landlock_hierarchy *stack[LANDLOCK_MAX_NUM_LAYERS];
+	/*
+	 * @child[i]: the child of @stack[i] last descended into (while it is
+	 * on the stack, the same reference as @stack[i + 1]), or NULL.
+	 */
+	struct landlock_hierarchy *child[LANDLOCK_MAX_NUM_LAYERS];
+	size_t depth;
+	/*
+	 * The last task given from @stack[@depth - 1]'s list, or NULL, and its
+	 * index entry (alive while @cursor is held).
+	 */
+	struct task_struct *cursor;
+	struct landlock_fs_task *cursor_entry;
+	/* Whether @stack[@depth - 1]'s tasks were all given. */
+	bool tasks_done;
+	/* Only the root's own tasks, not its children's. */
+	bool own_only;
+	unsigned int restarts;
+	bool gave_up;
+};
+
+/* Takes a usage reference, unless @h is being freed. */
+static bool hierarchy_tryget(struct landlock_hierarchy *const h)
+{
+	return refcount_inc_not_zero(&h->usage);
+}
+
+struct landlock_fs_walk *
+landlock_fs_walk_start(struct landlock_fs_registry *const r, const u64 counter,
+		       const bool subtree)
+{
+	typeof(*r->buckets) *const b = bucket_of(r, counter);
+	struct landlock_fs_walk *const w =
+		kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
+	struct landlock_hierarchy *h;
+
+	if (!w)
+		return ERR_PTR(-ENOMEM);
+	spin_lock(&b->lock);
+	h = find(&b->head, counter);
+	if (h && !hierarchy_tryget(h))
+		h = NULL;
+	spin_unlock(&b->lock);
+	if (!h) {
+		kfree(w);
+		return NULL;
+	}
+	w->stack[0] = h;
+	w->depth = 1;
+	w->own_only = !subtree;
+	return w;
+}
+
+/*
+ * Takes references to the next tasks of @h's list, after @w->cursor, into
+ * @out.  A cursor that left @h's list (it moved into a nested domain, which
+ * the walk visits later) restarts the list.
+ */
+static size_t walk_tasks(struct landlock_fs_walk *const w,
+			 struct landlock_hierarchy *const h,
+			 struct task_struct **const out)
+{
+	struct task_struct *const old = w->cursor;
+	struct list_head *pos = &h->fs.tasks;
+	struct landlock_fs_task *t, *last = NULL;
+	unsigned long flags;
+	size_t n = 0;
+
+	spin_lock_irqsave(&h->fs.lock, flags);
+	if (old) {
+		/* @old is held, so its entry is alive (task_free did not run). */
+		if (READ_ONCE(w->cursor_entry->in) == h)
+			pos = &w->cursor_entry->node;
+		else if (++w->restarts > LANDLOCK_FS_WALK_RESTARTS)
+			w->gave_up = true;
+	}
+	if (!w->gave_up) {
+		for (pos = pos->next;
+		     pos != &h->fs.tasks && n < LANDLOCK_FS_WALK_BATCH;
+		     pos = pos->next) {
+			t = list_entry(pos, struct landlock_fs_task, node);
+			/*
+			 * A task whose last reference is gone stays linked
+			 * until task_free unlinks it, which needs this lock:
+			 * its memory is alive, but it is being freed.
+			 */
+			if (!refcount_inc_not_zero(&t->task->usage))
+				continue;
+			out[n] = t->task;
+			last = t;
+			n++;
+		}
+	}
+	w->cursor = n ? get_task_struct(out[n - 1]) : NULL;
+	w->cursor_entry = n ? last : NULL;
+	spin_unlock_irqrestore(&h->fs.lock, flags);
+	if (old)
+		put_task_struct(old);
+	return n;
+}
+
+/* Takes a reference to the child of @h after @prev (NULL: the first). */
+static struct landlock_hierarchy *
+walk_next_child(struct landlock_hierarchy *const h,
+		struct landlock_hierarchy *const prev)
+{
+	struct landlock_hierarchy *c, *found = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&h->fs.lock, flags);
+	/* @prev is held, so it is still linked among @h's children. */
+	c = prev ? list_next_entry(prev, fs.sibling) :
+		   list_first_entry(&h->fs.children, typeof(*c), fs.sibling);
+	for (; !list_entry_is_head(c, &h->fs.children, fs.sibling);
+	     c = list_next_entry(c, fs.sibling)) {
+		/* A child being freed has no task and no live child. */
+		if (hierarchy_tryget(c)) {
+			found = c;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&h->fs.lock, flags);
+	return found;
+}
+
+size_t landlock_fs_walk_next(struct landlock_fs_walk *const w,
+			     struct task_struct **const out)
+{
+	while (w->depth && !w->gave_up) {
+		const size_t top = w->depth - 1;
+		struct landlock_hierarchy *const h = w->stack[top];
+		struct landlock_hierarchy *c;
+		size_t n;
+
+		if (!w->tasks_done) {
+			n = walk_tasks(w, h, out);
+			if (n)
+				return n;
+			w->tasks_done = true;
+			w->restarts = 0;
+		}
+		if (w->own_only) {
+			/* The root's tasks are all given (it is the only level). */
+			w->depth = 0;
+			break;
+		}
+		c = walk_next_child(h, w->child[top]);
+		if (w->child[top])
+			landlock_put_hierarchy(w->child[top]);
+		w->child[top] = c;
+		if (c && w->depth < LANDLOCK_MAX_NUM_LAYERS) {
+			/* Descends: the child's reference is now on the stack too. */
+			w->stack[w->depth] = c;
+			w->child[w->depth] = NULL;
+			w->depth++;
+			w->tasks_done = false;
+		} else if (!c) {
+			/*
+			 * Done with @h: it stays held as its parent's child
+			 * cursor (the root is put at the end).
+			 */
+			w->depth--;
+			w->tasks_done = true;
+		}
+	}
+	return 0;
+}
+
+bool landlock_fs_walk_end(struct landlock_fs_walk *const w)
+{
+	const bool complete = !w->gave_up && !w->depth;
+	size_t i;
+
+	if (w->cursor)
+		put_task_struct(w->cursor);
+	/*
+	 * Children first: a child cursor is the same reference as the next
+	 * level of the stack while that level is walked.
+	 */
+	for (i = LANDLOCK_MAX_NUM_LAYERS; i > 0; i--) {
+		if (w->child[i - 1])
+			landlock_put_hierarchy(w->child[i - 1]);
+	}
+	landlock_put_hierarchy(w->stack[0]);
+	kfree(w);
+	return complete;
 }
 
 /* Registry operations for Rust (registry.rs; documented in fs_glue.h). */
 
 struct landlock_fs_registry *landlock_fs_registry_new(void)
 {
-	/* Zeroed buckets are empty and unlocked. */
-	return kvzalloc(sizeof(struct landlock_fs_registry), GFP_KERNEL);
+	struct landlock_fs_registry *const r =
+		kvzalloc(sizeof(struct landlock_fs_registry), GFP_KERNEL);
+	size_t b;
+
+	if (!r)
+		return NULL;
+	/* Zeroed heads are empty lists. */
+	for (b = 0; b < ARRAY_SIZE(r->buckets); b++)
+		spin_lock_init(&r->buckets[b].lock);
+	return r;
 }
 
 void landlock_fs_registry_free(struct landlock_fs_registry *const r)
@@ -277,25 +637,25 @@ struct registry_check {
 
 /* Called with the lock of @head, @h's bucket, held. */
 static void check_entry(struct landlock_fs_registry *const r,
-			struct hlist_bl_head *const head,
+			struct hlist_head *const head,
 			const struct landlock_hierarchy *const h,
 			const u64 first, const u64 next,
 			struct registry_check *const c)
 {
 	const struct landlock_hierarchy *a, *o;
-	struct hlist_bl_node *pos;
+	struct hlist_node *pos;
 	size_t depth = 0;
 
 	c->entries++;
 	if (!refcount_read(&h->usage))
 		c->dying++;
-	if (bucket_of(r, h->fs.counter) != head)
+	if (&bucket_of(r, h->fs.counter)->head != head)
 		c->wrong_bucket++;
 	if (h->fs.counter < first || h->fs.counter >= next)
 		c->out_of_range++;
 	/* Equal counters share a bucket: compare with the entries after @h. */
 	for (pos = h->fs.node.next; pos; pos = pos->next) {
-		o = hlist_bl_entry(pos, struct landlock_hierarchy, fs.node);
+		o = hlist_entry(pos, struct landlock_hierarchy, fs.node);
 		if (o->fs.counter == h->fs.counter)
 			c->duplicate++;
 	}
@@ -308,7 +668,7 @@ static void check_entry(struct landlock_fs_registry *const r,
 		 * neighbour in its bucket, under a lock this read does not
 		 * hold), hence data_race().
 		 */
-		if (a != h && data_race(hlist_bl_unhashed(&a->fs.node)))
+		if (a != h && data_race(hlist_unhashed(&a->fs.node)))
 			c->orphan++;
 	}
 	if (depth > LANDLOCK_MAX_NUM_LAYERS)
@@ -325,16 +685,15 @@ static void check_registry(struct landlock_fs_registry *const r,
 			   struct registry_check *const c)
 {
 	const struct landlock_hierarchy *h;
-	struct hlist_bl_node *pos;
 	size_t b;
 
 	for (b = 0; b < ARRAY_SIZE(r->buckets); b++) {
-		hlist_bl_lock(&r->buckets[b]);
-		hlist_bl_for_each_entry(h, pos, &r->buckets[b], fs.node)
-			check_entry(r, &r->buckets[b], h, first,
+		spin_lock(&r->buckets[b].lock);
+		hlist_for_each_entry(h, &r->buckets[b].head, fs.node)
+			check_entry(r, &r->buckets[b].head, h, first,
 				    next ?: atomic64_read(&landlock_fs_next_counter),
 				    c);
-		hlist_bl_unlock(&r->buckets[b]);
+		spin_unlock(&r->buckets[b].lock);
 		cond_resched();
 	}
 }
@@ -376,14 +735,14 @@ bool landlock_fs_registry_info(struct landlock_fs_registry *const r,
 			       const u64 counter,
 			       struct landlock_fs_info *const out)
 {
-	struct hlist_bl_head *const head = bucket_of(r, counter);
+	typeof(*r->buckets) *const b = bucket_of(r, counter);
 	const struct landlock_hierarchy *h;
 
-	hlist_bl_lock(head);
-	h = find(head, counter);
+	spin_lock(&b->lock);
+	h = find(&b->head, counter);
 	if (h)
 		fill(h, out);
-	hlist_bl_unlock(head);
+	spin_unlock(&b->lock);
 	return h;
 }
 
@@ -392,69 +751,33 @@ size_t landlock_fs_registry_infos(struct landlock_fs_registry *const r,
 				  const size_t cap)
 {
 	const struct landlock_hierarchy *h;
-	struct hlist_bl_node *pos;
 	size_t b, n = 0;
 
 	for (b = 0; b < ARRAY_SIZE(r->buckets); b++) {
-		hlist_bl_lock(&r->buckets[b]);
-		hlist_bl_for_each_entry(h, pos, &r->buckets[b], fs.node) {
+		spin_lock(&r->buckets[b].lock);
+		hlist_for_each_entry(h, &r->buckets[b].head, fs.node) {
 			if (n < cap)
 				fill(h, &out[n]);
 			n++;
 		}
-		hlist_bl_unlock(&r->buckets[b]);
+		spin_unlock(&r->buckets[b].lock);
 		cond_resched();
 	}
 	return n;
 }
 
-struct pid *landlock_fs_registry_hint(struct landlock_fs_registry *const r,
-				      const u64 counter)
-{
-	struct hlist_bl_head *const head = bucket_of(r, counter);
-	const struct landlock_hierarchy *h;
-	struct pid *pid = NULL;
-
-	hlist_bl_lock(head);
-	h = find(head, counter);
-	if (h) {
-		pid = h->fs.hint;
-#ifdef CONFIG_SECURITY_LANDLOCK_LOG
-		if (!pid && h->details)
-			pid = h->details->pid;
-#endif /* CONFIG_SECURITY_LANDLOCK_LOG */
-		pid = get_pid(pid);
-	}
-	hlist_bl_unlock(head);
-	return pid;
-}
-
 bool landlock_fs_registry_audit_id(struct landlock_fs_registry *const r,
 				   const u64 counter, u64 *const id)
 {
-	struct hlist_bl_head *const head = bucket_of(r, counter);
+	typeof(*r->buckets) *const b = bucket_of(r, counter);
 	const struct landlock_hierarchy *h;
 
-	hlist_bl_lock(head);
-	h = find(head, counter);
+	spin_lock(&b->lock);
+	h = find(&b->head, counter);
 	if (h)
 		*id = h->id;
-	hlist_bl_unlock(head);
+	spin_unlock(&b->lock);
 	return h;
-}
-
-void landlock_fs_registry_set_hint(struct landlock_fs_registry *const r,
-				   const u64 counter, struct pid *pid)
-{
-	struct hlist_bl_head *const head = bucket_of(r, counter);
-	struct landlock_hierarchy *h;
-
-	hlist_bl_lock(head);
-	h = find(head, counter);
-	if (h)
-		swap(h->fs.hint, pid);
-	hlist_bl_unlock(head);
-	put_pid(pid);
 }
 
 int landlock_fs_registry_creator(struct landlock_fs_registry *const r,
@@ -463,18 +786,20 @@ int landlock_fs_registry_creator(struct landlock_fs_registry *const r,
 				 struct landlock_fs_creator *const out,
 				 char *const exe, const size_t exe_size)
 {
-	struct hlist_bl_head *const head = bucket_of(r, counter);
-	const struct landlock_hierarchy *h;
-	int err = 0;
+	typeof(*r->buckets) *const b = bucket_of(r, counter);
+	struct landlock_hierarchy *h;
 
 	memset(out, 0, sizeof(*out));
-	hlist_bl_lock(head);
-	h = find(head, counter);
-	if (!h) {
-		err = -ENOENT;
-		goto out;
-	}
+	spin_lock(&b->lock);
+	h = find(&b->head, counter);
+	/* A hierarchy whose usage is 0 is being freed: it is gone. */
+	if (h && !refcount_inc_not_zero(&h->usage))
+		h = NULL;
+	spin_unlock(&b->lock);
+	if (!h)
+		return -ENOENT;
 #ifdef CONFIG_SECURITY_LANDLOCK_LOG
+	/* The details live as long as the hierarchy, which we now hold. */
 	if (h->details) {
 		const struct landlock_details *const d = h->details;
 		ssize_t len;
@@ -491,9 +816,13 @@ int landlock_fs_registry_creator(struct landlock_fs_registry *const r,
 		out->exe_len = len < 0 ? exe_size - 1 : len;
 	}
 #endif /* CONFIG_SECURITY_LANDLOCK_LOG */
-out:
-	hlist_bl_unlock(head);
-	return err;
+	/*
+	 * If this was the last reference (the domain's last task and
+	 * credentials went meanwhile), the hierarchy is freed here, in the
+	 * reader's context, as it would have been a moment earlier in theirs.
+	 */
+	landlock_put_hierarchy(h);
+	return 0;
 }
 
 size_t landlock_fs_creator_exe_size(void)
@@ -513,6 +842,7 @@ landlock_fs_test_hierarchy(struct landlock_fs_registry *const r,
 	h->fs.counter = counter;
 	h->parent = parent;
 	refcount_set(&h->usage, 1);
+	index_insert(h);
 	registry_insert(r, h);
 	return h;
 }
@@ -521,7 +851,32 @@ void landlock_fs_test_hierarchy_free(struct landlock_fs_registry *const r,
 				     struct landlock_hierarchy *const h)
 {
 	registry_remove(r, h);
+	index_remove(h);
 	kfree(h);
+}
+
+struct landlock_fs_task *landlock_fs_test_task(struct landlock_hierarchy *const h)
+{
+	struct landlock_fs_task *const t = kzalloc(sizeof(*t), GFP_KERNEL);
+
+	if (!t)
+		return NULL;
+	t->task = current;
+	index_link(t, h);
+	return t;
+}
+
+void landlock_fs_test_task_move(struct landlock_fs_task *const t,
+				struct landlock_hierarchy *const to)
+{
+	index_unlink(t);
+	index_link(t, to);
+}
+
+void landlock_fs_test_task_free(struct landlock_fs_task *const t)
+{
+	index_unlink(t);
+	kfree(t);
 }
 
 /* Helpers for Rust (glue.rs; documented in fs_glue.h). */
@@ -575,6 +930,12 @@ const struct cred *landlock_fs_current_cred(void)
 	return current_cred();
 }
 
+u64 landlock_fs_current_objective_domain(u8 *const depth)
+{
+	/* Only the task itself replaces its objective credentials. */
+	return landlock_fs_cred_domain(current_real_cred(), depth);
+}
+
 u64 landlock_fs_cred_domain(const struct cred *const cred, u8 *const depth)
 {
 	const struct landlock_domain *const dom = landlock_cred(cred)->domain;
@@ -583,38 +944,25 @@ u64 landlock_fs_cred_domain(const struct cred *const cred, u8 *const depth)
 	return dom ? dom->hierarchy->fs.counter : 0;
 }
 
-bool landlock_fs_task_below(struct task_struct *const task, const u64 counter,
-			    const u8 depth)
-{
-	const struct landlock_domain *dom;
-	const struct landlock_hierarchy *h;
-	size_t up;
-
-	if (!depth)
-		return false;
-	guard(rcu)();
-	dom = landlock_get_task_domain(task);
-	if (!dom || dom->num_layers < depth)
-		return false;
-	h = dom->hierarchy;
-	for (up = dom->num_layers - depth; up && h; up--)
-		h = h->parent;
-	return h && h->fs.counter == counter;
-}
-
-u8 landlock_fs_task_chain(struct task_struct *const task, u64 *const chain)
+u8 landlock_fs_task_chain(struct task_struct *const task, u64 *const chain,
+			  u32 *const access)
 {
 	const struct landlock_domain *dom;
 	const struct landlock_hierarchy *h;
 	size_t i;
 
+	/* The credentials, and so the domain and its hierarchies, live. */
 	guard(rcu)();
 	dom = landlock_get_task_domain(task);
 	if (!dom || dom->num_layers > LANDLOCK_MAX_NUM_LAYERS)
 		return 0;
 	h = dom->hierarchy;
-	for (i = dom->num_layers; i > 0 && h; i--, h = h->parent)
+	for (i = dom->num_layers; i > 0 && h; i--, h = h->parent) {
 		chain[i - 1] = h->fs.counter;
+		if (access)
+			memcpy(&access[(i - 1) * ARRAY_SIZE(h->fs.access)],
+			       h->fs.access, sizeof(h->fs.access));
+	}
 	return dom->num_layers;
 }
 
@@ -641,22 +989,33 @@ bool landlock_fs_capable_ptrace(const struct cred *const cred)
 bool landlock_fs_capable_audit_read(const struct cred *const cred)
 {
 	return security_capable(cred, &init_user_ns, CAP_AUDIT_READ,
-				CAP_OPT_NONE) == 0;
-}
-
-const struct cred *landlock_fs_override_creds(const struct cred *const cred)
-{
-	return override_creds(cred);
-}
-
-void landlock_fs_revert_creds(const struct cred *const old)
-{
-	revert_creds(old);
+				CAP_OPT_NOAUDIT) == 0;
 }
 
 bool landlock_fs_lookup_rcu(const unsigned int flags)
 {
 	return flags & LOOKUP_RCU;
+}
+
+void landlock_fs_dont_mount(struct dentry *const dentry)
+{
+	dont_mount(dentry);
+}
+
+void landlock_fs_file_nonotify(struct file *const file)
+{
+	file_set_fsnotify_mode(file, FMODE_NONOTIFY);
+}
+
+pid_t landlock_fs_task_tid_ns(struct task_struct *const task,
+			      struct pid_namespace *const ns)
+{
+	return task_pid_nr_ns(task, ns);
+}
+
+bool landlock_fs_fatal_signal_pending(void)
+{
+	return fatal_signal_pending(current);
 }
 
 bool landlock_fs_dir_emit(struct dir_context *const ctx,

@@ -13,11 +13,14 @@
 #ifndef _SECURITY_LANDLOCK_FS_GLUE_H
 #define _SECURITY_LANDLOCK_FS_GLUE_H
 
-#include <linux/list_bl.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
+struct cred;
 struct landlock_domain;
 struct landlock_hierarchy;
+struct task_struct;
 
 /**
  * struct landlock_fs_entry - A domain's entry in the tree's registry
@@ -25,13 +28,14 @@ struct landlock_hierarchy;
  * Embedded in &struct landlock_hierarchy, so that registering a domain
  * allocates nothing: landlock_fs_register_domain() links it into a bucket
  * of the registry and landlock_fs_unregister() unlinks it, each under that
- * bucket's bit lock.  Readers (registry.rs) copy what they need under the
+ * bucket's spinlock.  Readers (registry.rs) copy a few words under the
  * lock, which keeps the hierarchy (and its parents and details) alive while
- * they hold it.
+ * they hold it, or take a reference to the hierarchy there and do anything
+ * longer after releasing it.
  */
 struct landlock_fs_entry {
-	/** @node: Link in a registry bucket, under that bucket's bit lock. */
-	struct hlist_bl_node node;
+	/** @node: Link in a registry bucket, under that bucket's lock. */
+	struct hlist_node node;
 	/**
 	 * @counter: The tree's own counter value for this domain, taken by
 	 * landlock_fs_register_domain() and never changed.  The tree names
@@ -43,12 +47,50 @@ struct landlock_fs_entry {
 	/** @access: Access rights handled by this layer: fs, net, scope. */
 	u32 access[3];
 	/**
-	 * @hint: A counted reference to the PID of a task that was in this
-	 * domain or below it (rule 2's first try, see view.rs), or NULL until
-	 * a reader sets one (readers then try the creator's TGID, which the
-	 * details hold); under the bucket's lock.
+	 * @lock: Protects @tasks, @children and the @sibling links of the
+	 * children.  Taken with interrupts off (a task's last reference may be
+	 * put from any context), for one insertion or removal, or for a
+	 * reader to take references to at most LANDLOCK_FS_WALK_BATCH tasks
+	 * or one child: never across a check, an allocation or a walk.
 	 */
-	struct pid *hint;
+	spinlock_t lock;
+	/**
+	 * @tasks: The tasks whose domain this is (&struct landlock_fs_task.node):
+	 * the domain's task index, which answers "is there a task the reader
+	 * may trace in this domain or below it" by visiting that subtree's
+	 * tasks only.
+	 */
+	struct list_head tasks;
+	/** @children: The child domains' entries (their @sibling). */
+	struct list_head children;
+	/** @sibling: Link in the parent's @children. */
+	struct list_head sibling;
+};
+
+/**
+ * struct landlock_fs_task - A task's place in the task index
+ *
+ * Landlock's task security blob, only with CONFIG_SECURITY_LANDLOCK_FS.
+ * Linked into the &struct landlock_fs_entry.tasks of its domain by the
+ * task_alloc hook, moved by landlock_fs_task_move() right before the
+ * commit_creds() that changes the domain (landlock_restrict_self() and
+ * thread-sync), and unlinked by the task_free hook.  A linked task's
+ * credentials reference the hierarchy whose list holds it (from the move
+ * on, the credentials about to be committed do), so that hierarchy is
+ * alive while the task is linked, without a reference of its own.
+ */
+struct landlock_fs_task {
+	/** @node: Link in @in's &struct landlock_fs_entry.tasks. */
+	struct list_head node;
+	/**
+	 * @in: The hierarchy whose list holds @node, or NULL (no domain, or
+	 * the initial task, whose blob is never set up).  Written under @in's
+	 * lock by the task itself (moves) or at its allocation and free;
+	 * read under the lock of the hierarchy a reader walks.
+	 */
+	struct landlock_hierarchy *in;
+	/** @task: The task whose blob this is. */
+	struct task_struct *task;
 };
 
 /**
@@ -96,6 +138,10 @@ struct landlock_fs_registry;
 
 void landlock_fs_register_domain(const struct landlock_domain *domain);
 void landlock_fs_unregister(struct landlock_hierarchy *hierarchy);
+void landlock_fs_task_move(const struct cred *new);
+void __init landlock_fs_add_task_hooks(void);
+
+#define LANDLOCK_FS_TASK_BLOB_SIZE sizeof(struct landlock_fs_task)
 
 #else /* CONFIG_SECURITY_LANDLOCK_FS */
 
@@ -109,6 +155,16 @@ landlock_fs_unregister(struct landlock_hierarchy *hierarchy)
 {
 }
 
+static inline void landlock_fs_task_move(const struct cred *new)
+{
+}
+
+static inline void landlock_fs_add_task_hooks(void)
+{
+}
+
+#define LANDLOCK_FS_TASK_BLOB_SIZE 0
+
 #endif /* CONFIG_SECURITY_LANDLOCK_FS */
 
 /*
@@ -117,16 +173,14 @@ landlock_fs_unregister(struct landlock_hierarchy *hierarchy)
  * for the crate.  Pointers are borrowed for the call unless said otherwise.
  */
 
-struct cred;
 struct dentry;
 struct dir_context;
 struct file;
 struct file_operations;
 struct inode;
 struct inode_operations;
-struct pid;
+struct landlock_fs_walk;
 struct pid_namespace;
-struct task_struct;
 
 /**
  * landlock_fs_registry_new - Allocate an empty registry
@@ -190,29 +244,84 @@ size_t landlock_fs_registry_infos(struct landlock_fs_registry *r,
 				  struct landlock_fs_info *out, size_t cap);
 
 /**
- * landlock_fs_registry_hint - Get a domain's rule-2 hint
+ * landlock_fs_walk_start - Start a walk of a domain's (subtree's) tasks
  *
  * @r: A registry.
  * @counter: The domain's counter.
+ * @subtree: Whether to walk the tasks of the domains nested below it too.
  *
- * Return: A counted reference to the PID a reader stored, else to the
- * creator's TGID (its thread-group leader, which is in the domain unless a
- * thread restricted itself alone), else NULL.
+ * The walk visits every task in the domain (and, with @subtree, in the
+ * domains nested below it), a batch at a time (landlock_fs_walk_next()), through the task index:
+ * its cost is the subtree's, never the system's.  It holds references to
+ * the hierarchies it is in and to its cursor task, never a lock between
+ * two calls.  Process context.
+ *
+ * Return: The walk (memory charged to the caller), NULL if the domain is
+ * gone, or ERR_PTR(-ENOMEM).
  */
-struct pid *landlock_fs_registry_hint(struct landlock_fs_registry *r,
-				      u64 counter);
+struct landlock_fs_walk *landlock_fs_walk_start(struct landlock_fs_registry *r,
+						u64 counter, bool subtree);
 
 /**
- * landlock_fs_registry_set_hint - Replace a domain's rule-2 hint
+ * landlock_fs_walk_next - Get the next tasks of a walk
  *
- * @r: A registry.
- * @counter: The domain's counter.
- * @pid: A counted reference (given) or NULL.
+ * @w: A walk.
+ * @out: Room for LANDLOCK_FS_WALK_BATCH tasks.
  *
- * The old hint is put, or @pid if the domain is gone.
+ * Tasks that moved into a nested domain during the walk are still found;
+ * a task may be given twice when the cursor moved (the walk restarts that
+ * domain's list, at most LANDLOCK_FS_WALK_RESTARTS times, then gives up).
+ *
+ * Return: How many tasks were stored in @out, each with a reference the
+ * caller puts; 0 once the walk is over.
  */
-void landlock_fs_registry_set_hint(struct landlock_fs_registry *r,
-				   u64 counter, struct pid *pid);
+size_t landlock_fs_walk_next(struct landlock_fs_walk *w,
+			     struct task_struct **out);
+
+/**
+ * landlock_fs_walk_end - End a walk
+ *
+ * @w: A walk from landlock_fs_walk_start().
+ *
+ * Puts what the walk holds and frees it.  Process context.
+ *
+ * Return: False if the walk gave up before visiting every task (its cursor
+ * kept moving), so that "no task" cannot be concluded from it.
+ */
+bool landlock_fs_walk_end(struct landlock_fs_walk *w);
+
+/* Tasks per landlock_fs_walk_next() batch. */
+#define LANDLOCK_FS_WALK_BATCH 16
+
+/* Restarts of one domain's list before a walk gives up. */
+#define LANDLOCK_FS_WALK_RESTARTS 8
+
+/**
+ * landlock_fs_test_task - Make a test entry of the task index (KUnit)
+ *
+ * @h: A test hierarchy (landlock_fs_test_hierarchy()) to link it in, or
+ *     NULL.
+ *
+ * Return: An index entry for the current task, not its blob, linked in
+ * @h, or NULL; landlock_fs_test_task_free() unlinks and frees it.
+ */
+struct landlock_fs_task *landlock_fs_test_task(struct landlock_hierarchy *h);
+
+/**
+ * landlock_fs_test_task_move - Move a test entry of the task index (KUnit)
+ *
+ * @t: An entry from landlock_fs_test_task().
+ * @to: The test hierarchy to move it to, or NULL.
+ */
+void landlock_fs_test_task_move(struct landlock_fs_task *t,
+				struct landlock_hierarchy *to);
+
+/**
+ * landlock_fs_test_task_free - Unlink and free a test entry (KUnit)
+ *
+ * @t: An entry from landlock_fs_test_task().
+ */
+void landlock_fs_test_task_free(struct landlock_fs_task *t);
 
 /**
  * landlock_fs_registry_audit_id - Get upstream's ID of a domain
@@ -237,6 +346,11 @@ bool landlock_fs_registry_audit_id(struct landlock_fs_registry *r, u64 counter,
  *       real UID in the initial user namespace, comm.
  * @exe: Room for @exe_size bytes of the executable's path (truncated).
  * @exe_size: Size of @exe; landlock_fs_creator_exe_size() is enough.
+ *
+ * Copies nothing under the registry's lock: it takes a reference to the
+ * hierarchy there (none if it is being freed), copies after releasing the
+ * lock, and puts the reference.  Process context (the put may free the
+ * hierarchy).
  *
  * Return: 0, or -ENOENT if the domain is gone.
  */
@@ -289,6 +403,19 @@ void landlock_fs_test_hierarchy_free(struct landlock_fs_registry *r,
 u64 landlock_fs_cred_domain(const struct cred *cred, u8 *depth);
 
 /**
+ * landlock_fs_current_objective_domain - Get the current task's own domain
+ *
+ * @depth: Where to store the domain's depth, 0 when it has none.
+ *
+ * The domain of current_real_cred(): the task's own sandbox, which an
+ * override of its subjective credentials (an io_uring personality,
+ * overlayfs's mounter credentials) does not change.
+ *
+ * Return: The domain's counter, or 0 when it has none.
+ */
+u64 landlock_fs_current_objective_domain(u8 *depth);
+
+/**
  * landlock_fs_task_domain - Get the current domain of a task
  *
  * @task: A task the caller holds a reference to.
@@ -298,28 +425,18 @@ u64 landlock_fs_cred_domain(const struct cred *cred, u8 *depth);
 u64 landlock_fs_task_domain(struct task_struct *task);
 
 /**
- * landlock_fs_task_below - Check that a task is in a domain or below it
- *
- * @task: A task the caller holds a reference to.
- * @counter: The domain's counter.
- * @depth: The domain's depth.
- *
- * Walks at most LANDLOCK_MAX_NUM_LAYERS parents; takes no lock.
- *
- * Return: True if @task's current domain is @counter's domain or nested
- * below it.
- */
-bool landlock_fs_task_below(struct task_struct *task, u64 counter, u8 depth);
-
-/**
- * landlock_fs_task_chain - Get the counters of a task's domain chain
+ * landlock_fs_task_chain - Get a task's domain chain
  *
  * @task: A task the caller holds a reference to.
  * @chain: Room for LANDLOCK_MAX_NUM_LAYERS counters, filled root first.
+ * @access: NULL, or room for LANDLOCK_MAX_NUM_LAYERS times the three masks
+ *          of &struct landlock_fs_entry.access, filled root first.
+ *
+ * Reads the task's credentials under RCU; takes no lock.
  *
  * Return: The chain's depth, 0 for an unsandboxed task.
  */
-u8 landlock_fs_task_chain(struct task_struct *task, u64 *chain);
+u8 landlock_fs_task_chain(struct task_struct *task, u64 *chain, u32 *access);
 
 /**
  * landlock_fs_access_name - Name an access right
@@ -345,22 +462,6 @@ const char *landlock_fs_access_name(size_t class, unsigned int bit);
 const struct cred *landlock_fs_current_cred(void);
 
 /**
- * landlock_fs_override_creds - Call override_creds()
- *
- * @cred: Credentials the caller keeps alive until it reverts them.
- *
- * Return: The credentials to give landlock_fs_revert_creds().
- */
-const struct cred *landlock_fs_override_creds(const struct cred *cred);
-
-/**
- * landlock_fs_revert_creds - Call revert_creds()
- *
- * @old: What the matching landlock_fs_override_creds() returned.
- */
-void landlock_fs_revert_creds(const struct cred *old);
-
-/**
  * landlock_fs_capable_ptrace - Check CAP_SYS_PTRACE
  *
  * @cred: Credentials.
@@ -375,8 +476,8 @@ bool landlock_fs_capable_ptrace(const struct cred *cred);
  *
  * @cred: Credentials.
  *
- * Gates upstream's domain IDs (the audit_id file).  A denial is audited like
- * any explicit capability check.
+ * Gates upstream's domain IDs (the audit_id file).  Never audited: any
+ * reader may try, in a loop, and a denial only means EACCES.
  *
  * Return: True if @cred has CAP_AUDIT_READ in the initial user namespace.
  */
@@ -428,6 +529,48 @@ const unsigned char *landlock_fs_dentry_name(const struct dentry *dentry,
  * Return: True in RCU path walk, where the callee may not sleep.
  */
 bool landlock_fs_lookup_rcu(unsigned int flags);
+
+/**
+ * landlock_fs_dont_mount - Call dont_mount()
+ *
+ * @dentry: A dentry being looked up, before it is spliced.
+ *
+ * Nothing can be mounted on the tree's dynamic entries: d_revalidate
+ * answers for the current task, so a reader that may not see an entry
+ * invalidates its dentry, which would detach mounts on it.
+ */
+void landlock_fs_dont_mount(struct dentry *dentry);
+
+/**
+ * landlock_fs_file_nonotify - Generate no fsnotify event for a file
+ *
+ * @file: A file being opened (from its &struct file_operations.open).
+ *
+ * Sets FMODE_NONOTIFY, as pseudo files have it: the open (reported right
+ * after &struct file_operations.open returns), reads, directory listings
+ * and the close of @file then report nothing to inotify or fanotify
+ * watchers, whose events would name a domain's directory to users who may
+ * not see it.
+ */
+void landlock_fs_file_nonotify(struct file *file);
+
+/**
+ * landlock_fs_task_tid_ns - Get a task's TID in a PID namespace
+ *
+ * @task: A task the caller holds a reference to.
+ * @ns: A PID namespace.
+ *
+ * Return: task_pid_nr_ns(@task, @ns): 0 if the task has no PID there (or
+ * no PID any more).
+ */
+pid_t landlock_fs_task_tid_ns(struct task_struct *task, struct pid_namespace *ns);
+
+/**
+ * landlock_fs_fatal_signal_pending - Test fatal_signal_pending(current)
+ *
+ * Return: True if the current task was killed, so that a long walk stops.
+ */
+bool landlock_fs_fatal_signal_pending(void);
 
 /**
  * landlock_fs_dir_emit - Call dir_emit()

@@ -4,18 +4,20 @@
 //! those that need no abstraction module of their own.
 //!
 //! `fs_glue.c` does what Rust cannot do itself: calling inline kernel
-//! functions and macros (`current_cred()`, `override_creds()`,
-//! `dir_emit()`, `cond_resched()`, ...), reading Landlock's private
+//! functions and macros (`current_cred()`, `dir_emit()`,
+//! `cond_resched()`, ...), reading Landlock's private
 //! structures (domains, hierarchies), and the registry of live domains;
 //! `fs_glue.h` declares all of it.  [`raw`] repeats those prototypes for
 //! Rust, for the abstraction modules only (`registry.rs`, `dynfs.rs`,
 //! `securityfs.rs`); everything else here is a safe function over the
 //! `kernel` crate's types ([`Credential`], [`Task`], [`PidNamespace`]) for
-//! what the `kernel` crate does not offer in Linux 7.3: overriding
-//! credentials, walking tasks by PID, the ptrace check, PID references,
+//! what the `kernel` crate does not offer in Linux 7.3: the current task's
+//! credentials for a scope, walking tasks by PID, the ptrace check, PID references,
 //! capabilities, UID mapping, randomness and SipHash.
 
-use crate::registry::{Info, RawCreator, RawHierarchy, RawRegistry, MAX_LAYERS};
+use crate::registry::{
+    Info, RawCreator, RawHierarchy, RawRegistry, RawTaskEntry, RawWalk, MAX_LAYERS,
+};
 use core::ptr::NonNull;
 use kernel::{
     bindings,
@@ -50,15 +52,16 @@ pub(crate) mod raw {
             out: *mut Info,
             cap: usize,
         ) -> usize;
-        pub(crate) fn landlock_fs_registry_hint(
+        pub(crate) fn landlock_fs_walk_start(
             r: *mut RawRegistry,
             counter: u64,
-        ) -> *mut bindings::pid;
-        pub(crate) fn landlock_fs_registry_set_hint(
-            r: *mut RawRegistry,
-            counter: u64,
-            pid: *mut bindings::pid,
-        );
+            subtree: bool,
+        ) -> *mut RawWalk;
+        pub(crate) fn landlock_fs_walk_next(
+            w: *mut RawWalk,
+            out: *mut *mut bindings::task_struct,
+        ) -> usize;
+        pub(crate) fn landlock_fs_walk_end(w: *mut RawWalk) -> bool;
         pub(crate) fn landlock_fs_registry_audit_id(
             r: *mut RawRegistry,
             counter: u64,
@@ -79,27 +82,28 @@ pub(crate) mod raw {
             parent: *mut RawHierarchy,
         ) -> *mut RawHierarchy;
         pub(crate) fn landlock_fs_test_hierarchy_free(r: *mut RawRegistry, h: *mut RawHierarchy);
+        pub(crate) fn landlock_fs_test_task(h: *mut RawHierarchy) -> *mut RawTaskEntry;
+        pub(crate) fn landlock_fs_test_task_move(t: *mut RawTaskEntry, to: *mut RawHierarchy);
+        pub(crate) fn landlock_fs_test_task_free(t: *mut RawTaskEntry);
 
         // Landlock's private structures.
         pub(crate) fn landlock_fs_cred_domain(cred: *const bindings::cred, depth: *mut u8) -> u64;
+        pub(crate) fn landlock_fs_current_objective_domain(depth: *mut u8) -> u64;
         pub(crate) fn landlock_fs_task_domain(task: *mut bindings::task_struct) -> u64;
-        pub(crate) fn landlock_fs_task_below(
-            task: *mut bindings::task_struct,
-            counter: u64,
-            depth: u8,
-        ) -> bool;
         pub(crate) fn landlock_fs_task_chain(
             task: *mut bindings::task_struct,
             chain: *mut u64,
+            access: *mut u32,
         ) -> u8;
         pub(crate) fn landlock_fs_access_name(class: usize, bit: c_uint) -> *const c_char;
 
         // Credentials, capabilities, tasks.
         pub(crate) fn landlock_fs_current_cred() -> *const bindings::cred;
-        pub(crate) fn landlock_fs_override_creds(
-            cred: *const bindings::cred,
-        ) -> *const bindings::cred;
-        pub(crate) fn landlock_fs_revert_creds(old: *const bindings::cred);
+        pub(crate) fn landlock_fs_fatal_signal_pending() -> bool;
+        pub(crate) fn landlock_fs_task_tid_ns(
+            task: *mut bindings::task_struct,
+            ns: *mut bindings::pid_namespace,
+        ) -> i32;
         pub(crate) fn landlock_fs_capable_ptrace(cred: *const bindings::cred) -> bool;
         pub(crate) fn landlock_fs_capable_audit_read(cred: *const bindings::cred) -> bool;
         pub(crate) fn landlock_fs_init_pid_ns() -> *mut bindings::pid_namespace;
@@ -116,6 +120,8 @@ pub(crate) mod raw {
             len: *mut u32,
         ) -> *const u8;
         pub(crate) fn landlock_fs_lookup_rcu(flags: c_uint) -> bool;
+        pub(crate) fn landlock_fs_file_nonotify(file: *mut bindings::file);
+        pub(crate) fn landlock_fs_dont_mount(dentry: *mut bindings::dentry);
         pub(crate) fn landlock_fs_dir_emit(
             ctx: *mut bindings::dir_context,
             name: *const c_char,
@@ -133,35 +139,31 @@ pub(crate) mod raw {
 // ---------------------------------------------------------------------------
 // Credentials and capabilities
 
-/// The current task's subjective credentials (`current_cred()`).
+/// Runs `f` with the current task's subjective credentials
+/// (`current_cred()`).
 ///
-/// The borrow of the current task keeps them from leaving its context; within
-/// it, only the task itself could replace them, and it keeps the old ones
-/// referenced while it does ([`with_creds`] restores them before it
-/// returns).
-pub(crate) fn current_cred(_task: &CurrentTask) -> &Credential {
+/// The credentials are lent to `f` only: a borrow that could outlive the
+/// call could also outlive them (an override of the subjective
+/// credentials, made and reverted by code that `f` calls, or the task's own
+/// `commit_creds()` once `f` returns, lets RCU free them).  Nothing in this
+/// crate overrides credentials: the reader of the tree is always the
+/// current task, in its own context.
+pub(crate) fn with_current_cred<R>(_task: &CurrentTask, f: impl FnOnce(&Credential) -> R) -> R {
     // SAFETY: `current_cred()` returns the current task's subjective
     // credentials, which stay referenced while the task runs in this
-    // context (see above), and the result borrows from `task`.
-    unsafe { Credential::from_ptr(raw::landlock_fs_current_cred()) }
+    // context: only the task itself could replace them (`commit_creds()`,
+    // `override_creds()`), and it does neither during `f`, which can only
+    // reach this crate's code and kernel functions that restore any
+    // override before they return.  The borrow cannot leave `f` (its
+    // lifetime is `f`'s own, higher-ranked).
+    f(unsafe { Credential::from_ptr(raw::landlock_fs_current_cred()) })
 }
 
-/// Runs `f` with the current task's subjective credentials overridden by
-/// `cred` (`override_creds()`), and restores them afterwards
-/// (`revert_creds()`).  Process context only.
-pub(crate) fn with_creds<R>(cred: &Credential, f: impl FnOnce() -> R) -> R {
-    // SAFETY: `override_creds()` takes no reference: `cred` must stay live
-    // while it is installed, which it does, since it is borrowed for this
-    // whole call and the old credentials are restored below, in the same
-    // task, before returning (`f` cannot leave otherwise: the kernel does
-    // not unwind).
-    let old = unsafe { raw::landlock_fs_override_creds(cred.as_ptr()) };
-    let r = f();
-    // SAFETY: `old` is what `override_creds()` returned above, in this
-    // task, and every override made within `f` was reverted before `f`
-    // returned (overrides nest).
-    unsafe { raw::landlock_fs_revert_creds(old) };
-    r
+/// Whether the current task was killed (`fatal_signal_pending(current)`):
+/// long walks stop then.
+pub(crate) fn fatal_signal_pending() -> bool {
+    // SAFETY: no precondition.
+    unsafe { raw::landlock_fs_fatal_signal_pending() }
 }
 
 /// Whether `cred` has `CAP_SYS_PTRACE` in the initial user namespace
@@ -171,8 +173,8 @@ pub(crate) fn capable_ptrace(cred: &Credential) -> bool {
     unsafe { raw::landlock_fs_capable_ptrace(cred.as_ptr()) }
 }
 
-/// Whether `cred` has `CAP_AUDIT_READ` in the initial user namespace (a
-/// denial is audited).
+/// Whether `cred` has `CAP_AUDIT_READ` in the initial user namespace
+/// (without an audit record: any reader may try, in a loop).
 pub(crate) fn capable_audit_read(cred: &Credential) -> bool {
     // SAFETY: `cred` is a live credential for the call.
     unsafe { raw::landlock_fs_capable_audit_read(cred.as_ptr()) }
@@ -207,8 +209,8 @@ pub(crate) fn cond_resched() {
     unsafe { raw::landlock_fs_cond_resched() };
 }
 
-/// Whether the current task, with its current (possibly overridden, see
-/// [`with_creds`]) credentials, may read `task` as `/proc` does:
+/// Whether the current task, with its own credentials, may read `task` as
+/// `/proc` does:
 /// `ptrace_may_access(PTRACE_MODE_READ_FSCREDS | PTRACE_MODE_NOAUDIT)`.
 pub(crate) fn ptrace_may_read(task: &Task) -> bool {
     // SAFETY: `task` is a live task (`&Task` invariant).
@@ -226,78 +228,11 @@ pub(crate) fn ptrace_may_read(task: &Task) -> bool {
 ///
 /// `task` is a live `struct task_struct` (for instance under the RCU read
 /// lock, as `pid_task()` returns it).
-unsafe fn task_ref(task: NonNull<bindings::task_struct>) -> ARef<Task> {
+pub(crate) unsafe fn task_ref(task: NonNull<bindings::task_struct>) -> ARef<Task> {
     // SAFETY: `Task` is a transparent wrapper of `struct task_struct`, live
     // by the caller's precondition; `ARef::from` takes a reference
     // (`get_task_struct()`) before the borrow ends.
     ARef::from(unsafe { &*task.as_ptr().cast::<Task>() })
-}
-
-/// A counted reference to a `struct pid`, put (`put_pid()`) when dropped.
-///
-/// # Invariants
-///
-/// `0` is a counted reference to a live `struct pid`, owned by this value.
-pub(crate) struct Pid(NonNull<bindings::pid>);
-
-impl Pid {
-    /// Takes over a counted reference, if `pid` is not NULL.
-    ///
-    /// # Safety
-    ///
-    /// `pid` is NULL or a counted reference that the caller gives away.
-    pub(crate) unsafe fn from_raw(pid: *mut bindings::pid) -> Option<Self> {
-        // INVARIANT: by the caller's precondition.
-        NonNull::new(pid).map(Self)
-    }
-
-    /// Gives the counted reference away (NULL for `None`).
-    pub(crate) fn into_raw(pid: Option<Self>) -> *mut bindings::pid {
-        match pid {
-            Some(pid) => core::mem::ManuallyDrop::new(pid).0.as_ptr(),
-            None => core::ptr::null_mut(),
-        }
-    }
-
-    /// A counted reference to `task`'s PID (`get_task_pid(PIDTYPE_PID)`),
-    /// `None` once the task is past `release_task()`.
-    pub(crate) fn of_task(task: &Task) -> Option<Self> {
-        // SAFETY: `task` is live; `get_task_pid()` returns a counted
-        // reference or NULL, which `from_raw` takes over.
-        unsafe {
-            Self::from_raw(bindings::get_task_pid(
-                task.as_ptr(),
-                bindings::pid_type_PIDTYPE_PID,
-            ))
-        }
-    }
-
-    /// The task this PID names (`pid_task(PIDTYPE_PID)`), if it still
-    /// has one, with a counted reference.
-    pub(crate) fn task(&self) -> Option<ARef<Task>> {
-        let _rcu = rcu::read_lock();
-        // SAFETY: `self.0` is live (type invariant) and the RCU read lock,
-        // which `pid_task()` needs, is held.
-        let task = unsafe { bindings::pid_task(self.0.as_ptr(), bindings::pid_type_PIDTYPE_PID) };
-        let task = NonNull::new(task)?;
-        // SAFETY: a task that `pid_task()` returns is live until the RCU
-        // read lock, still held, is released.
-        Some(unsafe { task_ref(task) })
-    }
-
-    /// The PID's number in `ns`, 0 if it has none there.
-    pub(crate) fn nr_in(&self, ns: &PidNamespace) -> i32 {
-        // SAFETY: `self.0` is live (type invariant), and so is `ns`.
-        unsafe { bindings::pid_nr_ns(self.0.as_ptr(), ns.as_ptr()) }
-    }
-}
-
-impl Drop for Pid {
-    fn drop(&mut self) {
-        // SAFETY: a counted reference owned by `self` (type invariant), put
-        // once, here.
-        unsafe { bindings::put_pid(self.0.as_ptr()) };
-    }
 }
 
 /// The PIDs of a namespace in ascending order, each with its task if it
@@ -354,17 +289,25 @@ pub(crate) fn cred_domain(cred: &Credential) -> (u64, u8) {
     (counter, depth)
 }
 
+/// `task`'s TID in `ns`, 0 if it has none there.
+pub(crate) fn task_tid_in(task: &Task, ns: &PidNamespace) -> i32 {
+    // SAFETY: `task` and `ns` are live for the call.
+    unsafe { raw::landlock_fs_task_tid_ns(task.as_ptr(), ns.as_ptr()) }
+}
+
+/// The counter and depth of the current task's objective (own) domain,
+/// which no override of its subjective credentials changes.
+pub(crate) fn current_objective_domain() -> (u64, u8) {
+    let mut depth = 0;
+    // SAFETY: `depth` is a writable `u8`.
+    let counter = unsafe { raw::landlock_fs_current_objective_domain(&mut depth) };
+    (counter, depth)
+}
+
 /// The counter of `task`'s current Landlock domain, 0 when it has none.
 pub(crate) fn task_domain(task: &Task) -> u64 {
     // SAFETY: `task` is live for the call.
     unsafe { raw::landlock_fs_task_domain(task.as_ptr()) }
-}
-
-/// Whether `task`'s current domain is the domain of `counter`, at absolute
-/// depth `depth`, or nested below it.
-pub(crate) fn task_below(task: &Task, counter: u64, depth: u8) -> bool {
-    // SAFETY: `task` is live for the call.
-    unsafe { raw::landlock_fs_task_below(task.as_ptr(), counter, depth) }
 }
 
 /// The counters of `task`'s domain chain, root first, and its depth (0
@@ -374,8 +317,58 @@ pub(crate) fn task_chain(task: &Task) -> ([u64; MAX_LAYERS], u8) {
     // SAFETY: `task` is live; `chain` has room for `MAX_LAYERS` counters,
     // `LANDLOCK_MAX_NUM_LAYERS` (checked with the layout of `struct
     // landlock_fs_info`, see registry.rs), the most a chain has.
-    let depth = unsafe { raw::landlock_fs_task_chain(task.as_ptr(), chain.as_mut_ptr()) };
+    let depth = unsafe {
+        raw::landlock_fs_task_chain(task.as_ptr(), chain.as_mut_ptr(), core::ptr::null_mut())
+    };
     (chain, depth)
+}
+
+/// A task's domain chain with each layer's handled access rights.
+#[derive(Clone, Copy)]
+pub(crate) struct Chain {
+    /// Counters, root first.
+    pub(crate) counters: [u64; MAX_LAYERS],
+    /// Handled access rights (fs, net, scope) of each layer, root first.
+    pub(crate) access: [[u32; 3]; MAX_LAYERS],
+    /// Number of layers (0: unsandboxed).
+    pub(crate) depth: u8,
+}
+
+impl Chain {
+    /// What the tree shows of the chain's layer at absolute depth `k`
+    /// (`1..=depth`).
+    pub(crate) fn info(&self, k: usize) -> Info {
+        let k = k.clamp(1, usize::from(self.depth).clamp(1, MAX_LAYERS));
+        let mut ancestors = [0; MAX_LAYERS];
+        ancestors[..k].copy_from_slice(&self.counters[..k]);
+        Info {
+            parent: if k > 1 { self.counters[k - 2] } else { 0 },
+            ancestors,
+            access: self.access[k - 1],
+            depth: k as u8,
+        }
+    }
+}
+
+/// `task`'s domain chain, with each layer's handled access rights.
+pub(crate) fn task_layers(task: &Task) -> Chain {
+    let mut c = Chain {
+        counters: [0; MAX_LAYERS],
+        access: [[0; 3]; MAX_LAYERS],
+        depth: 0,
+    };
+    // SAFETY: `task` is live; `counters` has room for `MAX_LAYERS`
+    // counters and `access` for `MAX_LAYERS` times three masks, laid out
+    // contiguously (`[[u32; 3]; N]` has no padding), as the C function
+    // writes them.
+    c.depth = unsafe {
+        raw::landlock_fs_task_chain(
+            task.as_ptr(),
+            c.counters.as_mut_ptr(),
+            c.access.as_mut_ptr().cast(),
+        )
+    };
+    c
 }
 
 /// A class of access rights, by its index in `landlock_fs_info.access`.

@@ -15,7 +15,7 @@
 
 use crate::glue::{self, SipHashKey};
 use kernel::prelude::*;
-use kernel::sync::SetOnce;
+use kernel::sync::atomic::{Acquire, Atomic, Full};
 
 /// Lower bound of every counter value and of every ID, so that an ID always
 /// prints as exactly 16 hex digits.  Also the first counter value, which
@@ -109,22 +109,42 @@ impl IdPermutation {
 /// ([`TreeIds::get`] is `None`) is a miss, since nobody can have been shown an
 /// ID yet.  Audit records and tracepoints do not use this key: they print
 /// upstream's `landlock_hierarchy.id` (id.c).
+///
+/// # Invariants
+///
+/// `key` is null or points to an `IdPermutation` allocated by
+/// [`TreeIds::draw_seeded`] (a leaked `KBox`), fully written before it was
+/// published, never changed afterwards and freed only by `Drop`.
 pub(crate) struct TreeIds {
-    key: SetOnce<IdPermutation>,
+    key: Atomic<*mut IdPermutation>,
 }
+
+// SAFETY: the key is published once, with release ordering, and only read
+// afterwards; the pointer is owned by `TreeIds`, and `IdPermutation` is
+// plain data.
+unsafe impl Send for TreeIds {}
+// SAFETY: as above.
+unsafe impl Sync for TreeIds {}
 
 impl TreeIds {
     /// An ID space whose key is not drawn yet.
     pub(crate) const fn new() -> Self {
+        // INVARIANT: null.
         Self {
-            key: SetOnce::new(),
+            key: Atomic::new(core::ptr::null_mut()),
         }
     }
 
     /// The permutation, if its key was drawn; `None` means that no ID has
-    /// been shown yet, so every lookup is a miss.  Never sleeps.
+    /// been shown yet, so every lookup is a miss.  Never sleeps, never
+    /// waits.
     pub(crate) fn get(&self) -> Option<IdPermutation> {
-        self.key.copy()
+        // Pairs with the publishing `cmpxchg` of `draw_seeded`.
+        let key = self.key.load(Acquire);
+        // SAFETY: by the type invariant, a non-null `key` points to a
+        // permutation fully written before it was published (the acquire
+        // load above sees those writes) and live until `self` is dropped.
+        (!key.is_null()).then(|| unsafe { *key })
     }
 
     /// The permutation, drawing its key first if needed.
@@ -138,32 +158,56 @@ impl TreeIds {
         }
         // Our callers are file operations: process context, no lock held.
         glue::wait_for_random_bytes()?;
-        Ok(self.draw_seeded())
+        self.draw_seeded()
     }
 
-    /// Draws the key if it is still missing and the CRNG is seeded; never
-    /// sleeps.  Returns the permutation if there is one afterwards.
+    /// Draws the key if it is still missing and the CRNG is seeded, without
+    /// waiting for the CRNG.  Returns the permutation if there is one
+    /// afterwards (`None` also if the key's allocation failed).
     #[cfg_attr(not(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST), allow(dead_code))]
     pub(crate) fn try_draw(&self) -> Option<IdPermutation> {
         if let Some(p) = self.get() {
             return Some(p);
         }
-        glue::rng_is_initialized().then(|| self.draw_seeded())
+        glue::rng_is_initialized()
+            .then(|| self.draw_seeded().ok())
+            .flatten()
     }
 
     /// Draws a key (the CRNG is seeded) and keeps the first one drawn.
-    fn draw_seeded(&self) -> IdPermutation {
+    ///
+    /// The key is written into its own allocation and published with one
+    /// compare-and-exchange of a pointer: a racing caller either publishes
+    /// its key or gets the winner's, complete, at once.  Nobody ever waits
+    /// for another drawer (a real-time loser spinning on a preempted
+    /// winner on its CPU would livelock).
+    fn draw_seeded(&self) -> Result<IdPermutation> {
         // The CRNG is seeded, so the values are full-strength.
-        let (k0, k1) = (glue::get_random_u64(), glue::get_random_u64());
-        // A racing caller may have populated the key first (or be storing
-        // it): keep the first key and wait for the store, which is a 16-byte
-        // write with nothing in between that sleeps.
-        self.key.populate(IdPermutation::new(k0, k1));
-        loop {
-            if let Some(p) = self.get() {
-                return p;
+        let mine = IdPermutation::new(glue::get_random_u64(), glue::get_random_u64());
+        let ptr = KBox::into_raw(KBox::new(mine, GFP_KERNEL)?);
+        // Full ordering: the key's bytes are visible before the pointer
+        // (pairs with the acquire load of `get`).
+        match self.key.cmpxchg(core::ptr::null_mut(), ptr, Full) {
+            // INVARIANT: a complete key, published once.
+            Ok(_) => Ok(mine),
+            Err(first) => {
+                // SAFETY: `ptr` came from `KBox::into_raw` above and was not
+                // published: it is still ours alone.
+                drop(unsafe { KBox::from_raw(ptr) });
+                // SAFETY: `first` is the published key (type invariant).
+                Ok(unsafe { *first })
             }
-            core::hint::spin_loop();
+        }
+    }
+}
+
+impl Drop for TreeIds {
+    fn drop(&mut self) {
+        let key = self.key.load(Acquire);
+        if !key.is_null() {
+            // SAFETY: a published key is a leaked `KBox` owned by `self`
+            // (type invariant), freed once, here.
+            drop(unsafe { KBox::from_raw(key) });
         }
     }
 }
@@ -268,14 +312,19 @@ mod tests {
     }
 
     #[test]
-    fn a_racing_draw_keeps_the_first_key() {
+    fn a_racing_draw_keeps_the_first_key() -> Result {
         let ids = TreeIds::new();
-        assert!(ids.key.populate(test_permutation()));
-        // The loser's key is discarded: everyone uses the first one.
-        let p = ids.draw_seeded();
+        let first = KBox::into_raw(KBox::new(test_permutation(), GFP_KERNEL)?);
+        // Published as `draw_seeded` publishes (and freed by `Drop`).
+        assert!(ids.key.cmpxchg(core::ptr::null_mut(), first, Full).is_ok());
+        // The loser's key is discarded at once (nobody waits): everyone
+        // uses the first one.
+        let p = ids.draw_seeded()?;
         for &(counter, id) in VECTORS {
             assert_eq!(p.id(counter), id);
         }
+        assert_eq!(ids.get().map(|q| q.id(ID_MIN)), Some(p.id(ID_MIN)));
+        Ok(())
     }
 
     #[test]

@@ -7,23 +7,30 @@
 //! landlock_fs_entry`), so registering a domain allocates nothing:
 //! `landlock_restrict_self()` links it into a hash bucket before the new
 //! domain is committed, and `landlock_put_hierarchy()` unlinks it before
-//! freeing the hierarchy, each under that bucket's bit lock.  That is all
-//! that creating and freeing a domain pay.
+//! freeing the hierarchy, each under that bucket's spinlock (which lockdep
+//! sees).  That is all that creating and freeing a domain pay.
 //!
-//! Readers copy what they need under a bucket's lock, for one lookup, one
-//! hint exchange, one creator or one bucket at a time ([`Info`],
-//! [`CreatorText`]): the lock keeps the hierarchies they find alive.  They
-//! never walk tasks, allocate or format under it, so a reader delays a
-//! domain's creation or free by at most one such operation.  The depth and
+//! Readers copy a few words under a bucket's lock, for one lookup or one
+//! bucket's [`Info`]s at a time: the lock keeps the
+//! hierarchies they find alive.  For a creator ([`CreatorText`], whose
+//! executable path may be `PATH_MAX` bytes long) they take a reference to
+//! the hierarchy under the lock and copy after releasing it.  They never
+//! walk tasks, allocate, format or copy user-sized data under it, so a
+//! reader delays a domain's creation or free by at most one such
+//! operation.  The depth and
 //! ancestors of an entry are found by walking the hierarchy's parents when
 //! it is read, not stored when it is created.
 
-use crate::{
-    glue::{raw, Pid},
-    id::ID_MIN,
+use crate::{glue::raw, id::ID_MIN};
+use core::{ops::ControlFlow, ptr::NonNull};
+use kernel::{
+    alloc::flags::__GFP_NOWARN,
+    bindings,
+    pid_namespace::PidNamespace,
+    prelude::*,
+    sync::{aref::ARef, SetOnce},
+    task::Task,
 };
-use core::ptr::NonNull;
-use kernel::{alloc::flags::__GFP_NOWARN, pid_namespace::PidNamespace, prelude::*, sync::SetOnce};
 
 /// Maximum nesting of Landlock domains (`LANDLOCK_MAX_NUM_LAYERS`): the
 /// length of [`Info::ancestors`], whose layout is checked below against
@@ -41,6 +48,34 @@ pub(crate) struct RawRegistry {
 #[repr(C)]
 pub(crate) struct RawHierarchy {
     _opaque: [u8; 0],
+}
+
+/// A C walk of a subtree's tasks (`struct landlock_fs_walk`, opaque).
+#[repr(C)]
+pub(crate) struct RawWalk {
+    _opaque: [u8; 0],
+}
+
+/// An entry of the C task index (`struct landlock_fs_task`, opaque), for
+/// KUnit's test entries.
+#[repr(C)]
+pub(crate) struct RawTaskEntry {
+    _opaque: [u8; 0],
+}
+
+/// Tasks per batch of a walk (`LANDLOCK_FS_WALK_BATCH`).
+const WALK_BATCH: usize = 16;
+
+/// How a walk of a domain's tasks ended ([`Registry::walk_tasks`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum WalkEnd {
+    /// The callback stopped it.
+    Stopped,
+    /// Every task of the subtree was visited.
+    Complete,
+    /// The walk gave up before visiting every task (a cursor kept moving):
+    /// nothing can be concluded from the tasks it did not find.
+    GaveUp,
 }
 
 /// Mirror of `struct landlock_fs_creator` (fs_glue.h; both sides check its
@@ -134,11 +169,14 @@ pub(crate) struct CreatorText {
 ///
 /// `raw` is a live `struct landlock_fs_registry`, freed by `Drop` only for
 /// registries made by [`Registry::new`] (the global one is never freed),
-/// after every test entry in `test_entries` was unregistered and freed.
+/// after every test entry in `test_tasks` and `test_entries` was unlinked,
+/// unregistered and freed.  `test_entries` holds `(counter, hierarchy)`
+/// pairs, parents before children.
 pub(crate) struct Registry {
     raw: NonNull<RawRegistry>,
     owned: bool,
-    test_entries: KVec<NonNull<RawHierarchy>>,
+    test_entries: KVec<(u64, NonNull<RawHierarchy>)>,
+    test_tasks: KVec<NonNull<RawTaskEntry>>,
 }
 
 // SAFETY: the C registry is protected by its buckets' locks, and every
@@ -157,6 +195,7 @@ impl Registry {
             raw,
             owned: true,
             test_entries: KVec::new(),
+            test_tasks: KVec::new(),
         })
     }
 
@@ -195,22 +234,61 @@ impl Registry {
         Err(EAGAIN)
     }
 
-    /// A counted reference to the rule-2 hint of the domain of `counter`:
-    /// the task a reader stored, else the creator's thread-group leader.
-    pub(crate) fn hint(&self, counter: u64) -> Option<Pid> {
-        // SAFETY: `raw` is live; the C function returns a counted reference
-        // or NULL, which `Pid` takes over.
-        unsafe { Pid::from_raw(raw::landlock_fs_registry_hint(self.raw.as_ptr(), counter)) }
-    }
-
-    /// Makes `pid` (`None`: no hint) the hint of the domain of `counter`,
-    /// if it still exists (the old hint, or `pid`, is put).
-    pub(crate) fn set_hint(&self, counter: u64, pid: Option<Pid>) {
-        // SAFETY: `raw` is live; the C function takes over the counted
-        // reference (or NULL).
-        unsafe {
-            raw::landlock_fs_registry_set_hint(self.raw.as_ptr(), counter, Pid::into_raw(pid))
-        };
+    /// Calls `f` for each task in the domain of `counter` and, with
+    /// `subtree`, in the domains nested below it, through the task index:
+    /// the cost is the subtree's (its tasks and domains), never the
+    /// system's.  A task may be given twice.  No lock is held while `f`
+    /// runs (it may sleep); the walk holds references to the hierarchies it
+    /// is in and to one task.  `None` if the domain is gone.
+    pub(crate) fn walk_tasks(
+        &self,
+        counter: u64,
+        subtree: bool,
+        mut f: impl FnMut(&Task) -> ControlFlow<()>,
+    ) -> Result<Option<WalkEnd>> {
+        // SAFETY: `raw` is live (type invariant).
+        let w = unsafe { raw::landlock_fs_walk_start(self.raw.as_ptr(), counter, subtree) };
+        if w.is_null() {
+            return Ok(None);
+        }
+        // An error pointer (`ENOMEM`) or a walk.
+        let w = kernel::error::from_err_ptr(w)?;
+        let mut stopped = false;
+        let mut batch: [*mut bindings::task_struct; WALK_BATCH] =
+            [core::ptr::null_mut(); WALK_BATCH];
+        loop {
+            // SAFETY: `w` is a live walk; `batch` has room for
+            // `LANDLOCK_FS_WALK_BATCH` pointers.
+            let n = unsafe { raw::landlock_fs_walk_next(w, batch.as_mut_ptr()) };
+            if n == 0 {
+                break;
+            }
+            for &t in &batch[..n.min(WALK_BATCH)] {
+                let Some(t) = NonNull::new(t.cast::<Task>()) else {
+                    continue;
+                };
+                // SAFETY: the walk gave a counted reference to a live task
+                // (`Task` is a transparent wrapper of `struct task_struct`),
+                // which `ARef` takes over and puts when dropped, even once
+                // `f` has stopped the walk.
+                let task: ARef<Task> = unsafe { ARef::from_raw(t) };
+                if !stopped && f(&task).is_break() {
+                    stopped = true;
+                }
+            }
+            if stopped {
+                break;
+            }
+        }
+        // SAFETY: `w` came from `landlock_fs_walk_start` and is ended once.
+        let complete = unsafe { raw::landlock_fs_walk_end(w) };
+        Ok(Some(if stopped {
+            WalkEnd::Stopped
+        } else if complete {
+            WalkEnd::Complete
+        } else {
+            WalkEnd::GaveUp
+        }))
     }
 
     /// Upstream's ID of the domain of `counter` (`landlock_hierarchy.id`, as
@@ -223,8 +301,9 @@ impl Registry {
     }
 
     /// The creator of the domain of `counter`, as a reader in `ns` sees it;
-    /// `ENOENT` if the domain is gone.  Memory is allocated before the lock
-    /// is taken and trimmed after.
+    /// `ENOENT` if the domain is gone.  Memory is allocated before the
+    /// lookup and trimmed after; the copy holds a reference to the domain's
+    /// hierarchy, not the registry's lock.
     pub(crate) fn creator(&self, counter: u64, ns: &PidNamespace) -> Result<CreatorText> {
         // SAFETY: no precondition.
         let exe_size = unsafe { raw::landlock_fs_creator_exe_size() };
@@ -270,7 +349,13 @@ impl Drop for Registry {
             return;
         }
         // Children first: test entries were registered parents first.
-        while let Some(h) = self.test_entries.pop() {
+        while let Some(t) = self.test_tasks.pop() {
+            // SAFETY: `t` was made by `landlock_fs_test_task` for one of
+            // this registry's test hierarchies, which are all still there,
+            // and is freed once, here.
+            unsafe { raw::landlock_fs_test_task_free(t.as_ptr()) };
+        }
+        while let Some((_, h)) = self.test_entries.pop() {
             // SAFETY: `h` was made by `landlock_fs_test_hierarchy` in this
             // registry and is freed once, here.
             unsafe { raw::landlock_fs_test_hierarchy_free(self.raw.as_ptr(), h.as_ptr()) };
@@ -294,6 +379,7 @@ pub(crate) fn init() -> Result {
         raw,
         owned: false,
         test_entries: KVec::new(),
+        test_tasks: KVec::new(),
     };
     if !REGISTRY.populate(registry) {
         return Err(EEXIST);
@@ -315,25 +401,52 @@ pub(crate) mod testing {
     /// hierarchies, no creator), given parents first.
     pub(crate) fn registry_of(domains: &[(u64, u64)]) -> Result<Registry> {
         let mut registry = Registry::new()?;
-        let mut made: KVec<(u64, NonNull<RawHierarchy>)> = KVec::new();
         for &(counter, parent) in domains {
-            let parent = made
-                .iter()
-                .find(|(c, _)| *c == parent)
-                .map_or(core::ptr::null_mut(), |(_, h)| h.as_ptr());
+            let parent =
+                hierarchy_of(&registry, parent).map_or(core::ptr::null_mut(), |h| h.as_ptr());
             // Room first, so that a made entry is always recorded (and
             // freed by `Drop`).
             registry.test_entries.reserve(1, GFP_KERNEL)?;
-            made.reserve(1, GFP_KERNEL)?;
             // SAFETY: `registry.raw` is live; `parent` is NULL or a test
             // hierarchy of this registry, freed after its children (`Drop`).
             let h =
                 unsafe { raw::landlock_fs_test_hierarchy(registry.raw.as_ptr(), counter, parent) };
             let h = NonNull::new(h).ok_or(ENOMEM)?;
-            registry.test_entries.push(h, GFP_KERNEL)?;
-            made.push((counter, h), GFP_KERNEL)?;
+            registry.test_entries.push((counter, h), GFP_KERNEL)?;
         }
         Ok(registry)
+    }
+
+    /// The test hierarchy of `counter` in `registry`.
+    fn hierarchy_of(registry: &Registry, counter: u64) -> Option<NonNull<RawHierarchy>> {
+        registry
+            .test_entries
+            .iter()
+            .find(|(c, _)| *c == counter)
+            .map(|&(_, h)| h)
+    }
+
+    /// Adds an entry for the current task to the task index of the test
+    /// domain of `counter`; returns its index, for [`move_task`].
+    pub(crate) fn add_task(registry: &mut Registry, counter: u64) -> Result<usize> {
+        let h = hierarchy_of(registry, counter).ok_or(EINVAL)?;
+        registry.test_tasks.reserve(1, GFP_KERNEL)?;
+        // SAFETY: `h` is a test hierarchy of `registry`, which frees its
+        // test tasks before its hierarchies (`Drop`).
+        let t = NonNull::new(unsafe { raw::landlock_fs_test_task(h.as_ptr()) }).ok_or(ENOMEM)?;
+        registry.test_tasks.push(t, GFP_KERNEL)?;
+        Ok(registry.test_tasks.len() - 1)
+    }
+
+    /// Moves test task `i` (from [`add_task`]) to the domain of `counter`,
+    /// as a task's move before `commit_creds()` does.
+    pub(crate) fn move_task(registry: &Registry, i: usize, counter: u64) -> Result {
+        let h = hierarchy_of(registry, counter).ok_or(EINVAL)?;
+        let t = registry.test_tasks.get(i).ok_or(EINVAL)?;
+        // SAFETY: `t` and `h` are test entries of `registry`, alive while
+        // it is.
+        unsafe { raw::landlock_fs_test_task_move(t.as_ptr(), h.as_ptr()) };
+        Ok(())
     }
 
     /// The infos of a private registry.
@@ -383,6 +496,88 @@ mod tests {
         Ok(())
     }
 
+    /// How many tasks a walk of the subtree of `counter` visits, and how
+    /// it ends.
+    fn walked(r: &Registry, counter: u64) -> Result<(usize, Option<WalkEnd>)> {
+        let mut n = 0;
+        let end = r.walk_tasks(counter, true, |_| {
+            n += 1;
+            ControlFlow::Continue(())
+        })?;
+        Ok((n, end))
+    }
+
+    #[test]
+    fn walks_visit_the_subtree_only() -> Result {
+        // A -> B -> C, A -> D, and another root E.
+        let (a, b, c, d, e) = (A, A + 1, A + 2, A + 3, A + 4);
+        let mut r = testing::registry_of(&[(a, 0), (b, a), (c, b), (d, a), (e, 0)])?;
+        // More tasks in B than a batch holds.
+        for (counter, n) in [(b, 20), (c, 2), (d, 1), (e, 3)] {
+            for _ in 0..n {
+                testing::add_task(&mut r, counter)?;
+            }
+        }
+        let complete = Some(WalkEnd::Complete);
+        assert_eq!(walked(&r, a)?, (23, complete));
+        assert_eq!(walked(&r, b)?, (22, complete));
+        assert_eq!(walked(&r, c)?, (2, complete));
+        assert_eq!(walked(&r, d)?, (1, complete));
+        assert_eq!(walked(&r, e)?, (3, complete));
+        assert_eq!(walked(&r, A + 9)?, (0, None));
+        // A domain's own tasks only.
+        let mut own = 0;
+        let end = r.walk_tasks(a, false, |_| {
+            own += 1;
+            ControlFlow::Continue(())
+        })?;
+        assert_eq!((own, end), (0, complete));
+        let mut own = 0;
+        r.walk_tasks(b, false, |_| {
+            own += 1;
+            ControlFlow::Continue(())
+        })?;
+        assert_eq!(own, 20);
+        // The callback stops the walk (mid-batch).
+        let mut n = 0;
+        let end = r.walk_tasks(a, true, |_| {
+            n += 1;
+            if n == 17 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })?;
+        assert_eq!((n, end), (17, Some(WalkEnd::Stopped)));
+        Ok(())
+    }
+
+    #[test]
+    fn a_moving_cursor_restarts_its_list() -> Result {
+        let (b, c) = (A + 1, A + 2);
+        let mut r = testing::registry_of(&[(b, 0), (c, b)])?;
+        for _ in 0..20 {
+            testing::add_task(&mut r, b)?;
+        }
+        // Tasks 0..20 are in B, in that order.  When the first batch (16)
+        // is given, its last task (the cursor) moves into C, as
+        // `landlock_restrict_self()` moves a task: the walk restarts B's
+        // list (the 19 left: 16 again, then 3) and finds the mover in C.
+        let mut n = 0;
+        let mut moved = Ok(());
+        let end = r.walk_tasks(b, true, |_| {
+            n += 1;
+            if n == 16 {
+                moved = testing::move_task(&r, 15, c);
+            }
+            ControlFlow::Continue(())
+        })?;
+        moved?;
+        assert_eq!((n, end), (16 + 19 + 1, Some(WalkEnd::Complete)));
+        assert_eq!(walked(&r, c)?, (1, Some(WalkEnd::Complete)));
+        Ok(())
+    }
+
     #[test]
     fn copies_are_sorted_complete_and_grow() -> Result {
         // More entries than the first copy's room, spread over buckets.
@@ -394,9 +589,8 @@ mod tests {
         let all = r.infos()?;
         assert_eq!(all.len(), 300);
         assert!(all.windows(2).all(|w| w[0].counter() < w[1].counter()));
-        // No hint until a reader sets one; ENOENT for the creator of a
+        // ENOENT for the creator of a
         // domain that is not there.
-        assert!(r.hint(A).is_none());
         assert!(r
             .creator(A + 1, kernel::current!().active_pid_ns().ok_or(ESRCH)?)
             .is_err());

@@ -25,17 +25,17 @@
 //! # Costs
 //!
 //! Rule 1 is O(1): the registry gives each domain's depth and ancestors.
-//! Rule 2 for one domain first tries the domain's hint (a task that was in
-//! its subtree: the creator's thread-group leader until a reader stores
-//! another), O(1); only when the hint is gone or not traceable by R
-//! does it walk the reader's tasks, and it stores what it finds as the new
-//! hint.  A whole-tree snapshot walks the tasks once, with one ptrace check
-//! per sandboxed task.  No registry lock is held during any task walk.
+//! Rule 2 for one domain walks the task index of its subtree (the tasks of
+//! the domain and of the domains nested below it, `fs_glue.c`) until the
+//! first task R may trace: O(that subtree), never O(all tasks), and no
+//! reader writes anything another reader's answer depends on.  A
+//! whole-tree snapshot walks R's tasks once, by PID as `/proc` does, with
+//! one ptrace check per sandboxed task.  No lock is held during any check.
 
 use crate::{
-    glue::{self, Pid},
+    glue,
     id::{IdPermutation, TREE_IDS},
-    registry::{self, Info, Registry, MAX_LAYERS},
+    registry::{self, Info, Registry, WalkEnd, MAX_LAYERS},
 };
 use core::ops::ControlFlow;
 use kernel::{cred::Credential, pid_namespace::PidNamespace, prelude::*, task::Task};
@@ -55,9 +55,19 @@ impl Dom {
         Self { counter, depth }
     }
 
-    /// The current task's (subjective) domain.
+    /// The current task's subjective domain (that of the credentials its
+    /// file accesses use).
     pub(crate) fn current() -> Self {
-        Self::of_cred(glue::current_cred(kernel::current!()))
+        glue::with_current_cred(kernel::current!(), Self::of_cred)
+    }
+
+    /// The current task's objective domain: its own sandbox, whatever
+    /// overrides its subjective credentials (an io_uring personality or
+    /// overlayfs's mounter credentials, registered or made before it
+    /// sandboxed itself).
+    pub(crate) fn objective() -> Self {
+        let (counter, depth) = glue::current_objective_domain();
+        Self { counter, depth }
     }
 
     /// Rule 1: whether this domain is a strict ancestor of `d` (an
@@ -67,9 +77,39 @@ impl Dom {
     }
 }
 
+/// The domains of a reading task, both of which must pass rule 1: its
+/// subjective credentials' and its objective ones'.  They differ only
+/// under an override of the subjective credentials (an io_uring
+/// personality or overlayfs's mounter credentials made before the task
+/// sandboxed itself), which can therefore narrow what a task sees, never
+/// widen it: a sandboxed task never sees its own domain.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) struct Reading(pub(crate) [Dom; 2]);
+
+impl Reading {
+    /// The current task's domains.
+    pub(crate) fn current() -> Self {
+        Self([Dom::current(), Dom::objective()])
+    }
+
+    /// Rule 1: both domains are strict ancestors of `d`.
+    pub(crate) fn shows(&self, d: &Info) -> bool {
+        self.0.iter().all(|r| r.is_strictly_above(d))
+    }
+
+    /// Whether everything below `opener` passes rule 1 for these domains
+    /// (each is `opener` or none), so that a view rendered for `opener`
+    /// may be served as it is.
+    pub(crate) fn covers(&self, opener: Dom) -> bool {
+        self.0.iter().all(|r| r.counter == 0 || *r == opener)
+    }
+}
+
 /// The reader of the tree: whose credentials, domains and PID namespace the
-/// checks use.  It borrows them, so it cannot outlive the VFS call or the
-/// open file that lent them.
+/// checks use.  Always the current task, in its own context (lookups,
+/// attribute checks, `open`): the ptrace checks use the current task's own
+/// credentials, with no override.  It borrows them, so it cannot outlive
+/// the VFS call that lent them.
 pub(crate) struct Reader<'a> {
     cred: &'a Credential,
     ns: &'a PidNamespace,
@@ -86,13 +126,15 @@ impl<'a> Reader<'a> {
     pub(crate) fn with_current<R>(f: impl FnOnce(&Reader<'_>) -> R) -> Option<R> {
         let task = kernel::current!();
         let ns = task.active_pid_ns()?;
-        let cred = glue::current_cred(task);
-        Some(f(&Reader::new(cred, ns, Dom::default())))
+        Some(glue::with_current_cred(task, |cred| {
+            f(&Reader::new(cred, ns, Dom::objective()))
+        }))
     }
 
-    /// The opener of a file (its credentials and the PID namespace it had),
-    /// read by a task whose domain is `reading`.
-    pub(crate) fn new(cred: &'a Credential, ns: &'a PidNamespace, reading: Dom) -> Self {
+    /// The current task, whose subjective credentials are `cred` and PID
+    /// namespace `ns`; `reading` (its objective domain) must pass rule 1
+    /// too.
+    fn new(cred: &'a Credential, ns: &'a PidNamespace, reading: Dom) -> Self {
         let privileged = glue::capable_ptrace(cred);
         Self {
             cred,
@@ -102,9 +144,9 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The reader's own (credentials') domain.
-    pub(crate) fn own_domain(&self) -> Dom {
-        self.domains[0]
+    /// The reader's domains, both of which rule 1 checks.
+    pub(crate) fn reading(&self) -> Reading {
+        Reading(self.domains)
     }
 
     /// The reader's PID namespace.
@@ -143,8 +185,14 @@ impl<'a> Reader<'a> {
     }
 
     /// Whether the reader may see the domain of `counter` (rules 1 and 2),
-    /// consistently with [`Reader::snapshot`].  Returns its registry entry.
-    pub(crate) fn sees(&self, registry: &Registry, counter: u64) -> Option<Info> {
+    /// consistently with [`Reader::snapshot`].  Returns its registry entry
+    /// and how rule 2 passed.
+    ///
+    /// Rule 2 walks the task index of the domain's subtree only, and stops
+    /// at the first task the reader may trace: its cost is that subtree's,
+    /// whatever the number of tasks and domains on the system, and it
+    /// writes nothing that another reader's answer or cost depends on.
+    pub(crate) fn sees(&self, registry: &Registry, counter: u64) -> Option<Seen> {
         if !self.may_be_below(counter) {
             return None;
         }
@@ -152,111 +200,93 @@ impl<'a> Reader<'a> {
         if !self.is_below(&info) {
             return None;
         }
-        // Rule 2, first through the hint (O(1)).
-        let hint = registry.hint(counter);
-        let mut hint_valid = false;
-        if let Some(pid) = &hint {
-            let (in_subtree, traceable) = self.check_pid(pid, &info);
-            if traceable {
-                return Some(info);
-            }
-            hint_valid = in_subtree;
-        }
-        drop(hint);
-        // Then through the reader's tasks.
-        let subtree = |_, t: &Task| glue::task_below(t, counter, info.depth);
-        let mut found = None;
-        self.scan_tasks(self.ns, true, subtree, |t, task| {
-            if t.traceable {
-                found = Some(Pid::of_task(task));
-                return ControlFlow::Break(());
-            }
-            ControlFlow::Continue(())
-        });
-        if let Some(pid) = found {
-            if !hint_valid {
-                registry.set_hint(counter, pid);
-            }
-            return Some(info);
-        }
-        if !self.privileged || hint_valid {
-            return None;
-        }
-        // A privileged reader also sees a domain with no task at all, in
-        // any PID namespace.
+        let init_ns = glue::init_pid_ns();
         let mut occupied = false;
-        self.scan_tasks(glue::init_pid_ns(), false, subtree, |_, _| {
-            occupied = true;
-            ControlFlow::Break(())
-        });
-        (!occupied).then_some(info)
+        let mut killed = false;
+        let end = registry
+            .walk_tasks(counter, true, |task| {
+                // A task past `release_task()` (reaped, not yet freed)
+                // neither shows nor occupies a domain, as for a walk by PID.
+                if task.tgid_nr_ns(Some(init_ns)) == 0 {
+                    return ControlFlow::Continue(());
+                }
+                occupied = true;
+                if task.tgid_nr_ns(Some(self.ns)) != 0 && self.may_trace(task) {
+                    return ControlFlow::Break(());
+                }
+                if glue::fatal_signal_pending() {
+                    killed = true;
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            })
+            // ENOMEM: the walk could not start; a killed reader (below)
+            // will never read the answer.
+            .ok()??;
+        match end {
+            WalkEnd::Stopped if !killed => Some(Seen {
+                info,
+                by_task: true,
+            }),
+            // A privileged reader also sees a domain with no task at all,
+            // in any PID namespace, neither in it nor below it.
+            WalkEnd::Complete if self.privileged && !occupied => Some(Seen {
+                info,
+                by_task: false,
+            }),
+            _ => None,
+        }
     }
 
-    /// Checks the task of `pid`: whether it is in the subtree of `info`'s
-    /// domain, and whether the reader may also see it (PID in the reader's
-    /// namespace, ptrace check).
-    fn check_pid(&self, pid: &Pid, info: &Info) -> (bool, bool) {
-        let Some(task) = pid.task() else {
-            return (false, false);
-        };
-        let in_subtree = glue::task_below(&task, info.counter(), info.depth);
-        let in_ns = pid.nr_in(self.ns) != 0;
-        let traceable = in_subtree && in_ns && self.may_trace(&task);
-        (in_subtree, traceable)
-    }
-
-    /// The ptrace check, with the reader's credentials.
+    /// The ptrace check, with the reader's (the current task's own)
+    /// credentials.
     fn may_trace(&self, task: &Task) -> bool {
-        glue::with_creds(self.cred, || glue::ptrace_may_read(task))
+        glue::ptrace_may_read(task)
     }
 
     /// Calls `f` for each sandboxed task with a PID in `ns` that `want`
     /// accepts, in ascending TID order, with its domain and (if `check`)
     /// whether the reader passes the ptrace check on it.  Tasks are walked
     /// one PID at a time, as `/proc` does (no long RCU section), with a
-    /// `cond_resched()` between tasks, and without any registry lock.
+    /// `cond_resched()` between tasks, and without any registry lock.  A
+    /// killed reader stops the walk: `EINTR`.
     fn scan_tasks(
         &self,
         ns: &PidNamespace,
         check: bool,
         want: impl Fn(u64, &Task) -> bool,
         mut f: impl FnMut(&TaskInfo, &Task) -> ControlFlow<()>,
-    ) {
-        let mut walk = || {
-            for (tid, task) in glue::tasks(ns) {
-                if let Some(task) = task {
-                    let domain = glue::task_domain(&task);
-                    // 0 once the task was reaped after the walk found it: it
-                    // is gone, so it is not listed (nor checked).
-                    let tgid = task.tgid_nr_ns(Some(ns));
-                    let flow = if domain != 0 && tgid != 0 && want(domain, &task) {
-                        // Credentials overridden to the reader's when
-                        // `check`.
-                        let traceable = check && glue::ptrace_may_read(&task);
-                        let info = TaskInfo {
-                            tgid,
-                            tid,
-                            domain,
-                            traceable,
-                        };
-                        f(&info, &task)
-                    } else {
-                        ControlFlow::Continue(())
+    ) -> Result {
+        for (tid, task) in glue::tasks(ns) {
+            if let Some(task) = task {
+                let domain = glue::task_domain(&task);
+                // 0 once the task was reaped after the walk found it: it
+                // is gone, so it is not listed (nor checked).
+                let tgid = task.tgid_nr_ns(Some(ns));
+                let flow = if domain != 0 && tgid != 0 && want(domain, &task) {
+                    let traceable = check && self.may_trace(&task);
+                    let info = TaskInfo {
+                        tgid,
+                        tid,
+                        domain,
+                        traceable,
                     };
-                    // The reference is put before the reschedule point.
-                    drop(task);
-                    if flow.is_break() {
-                        break;
-                    }
+                    f(&info, &task)
+                } else {
+                    ControlFlow::Continue(())
+                };
+                // The reference is put before the reschedule point.
+                drop(task);
+                if flow.is_break() {
+                    break;
                 }
-                glue::cond_resched();
             }
-        };
-        if check {
-            glue::with_creds(self.cred, walk);
-        } else {
-            walk();
+            if glue::fatal_signal_pending() {
+                return Err(EINTR);
+            }
+            glue::cond_resched();
         }
+        Ok(())
     }
 
     /// The domains the reader sees and the tasks it sees in them, from one
@@ -265,6 +295,9 @@ impl<'a> Reader<'a> {
     pub(crate) fn snapshot(&self, registry: &Registry) -> Result<Snapshot> {
         // Before the walk: drawing the key may sleep.
         let ids = TREE_IDS.get_or_draw()?;
+        if !self.privileged {
+            return self.snapshot_from_tasks(&ids);
+        }
         let infos = registry.infos()?;
         let mut marks = Marks::new(infos.len())?;
         let mut tasks = KVVec::new();
@@ -292,7 +325,7 @@ impl<'a> Reader<'a> {
                 None => marks.mark_chain(&infos, task, t.traceable),
             }
             ControlFlow::Continue(())
-        });
+        })?;
         if let Some(e) = failed {
             return Err(e.into());
         }
@@ -308,7 +341,7 @@ impl<'a> Reader<'a> {
                     }
                     ControlFlow::Continue(())
                 },
-            );
+            )?;
         }
         let snapshot = Snapshot::new(infos, &marks, self.domains, self.privileged, &ids)?;
         let mut tasks = tasks;
@@ -316,6 +349,147 @@ impl<'a> Reader<'a> {
         tasks.sort_unstable_by_key(|t| (t.tgid, t.tid));
         Ok(Snapshot { tasks, ..snapshot })
     }
+}
+
+impl Reader<'_> {
+    /// The tasks the reader sees in the domain of `counter` itself (not
+    /// below it): those with a PID in its namespace that it may trace,
+    /// sorted by TGID then TID.  Walks the domain's own task index: O(its
+    /// tasks), never O(all tasks).
+    pub(crate) fn own_tasks(&self, registry: &Registry, counter: u64) -> Result<KVVec<TaskInfo>> {
+        let mut tasks = KVVec::new();
+        let mut failed = Ok(());
+        registry
+            .walk_tasks(counter, false, |task| {
+                if glue::fatal_signal_pending() {
+                    failed = Err(EINTR);
+                    return ControlFlow::Break(());
+                }
+                let tgid = task.tgid_nr_ns(Some(self.ns));
+                let tid = glue::task_tid_in(task, self.ns);
+                // Listed in the index a moment ago: it may have moved into
+                // a nested domain since (or been reaped).
+                if tgid == 0
+                    || tid == 0
+                    || glue::task_domain(task) != counter
+                    || !self.may_trace(task)
+                {
+                    return ControlFlow::Continue(());
+                }
+                let t = TaskInfo {
+                    tgid,
+                    tid,
+                    domain: counter,
+                    traceable: true,
+                };
+                if let Err(e) = tasks.push(t, GFP_KERNEL_ACCOUNT) {
+                    failed = Err(e.into());
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            })?
+            .ok_or(ENOENT)?;
+        failed?;
+        tasks.sort_unstable_by_key(|t| (t.tgid, t.tid));
+        // A walk may give a task twice (its cursor moved).
+        dedup_sorted(&mut tasks, |t| (t.tgid, t.tid));
+        Ok(tasks)
+    }
+
+    /// The view of an unprivileged reader, built from its own task walk
+    /// only: the chains of the tasks it may trace, read from their
+    /// credentials.  Every domain such a chain holds below the reader's
+    /// domains passes both rules (the task is below each of them), and
+    /// no other domain can: nothing is read of domains the reader may not
+    /// see, so the cost (one walk of the reader's PID namespace, one ptrace
+    /// check per sandboxed task below the reader's domains) and the memory
+    /// (charged to the reader) do not depend on them.
+    fn snapshot_from_tasks(&self, ids: &IdPermutation) -> Result<Snapshot> {
+        // Distinct chains of traceable tasks (consecutive tasks mostly
+        // share one), and the traceable tasks.
+        let mut chains: KVVec<glue::Chain> = KVVec::new();
+        let mut tasks = KVVec::new();
+        let mut failed = None;
+        // Rule 1 on a chain: each reader domain is a strict ancestor of its
+        // last layer.
+        let below = |c: &glue::Chain| {
+            self.domains.iter().all(|r| {
+                r.counter == 0
+                    || (c.depth > r.depth
+                        && usize::from(r.depth) <= MAX_LAYERS
+                        && c.counters[usize::from(r.depth) - 1] == r.counter)
+            })
+        };
+        self.scan_tasks(
+            self.ns,
+            false,
+            |_, _| true,
+            |t, task| {
+                let chain = glue::task_layers(task);
+                if chain.depth == 0 || !below(&chain) || !self.may_trace(task) {
+                    return ControlFlow::Continue(());
+                }
+                let counter = chain.counters[usize::from(chain.depth) - 1];
+                let task = TaskInfo {
+                    domain: counter,
+                    traceable: true,
+                    ..*t
+                };
+                let new_chain = chains
+                    .last()
+                    .is_none_or(|c| c.counters[usize::from(c.depth) - 1] != counter);
+                let pushed = tasks.push(task, GFP_KERNEL_ACCOUNT).and_then(|()| {
+                    if new_chain {
+                        chains.push(chain, GFP_KERNEL_ACCOUNT)
+                    } else {
+                        Ok(())
+                    }
+                });
+                if let Err(e) = pushed {
+                    failed = Some(e);
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            },
+        )?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        // Every layer below the reader's domains, once: (counter, chain,
+        // absolute depth), sorted by counter.
+        let top = self
+            .domains
+            .iter()
+            .map(|r| usize::from(r.depth))
+            .max()
+            .unwrap_or(0);
+        let mut layers: KVVec<(u64, usize, usize)> = KVVec::new();
+        for (ci, c) in chains.iter().enumerate() {
+            for k in (top + 1)..=usize::from(c.depth) {
+                layers.push((c.counters[k - 1], ci, k), GFP_KERNEL_ACCOUNT)?;
+            }
+        }
+        layers.sort_unstable_by_key(|l| l.0);
+        dedup_sorted(&mut layers, |l| l.0);
+        let mut shown = KVVec::with_capacity(layers.len(), GFP_KERNEL_ACCOUNT)?;
+        for &(_, ci, k) in layers.iter() {
+            shown.push(Shown::of(&chains[ci].info(k), ids), GFP_KERNEL_ACCOUNT)?;
+        }
+        tasks.sort_unstable_by_key(|t| (t.tgid, t.tid));
+        Ok(Snapshot { shown, tasks })
+    }
+}
+
+/// Removes the consecutive elements of `v` whose key repeats the previous
+/// one's (on a vector sorted by that key: the duplicates).
+fn dedup_sorted<T, K: Copy + PartialEq>(v: &mut KVVec<T>, key: impl Fn(&T) -> K) {
+    let mut last = None;
+    v.retain(|x| {
+        let k = key(x);
+        let keep = last != Some(k);
+        last = Some(k);
+        keep
+    });
 }
 
 /// The index of the domain of `counter` in a registry copy.
@@ -394,6 +568,18 @@ pub(crate) struct TaskInfo {
     pub(crate) domain: u64,
     /// Whether the reader passes the ptrace check on it.
     pub(crate) traceable: bool,
+}
+
+/// A domain a reader sees, as [`Reader::sees`] found it.
+#[derive(Clone, Copy)]
+pub(crate) struct Seen {
+    /// The registry entry (copied).
+    pub(crate) info: Info,
+    /// Whether rule 2 passed through a task the reader may trace (in the
+    /// domain or below it), rather than through an empty subtree (for a
+    /// privileged reader).  That task is below every ancestor too, so
+    /// then each ancestor passes rule 2 as well, and needs only rule 1.
+    pub(crate) by_task: bool,
 }
 
 /// A visible domain in a snapshot.
