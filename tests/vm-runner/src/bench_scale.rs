@@ -31,7 +31,7 @@ use std::time::Instant;
 const TREE_DOMAINS: &str = "/sys/kernel/security/landlock/domains";
 
 /// Starts D domains holding T tasks; returns the daemons (killed on drop).
-fn populate(d: usize, t: usize) -> Result<Vec<Daemon>, String> {
+pub(crate) fn populate(d: usize, t: usize) -> Result<Vec<Daemon>, String> {
     // Processes: two per group of four domains, plus one that restricts
     // twice; the last, incomplete group gets single-domain processes.
     let mut layers = Vec::new();
@@ -68,7 +68,7 @@ fn populate(d: usize, t: usize) -> Result<Vec<Daemon>, String> {
     Ok(daemons)
 }
 
-fn names() -> Vec<String> {
+pub(crate) fn names() -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(TREE_DOMAINS)
         .map(|rd| {
             rd.flatten()
@@ -107,14 +107,14 @@ fn per_file() -> f64 {
     start.elapsed().as_secs_f64() * 1e6 / n as f64
 }
 
-fn ms(f: impl FnOnce()) -> f64 {
+pub(crate) fn ms(f: impl FnOnce()) -> f64 {
     let start = Instant::now();
     f();
     start.elapsed().as_secs_f64() * 1e3
 }
 
 /// Reads `/proc/<pid>/task/<tid>/status` of every task.
-fn proc_walk() -> usize {
+pub(crate) fn proc_walk() -> usize {
     let mut n = 0;
     let mut buf = Vec::with_capacity(4096);
     for p in fs::read_dir("/proc").into_iter().flatten().flatten() {

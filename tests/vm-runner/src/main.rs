@@ -9,6 +9,7 @@
 mod audit;
 mod bench;
 mod bench_scale;
+mod bench_worst;
 mod churn;
 mod faults;
 mod hostile;
@@ -16,6 +17,8 @@ mod hostile_io;
 mod kmsg;
 mod landlock_crate;
 mod mounts;
+mod notify;
+mod overrides;
 mod procs;
 mod scale;
 mod sys;
@@ -321,6 +324,9 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("bench-scale") {
         bench_scale::run();
     }
+    if args.get(1).map(String::as_str) == Some("bench-worst") {
+        bench_worst::run();
+    }
     if args.get(1).map(String::as_str) == Some("mixed") {
         // A process with one unconfined thread and one sandboxed thread.
         std::thread::spawn(|| {
@@ -482,6 +488,14 @@ fn main() {
     r.run(
         "hostile_operations_change_nothing",
         hostile_io::hostile_operations_change_nothing,
+    );
+    r.run(
+        "fsnotify_reports_no_domain_names",
+        notify::fsnotify_reports_no_domain_names,
+    );
+    r.run(
+        "overridden_credentials_never_show_the_own_domain",
+        overrides::overridden_credentials_never_show_the_own_domain,
     );
     r.run(
         "hostile_reads_match_content",

@@ -10,7 +10,7 @@ pub struct Daemon {
 }
 
 /// Creates a pipe and returns (read end, write end).
-fn pipe() -> Result<(std::fs::File, std::fs::File), String> {
+pub fn pipe() -> Result<(std::fs::File, std::fs::File), String> {
     let mut fds = [0; 2];
     // SAFETY: `fds` has room for two descriptors.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
