@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use crate::types::{
     is_bit_form, is_right_name, AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain,
-    DomainId, HandledAccess, Scope, Task, UnknownRights,
+    DomainId, HandledAccess, Scope, Task,
 };
 use crate::Error;
 
@@ -331,19 +331,11 @@ fn access_line<A: AccessNames>(n: usize, line: &[u8]) -> ParseResult<(A, Vec<Str
 /// The three numbered lines `fs:`, `net:`, `scope:` of an access file or
 /// a snapshot's domain.
 fn access_lines(l: [(usize, &[u8]); 3]) -> ParseResult<HandledAccess> {
-    let (fs, ufs) = access_line::<AccessFs>(l[0].0, l[0].1)?;
-    let (net, unet) = access_line::<AccessNet>(l[1].0, l[1].1)?;
-    let (scope, uscope) = access_line::<Scope>(l[2].0, l[2].1)?;
-    Ok(HandledAccess {
-        fs,
-        net,
-        scope,
-        unknown: UnknownRights {
-            fs: ufs,
-            net: unet,
-            scope: uscope,
-        },
-    })
+    Ok(HandledAccess::from_parts(
+        access_line::<AccessFs>(l[0].0, l[0].1)?,
+        access_line::<AccessNet>(l[1].0, l[1].1)?,
+        access_line::<Scope>(l[2].0, l[2].1)?,
+    ))
 }
 
 /// The `access` file: the lines `fs:`, `net:` and `scope:`, in that order,

@@ -577,6 +577,24 @@ pub fn is_right_name(name: &[u8]) -> bool {
 pub const CLASSES: [&str; 3] = ["fs", "net", "scope"];
 
 impl HandledAccess {
+    /// From each class's known rights and unknown names.
+    pub(crate) fn from_parts(
+        (fs, ufs): (AccessFs, Vec<String>),
+        (net, unet): (AccessNet, Vec<String>),
+        (scope, uscope): (Scope, Vec<String>),
+    ) -> Self {
+        HandledAccess {
+            fs,
+            net,
+            scope,
+            unknown: UnknownRights {
+                fs: ufs,
+                net: unet,
+                scope: uscope,
+            },
+        }
+    }
+
     /// The names of each class (`fs`, `net`, `scope`, in this order): the
     /// known rights in the uapi's bit order (`bit<N>` for a bit without a
     /// name), then the unknown ones.
@@ -693,19 +711,11 @@ pub(crate) fn is_bit_form(name: &str) -> bool {
 impl<'de> Deserialize<'de> for HandledAccess {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let j = HandledAccessJson::deserialize(d)?;
-        let (fs, ufs) = split_names::<AccessFs, D::Error>(j.fs)?;
-        let (net, unet) = split_names::<AccessNet, D::Error>(j.net)?;
-        let (scope, uscope) = split_names::<Scope, D::Error>(j.scope)?;
-        Ok(HandledAccess {
-            fs,
-            net,
-            scope,
-            unknown: UnknownRights {
-                fs: ufs,
-                net: unet,
-                scope: uscope,
-            },
-        })
+        Ok(HandledAccess::from_parts(
+            split_names::<AccessFs, D::Error>(j.fs)?,
+            split_names::<AccessNet, D::Error>(j.net)?,
+            split_names::<Scope, D::Error>(j.scope)?,
+        ))
     }
 }
 
