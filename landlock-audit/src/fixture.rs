@@ -29,8 +29,7 @@ use std::path::{Path, PathBuf};
 use crate::id::{IdPermutation, ID_MIN};
 use crate::parse::escape;
 use crate::types::{
-    AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain, DomainId, HandledAccess, Scope,
-    Task,
+    AccessFs, AccessNet, AuditId, Creator, Domain, DomainId, HandledAccess, Scope, Task,
 };
 
 /// One domain of a [`Model`].
@@ -65,6 +64,8 @@ pub struct ModelProcess {
     /// Whether it is a kernel thread (`PF_KTHREAD` in its `stat`, no
     /// `exe`).
     pub kernel_thread: bool,
+    /// Its effective UID (the `Uid:` line of its `status`).
+    pub uid: u32,
 }
 
 /// A system as one reader sees it: domains and processes.
@@ -152,19 +153,16 @@ impl SplitMix {
 /// assert_eq!(access_text(&a), "fs: execute read_dir\nnet:\nscope:\n");
 /// ```
 pub fn access_text(a: &HandledAccess) -> String {
-    fn line<A: AccessNames>(out: &mut String, a: A) {
-        out.push_str(A::KIND);
-        out.push(':');
-        for n in a.names() {
-            out.push(' ');
-            out.push_str(&n);
-        }
-        out.push('\n');
-    }
     let mut s = String::new();
-    line(&mut s, a.fs);
-    line(&mut s, a.net);
-    line(&mut s, a.scope);
+    for (kind, names) in a.names() {
+        s.push_str(kind);
+        s.push(':');
+        for n in names {
+            s.push(' ');
+            s.push_str(&n);
+        }
+        s.push('\n');
+    }
     s
 }
 
@@ -215,6 +213,7 @@ impl Model {
                     | AccessFs::EXECUTE,
                 net: AccessNet::from_bits_retain(rng.next() & AccessNet::all().bits()),
                 scope: Scope::from_bits_retain(rng.next() & Scope::all().bits()),
+                ..Default::default()
             };
             let creator = Creator {
                 pid: if rng.below(4) == 0 { 0 } else { pid + i as u32 },
@@ -265,6 +264,7 @@ impl Model {
                 comm: format!("worker-{pid}"),
                 threads,
                 kernel_thread: false,
+                uid: 1000,
             });
             pid += n as u32 + rng.below(3) as u32;
         }
@@ -274,6 +274,7 @@ impl Model {
                 comm: format!("free {pid}"),
                 threads: vec![pid],
                 kernel_thread: false,
+                uid: 1000,
             });
             pid += 1;
         }
@@ -283,6 +284,7 @@ impl Model {
                 comm: format!("kworker/{k}:0"),
                 threads: vec![2 + k],
                 kernel_thread: true,
+                uid: 0,
             });
         }
         processes.sort_by_key(|p| p.pid);
@@ -331,7 +333,7 @@ impl Model {
                     id: d.id,
                     parent: d.parent,
                     depth: depths.get(&d.id).copied().unwrap_or(1),
-                    access: d.access,
+                    access: d.access.clone(),
                     tasks,
                     creator: Some(d.creator.clone()),
                 }
@@ -481,6 +483,14 @@ impl Model {
             let dir = proc_root.join(p.pid.to_string());
             fs::create_dir_all(dir.join("task"))?;
             fs::write(dir.join("comm"), format!("{}\n", p.comm))?;
+            fs::write(
+                dir.join("status"),
+                format!(
+                    "Name:\t{}\nUid:\t{u}\t{u}\t{u}\t{u}\nGid:\t0\t0\t0\t0\n",
+                    p.comm,
+                    u = p.uid
+                ),
+            )?;
             let flags = if p.kernel_thread {
                 crate::procfs::PF_KTHREAD | 0x40
             } else {

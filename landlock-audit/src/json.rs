@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domains::Coverage;
+use crate::domains::{Coverage, ProcessState};
 use crate::types::{Domain, DomainId};
 
 /// The schema version of every document.
@@ -30,7 +30,9 @@ pub struct ProcessCounts {
     pub sandboxed: u64,
     /// Processes only some of whose threads do.
     pub mixed: u64,
-    /// `sandboxed / total`, in `[0, 1]` (0 without processes).
+    /// `sandboxed / judged`, in `[0, 1]`: the judged processes are all but
+    /// kernel threads and the processes the reader may not inspect (see
+    /// [`Coverage::judged`]); 0 when no process is judged.
     pub ratio: f64,
 }
 
@@ -103,6 +105,19 @@ pub struct PsProcess {
     pub comm_bytes: Option<Vec<u8>>,
     /// The domains its threads run in, sorted; empty when unconfined.
     pub domains: Vec<DomainId>,
+    /// Its state (`sandboxed`, `mixed`, `unconfined`, `unknown`,
+    /// `kernel_thread`); absent only in documents of older commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<ProcessState>,
+    /// Its effective UID, when readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// Its executable, when readable; lossy as `comm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exe: Option<String>,
+    /// The exact bytes of `exe` when they are not UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exe_bytes: Option<Vec<u8>>,
 }
 
 /// `ps --json`.
@@ -133,6 +148,28 @@ impl PsProcess {
             comm,
             comm_bytes,
             domains,
+            state: None,
+            uid: None,
+            exe: None,
+            exe_bytes: None,
         }
+    }
+
+    /// The same process with its state, UID and executable.
+    pub fn with_details(
+        mut self,
+        state: ProcessState,
+        uid: Option<u32>,
+        exe: Option<&std::path::Path>,
+    ) -> Self {
+        use std::os::unix::ffi::OsStrExt;
+        self.state = Some(state);
+        self.uid = uid;
+        if let Some(e) = exe {
+            let (exe, exe_bytes) = crate::types::text_and_bytes(e.as_os_str().as_bytes());
+            self.exe = Some(exe);
+            self.exe_bytes = exe_bytes;
+        }
+        self
     }
 }

@@ -58,12 +58,13 @@ pub mod source;
 mod types;
 mod walk;
 
-pub use domains::{Coverage, Domains, DEFAULT_ROOT};
+pub use domains::{Coverage, Domains, ProcessState, DEFAULT_ROOT};
 pub use error::{Error, Result};
 pub use parse::MAX_DEPTH;
 pub use source::{RealFs, Source};
 pub use types::{
-    AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain, DomainId, HandledAccess,
-    ParseAuditIdError, ParseIdError, Scope, Task,
+    is_right_name, AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain, DomainId,
+    HandledAccess, ParseAuditIdError, ParseIdError, Scope, Task, UnknownRights, CLASSES,
+    RIGHT_NAME_MAX,
 };
 pub use walk::{ORPHAN_ATTEMPTS, SUPPORTED_VERSION};

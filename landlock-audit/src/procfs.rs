@@ -37,6 +37,36 @@ pub struct Process {
     /// tree's rule 2, and fails with `EACCES` when the tree would hide the
     /// process's tasks.  `false` also when `stat` is unreadable.
     pub inspectable: bool,
+    /// Its effective UID (`Uid:` of `<pid>/status`), mapped into the user
+    /// namespace of `/proc`'s mounter; `None` when unreadable.
+    pub uid: Option<u32>,
+    /// Its executable (`readlink("<pid>/exe")`), as the kernel gives it
+    /// (any bytes, maybe with ` (deleted)` appended); `None` for kernel
+    /// threads and when it cannot be read.
+    pub exe: Option<PathBuf>,
+}
+
+/// The PID of the reader itself in `proc_root`: the target of its `self`
+/// link, or `None` when `self` is not a link to a PID (a copied `/proc`).
+/// The command leaves this process out of its counts.
+pub fn self_pid(proc_root: &Path) -> Option<u32> {
+    self_pid_with(&RealFs, proc_root)
+}
+
+/// [`self_pid`] through a [`Source`].
+pub fn self_pid_with<S: Source>(src: &S, proc_root: &Path) -> Option<u32> {
+    let target = src.read_link(&proc_root.join("self")).ok()?;
+    numeric(target.as_os_str().as_bytes())
+}
+
+/// The effective UID of a process from `<dir>/status`; `None` when it
+/// cannot be read or parsed.
+fn status_uid<S: Source>(src: &S, dir: &mut PathBuf, buf: &mut FileBuf) -> Option<u32> {
+    dir.push("status");
+    let r = src.read(dir, MAX_FILE_SIZE, ReadMode::Once, buf);
+    dir.pop();
+    r.ok()?;
+    parse::proc_status_euid(buf.contents()).ok()
 }
 
 fn numeric(name: &[u8]) -> Option<u32> {
@@ -138,12 +168,15 @@ fn process<S: Source>(
         Err(e) => return Err(io_error(dir, e)),
     };
     dir.pop();
+    let uid = status_uid(src, dir, buf);
     let Some(flags) = flags else {
         return Ok(Some(Process {
             pid,
             threads: vec![pid],
             kernel_thread: false,
             inspectable: false,
+            uid,
+            exe: None,
         }));
     };
     if flags & PF_KTHREAD != 0 {
@@ -152,6 +185,8 @@ fn process<S: Source>(
             threads: vec![pid],
             kernel_thread: true,
             inspectable: true,
+            uid,
+            exe: None,
         }));
     }
     dir.push("task");
@@ -167,13 +202,16 @@ fn process<S: Source>(
         return Ok(None);
     };
     dir.push("exe");
-    let inspectable = !matches!(src.read_link(dir), Err(e) if denied(&e));
+    let link = src.read_link(dir);
     dir.pop();
+    let inspectable = !matches!(&link, Err(e) if denied(e));
     Ok(Some(Process {
         pid,
         threads,
         kernel_thread: false,
         inspectable,
+        uid,
+        exe: link.ok(),
     }))
 }
 

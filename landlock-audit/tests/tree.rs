@@ -430,7 +430,7 @@ fn error_malformed_names_file_and_line() {
         ),
         (
             format!("domains/{d2}/access"),
-            "fs: execute\nnet: fly\nscope:\n".into(),
+            "fs: execute\nnet: Fly\nscope:\n".into(),
             2,
         ),
         (format!("domains/{d2}/tasks"), "20 20\n20\n".into(), 2),
@@ -518,6 +518,7 @@ fn unknown_access_bits_are_kept_and_named() {
         fs: AccessFs::EXECUTE | AccessFs::RESOLVE_UNIX | AccessFs::from_bits_retain(1 << 17),
         net: AccessNet::CONNECT_SEND_UDP | AccessNet::from_bits_retain(1 << 63),
         scope: Scope::SIGNAL | Scope::from_bits_retain(1 << 5),
+        ..Default::default()
     };
     let f = Fixture::new(Model {
         domains: vec![m.clone()],

@@ -52,15 +52,24 @@ fn docs(out: &Path) -> std::io::Result<Vec<PathBuf>> {
         Shell::PowerShell,
     ] {
         let mut c = cmd.clone();
-        files.push(clap_complete::generate_to(
-            shell,
-            &mut c,
-            "landlock-audit",
-            &comp,
-        )?);
+        let path = clap_complete::generate_to(shell, &mut c, "landlock-audit", &comp)?;
+        if shell == Shell::Bash {
+            let script = std::fs::read_to_string(&path)?;
+            std::fs::write(&path, fix_bash_case_labels(&script))?;
+        }
+        files.push(path);
     }
     files.sort();
     Ok(files)
+}
+
+/// clap_complete 4.6's bash script sets `cmd="landlock__audit__subcmd__X"`
+/// for a subcommand but labels its `case` branch
+/// `landlock__subcmd__audit__subcmd__X` (it turns the `-` of the binary's
+/// name into `__subcmd__` in one place and `__` in the other), so no
+/// subcommand option completes.  The labels are given the name `cmd` gets.
+fn fix_bash_case_labels(script: &str) -> String {
+    script.replace("landlock__subcmd__audit__", "landlock__audit__")
 }
 
 fn main() -> ExitCode {
@@ -147,6 +156,19 @@ mod tests {
         }
         let bash = std::fs::read_to_string(dir.join("completions/landlock-audit.bash")).unwrap();
         assert!(bash.contains("--output") && bash.contains("domain"));
+        // Every name `cmd` is set to has its case branch.
+        for l in bash.lines() {
+            if let Some(name) = l.trim().strip_prefix("cmd=\"") {
+                let name = name.trim_end_matches('"');
+                if name.is_empty() {
+                    continue;
+                }
+                assert!(
+                    bash.contains(&format!("        {name})")),
+                    "no case branch for {name}"
+                );
+            }
+        }
         assert!(bash.contains("--audit-id"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use landlock_audit::{AuditId, DomainId, DEFAULT_ROOT};
+use landlock_audit::{AuditId, DEFAULT_ROOT};
 
 /// The text after `--help`: exit statuses, escaping, JSON and errors.
 pub const AFTER_HELP: &str = "\
@@ -37,11 +37,24 @@ error is also a JSON document on stdout, with the same exit status:
 
 KIND is one of securityfs_not_mounted,
 landlock_disabled, feature_absent, permission_denied, malformed,
-unsupported_version, io, unknown_domain, audit_id_not_found,
-audit_id_permission_denied, audit_id_unsupported, usage, other.";
+unsupported_version, io, unknown_domain, ambiguous_domain,
+audit_id_not_found, audit_id_permission_denied, audit_id_unsupported,
+usage, other.
+
+Without a subcommand, status is shown.  Warnings go to stderr: access rights
+this build does not know (a newer kernel's; shown as the kernel names them),
+and a partial view (processes this reader may not inspect).";
 
 /// The text after `domain --help`: finding a domain by its audit ID.
 pub const DOMAIN_AFTER_HELP: &str = "\
+ID may be any unique prefix of at least 4 digits of a visible domain's ID
+(as git accepts abbreviated commits): a prefix that several domains share
+is an error (exit 1, kind ambiguous_domain) that names them.
+
+handles lists the rights this domain's own layer handles; enforces lists
+what its chain enforces, the union over the domain and its visible
+ancestors (an access is checked against every layer).
+
 Audit records (domain=) and tracepoints print upstream Landlock's domain
 IDs, not the tree's.  With --audit-id, the domain is found by reading
 domains/<id>/audit_id of each visible domain until one holds that ID, and
@@ -59,12 +72,14 @@ Errors of --audit-id (exit status, --json kind):
 
 /// The text after `metrics --help`.
 pub const METRICS_AFTER_HELP: &str = "\
-Always writes landlock_audit_up and landlock_audit_info{abi_version,version}:
-when the tree cannot be read, landlock_audit_up{error=\"KIND\"} 0 is written
-(KIND as in --json errors) and the exit status is that of the error, so a
-textfile never goes stale silently.  With --output, the file is replaced
-atomically (a temporary file in the same directory, fsync, rename), as
-node_exporter's textfile collector requires.";
+Always writes landlock_audit_up (1 or 0, no label) and
+landlock_audit_build_info{version}.  When the tree or /proc cannot be read,
+landlock_audit_up is 0, landlock_audit_error_info{kind=\"KIND\"} 1 names the
+error (KIND as in --json errors), landlock_audit_last_success_timestamp_seconds
+keeps the value of the file being replaced, and the exit status is that of
+the error, so a textfile never goes stale silently.  With --output, the file
+is replaced atomically (a temporary file in the same directory, fsync,
+rename), as node_exporter's textfile collector requires.";
 
 /// Shows Landlock domains (sandboxes), the processes that run in them and how
 /// many processes are sandboxed, from /sys/kernel/security/landlock.
@@ -88,9 +103,37 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// What to show.
+    /// Print indented JSON (implies --json).
+    #[arg(long, global = true)]
+    pub pretty: bool,
+
+    /// What to show (default: status).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Whether the output is JSON.
+    pub fn wants_json(&self) -> bool {
+        self.json || self.pretty
+    }
+}
+
+/// A domain ID or a prefix of one: 4 to 16 lowercase hexadecimal digits.
+fn id_prefix(s: &str) -> Result<String, String> {
+    if (4..=16).contains(&s.len()) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        Ok(s.to_owned())
+    } else {
+        Err("not a domain ID or ID prefix (4 to 16 lowercase hexadecimal digits)".to_owned())
+    }
+}
+
+/// A PID: a positive decimal number.
+fn pid(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(p) if p > 0 => Ok(p),
+        _ => Err("not a PID (a positive decimal number)".to_owned()),
+    }
 }
 
 /// The subcommands.
@@ -101,17 +144,34 @@ pub enum Command {
     /// Kernel threads and processes this reader may not inspect are counted
     /// apart; the ratios are over the other, judged, processes.
     Status,
-    /// Domains nested as they are, with each task's PID and command name.
+    /// Domains nested as they are, with each process's PID, thread count and
+    /// command name.
     Tree,
-    /// Every process and the domains its threads run in.
-    Ps,
+    /// Processes: PID, user, state, domains, executable, command name.
+    ///
+    /// STATE is sandboxed (all threads in visible domains), mixed (some),
+    /// unconfined (none), unknown (this reader may not inspect the process)
+    /// or kernel_thread.  Kernel threads are listed only with --all.
+    Ps {
+        /// List kernel threads too.
+        #[arg(short = 'e', long = "all", visible_short_alias = 'A')]
+        all: bool,
+
+        /// Only these PIDs (repeat or separate with commas).
+        #[arg(short = 'p', long = "pid", value_name = "PID", value_delimiter = ',', value_parser = pid)]
+        pids: Vec<u32>,
+    },
+    /// One line per domain, as lsns lists namespaces: ID, depth, number of
+    /// processes, and the creator's PID, user and executable.
+    List,
     /// One domain in detail, by its ID in the tree or the ID audit records
     /// print.
     #[command(after_help = DOMAIN_AFTER_HELP)]
     Domain {
-        /// The domain's ID in the tree: 16 lowercase hexadecimal digits.
-        #[arg(required_unless_present = "audit_id")]
-        id: Option<DomainId>,
+        /// The domain's ID in the tree (16 lowercase hexadecimal digits), or a
+        /// unique prefix of it (at least 4 digits).
+        #[arg(required_unless_present = "audit_id", value_name = "ID", value_parser = id_prefix)]
+        id: Option<String>,
 
         /// Find the domain by upstream Landlock's ID of it, as audit records
         /// and tracepoints print it: HEX or domain=HEX (lowercase, no leading
