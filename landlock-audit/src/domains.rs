@@ -1,5 +1,6 @@
 //! [`Domains`]: a snapshot of the tree with its queries.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 #[cfg(feature = "serde")]
@@ -7,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::index::IdIndex;
 use crate::parse::TaskLine;
-use crate::procfs;
+use crate::procfs::{self, Process};
 use crate::source::{RealFs, Source};
-use crate::types::{AuditId, Domain, DomainId, Task};
+use crate::types::{AuditId, Domain, DomainId, HandledAccess, Task};
 use crate::walk;
 use crate::Result;
 
@@ -560,45 +561,107 @@ impl Domains {
         src: S,
         proc_root: impl AsRef<Path>,
     ) -> Result<Coverage> {
-        // Per domain position: which classes its chain handles (bit 0 fs,
-        // 1 net, 2 scope).  Chains are at most 16 deep.
+        Ok(self.coverage_of(&procfs::processes_with(&src, proc_root.as_ref())?))
+    }
+
+    /// The [`Coverage`] of `processes` (as [`procfs::processes`] reads
+    /// them), without I/O: what [`coverage`](Self::coverage) computes.
+    pub fn coverage_of(&self, processes: &[Process]) -> Coverage {
+        let chain = self.chain_classes();
+        let mut c = Coverage::default();
+        for p in processes {
+            self.count(&chain, p, &mut c);
+        }
+        c
+    }
+
+    /// The [`Coverage`] of `processes` per systemd unit ([`Process::unit`];
+    /// `None` for processes outside any unit, kernel threads among them),
+    /// sorted by unit.
+    ///
+    /// ```
+    /// use landlock_audit::{procfs::Process, Domains};
+    ///
+    /// let d = Domains::from_domains(7, vec![])?;
+    /// let p = Process::new(10, vec![10], false, true).with_cgroup("/system.slice/a.service".into());
+    /// let by_unit = d.coverage_by_unit(&[p, Process::new(2, vec![2], true, true)]);
+    /// assert_eq!(by_unit.len(), 2);
+    /// assert_eq!(by_unit[&Some("a.service".to_owned())].unconfined(), 1);
+    /// assert_eq!(by_unit[&None].kernel_threads, 1);
+    /// # Ok::<(), landlock_audit::Error>(())
+    /// ```
+    pub fn coverage_by_unit(&self, processes: &[Process]) -> BTreeMap<Option<String>, Coverage> {
+        let chain = self.chain_classes();
+        let mut out: BTreeMap<Option<String>, Coverage> = BTreeMap::new();
+        for p in processes {
+            self.count(&chain, p, out.entry(p.unit.clone()).or_default());
+        }
+        out
+    }
+
+    /// The access rights handled by a domain's chain: its own layer's and
+    /// those of its visible ancestors, united (the empty set for an unknown
+    /// ID).  A right is restricted for a thread as soon as one layer of its
+    /// chain handles it.
+    ///
+    /// ```
+    /// use landlock_audit::{AccessFs, AccessNet, Domain, DomainId, Domains, HandledAccess};
+    ///
+    /// let d = |id: u64, parent: Option<u64>, depth: u32, access: HandledAccess| Domain {
+    ///     id: DomainId::new(id).unwrap(), parent: parent.and_then(DomainId::new), depth,
+    ///     access, tasks: vec![], creator: None,
+    /// };
+    /// let fs = HandledAccess { fs: AccessFs::WRITE_FILE, ..Default::default() };
+    /// let net = HandledAccess { net: AccessNet::BIND_TCP, ..Default::default() };
+    /// let s = Domains::from_domains(7, vec![d(0xa000000000000000, None, 1, fs), d(0xb000000000000000, Some(0xa000000000000000), 2, net)])?;
+    /// let chain = s.chain_access(DomainId::new(0xb000000000000000).unwrap());
+    /// assert_eq!((chain.fs, chain.net), (AccessFs::WRITE_FILE, AccessNet::BIND_TCP));
+    /// # Ok::<(), landlock_audit::Error>(())
+    /// ```
+    pub fn chain_access(&self, id: DomainId) -> HandledAccess {
+        let own = self.get(id).map_or_else(HandledAccess::empty, |d| d.access);
+        self.ancestors(id).fold(own, |a, d| a.union(&d.access))
+    }
+
+    /// Per domain position: which classes its chain handles (bit 0 fs, 1
+    /// net, 2 scope).  Chains are at most 16 deep.
+    fn chain_classes(&self) -> Vec<u8> {
         let own = |d: &Domain| {
             u8::from(!d.access.fs.is_empty())
                 | u8::from(!d.access.net.is_empty()) << 1
                 | u8::from(!d.access.scope.is_empty()) << 2
         };
-        let chain: Vec<u8> = self
-            .domains
+        self.domains
             .iter()
             .map(|d| self.ancestors(d.id).fold(own(d), |m, a| m | own(a)))
-            .collect();
-        let mut c = Coverage::default();
-        for p in procfs::processes_with(&src, proc_root.as_ref())? {
-            c.total += 1;
-            if p.kernel_thread {
-                c.kernel_threads += 1;
-                continue;
-            }
-            let mut inside = 0usize;
-            let mut classes = 0b111u8;
-            for &t in &p.threads {
-                if let Some(pos) = self.task_position(t) {
-                    inside += 1;
-                    classes &= chain[pos];
-                }
-            }
-            if inside == 0 {
-                c.unknown += u64::from(!p.inspectable);
-            } else if inside == p.threads.len() {
-                c.sandboxed += 1;
-                c.handles_fs += u64::from(classes & 1);
-                c.handles_net += u64::from(classes >> 1 & 1);
-                c.handles_scope += u64::from(classes >> 2 & 1);
-            } else {
-                c.mixed += 1;
+            .collect()
+    }
+
+    /// Counts one process into `c`.
+    fn count(&self, chain: &[u8], p: &Process, c: &mut Coverage) {
+        c.total += 1;
+        if p.kernel_thread {
+            c.kernel_threads += 1;
+            return;
+        }
+        let mut inside = 0usize;
+        let mut classes = 0b111u8;
+        for &t in &p.threads {
+            if let Some(pos) = self.task_position(t) {
+                inside += 1;
+                classes &= chain[pos];
             }
         }
-        Ok(c)
+        if inside == 0 {
+            c.unknown += u64::from(!p.inspectable);
+        } else if inside == p.threads.len() {
+            c.sandboxed += 1;
+            c.handles_fs += u64::from(classes & 1);
+            c.handles_net += u64::from(classes >> 1 & 1);
+            c.handles_scope += u64::from(classes >> 2 & 1);
+        } else {
+            c.mixed += 1;
+        }
     }
 }
 

@@ -41,6 +41,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit_id;
+pub mod cgroup;
 mod domains;
 mod error;
 #[cfg(feature = "fixture")]

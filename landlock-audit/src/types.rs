@@ -527,6 +527,23 @@ impl Default for HandledAccess {
     }
 }
 
+impl HandledAccess {
+    /// No right handled.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// The rights handled by `self` or by `other`: what a chain of layers
+    /// handles.
+    pub fn union(&self, other: &Self) -> Self {
+        Self {
+            fs: self.fs | other.fs,
+            net: self.net | other.net,
+            scope: self.scope | other.scope,
+        }
+    }
+}
+
 /// One domain as the reader sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]

@@ -118,6 +118,7 @@ fn coverage_model() -> Fixture {
         comm: format!("p{pid}"),
         threads: threads.to_vec(),
         kernel_thread,
+        ..Default::default()
     };
     Fixture::new(Model {
         domains: vec![d1, d2, d3],
@@ -253,12 +254,14 @@ fn tree_text_nests_and_shows_pid_and_comm() {
                 comm: "nginx".into(),
                 threads: vec![300],
                 kernel_thread: false,
+                ..Default::default()
             },
             landlock_audit::fixture::ModelProcess {
                 pid: 400,
                 comm: "worker".into(),
                 threads: vec![400, 401],
                 kernel_thread: false,
+                ..Default::default()
             },
         ],
         ..Model::default()
@@ -510,6 +513,7 @@ fn hostile_fixture() -> Fixture {
         comm: comm.into(),
         threads: vec![pid],
         kernel_thread: false,
+        ..Default::default()
     };
     let f = Fixture::new(Model {
         domains: vec![d1, d2],
