@@ -15,6 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::cgroup::Container;
 use crate::domains::Coverage;
 use crate::types::{Domain, DomainId};
 
@@ -103,6 +104,21 @@ pub struct PsProcess {
     pub comm_bytes: Option<Vec<u8>>,
     /// The domains its threads run in, sorted; empty when unconfined.
     pub domains: Vec<DomainId>,
+    /// Its systemd unit ([`crate::cgroup::unit`]), `null` outside any.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Its cgroup v2 path, `null` when unreadable; bytes that are not
+    /// UTF-8 appear as U+FFFD, and then `cgroup_bytes` holds the exact
+    /// bytes.
+    #[serde(default)]
+    pub cgroup: Option<String>,
+    /// The exact bytes of `cgroup` when they are not UTF-8, else `None`
+    /// (and absent from the JSON document).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup_bytes: Option<Vec<u8>>,
+    /// The container its unit names ([`crate::cgroup::container`]).
+    #[serde(default)]
+    pub container: Option<Container>,
 }
 
 /// `ps --json`.
@@ -133,6 +149,21 @@ impl PsProcess {
             comm,
             comm_bytes,
             domains,
+            unit: None,
+            cgroup: None,
+            cgroup_bytes: None,
+            container: None,
         }
+    }
+
+    /// Sets the cgroup v2 path and the unit and container it names.
+    pub fn with_cgroup(mut self, path: &std::path::Path) -> Self {
+        use std::os::unix::ffi::OsStrExt;
+        self.unit = crate::cgroup::unit(path);
+        self.container = self.unit.as_deref().and_then(crate::cgroup::container);
+        let (text, bytes) = crate::types::text_and_bytes(path.as_os_str().as_bytes());
+        self.cgroup = Some(text);
+        self.cgroup_bytes = bytes;
+        self
     }
 }

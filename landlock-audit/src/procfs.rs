@@ -259,6 +259,15 @@ fn details<S: Source>(src: &S, dir: &mut PathBuf, mut p: Process, buf: &mut File
     }
 }
 
+/// The cgroup v2 path of a process (`<proc_root>/<pid>/cgroup`,
+/// [`cgroup::v2_path`]); `None` when it cannot be read or has no v2 line.
+/// [`Process::with_cgroup`] gives the unit and container it names.
+pub fn cgroup_path(proc_root: &Path, pid: u32) -> Option<PathBuf> {
+    let mut dir = proc_root.join(pid.to_string());
+    let mut buf = FileBuf::new();
+    small_file(&RealFs, &mut dir, "cgroup", &mut buf).and_then(cgroup::v2_path)
+}
+
 /// The command name of a process (`<proc_root>/<pid>/comm`), or of one of
 /// its threads when `tid` is given (`<proc_root>/<pid>/task/<tid>/comm`);
 /// `None` when it cannot be read (e.g. the task has exited, or the file is

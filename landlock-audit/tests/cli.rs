@@ -49,6 +49,10 @@ fn status_json() {
     let (total, sandboxed, mixed) = expected_coverage(&f.model);
     // The coverage categories (checked on a model with known answers in
     // coverage_categories_in_status_and_metrics).
+    // Every process of the fixture is outside any unit.
+    let units = v.as_object_mut().unwrap().remove("units").expect("units");
+    assert_eq!(units[0]["unit"], Value::Null, "{units}");
+    assert_eq!(units.as_array().map(Vec::len), Some(1), "{units}");
     let p = v["processes"].as_object_mut().unwrap();
     for k in [
         "handles_fs",
@@ -269,9 +273,9 @@ fn tree_text_nests_and_shows_pid_and_comm() {
     let out = stdout(&run(&f, &["tree"]));
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with(&id(1).to_string()), "{out}");
-    assert_eq!(lines[1].trim(), "pid 300 tid 300  nginx");
+    assert_eq!(lines[1].trim(), "pid 300 tid 300  unit -  nginx");
     assert!(lines[2].starts_with(&format!("    {}", id(2))), "{out}");
-    assert_eq!(lines[3].trim(), "pid 400 tid 401  worker");
+    assert_eq!(lines[3].trim(), "pid 400 tid 401  unit -  worker");
 }
 
 #[test]
@@ -561,11 +565,11 @@ fn hostile_comm_cannot_forge_tree_lines() {
         lines,
         [
             format!("{}  fs: -  net: -  scope: -", id(1)),
-            format!("  pid 300 tid 300  {FORGER_ESC}"),
-            format!("  pid 301 tid 301  {ERASER_ESC}"),
+            format!("  pid 300 tid 300  unit -  {FORGER_ESC}"),
+            format!("  pid 301 tid 301  unit -  {ERASER_ESC}"),
             format!("    {}  fs: -  net: -  scope: -", id(2)),
-            format!("      pid 302 tid 302  {BIDI_ESC}"),
-            format!("      pid 303 tid 303  {BAD_ESC}"),
+            format!("      pid 302 tid 302  unit -  {BIDI_ESC}"),
+            format!("      pid 303 tid 303  unit -  {BAD_ESC}"),
         ],
         "{out}"
     );
@@ -585,7 +589,10 @@ fn hostile_comm_cannot_forge_ps_lines() {
         (303, BAD_ESC, 2),
     ]) {
         let fields: Vec<&str> = l.split_whitespace().collect();
-        assert_eq!(fields, [pid.to_string(), comm.into(), id(d).to_string()]);
+        assert_eq!(
+            fields,
+            [pid.to_string(), comm.into(), "-".into(), id(d).to_string()]
+        );
     }
 }
 
@@ -881,11 +888,11 @@ fn comm_files_that_are_not_small_regular_files_do_not_hang_or_grow() {
     fs::write(f.proc_root().join("302/task/302/comm"), vec![b'a'; 1 << 20]).unwrap();
     let out = stdout(&run(&f, &["tree"]));
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[1], "  pid 300 tid 300  ?", "{out:.300}");
-    assert_eq!(lines[2], "  pid 301 tid 301  ?", "{out:.300}");
+    assert_eq!(lines[1], "  pid 300 tid 300  unit -  ?", "{out:.300}");
+    assert_eq!(lines[2], "  pid 301 tid 301  unit -  ?", "{out:.300}");
     assert_eq!(
         lines[4],
-        format!("      pid 302 tid 302  {}", "a".repeat(4096))
+        format!("      pid 302 tid 302  unit -  {}", "a".repeat(4096))
     );
 }
 

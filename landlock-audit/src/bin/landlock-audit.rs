@@ -7,6 +7,10 @@ mod args;
 mod prom;
 #[path = "cli/text.rs"]
 mod text;
+#[path = "cli/units.rs"]
+mod units;
+#[path = "cli/verify.rs"]
+mod verify;
 
 use std::fs;
 use std::io::{self, BufWriter, Read, Write};
@@ -43,6 +47,11 @@ enum Failure {
     Lib(Error),
     UnknownDomain(DomainId),
     Output(io::Error),
+    /// An expectations file missing or invalid: exit status 2.
+    Expectations(String),
+    /// `verify`: an expectation is violated (the report is printed): exit
+    /// status 1 without a message.
+    Violated,
 }
 
 impl From<Error> for Failure {
@@ -87,6 +96,8 @@ impl Failure {
             Failure::Lib(e) => lib_error_kind(e),
             Failure::UnknownDomain(_) => "unknown_domain",
             Failure::Output(_) => "output",
+            Failure::Expectations(_) => "expectations",
+            Failure::Violated => "violated",
         }
     }
 
@@ -96,6 +107,7 @@ impl Failure {
             // The kernel lacks what the question needs, as for a missing
             // tree.
             Failure::Lib(Error::AuditIdUnsupported { .. }) => EXIT_UNAVAILABLE,
+            Failure::Expectations(_) => EXIT_USAGE,
             _ => EXIT_ERROR,
         }
     }
@@ -109,6 +121,8 @@ impl Failure {
                  visible to you)"
             ),
             Failure::Output(e) => format!("writing the output: {e}"),
+            Failure::Expectations(m) => m.clone(),
+            Failure::Violated => "an expectation is violated".to_owned(),
         })
     }
 }
@@ -154,6 +168,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::from(EXIT_OK),
         // A closed pipe (`| head`) ends the output early: not an error.
         Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
+        // The report said it.
+        Err(Failure::Violated) => ExitCode::from(EXIT_ERROR),
         Err(f) => {
             let msg = f.message();
             let mut stderr = io::stderr().lock();
@@ -184,12 +200,26 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
-    if let Command::Metrics { output } = &cli.command {
-        return metrics(cli, output.as_deref(), out);
+    if let Command::Metrics {
+        output,
+        expect,
+        no_units,
+    } = &cli.command
+    {
+        return metrics(cli, output.as_deref(), expect.as_deref(), !*no_units, out);
     }
+    // An invalid expectations file is exit status 2, tree or no tree.
+    let expectations = match &cli.command {
+        Command::Verify { expect } => Some(verify::load(expect)?),
+        _ => None,
+    };
     let domains = Domains::read_from(&cli.root)?;
     match &cli.command {
-        Command::Status => status(cli, &domains, out),
+        Command::Status { no_units } => status(cli, &domains, !*no_units, out),
+        Command::Verify { .. } => match &expectations {
+            Some(e) => verify::verify(cli, &domains, e, out),
+            None => unreachable!("loaded above"),
+        },
         Command::Tree => tree(cli, &domains, out),
         Command::Ps => ps(cli, &domains, out),
         Command::Domain { id: Some(id), .. } => {
@@ -234,17 +264,20 @@ struct Processes {
 }
 
 /// `status --json` (and `metrics --json`): [`json::Status`] with the
-/// larger `processes`.
+/// larger `processes`, and the processes per unit.
 #[derive(serde::Serialize)]
 struct StatusDoc {
     version: u32,
     abi_version: u32,
     domains: usize,
     processes: Processes,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    units: Option<Vec<units::UnitJson>>,
 }
 
 fn status_doc(domains: &Domains, cov: &Coverage) -> StatusDoc {
     StatusDoc {
+        units: None,
         version: json::VERSION,
         abi_version: domains.abi_version(),
         domains: domains.len(),
@@ -264,10 +297,19 @@ fn status_doc(domains: &Domains, cov: &Coverage) -> StatusDoc {
     }
 }
 
-fn status(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failure> {
-    let cov = domains.coverage(&cli.proc_root)?;
+fn status(
+    cli: &Cli,
+    domains: &Domains,
+    per_unit: bool,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let processes = procfs::processes(&cli.proc_root)?;
+    let cov = domains.coverage_of(&processes);
+    let by_unit = per_unit.then(|| domains.coverage_by_unit(&processes));
     if cli.json {
-        return json_line(out, &status_doc(domains, &cov));
+        let mut doc = status_doc(domains, &cov);
+        doc.units = by_unit.as_ref().map(units::json);
+        return json_line(out, &doc);
     }
     writeln!(
         out,
@@ -313,6 +355,9 @@ fn status(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Fail
         cov.handles_scope,
         cov.scope_ratio()
     )?;
+    if let Some(by_unit) = &by_unit {
+        units::status_text(out, by_unit)?;
+    }
     Ok(())
 }
 
@@ -364,14 +409,23 @@ fn comm_field(proc_root: &Path, pid: u32, tid: Option<u32>) -> String {
     comm_bytes(proc_root, pid, tid).map_or_else(|| "?".to_owned(), |c| text::field(&c))
 }
 
-/// Writes `{pad}  pid TGID tid TID  COMM`, the task line of `tree` and
-/// `domain`.
+/// A process's systemd unit for text output: escaped (a user names the
+/// cgroups of their own subtree), or `-` outside any unit.
+fn unit_field(proc_root: &Path, pid: u32) -> String {
+    procfs::cgroup_path(proc_root, pid)
+        .and_then(|p| landlock_audit::cgroup::unit(&p))
+        .map_or_else(|| "-".to_owned(), |u| text::field(u.as_bytes()))
+}
+
+/// Writes `{pad}  pid TGID tid TID  unit UNIT  COMM`, the task line of
+/// `tree` and `domain`.
 fn write_task_line(out: &mut impl Write, pad: &str, t: &Task, proc_root: &Path) -> io::Result<()> {
     writeln!(
         out,
-        "{pad}  pid {} tid {}  {}",
+        "{pad}  pid {} tid {}  unit {}  {}",
         t.tgid,
         t.tid,
+        unit_field(proc_root, t.tgid),
         comm_field(proc_root, t.tgid, Some(t.tid))
     )
 }
@@ -429,12 +483,16 @@ fn ps(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failure>
             .into_iter()
             .map(|pid| {
                 let comm = comm_bytes(&cli.proc_root, pid, None).unwrap_or_default();
-                PsProcess::new(pid, &comm, domains_of(pid))
+                let p = PsProcess::new(pid, &comm, domains_of(pid));
+                match procfs::cgroup_path(&cli.proc_root, pid) {
+                    Some(path) => p.with_cgroup(&path),
+                    None => p,
+                }
             })
             .collect();
         return json_line(out, &json::Ps::new(processes));
     }
-    writeln!(out, "{:>8}  {:<16}  DOMAINS", "PID", "COMM")?;
+    writeln!(out, "{:>8}  {:<16}  {:<24}  DOMAINS", "PID", "COMM", "UNIT")?;
     for pid in pids {
         let comm = comm_bytes(&cli.proc_root, pid, None)
             .map(|c| text::field(&c))
@@ -445,7 +503,8 @@ fn ps(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failure>
         } else {
             ids.join(",")
         };
-        writeln!(out, "{pid:>8}  {comm:<16}  {ids}")?;
+        let unit = unit_field(&cli.proc_root, pid);
+        writeln!(out, "{pid:>8}  {comm:<16}  {unit:<24}  {ids}")?;
     }
     Ok(())
 }
@@ -497,18 +556,40 @@ fn domain(cli: &Cli, domains: &Domains, d: &Domain, out: &mut impl Write) -> Res
     Ok(())
 }
 
-/// The metrics of a tree that could be read.
-fn metrics_of(cli: &Cli) -> Result<(Domains, Coverage), Failure> {
-    let domains = Domains::read_from(&cli.root)?;
-    let cov = domains.coverage(&cli.proc_root)?;
-    Ok((domains, cov))
+/// What `metrics` exports of a tree that could be read.
+struct Snapshot {
+    domains: Domains,
+    cov: Coverage,
+    processes: Vec<procfs::Process>,
+    report: Option<landlock_audit::verify::Report>,
 }
 
-fn metrics(cli: &Cli, output: Option<&Path>, out: &mut impl Write) -> Result<(), Failure> {
-    let read = metrics_of(cli);
+/// The metrics of a tree that could be read (and the expectations' report).
+fn metrics_of(cli: &Cli, expect: Option<&Path>) -> Result<Snapshot, Failure> {
+    let expectations = expect.map(verify::load).transpose()?;
+    let domains = Domains::read_from(&cli.root)?;
+    let processes = procfs::processes(&cli.proc_root)?;
+    let cov = domains.coverage_of(&processes);
+    let report = expectations.map(|e| e.check(&domains, &processes));
+    Ok(Snapshot {
+        domains,
+        cov,
+        processes,
+        report,
+    })
+}
+
+fn metrics(
+    cli: &Cli,
+    output: Option<&Path>,
+    expect: Option<&Path>,
+    per_unit: bool,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let read = metrics_of(cli, expect);
     if cli.json {
-        let (domains, cov) = read?;
-        return json_line(out, &status_doc(&domains, &cov));
+        let r = read?;
+        return json_line(out, &status_doc(&r.domains, &r.cov));
     }
     let version = env!("CARGO_PKG_VERSION");
     let mut e = prom::Exposition::default();
@@ -529,15 +610,21 @@ fn metrics(cli: &Cli, output: Option<&Path>, out: &mut impl Write) -> Result<(),
             );
             (Err(f), e)
         }
-        Ok((domains, cov)) => {
+        Ok(r) => {
             e.single("landlock_audit_up", up_help, 1);
-            let abi = domains.abi_version().to_string();
+            let abi = r.domains.abi_version().to_string();
             e.gauge(
                 "landlock_audit_info",
                 info_help,
                 &[(&[("abi_version", &abi), ("version", version)], "1".into())],
             );
-            coverage_metrics(&mut e, &domains, &cov);
+            coverage_metrics(&mut e, &r.domains, &r.cov);
+            if per_unit {
+                units::metrics(&mut e, &r.domains.coverage_by_unit(&r.processes));
+            }
+            if let Some(report) = &r.report {
+                verify::metrics(&mut e, report);
+            }
             (Ok(()), e)
         }
     };
