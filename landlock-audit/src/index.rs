@@ -1,83 +1,117 @@
 //! The ID → position index behind [`Domains::get`](crate::Domains::get).
 //!
-//! The domains are sorted by ID, and the kernel's IDs are outputs of a keyed
-//! pseudorandom permutation: uniformly distributed.  So the index is a
-//! table of bucket starts indexed by the top bits of `id - min` (as many
-//! buckets as the next power of two of the count): the bucket of a key
-//! holds on average one key, and a lookup reads `starts[b]` and
-//! `starts[b + 1]` (one cache line) and then the keys of the bucket in the
-//! sorted array of IDs (one more): two memory accesses, no hash, no
-//! branch that depends on the data but the bucket's length.  The tables
-//! take 12 bytes per domain (a `u64` key and a `u32` start), where a
-//! `HashMap<u64, u32>` takes about 18.
+//! A std `HashMap` (SwissTable: one SIMD comparison of 16 one-byte tags,
+//! then the bucket; branches that predict well, so lookups of a large table
+//! overlap their cache misses) with one of two hashers, chosen when the
+//! index is built:
 //!
-//! IDs that are not uniform (written by hand, or sharing a range) only make
-//! buckets longer: a bucket of more than [`SCAN`] keys is binary-searched,
-//! so a lookup never costs more than `O(log n)`.
+//! * the ID itself ([`Identity`]) when the IDs are spread over the table's
+//!   low bits, as the kernel's are (outputs of a keyed pseudorandom
+//!   permutation): hashing them again only costs time;
+//! * a folded multiplication ([`FoldMul`]: the two halves of the 128-bit
+//!   product with `0x9e3779b97f4a7c15`, XORed) otherwise, e.g. for IDs
+//!   written by hand that share their low bits, where the identity would
+//!   put them all in one probe sequence.
+//!
+//! The choice is a branch that always goes the same way for a given index.
 
-/// Buckets of at most this many keys are scanned, longer ones
-/// binary-searched.
-const SCAN: usize = 8;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
-/// Map from a 64-bit ID to its position in the sorted array of IDs.
+/// Passes a `u64` through.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Identity(u64);
+
+impl Hasher for Identity {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+/// Folded multiply: `lo ^ hi` of `v * 0x9e3779b97f4a7c15` (128-bit).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FoldMul(u64);
+
+impl Hasher for FoldMul {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64((self.0 << 8) | u64::from(b));
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        let p = u128::from(v) * 0x9e37_79b9_7f4a_7c15;
+        self.0 = (p as u64) ^ ((p >> 64) as u64);
+    }
+}
+
+/// Map from a 64-bit ID to a position.
 #[derive(Debug, Clone)]
-pub(crate) struct IdIndex {
-    /// The keys, strictly ascending.
-    keys: Vec<u64>,
-    /// `keys[starts[b]..starts[b + 1]]` are the keys of bucket `b`.
-    starts: Vec<u32>,
-    /// The smallest key.
-    min: u64,
-    /// A key's bucket is `(key - min) >> shift`.
-    shift: u32,
+pub(crate) enum IdIndex {
+    /// IDs spread over the low bits: the identity hash.
+    Spread(HashMap<u64, u32, BuildHasherDefault<Identity>>),
+    /// Other IDs: the folded multiplication.
+    Mixed(HashMap<u64, u32, BuildHasherDefault<FoldMul>>),
+}
+
+/// Whether the identity hash spreads `keys` over a table of their size: at
+/// least half as many distinct values of the low bits as keys (random keys
+/// give about 63 %, consecutive ones 100 %).
+fn spread(keys: &[u64]) -> bool {
+    let n = keys.len();
+    if n < 2 {
+        return true;
+    }
+    let buckets = n.next_power_of_two();
+    let mask = (buckets - 1) as u64;
+    let mut seen = vec![0u64; buckets.div_ceil(64)];
+    let mut distinct = 0usize;
+    for &k in keys {
+        let b = (k & mask) as usize;
+        let (w, bit) = (b / 64, 1u64 << (b % 64));
+        if seen[w] & bit == 0 {
+            seen[w] |= bit;
+            distinct += 1;
+        }
+    }
+    distinct * 2 >= n
 }
 
 impl IdIndex {
     /// Builds the index of `keys`, mapping `keys[i]` to `i`.  Keys must be
-    /// strictly ascending (the domains are sorted by ID, without
-    /// duplicates).
+    /// distinct.
     pub(crate) fn new(keys: impl ExactSizeIterator<Item = u64>) -> Self {
         let keys: Vec<u64> = keys.collect();
-        debug_assert!(keys.windows(2).all(|w| w[0] < w[1]), "keys not ascending");
-        let (min, max) = match (keys.first(), keys.last()) {
-            (Some(&a), Some(&b)) => (a, b),
-            _ => (0, 0),
-        };
-        let buckets = keys.len().max(1).next_power_of_two();
-        let bits = buckets.trailing_zeros();
-        // The smallest shift that puts `max - min` in the last bucket.
-        let span_bits = 64 - (max - min).leading_zeros();
-        let shift = span_bits.saturating_sub(bits);
-        let mut starts = vec![0u32; buckets + 1];
-        for &k in &keys {
-            starts[((k - min) >> shift) as usize + 1] += 1;
-        }
-        for b in 0..buckets {
-            starts[b + 1] += starts[b];
-        }
-        Self {
-            keys,
-            starts,
-            min,
-            shift,
+        let pairs = keys.iter().enumerate().map(|(i, &k)| (k, i as u32));
+        if spread(&keys) {
+            IdIndex::Spread(pairs.collect())
+        } else {
+            IdIndex::Mixed(pairs.collect())
         }
     }
 
     /// The position of `key`.
     #[inline]
     pub(crate) fn get(&self, key: u64) -> Option<usize> {
-        let off = key.wrapping_sub(self.min);
-        let b = (off >> self.shift) as usize;
-        // `key < min` wraps to a huge bucket; `b + 1 < starts.len()` also
-        // covers keys above the last bucket.
-        let (&lo, &hi) = (self.starts.get(b)?, self.starts.get(b + 1)?);
-        let (lo, hi) = (lo as usize, hi as usize);
-        let bucket = self.keys.get(lo..hi)?;
-        if bucket.len() <= SCAN {
-            bucket.iter().position(|&k| k == key).map(|i| lo + i)
-        } else {
-            bucket.binary_search(&key).ok().map(|i| lo + i)
+        match self {
+            IdIndex::Spread(m) => m.get(&key),
+            IdIndex::Mixed(m) => m.get(&key),
         }
+        .map(|&p| p as usize)
     }
 }
 
@@ -90,7 +124,6 @@ mod tests {
     fn empty_and_adversarial() {
         let e = IdIndex::new(std::iter::empty());
         assert_eq!(e.get(0), None);
-        assert_eq!(e.get(u64::MAX), None);
         // Keys sharing all low bits, consecutive keys, and key 0 (the
         // value of an empty slot's key).
         let keys: Vec<u64> = (0..1000u64)
@@ -102,40 +135,29 @@ mod tests {
             assert_eq!(idx.get(k), Some(i));
         }
         assert_eq!(idx.get(1), None);
-        // Random keys spread: buckets of at most a few keys.
+        // Keys that share their low bits are mixed; consecutive and random
+        // ones are not.
+        let shared: Vec<u64> = (0..1000u64).map(|i| i << 40).collect();
+        assert!(matches!(
+            IdIndex::new(shared.into_iter()),
+            IdIndex::Mixed(_)
+        ));
+        let consecutive = (0..1000u32).map(|i| (1 << 60) + u64::from(i));
+        assert!(matches!(IdIndex::new(consecutive), IdIndex::Spread(_)));
         let mut x = 1u64;
-        let mut random: Vec<u64> = (0..100_000u32)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x
-            })
-            .collect();
-        random.sort_unstable();
-        random.dedup();
-        let idx = IdIndex::new(random.iter().copied());
-        let longest = idx.starts.windows(2).map(|w| w[1] - w[0]).max();
-        assert!(longest.is_some_and(|l| l <= 10), "{longest:?}");
-        for (i, &k) in random.iter().enumerate() {
-            assert_eq!(idx.get(k), Some(i));
-            assert_eq!(idx.get(k ^ 1), random.binary_search(&(k ^ 1)).ok());
-        }
-        // Clustered keys: one long bucket, binary-searched.
-        let clustered: Vec<u64> = (0..1000u64).chain([u64::MAX]).collect();
-        let idx = IdIndex::new(clustered.iter().copied());
-        for (i, &k) in clustered.iter().enumerate() {
-            assert_eq!(idx.get(k), Some(i));
-        }
-        assert_eq!(idx.get(1000), None);
-        assert_eq!(idx.get(u64::MAX - 1), None);
+        let random = (0..1000u32).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        });
+        assert!(matches!(IdIndex::new(random), IdIndex::Spread(_)));
     }
 
     proptest! {
         #[test]
         fn finds_every_key(keys in proptest::collection::hash_set(any::<u64>(), 0..500), probe: u64) {
-            let mut keys: Vec<u64> = keys.into_iter().collect();
-            keys.sort_unstable();
+            let keys: Vec<u64> = keys.into_iter().collect();
             let idx = IdIndex::new(keys.iter().copied());
             for (i, &k) in keys.iter().enumerate() {
                 prop_assert_eq!(idx.get(k), Some(i));
