@@ -1,7 +1,11 @@
 //! The `landlock-audit` command on fixture trees: outputs, JSON schema,
 //! exit statuses.
 
+#[path = "common/command.rs"]
+mod command;
 mod common;
+
+use command::{run, run_at};
 
 use std::fs;
 use std::path::Path;
@@ -12,21 +16,6 @@ use landlock_audit::fixture::Model;
 use landlock_audit::json::{DomainList, Ps, Status};
 use landlock_audit::{Domain, DomainId};
 use serde_json::Value;
-
-fn run(f: &Fixture, args: &[&str]) -> Output {
-    run_at(&f.root(), &f.proc_root(), args)
-}
-
-fn run_at(root: &Path, proc_root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
-        .arg("--root")
-        .arg(root)
-        .arg("--proc")
-        .arg(proc_root)
-        .args(args)
-        .output()
-        .expect("run landlock-audit")
-}
 
 fn stdout(o: &Output) -> String {
     assert_eq!(

@@ -1,11 +1,15 @@
 //! `landlock-audit verify`, `metrics --expect` and the per-unit figures, on
 //! a fixture whose answers are worked out by hand.
 
+#[path = "common/command.rs"]
+mod command;
 mod common;
+
+use command::{run, run_at};
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{dom, id, Fixture};
 use landlock_audit::fixture::{Model, ModelProcess};
@@ -95,21 +99,6 @@ fn system() -> Fixture {
         ],
         ..Model::default()
     })
-}
-
-fn run(f: &Fixture, args: &[&str]) -> Output {
-    run_at(&f.root(), &f.proc_root(), args)
-}
-
-fn run_at(root: &Path, proc_root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
-        .arg("--root")
-        .arg(root)
-        .arg("--proc")
-        .arg(proc_root)
-        .args(args)
-        .output()
-        .expect("run landlock-audit")
 }
 
 fn expect_file(f: &Fixture, name: &str, text: &str) -> PathBuf {
