@@ -1,5 +1,6 @@
 //! [`Domains`]: a snapshot of the tree with its queries.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 #[cfg(feature = "serde")]
@@ -7,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::index::IdIndex;
 use crate::parse::TaskLine;
-use crate::procfs;
+use crate::procfs::{self, Process};
 use crate::source::{RealFs, Source};
 use crate::types::{AuditId, Domain, DomainId, HandledAccess, Task};
 use crate::walk;
@@ -570,35 +571,66 @@ impl Domains {
     }
 
     /// The [`Coverage`] of processes already read (e.g. with
-    /// [`procfs::processes`]), each counted by its
-    /// [`state_of`](Self::state_of).
-    pub fn coverage_of<'p>(
-        &self,
-        processes: impl IntoIterator<Item = &'p procfs::Process>,
-    ) -> Coverage {
+    /// [`procfs::processes`]), without I/O, each counted by its
+    /// [`state_of`](Self::state_of).  Unlike [`coverage`](Self::coverage)
+    /// it leaves no process out.
+    pub fn coverage_of<'p>(&self, processes: impl IntoIterator<Item = &'p Process>) -> Coverage {
         let chain = self.chain_classes();
         let mut c = Coverage::default();
         for p in processes {
-            c.total += 1;
-            match self.state_of(p) {
-                ProcessState::KernelThread => c.kernel_threads += 1,
-                ProcessState::Unknown => c.unknown += 1,
-                ProcessState::Unconfined => {}
-                ProcessState::Mixed => c.mixed += 1,
-                ProcessState::Sandboxed => {
-                    c.sandboxed += 1;
-                    let classes = p
-                        .threads
-                        .iter()
-                        .filter_map(|&t| self.task_position(t))
-                        .fold(0b111u8, |m, pos| m & chain[pos]);
-                    c.handles_fs += u64::from(classes & 1);
-                    c.handles_net += u64::from(classes >> 1 & 1);
-                    c.handles_scope += u64::from(classes >> 2 & 1);
-                }
-            }
+            self.count_into(&chain, p, &mut c);
         }
         c
+    }
+
+    /// The [`Coverage`] of `processes` per systemd unit ([`Process::unit`];
+    /// `None` for processes outside any unit, kernel threads among them),
+    /// sorted by unit: [`coverage_of`](Self::coverage_of) for each unit.
+    ///
+    /// ```
+    /// use landlock_audit::{procfs::Process, Domains};
+    ///
+    /// let d = Domains::from_domains(7, vec![])?;
+    /// let p = Process::new(10, vec![10], false, true).with_cgroup("/system.slice/a.service".into());
+    /// let by_unit = d.coverage_by_unit(&[p, Process::new(2, vec![2], true, true)]);
+    /// assert_eq!(by_unit.len(), 2);
+    /// assert_eq!(by_unit[&Some("a.service".to_owned())].unconfined(), 1);
+    /// assert_eq!(by_unit[&None].kernel_threads, 1);
+    /// # Ok::<(), landlock_audit::Error>(())
+    /// ```
+    pub fn coverage_by_unit<'p>(
+        &self,
+        processes: impl IntoIterator<Item = &'p Process>,
+    ) -> BTreeMap<Option<String>, Coverage> {
+        let chain = self.chain_classes();
+        let mut out: BTreeMap<Option<String>, Coverage> = BTreeMap::new();
+        for p in processes {
+            self.count_into(&chain, p, out.entry(p.unit.clone()).or_default());
+        }
+        out
+    }
+
+    /// Counts one process into `c` by its [`state_of`](Self::state_of);
+    /// `chain` is [`chain_classes`](Self::chain_classes).
+    fn count_into(&self, chain: &[u8], p: &Process, c: &mut Coverage) {
+        c.total += 1;
+        match self.state_of(p) {
+            ProcessState::KernelThread => c.kernel_threads += 1,
+            ProcessState::Unknown => c.unknown += 1,
+            ProcessState::Unconfined => {}
+            ProcessState::Mixed => c.mixed += 1,
+            ProcessState::Sandboxed => {
+                c.sandboxed += 1;
+                let classes = p
+                    .threads
+                    .iter()
+                    .filter_map(|&t| self.task_position(t))
+                    .fold(0b111u8, |m, pos| m & chain[pos]);
+                c.handles_fs += u64::from(classes & 1);
+                c.handles_net += u64::from(classes >> 1 & 1);
+                c.handles_scope += u64::from(classes >> 2 & 1);
+            }
+        }
     }
 
     /// Per domain position: which classes its chain (the domain and its
@@ -618,7 +650,7 @@ impl Domains {
     /// thread; sandboxed when all its threads run in visible domains, mixed
     /// when only some do; unknown when none does and the reader may not
     /// inspect it (the tree would hide its tasks); unconfined otherwise.
-    pub fn state_of(&self, p: &procfs::Process) -> ProcessState {
+    pub fn state_of(&self, p: &Process) -> ProcessState {
         if p.kernel_thread {
             return ProcessState::KernelThread;
         }
@@ -644,6 +676,21 @@ impl Domains {
     /// layer and each visible ancestor's handle (none for an unknown ID).
     /// An access is checked against every layer, so a right handled by an
     /// ancestor is restricted in the domain too.
+    ///
+    /// ```
+    /// use landlock_audit::{AccessFs, AccessNet, Domain, DomainId, Domains, HandledAccess};
+    ///
+    /// let d = |id: u64, parent: Option<u64>, depth: u32, access: HandledAccess| Domain {
+    ///     id: DomainId::new(id).unwrap(), parent: parent.and_then(DomainId::new), depth,
+    ///     access, tasks: vec![], creator: None,
+    /// };
+    /// let fs = HandledAccess { fs: AccessFs::WRITE_FILE, ..Default::default() };
+    /// let net = HandledAccess { net: AccessNet::BIND_TCP, ..Default::default() };
+    /// let s = Domains::from_domains(7, vec![d(0xa000000000000000, None, 1, fs), d(0xb000000000000000, Some(0xa000000000000000), 2, net)])?;
+    /// let chain = s.enforced(DomainId::new(0xb000000000000000).unwrap());
+    /// assert_eq!((chain.fs, chain.net), (AccessFs::WRITE_FILE, AccessNet::BIND_TCP));
+    /// # Ok::<(), landlock_audit::Error>(())
+    /// ```
     pub fn enforced(&self, id: DomainId) -> HandledAccess {
         let Some(d) = self.get(id) else {
             return HandledAccess::default();

@@ -53,7 +53,7 @@ pub struct ModelDomain {
 }
 
 /// One process of a [`Model`], for the fake `/proc`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ModelProcess {
     /// Its PID.
     pub pid: u32,
@@ -64,8 +64,14 @@ pub struct ModelProcess {
     /// Whether it is a kernel thread (`PF_KTHREAD` in its `stat`, no
     /// `exe`).
     pub kernel_thread: bool,
-    /// Its effective UID (the `Uid:` line of its `status`).
+    /// Its executable (the `exe` link's target); `None` gives
+    /// `/usr/bin/<comm>`.  Ignored for kernel threads.
+    pub exe: Option<String>,
+    /// Its effective UID (in `status`).
     pub uid: u32,
+    /// Its cgroup v2 path (the `0::` line of `cgroup`), e.g.
+    /// `/system.slice/sshd.service`; `None` writes no `cgroup` file.
+    pub cgroup: Option<String>,
 }
 
 /// A system as one reader sees it: domains and processes.
@@ -265,6 +271,7 @@ impl Model {
                 threads,
                 kernel_thread: false,
                 uid: 1000,
+                ..Default::default()
             });
             pid += n as u32 + rng.below(3) as u32;
         }
@@ -275,6 +282,7 @@ impl Model {
                 threads: vec![pid],
                 kernel_thread: false,
                 uid: 1000,
+                ..Default::default()
             });
             pid += 1;
         }
@@ -284,7 +292,7 @@ impl Model {
                 comm: format!("kworker/{k}:0"),
                 threads: vec![2 + k],
                 kernel_thread: true,
-                uid: 0,
+                ..Default::default()
             });
         }
         processes.sort_by_key(|p| p.pid);
@@ -503,8 +511,15 @@ impl Model {
                     p.pid, p.comm, p.pid, p.pid
                 ),
             )?;
+            if let Some(c) = &p.cgroup {
+                fs::write(dir.join("cgroup"), format!("0::{c}\n"))?;
+            }
             if !p.kernel_thread {
-                std::os::unix::fs::symlink(format!("/usr/bin/{}", p.comm), dir.join("exe"))?;
+                let exe = p
+                    .exe
+                    .clone()
+                    .unwrap_or_else(|| format!("/usr/bin/{}", p.comm));
+                std::os::unix::fs::symlink(exe, dir.join("exe"))?;
             }
             for t in &p.threads {
                 let tdir = dir.join("task").join(t.to_string());

@@ -15,6 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::cgroup::Container;
 use crate::domains::{Coverage, ProcessState};
 use crate::types::{Domain, DomainId};
 
@@ -118,6 +119,21 @@ pub struct PsProcess {
     /// The exact bytes of `exe` when they are not UTF-8.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exe_bytes: Option<Vec<u8>>,
+    /// Its systemd unit ([`crate::cgroup::unit`]), `null` outside any.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Its cgroup v2 path, `null` when unreadable; bytes that are not
+    /// UTF-8 appear as U+FFFD, and then `cgroup_bytes` holds the exact
+    /// bytes.
+    #[serde(default)]
+    pub cgroup: Option<String>,
+    /// The exact bytes of `cgroup` when they are not UTF-8, else `None`
+    /// (and absent from the JSON document).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup_bytes: Option<Vec<u8>>,
+    /// The container its unit names ([`crate::cgroup::container`]).
+    #[serde(default)]
+    pub container: Option<Container>,
 }
 
 /// `ps --json`.
@@ -152,6 +168,10 @@ impl PsProcess {
             uid: None,
             exe: None,
             exe_bytes: None,
+            unit: None,
+            cgroup: None,
+            cgroup_bytes: None,
+            container: None,
         }
     }
 
@@ -170,6 +190,17 @@ impl PsProcess {
             self.exe = Some(exe);
             self.exe_bytes = exe_bytes;
         }
+        self
+    }
+
+    /// Sets the cgroup v2 path and the unit and container it names.
+    pub fn with_cgroup(mut self, path: &std::path::Path) -> Self {
+        use std::os::unix::ffi::OsStrExt;
+        self.unit = crate::cgroup::unit(path);
+        self.container = self.unit.as_deref().and_then(crate::cgroup::container);
+        let (text, bytes) = crate::types::text_and_bytes(path.as_os_str().as_bytes());
+        self.cgroup = Some(text);
+        self.cgroup_bytes = bytes;
         self
     }
 }

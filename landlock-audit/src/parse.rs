@@ -572,32 +572,32 @@ pub fn proc_stat_flags(input: &[u8]) -> ParseResult<u64> {
     decimal(flags).ok_or_else(|| ParseError::new(1, format!("invalid flags {}", show(flags))))
 }
 
-/// The effective UID of a `/proc/<pid>/status` file: the second field of
-/// its `Uid:` line (real, effective, saved, filesystem UIDs, separated by
-/// tabs).
+/// The effective UID (the second field of the `Uid:` line) of a
+/// `/proc/<pid>/status` file, as `ps` shows it.  The kernel escapes the
+/// `Name:` line, so no command name can forge a `Uid:` line; the first one
+/// counts.
 ///
 /// ```
 /// use landlock_audit::parse::proc_status_euid;
 ///
-/// assert_eq!(proc_status_euid(b"Name:\tsh\nUid:\t1000\t0\t0\t0\nGid:\t0\t0\t0\t0\n"), Ok(0));
-/// assert!(proc_status_euid(b"Name:\tsh\n").is_err());
+/// let status = b"Name:\tsshd\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t0\t1000\t1000\t1000\nGid:\t0\t0\t0\t0\n";
+/// assert_eq!(proc_status_euid(status), Ok(1000));
+/// assert!(proc_status_euid(b"Name:\tx\n").is_err());
 /// ```
 pub fn proc_status_euid(input: &[u8]) -> ParseResult<u32> {
-    for (i, line) in input.split(|&b| b == b'\n').enumerate() {
-        let Some(rest) = line.strip_prefix(b"Uid:") else {
-            continue;
-        };
-        let n = i + 1;
-        let euid = rest
-            .split(|&b| b == b'\t' || b == b' ')
-            .filter(|f| !f.is_empty())
-            .nth(1)
-            .ok_or_else(|| ParseError::new(n, "no effective UID on the Uid: line"))?;
-        return decimal(euid)
-            .and_then(|v| u32::try_from(v).ok())
-            .ok_or_else(|| ParseError::new(n, format!("invalid UID {}", show(euid))));
-    }
-    Err(ParseError::new(0, "no Uid: line"))
+    let (n, line) = input
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .find(|(_, l)| l.starts_with(b"Uid:"))
+        .ok_or_else(|| ParseError::new(0, "no Uid: line"))?;
+    let euid = line[4..]
+        .split(|&b| b == b'\t' || b == b' ')
+        .filter(|f| !f.is_empty())
+        .nth(1)
+        .ok_or_else(|| ParseError::new(n + 1, "no effective UID"))?;
+    decimal(euid)
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or_else(|| ParseError::new(n + 1, format!("invalid UID {}", show(euid))))
 }
 
 /// The name of a `domains/` entry as an ID.

@@ -1,7 +1,11 @@
 //! The `landlock-audit` command on fixture trees: outputs, JSON schema,
 //! exit statuses.
 
+#[path = "common/command.rs"]
+mod command;
 mod common;
+
+use command::{run, run_at};
 
 use std::fs;
 use std::path::Path;
@@ -12,21 +16,6 @@ use landlock_audit::fixture::Model;
 use landlock_audit::json::{DomainList, Ps, Status};
 use landlock_audit::{Domain, DomainId};
 use serde_json::Value;
-
-fn run(f: &Fixture, args: &[&str]) -> Output {
-    run_at(&f.root(), &f.proc_root(), args)
-}
-
-fn run_at(root: &Path, proc_root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
-        .arg("--root")
-        .arg(root)
-        .arg("--proc")
-        .arg(proc_root)
-        .args(args)
-        .output()
-        .expect("run landlock-audit")
-}
 
 fn stdout(o: &Output) -> String {
     assert_eq!(
@@ -49,6 +38,10 @@ fn status_json() {
     let (total, sandboxed, mixed) = expected_coverage(&f.model);
     // The coverage categories (checked on a model with known answers in
     // coverage_categories_in_status_and_metrics).
+    // Every process of the fixture is outside any unit.
+    let units = v.as_object_mut().unwrap().remove("units").expect("units");
+    assert_eq!(units[0]["unit"], Value::Null, "{units}");
+    assert_eq!(units.as_array().map(Vec::len), Some(1), "{units}");
     let p = v["processes"].as_object_mut().unwrap();
     for k in [
         "handles_fs",
@@ -120,7 +113,7 @@ fn coverage_model() -> Fixture {
         comm: format!("p{pid}"),
         threads: threads.to_vec(),
         kernel_thread,
-        uid: 0,
+        ..Default::default()
     };
     Fixture::new(Model {
         domains: vec![d1, d2, d3],
@@ -262,14 +255,14 @@ fn tree_text_nests_and_shows_pid_and_comm() {
                 comm: "nginx".into(),
                 threads: vec![300],
                 kernel_thread: false,
-                uid: 0,
+                ..Default::default()
             },
             landlock_audit::fixture::ModelProcess {
                 pid: 400,
                 comm: "worker".into(),
                 threads: vec![400, 401],
                 kernel_thread: false,
-                uid: 0,
+                ..Default::default()
             },
         ],
         ..Model::default()
@@ -277,10 +270,10 @@ fn tree_text_nests_and_shows_pid_and_comm() {
     let out = stdout(&run(&f, &["tree"]));
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with(&id(1).to_string()), "{out}");
-    assert_eq!(lines[1].trim(), "pid 300  nginx");
+    assert_eq!(lines[1].trim(), "pid 300  unit -  nginx");
     assert!(lines[2].starts_with(&format!("    {}", id(2))), "{out}");
     // One line per process, not per thread.
-    assert_eq!(lines[3].trim(), "pid 400 (2 threads)  worker");
+    assert_eq!(lines[3].trim(), "pid 400 (2 threads)  unit -  worker");
     assert_eq!(lines.len(), 4, "{out}");
 }
 
@@ -307,7 +300,10 @@ fn ps_text() {
     let f = Fixture::generated(5, 10);
     let out = stdout(&run(&f, &["ps"]));
     let header: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
-    assert_eq!(header, ["PID", "USER", "STATE", "DOMAINS", "EXE", "COMM"]);
+    assert_eq!(
+        header,
+        ["PID", "USER", "STATE", "DOMAINS", "UNIT", "EXE", "COMM"]
+    );
     assert!(
         out.lines()
             .any(|l| l.contains(" unconfined ") && l.contains(" - ")),
@@ -544,7 +540,7 @@ fn hostile_fixture() -> Fixture {
         comm: comm.into(),
         threads: vec![pid],
         kernel_thread: false,
-        uid: 0,
+        ..Default::default()
     };
     let f = Fixture::new(Model {
         domains: vec![d1, d2],
@@ -592,11 +588,11 @@ fn hostile_comm_cannot_forge_tree_lines() {
         lines,
         [
             format!("{}  fs: -; net: -; scope: -", id(1)),
-            format!("  pid 300  {FORGER_ESC}"),
-            format!("  pid 301  {ERASER_ESC}"),
+            format!("  pid 300  unit -  {FORGER_ESC}"),
+            format!("  pid 301  unit -  {ERASER_ESC}"),
             format!("    {}  fs: -; net: -; scope: -", id(2)),
-            format!("      pid 302  {BIDI_ESC}"),
-            format!("      pid 303  {BAD_ESC}"),
+            format!("      pid 302  unit -  {BIDI_ESC}"),
+            format!("      pid 303  unit -  {BAD_ESC}"),
         ],
         "{out}"
     );
@@ -616,14 +612,15 @@ fn hostile_comm_cannot_forge_ps_lines() {
         (303, BAD_ESC, 2),
     ]) {
         let fields: Vec<&str> = l.split_whitespace().collect();
-        assert_eq!(fields.len(), 6, "{l}");
+        assert_eq!(fields.len(), 7, "{l}");
         assert_eq!(
-            [fields[0], fields[1], fields[2], fields[3], fields[5]],
+            [fields[0], fields[1], fields[2], fields[3], fields[4], fields[6]],
             [
                 &pid.to_string(),
                 "root",
                 "sandboxed",
                 &id(d).to_string(),
+                "-",
                 comm
             ]
         );
@@ -945,9 +942,12 @@ fn comm_files_that_are_not_small_regular_files_do_not_hang_or_grow() {
     fs::write(f.proc_root().join("302/comm"), vec![b'a'; 1 << 20]).unwrap();
     let out = stdout(&run(&f, &["tree"]));
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[1], "  pid 300  ?", "{out:.300}");
-    assert_eq!(lines[2], "  pid 301  ?", "{out:.300}");
-    assert_eq!(lines[4], format!("      pid 302  {}", "a".repeat(4096)));
+    assert_eq!(lines[1], "  pid 300  unit -  ?", "{out:.300}");
+    assert_eq!(lines[2], "  pid 301  unit -  ?", "{out:.300}");
+    assert_eq!(
+        lines[4],
+        format!("      pid 302  unit -  {}", "a".repeat(4096))
+    );
 }
 
 #[test]
@@ -1200,6 +1200,11 @@ fn unknown_access_rights_are_shown_not_malformed() {
 #[test]
 fn ps_tells_the_states_apart_and_hides_kernel_threads() {
     let f = coverage_model();
+    fs::write(
+        f.proc_root().join("120/cgroup"),
+        "0::/system.slice/p120.service\n",
+    )
+    .unwrap();
     let out = stdout(&run(&f, &["ps"]));
     let rows = ps_rows(&out);
     let state = |pid: u32| -> Option<String> {
@@ -1211,16 +1216,19 @@ fn ps_tells_the_states_apart_and_hides_kernel_threads() {
     assert_eq!(state(100).as_deref(), Some("sandboxed"));
     assert_eq!(state(110).as_deref(), Some("mixed"), "{out}");
     assert_eq!(state(120).as_deref(), Some("unconfined"));
-    // COMM is last, after USER and EXE.
+    // COMM is last, after USER, UNIT and EXE.
     let r120 = rows.iter().find(|r| r[0] == "120").unwrap();
     assert_eq!(r120[1], "root");
-    assert_eq!(r120[4], "/usr/bin/p120");
-    assert_eq!(r120[5], "p120");
+    assert_eq!(r120[4], "p120.service");
+    assert_eq!(r120[5], "/usr/bin/p120");
+    assert_eq!(r120[6], "p120");
+    let r100 = rows.iter().find(|r| r[0] == "100").unwrap();
+    assert_eq!(r100[4], "-", "outside any unit: {out}");
     for all in ["-e", "--all", "-A"] {
         let out = stdout(&run(&f, &["ps", all]));
         let k = ps_rows(&out).into_iter().find(|r| r[0] == "2").unwrap();
         assert_eq!(k[2], "kernel_thread");
-        assert_eq!(k[5], "[p2]");
+        assert_eq!(k[6], "[p2]");
     }
     let out = stdout(&run(&f, &["ps", "-p", "110,2", "-p", "120"]));
     let pids: Vec<String> = ps_rows(&out).into_iter().map(|r| r[0].clone()).collect();
@@ -1229,6 +1237,8 @@ fn ps_tells_the_states_apart_and_hides_kernel_threads() {
     assert_eq!(v["processes"][0]["state"], "mixed");
     assert_eq!(v["processes"][0]["uid"], 0);
     assert_eq!(v["processes"][0]["exe"], "/usr/bin/p110");
+    let v = json(&run(&f, &["ps", "--json", "-p", "120"]));
+    assert_eq!(v["processes"][0]["unit"], "p120.service");
 }
 
 #[test]
@@ -1275,7 +1285,7 @@ fn ratios_are_absent_when_nothing_is_judged() {
             comm: "kthreadd".into(),
             threads: vec![2],
             kernel_thread: true,
-            uid: 0,
+            ..Default::default()
         }],
         ..Model::default()
     });

@@ -581,7 +581,22 @@ fn json_keeps_bytes_that_are_not_utf8() {
     assert_eq!(back, c);
     // Valid UTF-8 has no `*_bytes` field.
     let v = serde_json::to_value(PsProcess::new(1, "é".as_bytes(), vec![])).unwrap();
-    assert_eq!(v, serde_json::json!({"pid": 1, "comm": "é", "domains": []}));
+    assert_eq!(
+        v,
+        serde_json::json!({"pid": 1, "comm": "é", "domains": [], "unit": null, "cgroup": null,
+                           "container": null})
+    );
+    let v = serde_json::to_value(PsProcess::new(1, b"x", vec![]).with_cgroup(
+        std::path::Path::new(
+            <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"/a\xffb.scope"),
+        ),
+    ))
+    .unwrap();
+    assert_eq!(v["cgroup"], "/a\u{fffd}b.scope");
+    assert_eq!(
+        v["cgroup_bytes"],
+        serde_json::json!([47, 97, 255, 98, 46, 115, 99, 111, 112, 101])
+    );
     let v = serde_json::to_value(PsProcess::new(1, b"\xc3", vec![])).unwrap();
     assert_eq!(v["comm_bytes"], serde_json::json!([195]));
 }

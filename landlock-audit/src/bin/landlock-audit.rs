@@ -7,6 +7,10 @@ mod args;
 mod prom;
 #[path = "cli/text.rs"]
 mod text;
+#[path = "cli/units.rs"]
+mod units;
+#[path = "cli/verify.rs"]
+mod verify;
 
 use std::fs;
 use std::io::{self, BufWriter, Read, Write};
@@ -47,6 +51,11 @@ enum Failure {
     UnknownDomain(String),
     AmbiguousDomain(String, Vec<DomainId>),
     Output(io::Error),
+    /// An expectations file missing or invalid: exit status 2.
+    Expectations(String),
+    /// `verify`: an expectation is violated (the report is printed): exit
+    /// status 1 without a message.
+    Violated,
 }
 
 impl From<Error> for Failure {
@@ -92,6 +101,8 @@ impl Failure {
             Failure::UnknownDomain(_) => "unknown_domain",
             Failure::AmbiguousDomain(..) => "ambiguous_domain",
             Failure::Output(_) => "output",
+            Failure::Expectations(_) => "expectations",
+            Failure::Violated => "violated",
         }
     }
 
@@ -101,6 +112,7 @@ impl Failure {
             // The kernel lacks what the question needs, as for a missing
             // tree.
             Failure::Lib(Error::AuditIdUnsupported { .. }) => EXIT_UNAVAILABLE,
+            Failure::Expectations(_) => EXIT_USAGE,
             _ => EXIT_ERROR,
         }
     }
@@ -133,6 +145,8 @@ impl Failure {
                 )
             }
             Failure::Output(e) => format!("writing the output: {e}"),
+            Failure::Expectations(m) => m.clone(),
+            Failure::Violated => "an expectation is violated".to_owned(),
         };
         // --root named the directory above a tree.
         let below = root.join("landlock");
@@ -199,6 +213,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::from(EXIT_OK),
         // A closed pipe (`| head`) ends the output early: not an error.
         Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
+        // The report said it.
+        Err(Failure::Violated) => ExitCode::from(EXIT_ERROR),
         Err(f) => {
             let msg = f.message(&cli);
             let mut stderr = io::stderr().lock();
@@ -230,13 +246,25 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
-    let command = cli.command.as_ref().unwrap_or(&Command::Status);
-    if let Command::Metrics { output } = command {
-        return metrics(cli, output.as_deref(), out);
+    let default = Command::Status { no_units: false };
+    let command = cli.command.as_ref().unwrap_or(&default);
+    if let Command::Metrics {
+        output,
+        expect,
+        no_units,
+    } = command
+    {
+        return metrics(cli, output.as_deref(), expect.as_deref(), !*no_units, out);
+    }
+    if let Command::Verify { expect } = command {
+        // An invalid expectations file is exit status 2, tree or no tree.
+        let expectations = verify::load(expect)?;
+        let v = View::read(cli, read_domains(cli)?)?;
+        return verify::verify(cli, &v, &expectations, out);
     }
     let domains = read_domains(cli)?;
     match command {
-        Command::Status => status(cli, &View::read(cli, domains)?, out),
+        Command::Status { no_units } => status(cli, &View::read(cli, domains)?, !*no_units, out),
         Command::Tree => tree(cli, &domains, out),
         Command::Ps { all, pids } => ps(cli, &View::read(cli, domains)?, *all, pids, out),
         Command::List => list(cli, &domains, out),
@@ -252,7 +280,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
             id: None,
             audit_id: None,
         } => unreachable!("clap requires the ID or --audit-id"),
-        Command::Metrics { .. } => unreachable!("handled above"),
+        Command::Metrics { .. } | Command::Verify { .. } => unreachable!("handled above"),
     }
 }
 
@@ -291,6 +319,8 @@ struct View {
     domains: Domains,
     /// Every process of `/proc`, the reader's own included, by PID.
     processes: Vec<(Process, ProcessState)>,
+    /// The reader's own PID, if `/proc/self` names it.
+    me: Option<u32>,
     /// The counts, without the reader's own process.
     cov: Coverage,
 }
@@ -305,12 +335,7 @@ impl View {
                 (p, s)
             })
             .collect();
-        let cov = domains.coverage_of(
-            processes
-                .iter()
-                .map(|(p, _)| p)
-                .filter(|p| Some(p.pid) != me),
-        );
+        let cov = domains.coverage_of(counted(&processes, me));
         if cov.unknown > 0 {
             warn(&format!(
                 "partial view: {} of {} processes are not inspectable by this reader \
@@ -325,9 +350,32 @@ impl View {
         Ok(Self {
             domains,
             processes,
+            me,
             cov,
         })
     }
+
+    /// The processes counted: all but the reader's own.
+    fn counted(&self) -> impl Iterator<Item = &Process> + Clone {
+        counted(&self.processes, self.me)
+    }
+
+    /// [`counted`](Self::counted), collected (for
+    /// [`landlock_audit::verify::Expectations::check`]).
+    fn counted_vec(&self) -> Vec<Process> {
+        self.counted().cloned().collect()
+    }
+}
+
+/// The processes of `processes` but `me`.
+fn counted(
+    processes: &[(Process, ProcessState)],
+    me: Option<u32>,
+) -> impl Iterator<Item = &Process> + Clone {
+    processes
+        .iter()
+        .map(|(p, _)| p)
+        .filter(move |p| Some(p.pid) != me)
 }
 
 /// Writes `doc` as one line of JSON, or indented with `--pretty`.
@@ -364,7 +412,7 @@ struct Processes {
 }
 
 /// `status --json` (and `metrics --json`): [`json::Status`] with the
-/// larger `processes`.
+/// larger `processes`, and the processes per unit.
 #[derive(serde::Serialize)]
 struct StatusDoc {
     version: u32,
@@ -373,6 +421,9 @@ struct StatusDoc {
     processes: Processes,
     /// Access rights this build does not know, as `class:name`.
     unknown_rights: Vec<String>,
+    /// Processes per systemd unit (absent with `--no-units`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    units: Option<Vec<units::UnitJson>>,
 }
 
 fn status_doc(domains: &Domains, cov: &Coverage) -> StatusDoc {
@@ -383,6 +434,7 @@ fn status_doc(domains: &Domains, cov: &Coverage) -> StatusDoc {
     unknown_rights.sort_unstable();
     unknown_rights.dedup();
     StatusDoc {
+        units: None,
         version: json::VERSION,
         abi_version: domains.abi_version(),
         domains: domains.len(),
@@ -413,10 +465,13 @@ fn ratio_text(cov: &Coverage, r: f64) -> String {
     }
 }
 
-fn status(cli: &Cli, v: &View, out: &mut impl Write) -> Result<(), Failure> {
+fn status(cli: &Cli, v: &View, per_unit: bool, out: &mut impl Write) -> Result<(), Failure> {
     let (domains, cov) = (&v.domains, &v.cov);
+    let by_unit = per_unit.then(|| domains.coverage_by_unit(v.counted()));
     if cli.wants_json() {
-        return json_out(cli, out, &status_doc(domains, cov));
+        let mut doc = status_doc(domains, cov);
+        doc.units = by_unit.as_ref().map(units::json);
+        return json_out(cli, out, &doc);
     }
     writeln!(
         out,
@@ -467,6 +522,9 @@ fn status(cli: &Cli, v: &View, out: &mut impl Write) -> Result<(), Failure> {
         cov.handles_scope,
         ratio_text(cov, cov.scope_ratio())
     )?;
+    if let Some(by_unit) = &by_unit {
+        units::status_text(out, by_unit)?;
+    }
     Ok(())
 }
 
@@ -512,6 +570,19 @@ fn user_field(uid: Option<u32>) -> String {
     }
 }
 
+/// A systemd unit for text output: escaped (a user names the cgroups of
+/// their own subtree), or `-` outside any unit (or when unknown).
+fn unit_text(unit: Option<&str>) -> String {
+    unit.map_or_else(|| "-".to_owned(), |u| text::field(u.as_bytes()))
+}
+
+/// The systemd unit of the process `pid` of `<proc>` for text output
+/// ([`unit_text`]).
+fn unit_field(proc_root: &Path, pid: u32) -> String {
+    let unit = procfs::cgroup_path(proc_root, pid).and_then(|p| landlock_audit::cgroup::unit(&p));
+    unit_text(unit.as_deref())
+}
+
 /// Fails when `<proc>` cannot be listed: every command that shows command
 /// names needs it, and must not print `?` for each of them instead.
 fn check_proc(cli: &Cli) -> Result<(), Failure> {
@@ -519,13 +590,15 @@ fn check_proc(cli: &Cli) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Writes `{pad}  pid TGID tid TID  COMM`, the task line of `domain`.
+/// Writes `{pad}  pid TGID tid TID  unit UNIT  COMM`, the task line of
+/// `domain`.
 fn write_task_line(out: &mut impl Write, pad: &str, t: &Task, proc_root: &Path) -> io::Result<()> {
     writeln!(
         out,
-        "{pad}  pid {} tid {}  {}",
+        "{pad}  pid {} tid {}  unit {}  {}",
         t.tgid,
         t.tid,
+        unit_field(proc_root, t.tgid),
         comm_field(proc_root, t.tgid, Some(t.tid))
     )
 }
@@ -582,7 +655,8 @@ fn tree(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
             };
             writeln!(
                 out,
-                "{pad}  pid {tgid}{n}  {}",
+                "{pad}  pid {tgid}{n}  unit {}  {}",
+                unit_field(&cli.proc_root, tgid),
                 comm_field(&cli.proc_root, tgid, None)
             )?;
         }
@@ -595,11 +669,12 @@ fn tree(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
 
 /// The columns of `ps`, in order.  A column is one entry here and one cell
 /// in [`ps_row`].
-const PS_COLUMNS: [text::Column; 6] = [
+const PS_COLUMNS: [text::Column; 7] = [
     ("PID", text::Align::Right),
     ("USER", text::Align::Left),
     ("STATE", text::Align::Left),
     ("DOMAINS", text::Align::Left),
+    ("UNIT", text::Align::Left),
     ("EXE", text::Align::Left),
     ("COMM", text::Align::Left),
 ];
@@ -634,6 +709,7 @@ fn ps_row(cli: &Cli, p: &Process, state: ProcessState, ids: &[DomainId]) -> Vec<
         user_field(p.uid),
         state.to_string(),
         domains,
+        unit_text(p.unit.as_deref()),
         exe,
         comm,
     ]
@@ -658,11 +734,15 @@ fn ps(cli: &Cli, v: &View, all: bool, pids: &[u32], out: &mut impl Write) -> Res
         let processes: Vec<PsProcess> = shown
             .map(|(p, s)| {
                 let comm = comm_bytes(&cli.proc_root, p.pid, None).unwrap_or_default();
-                PsProcess::new(p.pid, &comm, domains_of(p.pid)).with_details(
+                let j = PsProcess::new(p.pid, &comm, domains_of(p.pid)).with_details(
                     *s,
                     p.uid,
                     p.exe.as_deref(),
-                )
+                );
+                match &p.cgroup {
+                    Some(path) => j.with_cgroup(path),
+                    None => j,
+                }
             })
             .collect();
         return json_out(cli, out, &json::Ps::new(processes));
@@ -830,10 +910,21 @@ fn domain(cli: &Cli, domains: &Domains, d: &Domain, out: &mut impl Write) -> Res
     Ok(())
 }
 
-fn metrics(cli: &Cli, output: Option<&Path>, out: &mut impl Write) -> Result<(), Failure> {
-    let read = read_domains(cli).and_then(|d| View::read(cli, d));
+fn metrics(
+    cli: &Cli,
+    output: Option<&Path>,
+    expect: Option<&Path>,
+    per_unit: bool,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    // An invalid expectations file is an error of this run, as a missing
+    // tree is.
+    let read = expect
+        .map(verify::load)
+        .transpose()
+        .and_then(|x| Ok((x, View::read(cli, read_domains(cli)?)?)));
     if cli.wants_json() {
-        let v = read?;
+        let (_, v) = read?;
         return json_out(cli, out, &status_doc(&v.domains, &v.cov));
     }
     let mut e = prom::Exposition::default();
@@ -868,8 +959,14 @@ fn metrics(cli: &Cli, output: Option<&Path>, out: &mut impl Write) -> Result<(),
             );
             Err(f)
         }
-        Ok(v) => {
+        Ok((expectations, v)) => {
             coverage_metrics(&mut e, &v.domains, &v.cov);
+            if per_unit {
+                units::metrics(&mut e, &v.domains.coverage_by_unit(v.counted()));
+            }
+            if let Some(x) = expectations {
+                verify::metrics(&mut e, &x.check(&v.domains, &v.counted_vec()));
+            }
             Ok(())
         }
     };

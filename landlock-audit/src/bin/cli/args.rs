@@ -9,12 +9,14 @@ use landlock_audit::{AuditId, DEFAULT_ROOT};
 /// The text after `--help`: exit statuses, escaping, JSON and errors.
 pub const AFTER_HELP: &str = "\
 Exit status:
-  0  success
-  1  error while reading the tree or /proc (malformed tree,
+  0  success (for verify: every expectation holds)
+  1  for verify: at least one expectation is violated; else an
+     error while reading the tree or /proc (malformed tree,
      I/O error, permission denied, unsupported tree version,
      unknown domain, no domain with the audit ID, audit_id
      without CAP_AUDIT_READ), or while writing the output
-  2  usage error (bad command line)
+  2  usage error (bad command line); for verify and metrics --expect,
+     also an expectations file that is missing or invalid
   3  no Landlock audit tree on this system: securityfs not
      mounted (or no /sys/kernel/security at all), Landlock
      disabled, or a kernel without the landlock-audit patch;
@@ -27,7 +29,7 @@ separators and bidirectional controls, and bytes that are not UTF-8 are
 written as \\ooo (octal, one per byte; e.g. a newline is \\012), as the tree's
 creator file does.  JSON carries the values unescaped (JSON's own escaping)
 and losslessly: where bytes are not UTF-8, the string shows U+FFFD and a
-sibling comm_bytes or exe_bytes holds the exact bytes.
+sibling comm_bytes, exe_bytes or cgroup_bytes holds the exact bytes.
 
 JSON output (--json) is versioned (\"version\": 1) and its arrays are sorted
 (domains by ID, tasks by TGID then TID, processes by PID).  With --json, an
@@ -39,7 +41,7 @@ KIND is one of securityfs_not_mounted,
 landlock_disabled, feature_absent, permission_denied, malformed,
 unsupported_version, io, unknown_domain, ambiguous_domain,
 audit_id_not_found, audit_id_permission_denied, audit_id_unsupported,
-usage, other.
+expectations, usage, other.
 
 Without a subcommand, status is shown.  Warnings go to stderr: access rights
 this build does not know (a newer kernel's; shown as the kernel names them),
@@ -79,7 +81,48 @@ error (KIND as in --json errors), landlock_audit_last_success_timestamp_seconds
 keeps the value of the file being replaced, and the exit status is that of
 the error, so a textfile never goes stale silently.  With --output, the file
 is replaced atomically (a temporary file in the same directory, fsync,
-rename), as node_exporter's textfile collector requires.";
+rename), as node_exporter's textfile collector requires.
+
+Per systemd unit (unless --no-units):
+landlock_audit_unit_processes{unit,state} counts the processes of each
+unit in each state, with the states of landlock_audit_processes{state}
+(sandboxed, mixed, unconfined, unknown, kernel_thread); unit=\"-\" holds
+the processes outside any unit, and beyond 1000 units the rest are summed
+in unit=\"-other\" (neither is a valid unit name).
+
+With --expect FILE, per expectation (label expectation=NAME):
+landlock_audit_expectation_ok (1 when it holds, else 0),
+landlock_audit_expectation_matched_processes and
+landlock_audit_expectation_violating_processes.  An invalid FILE gives
+landlock_audit_up 0, landlock_audit_error_info{kind=\"expectations\"} 1 and
+exit status 2.
+
+landlock-audit-metrics(1) lists every metric with its type and labels.";
+
+/// The text after `verify --help`.
+pub const VERIFY_AFTER_HELP: &str = "\
+The expectations file is TOML, an array of [[expect]] tables:
+
+  [[expect]]
+  name = \"sshd is sandboxed\"     # required, unique
+  exe = \"/usr/sbin/sshd\"         # selectors (all given must match):
+  unit = \"ssh.service\"           #   exe (absolute, * ? [..] ** globs),
+  uid = 0                          #   comm (exact), unit (globs), uid
+  sandboxed = true                 # properties of every thread:
+  min_depth = 1                    #   sandboxed, min_depth,
+  handles_fs = [\"write_file\"]     #   handles_fs, handles_net, scoped
+  handles_net = [\"bind_tcp\"]      #   (access names as the tree prints
+  scoped = [\"signal\"]             #   them, handled by some layer)
+  min_processes = 1                # default 0
+
+Exit status: 0 every expectation holds, 1 at least one is violated, 2 the
+file is missing or invalid (the message names the file, the line and the
+offending key or word), 3 no tree.  Each violation names the process and
+thread (PID, TID, exe, unit), the property, what was expected and what was
+found; exe and comm are escaped.  A matching process the reader may not
+inspect violates every property (it cannot be judged); kernel threads never
+match.  --json prints {\"version\":1,\"results\":[{\"name\",\"ok\",\"matched\",
+\"violating_processes\",\"violations\":[...]}]}.";
 
 /// Shows Landlock domains (sandboxes), the processes that run in them and how
 /// many processes are sandboxed, from /sys/kernel/security/landlock.
@@ -143,11 +186,16 @@ pub enum Command {
     ///
     /// Kernel threads and processes this reader may not inspect are counted
     /// apart; the ratios are over the other, judged, processes.
-    Status,
-    /// Domains nested as they are, with each process's PID, thread count and
-    /// command name.
+    Status {
+        /// Do not count processes per systemd unit.
+        #[arg(long)]
+        no_units: bool,
+    },
+    /// Domains nested as they are, with each process's PID, thread count,
+    /// systemd unit and command name.
     Tree,
-    /// Processes: PID, user, state, domains, executable, command name.
+    /// Processes: PID, user, state, domains, systemd unit, executable,
+    /// command name.
     ///
     /// STATE is sandboxed (all threads in visible domains), mixed (some),
     /// unconfined (none), unknown (this reader may not inspect the process)
@@ -162,7 +210,7 @@ pub enum Command {
         pids: Vec<u32>,
     },
     /// One line per domain, as lsns lists namespaces: ID, depth, number of
-    /// processes, and the creator's PID, user and executable.
+    /// processes, and the creator's PID, user, systemd unit and executable.
     List,
     /// One domain in detail, by its ID in the tree or the ID audit records
     /// print.
@@ -186,5 +234,22 @@ pub enum Command {
         /// /var/lib/prometheus/node-exporter/landlock.prom.
         #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "json")]
         output: Option<PathBuf>,
+
+        /// Also export, per expectation of FILE, whether it holds and how
+        /// many processes violate it (see verify).
+        #[arg(long, value_name = "FILE")]
+        expect: Option<PathBuf>,
+
+        /// Do not export processes per systemd unit.
+        #[arg(long)]
+        no_units: bool,
+    },
+    /// Check the processes against an expectations file (TOML): exit 0 when
+    /// every expectation holds, 1 when one is violated.
+    #[command(after_help = VERIFY_AFTER_HELP)]
+    Verify {
+        /// The expectations file.
+        #[arg(long, value_name = "FILE")]
+        expect: PathBuf,
     },
 }
