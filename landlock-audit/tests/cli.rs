@@ -1345,16 +1345,30 @@ fn list_names_domains_by_their_creators_and_ids_by_prefix() {
     let mut model = Fixture::spec(6, 20);
     model.domains[0].creator.pid = 0;
     let first = model.domains[0].id;
+    // The second domain's creator runs, in a unit.
+    let second = model.domains[1].id;
+    let creator = &mut model.processes[0];
+    creator.cgroup = Some("/system.slice/creator.service".into());
+    model.domains[1].creator.pid = creator.pid;
     let f = Fixture::new(model);
     let out = stdout(&run(&f, &["list"]));
     let header: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
-    assert_eq!(header, ["ID", "DEPTH", "NPROCS", "PID", "USER", "EXE"]);
+    assert_eq!(
+        header,
+        ["ID", "DEPTH", "NPROCS", "PID", "USER", "UNIT", "EXE"]
+    );
     assert_eq!(out.lines().count(), 7, "{out}");
-    let row = out
-        .lines()
-        .find(|l| l.starts_with(&first.to_string()))
-        .unwrap();
-    assert!(row.contains(" exited "), "an exited creator: {row}");
+    let row = |id: DomainId| -> Vec<String> {
+        out.lines()
+            .find(|l| l.starts_with(&id.to_string()))
+            .unwrap()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(row(first)[3], "exited", "an exited creator: {out}");
+    assert_eq!(row(first)[5], "-", "no unit once exited: {out}");
+    assert_eq!(row(second)[5], "creator.service", "{out}");
     // A unique prefix finds the domain, as git finds a commit.
     let prefix = &first.to_string()[..8];
     let by_prefix = stdout(&run(&f, &["domain", prefix]));
@@ -1362,6 +1376,17 @@ fn list_names_domains_by_their_creators_and_ids_by_prefix() {
     assert!(by_prefix.contains("creator  pid exited "), "{by_prefix}");
     let v = json(&run(&f, &["list", "--json"]));
     assert_eq!(v["domains"].as_array().unwrap().len(), 6);
+    let entry = |id: DomainId| -> Value {
+        v["domains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == id.to_string())
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(entry(second)["creator_unit"], "creator.service");
+    assert_eq!(entry(first)["creator_unit"], Value::Null);
 }
 
 #[test]

@@ -766,6 +766,8 @@ struct ListEntry<'a> {
     /// Threads in the domain itself.
     ntasks: usize,
     creator: Option<&'a landlock_audit::Creator>,
+    /// The creator's systemd unit ([`creator_unit`]).
+    creator_unit: Option<String>,
 }
 
 /// `list --json`.
@@ -776,14 +778,27 @@ struct ListDoc<'a> {
 }
 
 /// The columns of `list`, in order (see [`list`]).
-const LIST_COLUMNS: [text::Column; 6] = [
+const LIST_COLUMNS: [text::Column; 7] = [
     ("ID", text::Align::Left),
     ("DEPTH", text::Align::Right),
     ("NPROCS", text::Align::Right),
     ("PID", text::Align::Right),
     ("USER", text::Align::Left),
+    ("UNIT", text::Align::Left),
     ("EXE", text::Align::Left),
 ];
+
+/// The systemd unit of a domain's creator: that of the process with the
+/// creator's PID in `<proc>`, while the creator runs (the tree gives PID 0
+/// once it has exited); `None` when it has exited, is outside any unit or
+/// its cgroup cannot be read.  The tree does not record the unit, so this
+/// is the creator's unit now, not at the time it created the domain.
+fn creator_unit(proc_root: &Path, c: &landlock_audit::Creator) -> Option<String> {
+    if c.pid == 0 {
+        return None;
+    }
+    procfs::cgroup_path(proc_root, c.pid).and_then(|p| landlock_audit::cgroup::unit(&p))
+}
 
 /// A creator's PID for text: `exited` once it has exited (the tree then
 /// gives 0).
@@ -809,6 +824,10 @@ fn list(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
                     nprocs: by_process(&d.tasks).count(),
                     ntasks: d.tasks.len(),
                     creator: d.creator.as_ref(),
+                    creator_unit: d
+                        .creator
+                        .as_ref()
+                        .and_then(|c| creator_unit(&cli.proc_root, c)),
                 })
                 .collect(),
         };
@@ -816,13 +835,19 @@ fn list(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
     }
     let mut t = text::Table::new(&LIST_COLUMNS);
     for d in domains {
-        let (pid, user, exe) = match &d.creator {
+        let (pid, user, unit, exe) = match &d.creator {
             Some(c) => (
                 creator_pid(c),
                 user_field(Some(c.uid)),
+                unit_text(creator_unit(&cli.proc_root, c).as_deref()),
                 text::field(c.exe.as_os_str().as_bytes()),
             ),
-            None => ("?".to_owned(), "?".to_owned(), "?".to_owned()),
+            None => (
+                "?".to_owned(),
+                "?".to_owned(),
+                "?".to_owned(),
+                "?".to_owned(),
+            ),
         };
         t.push(vec![
             d.id.to_string(),
@@ -830,6 +855,7 @@ fn list(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
             by_process(&d.tasks).count().to_string(),
             pid,
             user,
+            unit,
             exe,
         ]);
     }
