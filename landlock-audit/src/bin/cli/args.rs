@@ -6,10 +6,9 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use landlock_audit::{AuditId, DEFAULT_ROOT};
 
-/// The text after `--help`: exit statuses, escaping, JSON and errors.
-pub const AFTER_HELP: &str = "\
-Exit status:
-  0  success (for verify: every expectation holds)
+/// The exit statuses of every subcommand (`--help`, and EXIT STATUS in the
+/// man pages).
+pub const EXIT_STATUS: &str = "  0  success (for verify: every expectation holds)
   1  for verify: at least one expectation is violated; else an
      error while reading the tree or /proc (malformed tree,
      I/O error, permission denied, unsupported tree version,
@@ -21,8 +20,11 @@ Exit status:
      mounted (or no /sys/kernel/security at all), Landlock
      disabled, or a kernel without the landlock-audit patch;
      for domain --audit-id, also a kernel whose tree has no
-     audit_id files (older than them)
+     audit_id files (older than them)";
 
+/// The text after the exit statuses of `--help` (OUTPUT in the man page):
+/// escaping, JSON and errors.
+pub const OUTPUT_HELP: &str = "\
 Text output escapes what other users control (command names, executable
 paths, paths): space, backslash, control characters, Unicode line
 separators and bidirectional controls, and bytes that are not UTF-8 are
@@ -99,35 +101,191 @@ exit status 2.
 
 landlock-audit-metrics(1) lists every metric with its type and labels.";
 
-/// The text after `verify --help`.
-pub const VERIFY_AFTER_HELP: &str = "\
+/// One metric family that `metrics` writes.
+#[allow(dead_code)] // Read by xtask (the man page) and the tests.
+pub struct Metric {
+    /// Its name.
+    pub name: &'static str,
+    /// Its Prometheus type.
+    pub kind: &'static str,
+    /// Its labels, in the order of its samples.
+    pub labels: &'static [&'static str],
+    /// When it is written and what it counts.
+    pub meaning: &'static str,
+}
+
+/// Every metric family of `metrics`, listed in landlock-audit-metrics(1);
+/// a test of the command checks the output against it.
+#[allow(dead_code)] // Read by xtask (the man page) and the tests.
+pub const METRICS: &[Metric] = &[
+    Metric {
+        name: "landlock_audit_up",
+        kind: "gauge",
+        labels: &[],
+        meaning: "Always: 1 when the tree and /proc were read, else 0.",
+    },
+    Metric {
+        name: "landlock_audit_build_info",
+        kind: "gauge",
+        labels: &["version"],
+        meaning: "Always 1; version is the command's.",
+    },
+    Metric {
+        name: "landlock_audit_last_success_timestamp_seconds",
+        kind: "gauge",
+        labels: &[],
+        meaning: "Unix time of the last successful read; on failure, kept from the \
+                  file --output replaces (absent without one).",
+    },
+    Metric {
+        name: "landlock_audit_error_info",
+        kind: "gauge",
+        labels: &["kind"],
+        meaning: "Only when the read failed: 1, kind as in --json errors.",
+    },
+    Metric {
+        name: "landlock_audit_abi_version",
+        kind: "gauge",
+        labels: &[],
+        meaning: "The Landlock ABI version of the kernel.",
+    },
+    Metric {
+        name: "landlock_audit_tree_format_version",
+        kind: "gauge",
+        labels: &[],
+        meaning: "The format version of the tree.",
+    },
+    Metric {
+        name: "landlock_audit_domains",
+        kind: "gauge",
+        labels: &[],
+        meaning: "Domains visible to the reader.",
+    },
+    Metric {
+        name: "landlock_audit_domain_depth_max",
+        kind: "gauge",
+        labels: &[],
+        meaning: "The deepest nesting of the visible domains (0 without domains).",
+    },
+    Metric {
+        name: "landlock_audit_domains_handling",
+        kind: "gauge",
+        labels: &["class", "right"],
+        meaning: "Visible domains whose own layer handles the right (class fs, net or \
+                  scope; rights this build does not know included).",
+    },
+    Metric {
+        name: "landlock_audit_processes",
+        kind: "gauge",
+        labels: &["state"],
+        meaning: "Processes by state: sandboxed, mixed, unconfined, unknown, \
+                  kernel_thread (the command itself left out); their sum is every \
+                  process.",
+    },
+    Metric {
+        name: "landlock_audit_partial",
+        kind: "gauge",
+        labels: &[],
+        meaning: "1 when some processes are unknown (not inspectable by the reader): \
+                  the ratios cover part of the system.",
+    },
+    Metric {
+        name: "landlock_audit_processes_handling",
+        kind: "gauge",
+        labels: &["class"],
+        meaning: "Sandboxed processes all of whose threads run under a domain chain \
+                  handling a right of the class (fs, net, scope).",
+    },
+    Metric {
+        name: "landlock_audit_sandboxed_ratio",
+        kind: "gauge",
+        labels: &[],
+        meaning: "Sandboxed processes / judged processes (all but kernel threads and \
+                  unknown ones); absent when none is judged.",
+    },
+    Metric {
+        name: "landlock_audit_handling_ratio",
+        kind: "gauge",
+        labels: &["class"],
+        meaning: "landlock_audit_processes_handling / judged processes; absent when \
+                  none is judged.",
+    },
+    Metric {
+        name: "landlock_audit_unit_processes",
+        kind: "gauge",
+        labels: &["unit", "state"],
+        meaning: "Unless --no-units: processes per systemd unit and state (the states \
+                  of landlock_audit_processes); unit=\"-\" outside any unit, \
+                  unit=\"-other\" the units beyond the first 1000.",
+    },
+    Metric {
+        name: "landlock_audit_expectation_ok",
+        kind: "gauge",
+        labels: &["expectation"],
+        meaning: "With --expect: 1 when the expectation holds, else 0.",
+    },
+    Metric {
+        name: "landlock_audit_expectation_matched_processes",
+        kind: "gauge",
+        labels: &["expectation"],
+        meaning: "With --expect: processes the expectation's selectors match.",
+    },
+    Metric {
+        name: "landlock_audit_expectation_violating_processes",
+        kind: "gauge",
+        labels: &["expectation"],
+        meaning: "With --expect: matching processes of which a thread violates the \
+                  expectation.",
+    },
+];
+
+/// The text after `--help`: [`EXIT_STATUS`] and [`OUTPUT_HELP`].
+pub fn after_help() -> String {
+    format!("Exit status:\n{EXIT_STATUS}\n\n{OUTPUT_HELP}")
+}
+
+/// The exit statuses of `verify` (`verify --help`, and EXIT STATUS in its
+/// man page).
+pub const VERIFY_EXIT_STATUS: &str = "  0  every expectation holds
+  1  at least one expectation is violated (the report says which),
+     or an error while reading the tree or /proc
+  2  usage error, or the expectations file is missing or invalid
+     (the message names the file, the line and the offending key
+     or word)
+  3  no Landlock audit tree on this system";
+
+/// The text after `verify --help` (EXPECTATIONS FILE in its man page).
+pub const VERIFY_FILE_HELP: &str = "\
 The expectations file is TOML, an array of [[expect]] tables:
 
   [[expect]]
-  name = \"sshd is sandboxed\"     # required, unique
-  exe = \"/usr/sbin/sshd\"         # selectors (all given must match):
-  unit = \"ssh.service\"           #   exe (absolute, * ? [..] ** globs),
+  name = \"sshd is sandboxed\"       # required, unique
+  exe = \"/usr/sbin/sshd\"           # selectors (all given must match):
+  unit = \"ssh.service\"             #   exe (absolute, * ? [..] ** globs),
   uid = 0                          #   comm (exact), unit (globs), uid
   sandboxed = true                 # properties of every thread:
   min_depth = 1                    #   sandboxed, min_depth,
-  handles_fs = [\"write_file\"]     #   handles_fs, handles_net, scoped
-  handles_net = [\"bind_tcp\"]      #   (access names as the tree prints
-  scoped = [\"signal\"]             #   them, handled by some layer)
+  handles_fs = [\"write_file\"]      #   handles_fs, handles_net, scoped
+  handles_net = [\"bind_tcp\"]       #   (access names as the tree prints
+  scoped = [\"signal\"]              #   them, handled by some layer)
   min_processes = 1                # default 0
 
-Exit status: 0 every expectation holds, 1 at least one is violated, 2 the
-file is missing or invalid (the message names the file, the line and the
-offending key or word), 3 no tree.  Each violation names the process and
-thread (PID, TID, exe, unit), the property, what was expected and what was
-found; exe and comm are escaped.  A matching process the reader may not
+Each violation names the process and thread (PID, TID, exe, unit), the
+property, what was expected and what was found; exe and comm are escaped.  A matching process the reader may not
 inspect violates every property (it cannot be judged); kernel threads never
 match.  --json prints {\"version\":1,\"results\":[{\"name\",\"ok\",\"matched\",
 \"violating_processes\",\"violations\":[...]}]}.";
 
+/// The text after `verify --help`: [`VERIFY_FILE_HELP`] and
+/// [`VERIFY_EXIT_STATUS`].
+pub fn verify_after_help() -> String {
+    format!("{VERIFY_FILE_HELP}\n\nExit status:\n{VERIFY_EXIT_STATUS}")
+}
+
 /// Shows Landlock domains (sandboxes), the processes that run in them and how
 /// many processes are sandboxed, from /sys/kernel/security/landlock.
 #[derive(Debug, Parser)]
-#[command(name = "landlock-audit", version, after_help = AFTER_HELP)]
+#[command(name = "landlock-audit", version, after_help = after_help())]
 pub struct Cli {
     /// The Landlock audit tree.
     #[arg(long, global = true, value_name = "DIR", default_value = DEFAULT_ROOT)]
@@ -246,7 +404,7 @@ pub enum Command {
     },
     /// Check the processes against an expectations file (TOML): exit 0 when
     /// every expectation holds, 1 when one is violated.
-    #[command(after_help = VERIFY_AFTER_HELP)]
+    #[command(after_help = verify_after_help())]
     Verify {
         /// The expectations file.
         #[arg(long, value_name = "FILE")]
