@@ -131,17 +131,17 @@ impl Coverage {
         self.share(self.sandboxed)
     }
 
-    /// `handles_fs / judged()`, in `[0, 1]`.
+    /// `handles_fs / judged()`, in `[0, 1]`; 0 when no process is judged.
     pub fn fs_ratio(&self) -> f64 {
         self.share(self.handles_fs)
     }
 
-    /// `handles_net / judged()`, in `[0, 1]`.
+    /// `handles_net / judged()`, in `[0, 1]`; 0 when no process is judged.
     pub fn net_ratio(&self) -> f64 {
         self.share(self.handles_net)
     }
 
-    /// `handles_scope / judged()`, in `[0, 1]`.
+    /// `handles_scope / judged()`, in `[0, 1]`; 0 when no process is judged.
     pub fn scope_ratio(&self) -> f64 {
         self.share(self.handles_scope)
     }

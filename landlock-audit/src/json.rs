@@ -2,7 +2,9 @@
 //!
 //! They are a public interface: fields are only ever added within a schema
 //! version, and arrays are sorted (domains by ID, tasks by TGID then TID,
-//! processes by PID).
+//! processes by PID).  `Documentation/schemas/` has a JSON Schema (draft
+//! 2020-12) of each document the command prints; the command's tests
+//! validate every document they read against it.
 //!
 //! ```
 //! use landlock_audit::json::{ProcessCounts, Status};
@@ -25,7 +27,7 @@ pub const VERSION: u32 = 1;
 /// Process counts of `status --json`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ProcessCounts {
-    /// Processes in `/proc`.
+    /// Processes in `/proc` (the command leaves its own process out).
     pub total: u64,
     /// Processes all of whose threads run in visible domains.
     pub sandboxed: u64,

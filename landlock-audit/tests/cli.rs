@@ -5,7 +5,7 @@
 mod command;
 mod common;
 
-use command::{run, run_at};
+use command::{check_json, run, run_at, validate};
 
 use std::fs;
 use std::path::Path;
@@ -969,6 +969,7 @@ fn a_broken_stderr_does_not_turn_an_error_into_a_panic() {
         .stderr(Stdio::from(wr))
         .output()
         .unwrap();
+    check_json(&["status", "--json"], &o);
     assert_eq!(o.status.code(), Some(3));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["error"]["kind"], "securityfs_not_mounted");
@@ -1006,8 +1007,11 @@ fn run_without_dac_override(f: &Fixture, args: &[&str]) -> Output {
             Ok(())
         });
     }
-    c.output()
-        .expect("run landlock-audit without CAP_DAC_OVERRIDE (needs CAP_SETPCAP as root)")
+    let o = c
+        .output()
+        .expect("run landlock-audit without CAP_DAC_OVERRIDE (needs CAP_SETPCAP as root)");
+    check_json(args, &o);
+    o
 }
 
 #[test]
@@ -1428,5 +1432,62 @@ fn pretty_json_is_the_same_document() {
         assert!(text.lines().count() > 1, "{cmd}: {text}");
         let pretty: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(pretty, json(&run(&f, &[cmd, "--json"])), "{cmd}");
+    }
+}
+
+#[test]
+fn the_schemas_are_strict_enough_to_fail() {
+    let f = Fixture::generated(4, 12);
+    let o = run(&f, &["ps", "--json"]);
+    let mut doc = json(&o);
+    validate("ps.json", &doc);
+    // A field no schema knows, a state that does not exist, a bad ID: each
+    // is refused.
+    for (pointer, bad) in [
+        ("/processes/0/surprise", Value::from(1)),
+        ("/processes/0/state", Value::from("asleep")),
+        ("/processes/0/pid", Value::from(-1)),
+    ] {
+        let mut d = doc.clone();
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        d.pointer_mut(parent).unwrap()[key] = bad;
+        let r = std::panic::catch_unwind(|| validate("ps.json", &d));
+        assert!(r.is_err(), "{pointer} accepted");
+    }
+    doc["version"] = Value::from(2);
+    assert!(std::panic::catch_unwind(|| validate("ps.json", &doc)).is_err());
+    // domain.json is tree.json with one domain.
+    let tree = json(&run(&f, &["tree", "--json"]));
+    validate("tree.json", &tree);
+    assert!(std::panic::catch_unwind(|| validate("domain.json", &tree)).is_err());
+}
+
+#[test]
+fn every_schema_is_a_draft_2020_12_schema_of_its_document() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Documentation/schemas");
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "common.json",
+            "domain.json",
+            "error.json",
+            "list.json",
+            "ps.json",
+            "status.json",
+            "tree.json",
+            "verify.json"
+        ]
+    );
+    for n in &names {
+        let v: Value = serde_json::from_str(&fs::read_to_string(dir.join(n)).unwrap()).unwrap();
+        assert_eq!(
+            v["$schema"], "https://json-schema.org/draft/2020-12/schema",
+            "{n}"
+        );
     }
 }
