@@ -41,6 +41,8 @@ echo "--- landlock-audit tree"
 landlock-audit tree || exit 1
 echo "--- landlock-audit ps"
 landlock-audit ps || exit 1
+echo "--- landlock-audit list"
+landlock-audit list || exit 1
 echo "--- landlock-audit metrics"
 landlock-audit metrics
 # verify: the web daemon's expectation holds; "every sleep is sandboxed" is

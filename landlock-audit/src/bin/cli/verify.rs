@@ -89,7 +89,7 @@ fn violation_line(v: &Violation) -> String {
             v.tid.map_or_else(|| "-".to_owned(), |t| t.to_string()),
             opt(v.exe_raw()),
             opt(v.comm_raw()),
-            opt(v.unit.as_deref().map(str::as_bytes)),
+            crate::unit_text(v.unit.as_deref()),
             v.property,
             v.expected,
             v.found
