@@ -1,5 +1,6 @@
 //! [`Domains`]: a snapshot of the tree with its queries.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 #[cfg(feature = "serde")]
@@ -7,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::index::IdIndex;
 use crate::parse::TaskLine;
-use crate::procfs;
+use crate::procfs::{self, Process};
 use crate::source::{RealFs, Source};
-use crate::types::{AuditId, Domain, DomainId, Task};
+use crate::types::{AuditId, Domain, DomainId, HandledAccess, Task};
 use crate::walk;
 use crate::Result;
 
@@ -130,17 +131,17 @@ impl Coverage {
         self.share(self.sandboxed)
     }
 
-    /// `handles_fs / judged()`, in `[0, 1]`.
+    /// `handles_fs / judged()`, in `[0, 1]`; 0 when no process is judged.
     pub fn fs_ratio(&self) -> f64 {
         self.share(self.handles_fs)
     }
 
-    /// `handles_net / judged()`, in `[0, 1]`.
+    /// `handles_net / judged()`, in `[0, 1]`; 0 when no process is judged.
     pub fn net_ratio(&self) -> f64 {
         self.share(self.handles_net)
     }
 
-    /// `handles_scope / judged()`, in `[0, 1]`.
+    /// `handles_scope / judged()`, in `[0, 1]`; 0 when no process is judged.
     pub fn scope_ratio(&self) -> f64 {
         self.share(self.handles_scope)
     }
@@ -539,6 +540,9 @@ impl Domains {
     /// when only some do; the `handles_*` counts say which access classes
     /// the domain chains of sandboxed processes handle.
     ///
+    /// The reader's own process (`<proc_root>/self`) is left out: it would
+    /// otherwise count itself, as unconfined, in every run.
+    ///
     /// `proc_root` must show the PID namespace the tree was read from.  For
     /// a sandboxed reader the figure is relative to its view: processes of
     /// its own domain (which it cannot see) count as unconfined.
@@ -560,45 +564,208 @@ impl Domains {
         src: S,
         proc_root: impl AsRef<Path>,
     ) -> Result<Coverage> {
-        // Per domain position: which classes its chain handles (bit 0 fs,
-        // 1 net, 2 scope).  Chains are at most 16 deep.
-        let own = |d: &Domain| {
-            u8::from(!d.access.fs.is_empty())
-                | u8::from(!d.access.net.is_empty()) << 1
-                | u8::from(!d.access.scope.is_empty()) << 2
-        };
-        let chain: Vec<u8> = self
-            .domains
-            .iter()
-            .map(|d| self.ancestors(d.id).fold(own(d), |m, a| m | own(a)))
-            .collect();
+        let proc_root = proc_root.as_ref();
+        let me = procfs::self_pid_with(&src, proc_root);
+        let processes = procfs::processes_with(&src, proc_root)?;
+        Ok(self.coverage_of(processes.iter().filter(|p| Some(p.pid) != me)))
+    }
+
+    /// The [`Coverage`] of processes already read (e.g. with
+    /// [`procfs::processes`]), without I/O, each counted by its
+    /// [`state_of`](Self::state_of).  Unlike [`coverage`](Self::coverage)
+    /// it leaves no process out.
+    pub fn coverage_of<'p>(&self, processes: impl IntoIterator<Item = &'p Process>) -> Coverage {
+        let chain = self.chain_classes();
         let mut c = Coverage::default();
-        for p in procfs::processes_with(&src, proc_root.as_ref())? {
-            c.total += 1;
-            if p.kernel_thread {
-                c.kernel_threads += 1;
-                continue;
-            }
-            let mut inside = 0usize;
-            let mut classes = 0b111u8;
-            for &t in &p.threads {
-                if let Some(pos) = self.task_position(t) {
-                    inside += 1;
-                    classes &= chain[pos];
-                }
-            }
-            if inside == 0 {
-                c.unknown += u64::from(!p.inspectable);
-            } else if inside == p.threads.len() {
+        for p in processes {
+            self.count_into(&chain, p, &mut c);
+        }
+        c
+    }
+
+    /// The [`Coverage`] of `processes` per systemd unit ([`Process::unit`];
+    /// `None` for processes outside any unit, kernel threads among them),
+    /// sorted by unit: [`coverage_of`](Self::coverage_of) for each unit.
+    ///
+    /// ```
+    /// use landlock_audit::{procfs::Process, Domains};
+    ///
+    /// let d = Domains::from_domains(7, vec![])?;
+    /// let p = Process::new(10, vec![10], false, true).with_cgroup("/system.slice/a.service".into());
+    /// let by_unit = d.coverage_by_unit(&[p, Process::new(2, vec![2], true, true)]);
+    /// assert_eq!(by_unit.len(), 2);
+    /// assert_eq!(by_unit[&Some("a.service".to_owned())].unconfined(), 1);
+    /// assert_eq!(by_unit[&None].kernel_threads, 1);
+    /// # Ok::<(), landlock_audit::Error>(())
+    /// ```
+    pub fn coverage_by_unit<'p>(
+        &self,
+        processes: impl IntoIterator<Item = &'p Process>,
+    ) -> BTreeMap<Option<String>, Coverage> {
+        let chain = self.chain_classes();
+        let mut out: BTreeMap<Option<String>, Coverage> = BTreeMap::new();
+        for p in processes {
+            self.count_into(&chain, p, out.entry(p.unit.clone()).or_default());
+        }
+        out
+    }
+
+    /// Counts one process into `c` by its [`state_of`](Self::state_of);
+    /// `chain` is [`chain_classes`](Self::chain_classes).
+    fn count_into(&self, chain: &[u8], p: &Process, c: &mut Coverage) {
+        c.total += 1;
+        match self.state_of(p) {
+            ProcessState::KernelThread => c.kernel_threads += 1,
+            ProcessState::Unknown => c.unknown += 1,
+            ProcessState::Unconfined => {}
+            ProcessState::Mixed => c.mixed += 1,
+            ProcessState::Sandboxed => {
                 c.sandboxed += 1;
+                let classes = p
+                    .threads
+                    .iter()
+                    .filter_map(|&t| self.task_position(t))
+                    .fold(0b111u8, |m, pos| m & chain[pos]);
                 c.handles_fs += u64::from(classes & 1);
                 c.handles_net += u64::from(classes >> 1 & 1);
                 c.handles_scope += u64::from(classes >> 2 & 1);
-            } else {
-                c.mixed += 1;
             }
         }
-        Ok(c)
+    }
+
+    /// Per domain position: which classes its chain (the domain and its
+    /// visible ancestors, at most 16) handles: bit 0 fs, 1 net, 2 scope.
+    fn chain_classes(&self) -> Vec<u8> {
+        let own = |d: &Domain| {
+            let [fs, net, scope] = d.access.handles();
+            u8::from(fs) | u8::from(net) << 1 | u8::from(scope) << 2
+        };
+        self.domains
+            .iter()
+            .map(|d| self.ancestors(d.id).fold(own(d), |m, a| m | own(a)))
+            .collect()
+    }
+
+    /// The state of a process of `/proc` as this snapshot shows it: a kernel
+    /// thread; sandboxed when all its threads run in visible domains, mixed
+    /// when only some do; unknown when none does and the reader may not
+    /// inspect it (the tree would hide its tasks); unconfined otherwise.
+    pub fn state_of(&self, p: &Process) -> ProcessState {
+        if p.kernel_thread {
+            return ProcessState::KernelThread;
+        }
+        let inside = p
+            .threads
+            .iter()
+            .filter(|&&t| self.task_position(t).is_some())
+            .count();
+        if inside == 0 {
+            if p.inspectable {
+                ProcessState::Unconfined
+            } else {
+                ProcessState::Unknown
+            }
+        } else if inside == p.threads.len() {
+            ProcessState::Sandboxed
+        } else {
+            ProcessState::Mixed
+        }
+    }
+
+    /// What the chain of a domain enforces: the union of the rights its own
+    /// layer and each visible ancestor's handle (none for an unknown ID).
+    /// An access is checked against every layer, so a right handled by an
+    /// ancestor is restricted in the domain too.
+    ///
+    /// ```
+    /// use landlock_audit::{AccessFs, AccessNet, Domain, DomainId, Domains, HandledAccess};
+    ///
+    /// let d = |id: u64, parent: Option<u64>, depth: u32, access: HandledAccess| Domain {
+    ///     id: DomainId::new(id).unwrap(), parent: parent.and_then(DomainId::new), depth,
+    ///     access, tasks: vec![], creator: None,
+    /// };
+    /// let fs = HandledAccess { fs: AccessFs::WRITE_FILE, ..Default::default() };
+    /// let net = HandledAccess { net: AccessNet::BIND_TCP, ..Default::default() };
+    /// let s = Domains::from_domains(7, vec![d(0xa000000000000000, None, 1, fs), d(0xb000000000000000, Some(0xa000000000000000), 2, net)])?;
+    /// let chain = s.enforced(DomainId::new(0xb000000000000000).unwrap());
+    /// assert_eq!((chain.fs, chain.net), (AccessFs::WRITE_FILE, AccessNet::BIND_TCP));
+    /// # Ok::<(), landlock_audit::Error>(())
+    /// ```
+    pub fn enforced(&self, id: DomainId) -> HandledAccess {
+        let Some(d) = self.get(id) else {
+            return HandledAccess::default();
+        };
+        self.ancestors(id)
+            .fold(d.access.clone(), |acc, a| acc.union(&a.access))
+    }
+}
+
+/// The state of a process, as [`Domains::state_of`] tells it.  Every process
+/// is in exactly one state.
+///
+/// ```
+/// use landlock_audit::ProcessState;
+///
+/// assert_eq!(ProcessState::KernelThread.to_string(), "kernel_thread");
+/// assert_eq!(ProcessState::ALL.len(), 5);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum ProcessState {
+    /// All its threads run in visible domains.
+    Sandboxed,
+    /// Some of its threads run in visible domains, others not.
+    Mixed,
+    /// None of its threads runs in a visible domain, and the reader may
+    /// inspect it: it is not sandboxed (for a sandboxed reader: not below
+    /// the reader's own domain).
+    Unconfined,
+    /// The reader may not inspect it: it may or may not be sandboxed.
+    Unknown,
+    /// A kernel thread: it cannot be sandboxed.
+    KernelThread,
+}
+
+impl ProcessState {
+    /// Every state, in this order.
+    pub const ALL: [ProcessState; 5] = [
+        ProcessState::Sandboxed,
+        ProcessState::Mixed,
+        ProcessState::Unconfined,
+        ProcessState::Unknown,
+        ProcessState::KernelThread,
+    ];
+
+    /// The state's name: `sandboxed`, `mixed`, `unconfined`, `unknown` or
+    /// `kernel_thread`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProcessState::Sandboxed => "sandboxed",
+            ProcessState::Mixed => "mixed",
+            ProcessState::Unconfined => "unconfined",
+            ProcessState::Unknown => "unknown",
+            ProcessState::KernelThread => "kernel_thread",
+        }
+    }
+}
+
+impl std::fmt::Display for ProcessState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Coverage {
+    /// How many processes are in `state`.
+    pub fn count(&self, state: ProcessState) -> u64 {
+        match state {
+            ProcessState::Sandboxed => self.sandboxed,
+            ProcessState::Mixed => self.mixed,
+            ProcessState::Unconfined => self.unconfined(),
+            ProcessState::Unknown => self.unknown,
+            ProcessState::KernelThread => self.kernel_threads,
+        }
     }
 }
 

@@ -29,8 +29,7 @@ use std::path::{Path, PathBuf};
 use crate::id::{IdPermutation, ID_MIN};
 use crate::parse::escape;
 use crate::types::{
-    AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain, DomainId, HandledAccess, Scope,
-    Task,
+    AccessFs, AccessNet, AuditId, Creator, Domain, DomainId, HandledAccess, Scope, Task,
 };
 
 /// One domain of a [`Model`].
@@ -54,7 +53,7 @@ pub struct ModelDomain {
 }
 
 /// One process of a [`Model`], for the fake `/proc`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ModelProcess {
     /// Its PID.
     pub pid: u32,
@@ -65,6 +64,14 @@ pub struct ModelProcess {
     /// Whether it is a kernel thread (`PF_KTHREAD` in its `stat`, no
     /// `exe`).
     pub kernel_thread: bool,
+    /// Its executable (the `exe` link's target); `None` gives
+    /// `/usr/bin/<comm>`.  Ignored for kernel threads.
+    pub exe: Option<String>,
+    /// Its effective UID (in `status`).
+    pub uid: u32,
+    /// Its cgroup v2 path (the `0::` line of `cgroup`), e.g.
+    /// `/system.slice/sshd.service`; `None` writes no `cgroup` file.
+    pub cgroup: Option<String>,
 }
 
 /// A system as one reader sees it: domains and processes.
@@ -152,19 +159,16 @@ impl SplitMix {
 /// assert_eq!(access_text(&a), "fs: execute read_dir\nnet:\nscope:\n");
 /// ```
 pub fn access_text(a: &HandledAccess) -> String {
-    fn line<A: AccessNames>(out: &mut String, a: A) {
-        out.push_str(A::KIND);
-        out.push(':');
-        for n in a.names() {
-            out.push(' ');
-            out.push_str(&n);
-        }
-        out.push('\n');
-    }
     let mut s = String::new();
-    line(&mut s, a.fs);
-    line(&mut s, a.net);
-    line(&mut s, a.scope);
+    for (kind, names) in a.names() {
+        s.push_str(kind);
+        s.push(':');
+        for n in names {
+            s.push(' ');
+            s.push_str(&n);
+        }
+        s.push('\n');
+    }
     s
 }
 
@@ -215,6 +219,7 @@ impl Model {
                     | AccessFs::EXECUTE,
                 net: AccessNet::from_bits_retain(rng.next() & AccessNet::all().bits()),
                 scope: Scope::from_bits_retain(rng.next() & Scope::all().bits()),
+                ..Default::default()
             };
             let creator = Creator {
                 pid: if rng.below(4) == 0 { 0 } else { pid + i as u32 },
@@ -265,6 +270,8 @@ impl Model {
                 comm: format!("worker-{pid}"),
                 threads,
                 kernel_thread: false,
+                uid: 1000,
+                ..Default::default()
             });
             pid += n as u32 + rng.below(3) as u32;
         }
@@ -274,6 +281,8 @@ impl Model {
                 comm: format!("free {pid}"),
                 threads: vec![pid],
                 kernel_thread: false,
+                uid: 1000,
+                ..Default::default()
             });
             pid += 1;
         }
@@ -283,6 +292,7 @@ impl Model {
                 comm: format!("kworker/{k}:0"),
                 threads: vec![2 + k],
                 kernel_thread: true,
+                ..Default::default()
             });
         }
         processes.sort_by_key(|p| p.pid);
@@ -331,7 +341,7 @@ impl Model {
                     id: d.id,
                     parent: d.parent,
                     depth: depths.get(&d.id).copied().unwrap_or(1),
-                    access: d.access,
+                    access: d.access.clone(),
                     tasks,
                     creator: Some(d.creator.clone()),
                 }
@@ -481,6 +491,14 @@ impl Model {
             let dir = proc_root.join(p.pid.to_string());
             fs::create_dir_all(dir.join("task"))?;
             fs::write(dir.join("comm"), format!("{}\n", p.comm))?;
+            fs::write(
+                dir.join("status"),
+                format!(
+                    "Name:\t{}\nUid:\t{u}\t{u}\t{u}\t{u}\nGid:\t0\t0\t0\t0\n",
+                    p.comm,
+                    u = p.uid
+                ),
+            )?;
             let flags = if p.kernel_thread {
                 crate::procfs::PF_KTHREAD | 0x40
             } else {
@@ -493,8 +511,15 @@ impl Model {
                     p.pid, p.comm, p.pid, p.pid
                 ),
             )?;
+            if let Some(c) = &p.cgroup {
+                fs::write(dir.join("cgroup"), format!("0::{c}\n"))?;
+            }
             if !p.kernel_thread {
-                std::os::unix::fs::symlink(format!("/usr/bin/{}", p.comm), dir.join("exe"))?;
+                let exe = p
+                    .exe
+                    .clone()
+                    .unwrap_or_else(|| format!("/usr/bin/{}", p.comm));
+                std::os::unix::fs::symlink(exe, dir.join("exe"))?;
             }
             for t in &p.threads {
                 let tdir = dir.join("task").join(t.to_string());

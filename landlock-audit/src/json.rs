@@ -2,7 +2,9 @@
 //!
 //! They are a public interface: fields are only ever added within a schema
 //! version, and arrays are sorted (domains by ID, tasks by TGID then TID,
-//! processes by PID).
+//! processes by PID).  `Documentation/schemas/` has a JSON Schema (draft
+//! 2020-12) of each document the command prints; the command's tests
+//! validate every document they read against it.
 //!
 //! ```
 //! use landlock_audit::json::{ProcessCounts, Status};
@@ -15,7 +17,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domains::Coverage;
+use crate::cgroup::Container;
+use crate::domains::{Coverage, ProcessState};
 use crate::types::{Domain, DomainId};
 
 /// The schema version of every document.
@@ -24,13 +27,15 @@ pub const VERSION: u32 = 1;
 /// Process counts of `status --json`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ProcessCounts {
-    /// Processes in `/proc`.
+    /// Processes in `/proc` (the command leaves its own process out).
     pub total: u64,
     /// Processes all of whose threads run in visible domains.
     pub sandboxed: u64,
     /// Processes only some of whose threads do.
     pub mixed: u64,
-    /// `sandboxed / total`, in `[0, 1]` (0 without processes).
+    /// `sandboxed / judged`, in `[0, 1]`: the judged processes are all but
+    /// kernel threads and the processes the reader may not inspect (see
+    /// [`Coverage::judged`]); 0 when no process is judged.
     pub ratio: f64,
 }
 
@@ -103,6 +108,34 @@ pub struct PsProcess {
     pub comm_bytes: Option<Vec<u8>>,
     /// The domains its threads run in, sorted; empty when unconfined.
     pub domains: Vec<DomainId>,
+    /// Its state (`sandboxed`, `mixed`, `unconfined`, `unknown`,
+    /// `kernel_thread`); absent only in documents of older commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<ProcessState>,
+    /// Its effective UID, when readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// Its executable, when readable; lossy as `comm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exe: Option<String>,
+    /// The exact bytes of `exe` when they are not UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exe_bytes: Option<Vec<u8>>,
+    /// Its systemd unit ([`crate::cgroup::unit`]), `null` outside any.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Its cgroup v2 path, `null` when unreadable; bytes that are not
+    /// UTF-8 appear as U+FFFD, and then `cgroup_bytes` holds the exact
+    /// bytes.
+    #[serde(default)]
+    pub cgroup: Option<String>,
+    /// The exact bytes of `cgroup` when they are not UTF-8, else `None`
+    /// (and absent from the JSON document).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup_bytes: Option<Vec<u8>>,
+    /// The container its unit names ([`crate::cgroup::container`]).
+    #[serde(default)]
+    pub container: Option<Container>,
 }
 
 /// `ps --json`.
@@ -133,6 +166,43 @@ impl PsProcess {
             comm,
             comm_bytes,
             domains,
+            state: None,
+            uid: None,
+            exe: None,
+            exe_bytes: None,
+            unit: None,
+            cgroup: None,
+            cgroup_bytes: None,
+            container: None,
         }
+    }
+
+    /// The same process with its state, UID and executable.
+    pub fn with_details(
+        mut self,
+        state: ProcessState,
+        uid: Option<u32>,
+        exe: Option<&std::path::Path>,
+    ) -> Self {
+        use std::os::unix::ffi::OsStrExt;
+        self.state = Some(state);
+        self.uid = uid;
+        if let Some(e) = exe {
+            let (exe, exe_bytes) = crate::types::text_and_bytes(e.as_os_str().as_bytes());
+            self.exe = Some(exe);
+            self.exe_bytes = exe_bytes;
+        }
+        self
+    }
+
+    /// Sets the cgroup v2 path and the unit and container it names.
+    pub fn with_cgroup(mut self, path: &std::path::Path) -> Self {
+        use std::os::unix::ffi::OsStrExt;
+        self.unit = crate::cgroup::unit(path);
+        self.container = self.unit.as_deref().and_then(crate::cgroup::container);
+        let (text, bytes) = crate::types::text_and_bytes(path.as_os_str().as_bytes());
+        self.cgroup = Some(text);
+        self.cgroup_bytes = bytes;
+        self
     }
 }

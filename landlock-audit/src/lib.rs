@@ -18,22 +18,25 @@
 //!
 //! Modules: [`parse`] (pure parsers), [`source`] (where the bytes come
 //! from: the [`Source`] trait and the defensive [`RealFs`]), [`procfs`]
-//! (processes), [`audit_id`] (audit records' `domain=` IDs and the tree's
+//! (processes), [`cgroup`] (their cgroup, systemd unit and container),
+//! [`audit_id`] (audit records' `domain=` IDs and the tree's
 //! domains), and behind features: `id` (`id-model`: reference model of
 //! the ID scheme), `fixture` (`fixture`: writes trees for tests), `json`
-//! (`json`: the command's JSON documents), `interop` (`landlock`:
+//! (`json`: the command's JSON documents), `verify` (`verify`: checks
+//! processes against an expectations file), `interop` (`landlock`:
 //! conversions to the `landlock` crate's types).
 //!
 //! # Cargo features
 //!
 //! | feature | gives | pulls in |
 //! | --- | --- | --- |
-//! | `cli` (default) | the `landlock-audit` command | clap, serde, serde_json |
+//! | `cli` (default) | the `landlock-audit` command | clap, serde, serde_json, and `verify`'s |
 //! | `serde` | `Serialize`/`Deserialize` for the public types | serde |
 //! | `json` | `landlock_audit::json` | serde, serde_json |
 //! | `id-model` | `landlock_audit::id` | siphasher, rand_core |
 //! | `fixture` | `landlock_audit::fixture` | as `id-model` |
 //! | `landlock` | `landlock_audit::interop` | landlock |
+//! | `verify` | `landlock_audit::verify` (expectations files) | serde, toml, glob |
 //!
 //! With `default-features = false` the library depends on bitflags, libc
 //! and thiserror only.
@@ -41,6 +44,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit_id;
+pub mod cgroup;
 mod domains;
 mod error;
 #[cfg(feature = "fixture")]
@@ -56,14 +60,17 @@ pub mod parse;
 pub mod procfs;
 pub mod source;
 mod types;
+#[cfg(feature = "verify")]
+pub mod verify;
 mod walk;
 
-pub use domains::{Coverage, Domains, DEFAULT_ROOT};
+pub use domains::{Coverage, Domains, ProcessState, DEFAULT_ROOT};
 pub use error::{Error, Result};
 pub use parse::MAX_DEPTH;
 pub use source::{RealFs, Source};
 pub use types::{
-    AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain, DomainId, HandledAccess,
-    ParseAuditIdError, ParseIdError, Scope, Task,
+    is_right_name, AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain, DomainId,
+    HandledAccess, ParseAuditIdError, ParseIdError, Scope, Task, UnknownRights, CLASSES,
+    RIGHT_NAME_MAX,
 };
 pub use walk::{ORPHAN_ATTEMPTS, SUPPORTED_VERSION};

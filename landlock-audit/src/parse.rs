@@ -19,8 +19,8 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 use crate::types::{
-    AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain, DomainId, HandledAccess, Scope,
-    Task,
+    is_bit_form, is_right_name, AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain,
+    DomainId, HandledAccess, Scope, Task,
 };
 use crate::Error;
 
@@ -262,7 +262,10 @@ fn check_depth(n: usize, v: u64) -> ParseResult<u32> {
     }
 }
 
-fn access_line<A: AccessNames>(n: usize, line: &[u8]) -> ParseResult<A> {
+/// One line of an `access` file: the known rights and, in the file's order,
+/// the names this build does not know (kept when they have the shape of a
+/// right's name, [`is_right_name`]).
+fn access_line<A: AccessNames>(n: usize, line: &[u8]) -> ParseResult<(A, Vec<String>)> {
     let kind = A::KIND.as_bytes();
     let rest = line
         .strip_prefix(kind)
@@ -274,20 +277,36 @@ fn access_line<A: AccessNames>(n: usize, line: &[u8]) -> ParseResult<A> {
             )
         })?;
     let mut bits = 0u64;
+    let mut unknown: Vec<String> = Vec::new();
     if rest.is_empty() {
-        return Ok(A::from_raw(0));
+        return Ok((A::from_raw(0), unknown));
     }
     let names = rest
         .strip_prefix(b" ")
         .ok_or_else(|| ParseError::new(n, format!("expected a space after \"{}:\"", A::KIND)))?;
     for name in names.split(|&b| b == b' ') {
         let s = std::str::from_utf8(name).ok();
-        let bit = s.and_then(A::bit_of).ok_or_else(|| {
-            ParseError::new(
-                n,
-                format!("unknown {} access right {}", A::KIND, show(name)),
-            )
-        })?;
+        let Some(bit) = s.and_then(A::bit_of) else {
+            // A right a newer kernel names: kept as it is.
+            match s {
+                Some(s) if is_right_name(name) && !is_bit_form(s) => {
+                    if unknown.iter().any(|u| u == s) {
+                        return Err(ParseError::new(
+                            n,
+                            format!("duplicate {} access right {}", A::KIND, show(name)),
+                        ));
+                    }
+                    unknown.push(s.to_owned());
+                    continue;
+                }
+                _ => {
+                    return Err(ParseError::new(
+                        n,
+                        format!("not a {} access right name: {}", A::KIND, show(name)),
+                    ))
+                }
+            }
+        };
         if bits & (1 << bit) != 0 {
             return Err(ParseError::new(
                 n,
@@ -306,11 +325,24 @@ fn access_line<A: AccessNames>(n: usize, line: &[u8]) -> ParseResult<A> {
         }
         bits |= 1 << bit;
     }
-    Ok(A::from_raw(bits))
+    Ok((A::from_raw(bits), unknown))
+}
+
+/// The three numbered lines `fs:`, `net:`, `scope:` of an access file or
+/// a snapshot's domain.
+fn access_lines(l: [(usize, &[u8]); 3]) -> ParseResult<HandledAccess> {
+    Ok(HandledAccess::from_parts(
+        access_line::<AccessFs>(l[0].0, l[0].1)?,
+        access_line::<AccessNet>(l[1].0, l[1].1)?,
+        access_line::<Scope>(l[2].0, l[2].1)?,
+    ))
 }
 
 /// The `access` file: the lines `fs:`, `net:` and `scope:`, in that order,
 /// each followed by space-separated rights (`bit<N>` for unknown bits).
+/// A name this build does not know (a newer kernel's right) is kept in
+/// [`HandledAccess::unknown`] when it has the shape of a right's name
+/// ([`is_right_name`]); any other name is an error.
 ///
 /// ```
 /// use landlock_audit::{parse, AccessFs, AccessNet, Scope};
@@ -319,6 +351,8 @@ fn access_line<A: AccessNames>(n: usize, line: &[u8]) -> ParseResult<A> {
 /// assert_eq!(a.fs, AccessFs::EXECUTE | AccessFs::READ_FILE | AccessFs::from_bits_retain(1 << 40));
 /// assert_eq!(a.net, AccessNet::BIND_TCP);
 /// assert_eq!(a.scope, Scope::empty());
+/// let b = parse::access(b"fs: execute refer some_future_right\nnet:\nscope:\n").unwrap();
+/// assert_eq!(b.unknown.fs, ["some_future_right"]);
 /// ```
 pub fn access(input: &[u8]) -> ParseResult<HandledAccess> {
     let mut it = lines(input);
@@ -327,16 +361,14 @@ pub fn access(input: &[u8]) -> ParseResult<HandledAccess> {
             .unwrap_or_else(|| Err(ParseError::new(0, format!("missing the \"{what}:\" line"))))
     };
     let (n, l) = next("fs")?;
-    let fs: AccessFs = access_line(n, l)?;
-    let (n, l) = next("net")?;
-    let net: AccessNet = access_line(n, l)?;
-    let (n, l) = next("scope")?;
-    let scope: Scope = access_line(n, l)?;
+    let (n2, l2) = next("net")?;
+    let (n3, l3) = next("scope")?;
+    let access = access_lines([(n, l), (n2, l2), (n3, l3)])?;
     if let Some(extra) = it.next() {
         let (n, _) = extra?;
         return Err(ParseError::new(n, "unexpected extra line"));
     }
-    Ok(HandledAccess { fs, net, scope })
+    Ok(access)
 }
 
 #[inline]
@@ -540,6 +572,34 @@ pub fn proc_stat_flags(input: &[u8]) -> ParseResult<u64> {
     decimal(flags).ok_or_else(|| ParseError::new(1, format!("invalid flags {}", show(flags))))
 }
 
+/// The effective UID (the second field of the `Uid:` line) of a
+/// `/proc/<pid>/status` file, as `ps` shows it.  The kernel escapes the
+/// `Name:` line, so no command name can forge a `Uid:` line; the first one
+/// counts.
+///
+/// ```
+/// use landlock_audit::parse::proc_status_euid;
+///
+/// let status = b"Name:\tsshd\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t0\t1000\t1000\t1000\nGid:\t0\t0\t0\t0\n";
+/// assert_eq!(proc_status_euid(status), Ok(1000));
+/// assert!(proc_status_euid(b"Name:\tx\n").is_err());
+/// ```
+pub fn proc_status_euid(input: &[u8]) -> ParseResult<u32> {
+    let (n, line) = input
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .find(|(_, l)| l.starts_with(b"Uid:"))
+        .ok_or_else(|| ParseError::new(0, "no Uid: line"))?;
+    let euid = line[4..]
+        .split(|&b| b == b'\t' || b == b' ')
+        .filter(|f| !f.is_empty())
+        .nth(1)
+        .ok_or_else(|| ParseError::new(n + 1, "no effective UID"))?;
+    decimal(euid)
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or_else(|| ParseError::new(n + 1, format!("invalid UID {}", show(euid))))
+}
+
 /// The name of a `domains/` entry as an ID.
 pub fn domain_dir_name(name: &[u8]) -> ParseResult<DomainId> {
     DomainId::from_hex(name)
@@ -622,17 +682,14 @@ pub fn snapshot(input: &[u8]) -> ParseResult<Vec<Domain>> {
                         ))
                     })
                 };
-                let (n1, l1) = next("fs")?;
-                let fs: AccessFs = access_line(n1, l1)?;
-                let (n2, l2) = next("net")?;
-                let net: AccessNet = access_line(n2, l2)?;
-                let (n3, l3) = next("scope")?;
-                let scope: Scope = access_line(n3, l3)?;
+                let l1 = next("fs")?;
+                let l2 = next("net")?;
+                let l3 = next("scope")?;
                 out.push(Domain {
                     id,
                     parent,
                     depth,
-                    access: HandledAccess { fs, net, scope },
+                    access: access_lines([l1, l2, l3])?,
                     tasks: Vec::new(),
                     creator: None,
                 });
@@ -802,8 +859,25 @@ mod tests {
         assert_eq!(a.fs.bits(), 1 << 63);
         assert_eq!(a.net.bits(), 1 << 4);
         assert_eq!(a.scope.bits(), 1 << 2);
-        // Errors name the line.
-        assert_eq!(access(b"fs: exec\nnet:\nscope:\n").unwrap_err().line, 1);
+        // A newer kernel's right: kept, in the file's order, per class.
+        let a = access(
+            b"fs: execute refer some_future_right\nnet: bind_tcp zeta_udp alpha\nscope: x9\n",
+        )
+        .unwrap();
+        assert_eq!(a.fs, AccessFs::EXECUTE | AccessFs::REFER);
+        assert_eq!(a.unknown.fs, ["some_future_right"]);
+        assert_eq!(a.unknown.net, ["zeta_udp", "alpha"]);
+        assert_eq!(a.unknown.scope, ["x9"]);
+        assert_eq!(
+            a.to_string(),
+            "fs: execute refer some_future_right; net: bind_tcp zeta_udp alpha; scope: x9"
+        );
+        // Errors name the line: not a right's shape, a duplicate unknown name.
+        assert_eq!(access(b"fs: Exec\nnet:\nscope:\n").unwrap_err().line, 1);
+        assert_eq!(access(b"fs:\nnet: a\\b\nscope:\n").unwrap_err().line, 2);
+        assert_eq!(access(b"fs:\nnet:\nscope: new new\n").unwrap_err().line, 3);
+        let long = format!("fs: {}\nnet:\nscope:\n", "a".repeat(65));
+        assert!(access(long.as_bytes()).is_err());
         assert_eq!(
             access(b"fs:\nnet: bind_tcp bind_tcp\nscope:\n")
                 .unwrap_err()
@@ -944,6 +1018,7 @@ mod tests {
                 fs: AccessFs::from_bits_retain(fs),
                 net: AccessNet::from_bits_retain(net),
                 scope: Scope::from_bits_retain(scope),
+                ..Default::default()
             };
             let text = crate::fixture::access_text(&a);
             prop_assert_eq!(access(text.as_bytes()), Ok(a));

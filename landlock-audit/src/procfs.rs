@@ -1,6 +1,7 @@
 //! The few facts the library needs from `/proc`: processes, their threads,
-//! whether they are kernel threads, whether the reader may inspect them, and
-//! their command names.
+//! whether they are kernel threads, whether the reader may inspect them,
+//! their command names, executables and effective UIDs, and the cgroup,
+//! systemd unit and container they belong to ([`crate::cgroup`]).
 //!
 //! PIDs in the tree are those of the reader's PID namespace, so the `/proc`
 //! given here must be mounted for the same PID namespace.  Processes that exit
@@ -8,10 +9,12 @@
 //! [`Source`] ([`RealFs`] by default), so a FIFO or a huge file in a fake
 //! `/proc` is refused rather than blocking or filling memory.
 
+use std::ffi::OsString;
 use std::io;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
+use crate::cgroup::{self, Container};
 use crate::parse;
 use crate::source::{FileBuf, ReadMode, RealFs, Source, MAX_FILE_SIZE};
 use crate::walk::io_error;
@@ -37,6 +40,66 @@ pub struct Process {
     /// tree's rule 2, and fails with `EACCES` when the tree would hide the
     /// process's tasks.  `false` also when `stat` is unreadable.
     pub inspectable: bool,
+    /// Its command name (`comm`, without the newline), unescaped: any bytes
+    /// the process chose.  `None` when unreadable.
+    pub comm: Option<OsString>,
+    /// Its executable (`readlink("<pid>/exe")`), as the kernel gives it
+    /// (any bytes, maybe with ` (deleted)` appended).  `None` when
+    /// unreadable (kernel threads, processes the reader may not inspect).
+    pub exe: Option<PathBuf>,
+    /// Its effective UID: the second field of the `Uid:` line of
+    /// `<pid>/status` (as `ps` shows it), mapped into the user namespace of
+    /// `/proc`'s mounter.  `None` when unreadable.
+    pub uid: Option<u32>,
+    /// Its cgroup v2 path ([`cgroup::v2_path`]); `None` when unreadable or
+    /// without cgroup v2.
+    pub cgroup: Option<PathBuf>,
+    /// The systemd unit that path names ([`cgroup::unit`]).
+    pub unit: Option<String>,
+    /// The container a runtime put in the unit's name
+    /// ([`cgroup::container`]).
+    pub container: Option<Container>,
+}
+
+impl Process {
+    /// A process with only its identity and threads known (the other
+    /// facts `None`), e.g. to build test input for
+    /// [`Domains::coverage_of`](crate::Domains::coverage_of).
+    pub fn new(pid: u32, threads: Vec<u32>, kernel_thread: bool, inspectable: bool) -> Self {
+        Self {
+            pid,
+            threads,
+            kernel_thread,
+            inspectable,
+            comm: None,
+            exe: None,
+            uid: None,
+            cgroup: None,
+            unit: None,
+            container: None,
+        }
+    }
+
+    /// Sets the cgroup path and the unit and container it names.
+    pub fn with_cgroup(mut self, path: PathBuf) -> Self {
+        self.unit = cgroup::unit(&path);
+        self.container = self.unit.as_deref().and_then(cgroup::container);
+        self.cgroup = Some(path);
+        self
+    }
+}
+
+/// The PID of the reader itself in `proc_root`: the target of its `self`
+/// link, or `None` when `self` is not a link to a PID (a copied `/proc`).
+/// The command leaves this process out of its counts.
+pub fn self_pid(proc_root: &Path) -> Option<u32> {
+    self_pid_with(&RealFs, proc_root)
+}
+
+/// [`self_pid`] through a [`Source`].
+pub fn self_pid_with<S: Source>(src: &S, proc_root: &Path) -> Option<u32> {
+    let target = src.read_link(&proc_root.join("self")).ok()?;
+    numeric(target.as_os_str().as_bytes())
 }
 
 fn numeric(name: &[u8]) -> Option<u32> {
@@ -139,20 +202,20 @@ fn process<S: Source>(
     };
     dir.pop();
     let Some(flags) = flags else {
-        return Ok(Some(Process {
-            pid,
-            threads: vec![pid],
-            kernel_thread: false,
-            inspectable: false,
-        }));
+        return Ok(Some(details(
+            src,
+            dir,
+            Process::new(pid, vec![pid], false, false),
+            buf,
+        )));
     };
     if flags & PF_KTHREAD != 0 {
-        return Ok(Some(Process {
-            pid,
-            threads: vec![pid],
-            kernel_thread: true,
-            inspectable: true,
-        }));
+        return Ok(Some(details(
+            src,
+            dir,
+            Process::new(pid, vec![pid], true, true),
+            buf,
+        )));
     }
     dir.push("task");
     let threads = match numeric_entries(src, dir) {
@@ -167,14 +230,56 @@ fn process<S: Source>(
         return Ok(None);
     };
     dir.push("exe");
-    let inspectable = !matches!(src.read_link(dir), Err(e) if denied(&e));
+    let exe = src.read_link(dir);
     dir.pop();
-    Ok(Some(Process {
-        pid,
-        threads,
-        kernel_thread: false,
-        inspectable,
-    }))
+    let inspectable = !matches!(&exe, Err(e) if denied(e));
+    let mut p = details(
+        src,
+        dir,
+        Process::new(pid, threads, false, inspectable),
+        buf,
+    );
+    p.exe = exe.ok();
+    Ok(Some(p))
+}
+
+/// The most bytes of a `comm` file kept (the kernel's are at most 64).
+const COMM_MAX: usize = 4096;
+
+/// Reads a file of the process directory `dir`; `None` on any error.
+fn small_file<'b, S: Source>(
+    src: &S,
+    dir: &mut PathBuf,
+    name: &str,
+    buf: &'b mut FileBuf,
+) -> Option<&'b [u8]> {
+    dir.push(name);
+    let ok = src.read(dir, MAX_FILE_SIZE, ReadMode::Once, buf).is_ok();
+    dir.pop();
+    ok.then(|| buf.contents())
+}
+
+/// Fills in `comm`, `uid` and the cgroup facts of `p`, whose directory is
+/// `dir`, each left `None` when unreadable (the process may be exiting).
+fn details<S: Source>(src: &S, dir: &mut PathBuf, mut p: Process, buf: &mut FileBuf) -> Process {
+    if let Some(c) = small_file(src, dir, "comm", buf) {
+        let c = c.strip_suffix(b"\n").unwrap_or(c);
+        p.comm = Some(OsString::from_vec(c[..c.len().min(COMM_MAX)].to_vec()));
+    }
+    p.uid = small_file(src, dir, "status", buf).and_then(|s| parse::proc_status_euid(s).ok());
+    match small_file(src, dir, "cgroup", buf).and_then(cgroup::v2_path) {
+        Some(path) => p.with_cgroup(path),
+        None => p,
+    }
+}
+
+/// The cgroup v2 path of a process (`<proc_root>/<pid>/cgroup`,
+/// [`cgroup::v2_path`]); `None` when it cannot be read or has no v2 line.
+/// [`Process::with_cgroup`] gives the unit and container it names.
+pub fn cgroup_path(proc_root: &Path, pid: u32) -> Option<PathBuf> {
+    let mut dir = proc_root.join(pid.to_string());
+    let mut buf = FileBuf::new();
+    small_file(&RealFs, &mut dir, "cgroup", &mut buf).and_then(cgroup::v2_path)
 }
 
 /// The command name of a process (`<proc_root>/<pid>/comm`), or of one of

@@ -500,14 +500,18 @@ access_names!(Scope, "scope", SCOPE_NAMES);
 
 /// The access rights a domain's own layer handles (the `access` file).
 ///
+/// Rights this build does not know by name (a newer kernel's, see
+/// `Documentation/abi.rst`) are kept in [`unknown`](Self::unknown), as
+/// the kernel named them, and shown after the known ones wherever rights
+/// are shown.
+///
 /// ```
 /// use landlock_audit::{AccessFs, AccessNames, HandledAccess};
 ///
 /// let a = HandledAccess { fs: AccessFs::EXECUTE | AccessFs::from_raw(1 << 40), ..Default::default() };
 /// assert_eq!(a.fs.names(), ["execute", "bit40"]);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HandledAccess {
     /// Filesystem rights.
     pub fs: AccessFs,
@@ -515,6 +519,134 @@ pub struct HandledAccess {
     pub net: AccessNet,
     /// IPC scopes.
     pub scope: Scope,
+    /// Rights whose names this build does not know, per class.
+    pub unknown: UnknownRights,
+}
+
+/// Names of access rights this build does not know, per class, in the
+/// order the `access` file gives them.  Each is a uapi-style name (see
+/// [`is_right_name`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct UnknownRights {
+    /// Unknown filesystem rights.
+    pub fs: Vec<String>,
+    /// Unknown network rights.
+    pub net: Vec<String>,
+    /// Unknown IPC scopes.
+    pub scope: Vec<String>,
+}
+
+impl UnknownRights {
+    /// Whether no unknown right is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.fs.is_empty() && self.net.is_empty() && self.scope.is_empty()
+    }
+
+    /// The unknown names as `class:name` strings (`fs:some_future_right`).
+    pub fn qualified(&self) -> Vec<String> {
+        [("fs", &self.fs), ("net", &self.net), ("scope", &self.scope)]
+            .into_iter()
+            .flat_map(|(k, v)| v.iter().map(move |n| format!("{k}:{n}")))
+            .collect()
+    }
+}
+
+/// The longest right name accepted as an unknown right.
+pub const RIGHT_NAME_MAX: usize = 64;
+
+/// Whether `name` has the shape of a uapi right's name as the tree writes
+/// it: 1 to [`RIGHT_NAME_MAX`] bytes, a lowercase ASCII letter then
+/// lowercase letters, digits and `_`.  Only such names are kept as unknown
+/// rights, so that they need no escaping anywhere.
+///
+/// ```
+/// use landlock_audit::is_right_name;
+///
+/// assert!(is_right_name(b"some_future_right"));
+/// assert!(!is_right_name(b"Bad") && !is_right_name(b"a b") && !is_right_name(b"_x"));
+/// ```
+pub fn is_right_name(name: &[u8]) -> bool {
+    name.len() <= RIGHT_NAME_MAX
+        && name.first().is_some_and(u8::is_ascii_lowercase)
+        && name
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// The access classes, in the `access` file's order.
+pub const CLASSES: [&str; 3] = ["fs", "net", "scope"];
+
+impl HandledAccess {
+    /// From each class's known rights and unknown names.
+    pub(crate) fn from_parts(
+        (fs, ufs): (AccessFs, Vec<String>),
+        (net, unet): (AccessNet, Vec<String>),
+        (scope, uscope): (Scope, Vec<String>),
+    ) -> Self {
+        HandledAccess {
+            fs,
+            net,
+            scope,
+            unknown: UnknownRights {
+                fs: ufs,
+                net: unet,
+                scope: uscope,
+            },
+        }
+    }
+
+    /// The names of each class (`fs`, `net`, `scope`, in this order): the
+    /// known rights in the uapi's bit order (`bit<N>` for a bit without a
+    /// name), then the unknown ones.
+    pub fn names(&self) -> [(&'static str, Vec<String>); 3] {
+        let join = |mut known: Vec<String>, unknown: &[String]| {
+            known.extend(unknown.iter().cloned());
+            known
+        };
+        [
+            ("fs", join(self.fs.names(), &self.unknown.fs)),
+            ("net", join(self.net.names(), &self.unknown.net)),
+            ("scope", join(self.scope.names(), &self.unknown.scope)),
+        ]
+    }
+
+    /// Whether the layer handles any right of each class (`[fs, net,
+    /// scope]`), unknown ones included.
+    pub fn handles(&self) -> [bool; 3] {
+        [
+            !self.fs.is_empty() || !self.unknown.fs.is_empty(),
+            !self.net.is_empty() || !self.unknown.net.is_empty(),
+            !self.scope.is_empty() || !self.unknown.scope.is_empty(),
+        ]
+    }
+
+    /// The rights handled by `self` or by `other`: what a chain of layers
+    /// enforces together.
+    ///
+    /// ```
+    /// use landlock_audit::{AccessFs, AccessNet, HandledAccess};
+    ///
+    /// let a = HandledAccess { fs: AccessFs::EXECUTE, ..Default::default() };
+    /// let b = HandledAccess { net: AccessNet::BIND_TCP, ..Default::default() };
+    /// assert_eq!(a.union(&b).to_string(), "fs: execute; net: bind_tcp; scope: -");
+    /// ```
+    pub fn union(&self, other: &HandledAccess) -> HandledAccess {
+        let merge = |a: &[String], b: &[String]| {
+            let mut v = a.to_vec();
+            v.extend(b.iter().filter(|n| !a.contains(n)).cloned());
+            v
+        };
+        HandledAccess {
+            fs: self.fs | other.fs,
+            net: self.net | other.net,
+            scope: self.scope | other.scope,
+            unknown: UnknownRights {
+                fs: merge(&self.unknown.fs, &other.unknown.fs),
+                net: merge(&self.unknown.net, &other.unknown.net),
+                scope: merge(&self.unknown.scope, &other.unknown.scope),
+            },
+        }
+    }
 }
 
 impl Default for HandledAccess {
@@ -523,7 +655,67 @@ impl Default for HandledAccess {
             fs: AccessFs::empty(),
             net: AccessNet::empty(),
             scope: Scope::empty(),
+            unknown: UnknownRights::default(),
         }
+    }
+}
+
+/// The JSON form of a [`HandledAccess`]: each class a list of names,
+/// unknown ones included.
+#[cfg(feature = "serde")]
+#[derive(Serialize, Deserialize)]
+struct HandledAccessJson {
+    fs: Vec<String>,
+    net: Vec<String>,
+    scope: Vec<String>,
+}
+
+#[cfg(feature = "serde")]
+impl Serialize for HandledAccess {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let [(_, fs), (_, net), (_, scope)] = self.names();
+        HandledAccessJson { fs, net, scope }.serialize(s)
+    }
+}
+
+/// Splits names into the known bits and the unknown names.
+#[cfg(feature = "serde")]
+fn split_names<A: AccessNames, E: serde::de::Error>(
+    names: Vec<String>,
+) -> Result<(A, Vec<String>), E> {
+    let mut bits = 0u64;
+    let mut unknown = Vec::new();
+    for n in names {
+        match A::bit_of(&n) {
+            Some(b) => bits |= 1u64 << b,
+            None if is_right_name(n.as_bytes()) && !is_bit_form(&n) => unknown.push(n),
+            None => {
+                return Err(E::custom(format!(
+                    "not a {} access right name: {n:?}",
+                    A::KIND
+                )))
+            }
+        }
+    }
+    Ok((A::from_raw(bits), unknown))
+}
+
+/// Whether `name` is `bit` followed by digits: the form of a bit without a
+/// name, which must then be a valid one ([`AccessNames::bit_of`]).
+pub(crate) fn is_bit_form(name: &str) -> bool {
+    name.strip_prefix("bit")
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(feature = "serde")]
+impl<'de> Deserialize<'de> for HandledAccess {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let j = HandledAccessJson::deserialize(d)?;
+        Ok(HandledAccess::from_parts(
+            split_names::<AccessFs, D::Error>(j.fs)?,
+            split_names::<AccessNet, D::Error>(j.net)?,
+            split_names::<Scope, D::Error>(j.scope)?,
+        ))
     }
 }
 
@@ -574,21 +766,31 @@ display_names!(AccessFs);
 display_names!(AccessNet);
 display_names!(Scope);
 
-/// One line: `fs: NAMES; net: NAMES; scope: NAMES` (`-` for none).
+/// One line: `fs: NAMES; net: NAMES; scope: NAMES` (`-` for none), unknown
+/// rights after the known ones of their class.
 ///
 /// ```
 /// use landlock_audit::{AccessFs, HandledAccess, Scope};
 ///
-/// let a = HandledAccess { fs: AccessFs::EXECUTE | AccessFs::REFER, scope: Scope::SIGNAL, ..Default::default() };
+/// let mut a = HandledAccess { fs: AccessFs::EXECUTE | AccessFs::REFER, scope: Scope::SIGNAL, ..Default::default() };
 /// assert_eq!(a.to_string(), "fs: execute refer; net: -; scope: signal");
+/// a.unknown.fs.push("some_future_right".into());
+/// assert_eq!(a.to_string(), "fs: execute refer some_future_right; net: -; scope: signal");
 /// ```
 impl fmt::Display for HandledAccess {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "fs: {}; net: {}; scope: {}",
-            self.fs, self.net, self.scope
-        )
+        for (i, (kind, names)) in self.names().iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{kind}: ")?;
+            if names.is_empty() {
+                f.write_str("-")?;
+            } else {
+                f.write_str(&names.join(" "))?;
+            }
+        }
+        Ok(())
     }
 }
 

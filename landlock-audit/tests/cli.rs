@@ -1,7 +1,11 @@
 //! The `landlock-audit` command on fixture trees: outputs, JSON schema,
 //! exit statuses.
 
+#[path = "common/command.rs"]
+mod command;
 mod common;
+
+use command::{check_json, run, run_at, validate};
 
 use std::fs;
 use std::path::Path;
@@ -12,21 +16,6 @@ use landlock_audit::fixture::Model;
 use landlock_audit::json::{DomainList, Ps, Status};
 use landlock_audit::{Domain, DomainId};
 use serde_json::Value;
-
-fn run(f: &Fixture, args: &[&str]) -> Output {
-    run_at(&f.root(), &f.proc_root(), args)
-}
-
-fn run_at(root: &Path, proc_root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
-        .arg("--root")
-        .arg(root)
-        .arg("--proc")
-        .arg(proc_root)
-        .args(args)
-        .output()
-        .expect("run landlock-audit")
-}
 
 fn stdout(o: &Output) -> String {
     assert_eq!(
@@ -49,6 +38,10 @@ fn status_json() {
     let (total, sandboxed, mixed) = expected_coverage(&f.model);
     // The coverage categories (checked on a model with known answers in
     // coverage_categories_in_status_and_metrics).
+    // Every process of the fixture is outside any unit.
+    let units = v.as_object_mut().unwrap().remove("units").expect("units");
+    assert_eq!(units[0]["unit"], Value::Null, "{units}");
+    assert_eq!(units.as_array().map(Vec::len), Some(1), "{units}");
     let p = v["processes"].as_object_mut().unwrap();
     for k in [
         "handles_fs",
@@ -75,7 +68,9 @@ fn status_json() {
                 "mixed": mixed,
                 "unconfined": total - sandboxed - mixed,
                 "ratio": sandboxed as f64 / total as f64,
-            }
+                "partial": false,
+            },
+            "unknown_rights": [],
         })
     );
     let s: Status = serde_json::from_value(v).unwrap();
@@ -118,6 +113,7 @@ fn coverage_model() -> Fixture {
         comm: format!("p{pid}"),
         threads: threads.to_vec(),
         kernel_thread,
+        ..Default::default()
     };
     Fixture::new(Model {
         domains: vec![d1, d2, d3],
@@ -162,6 +158,7 @@ fn coverage_categories_in_status_and_metrics() {
             "fs_ratio": 2.0 / 7.0,
             "net_ratio": 1.0 / 7.0,
             "scope_ratio": 1.0 / 7.0,
+            "partial": false,
         })
     );
     let out = stdout(&run(&f, &["status"]));
@@ -176,13 +173,15 @@ fn coverage_categories_in_status_and_metrics() {
     let out = stdout(&run(&f, &["metrics"]));
     let s = samples(&out);
     for (name, value) in [
-        ("landlock_audit_processes", "9".to_owned()),
-        ("landlock_audit_kernel_threads", "2".into()),
-        ("landlock_audit_processes_unknown", "0".into()),
-        ("landlock_audit_processes_judged", "7".into()),
-        ("landlock_audit_processes_sandboxed", "4".into()),
-        ("landlock_audit_processes_mixed", "1".into()),
-        ("landlock_audit_processes_unconfined", "2".into()),
+        (
+            "landlock_audit_processes{state=\"kernel_thread\"}",
+            "2".to_owned(),
+        ),
+        ("landlock_audit_processes{state=\"unknown\"}", "0".into()),
+        ("landlock_audit_processes{state=\"sandboxed\"}", "4".into()),
+        ("landlock_audit_processes{state=\"mixed\"}", "1".into()),
+        ("landlock_audit_processes{state=\"unconfined\"}", "2".into()),
+        ("landlock_audit_partial", "0".into()),
         ("landlock_audit_sandboxed_ratio", (4.0f64 / 7.0).to_string()),
         (
             "landlock_audit_processes_handling{class=\"fs\"}",
@@ -246,19 +245,24 @@ fn tree_json_matches_the_model_and_is_sorted() {
 #[test]
 fn tree_text_nests_and_shows_pid_and_comm() {
     let f = Fixture::new(Model {
-        domains: vec![dom(1, None, &[(300, 300)]), dom(2, Some(1), &[(400, 401)])],
+        domains: vec![
+            dom(1, None, &[(300, 300)]),
+            dom(2, Some(1), &[(400, 400), (400, 401)]),
+        ],
         processes: vec![
             landlock_audit::fixture::ModelProcess {
                 pid: 300,
                 comm: "nginx".into(),
                 threads: vec![300],
                 kernel_thread: false,
+                ..Default::default()
             },
             landlock_audit::fixture::ModelProcess {
                 pid: 400,
                 comm: "worker".into(),
                 threads: vec![400, 401],
                 kernel_thread: false,
+                ..Default::default()
             },
         ],
         ..Model::default()
@@ -266,9 +270,11 @@ fn tree_text_nests_and_shows_pid_and_comm() {
     let out = stdout(&run(&f, &["tree"]));
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with(&id(1).to_string()), "{out}");
-    assert_eq!(lines[1].trim(), "pid 300 tid 300  nginx");
+    assert_eq!(lines[1].trim(), "pid 300  unit -  nginx");
     assert!(lines[2].starts_with(&format!("    {}", id(2))), "{out}");
-    assert_eq!(lines[3].trim(), "pid 400 tid 401  worker");
+    // One line per process, not per thread.
+    assert_eq!(lines[3].trim(), "pid 400 (2 threads)  unit -  worker");
+    assert_eq!(lines.len(), 4, "{out}");
 }
 
 #[test]
@@ -293,10 +299,15 @@ fn ps_json_lists_every_process() {
 fn ps_text() {
     let f = Fixture::generated(5, 10);
     let out = stdout(&run(&f, &["ps"]));
-    assert!(out.starts_with("     PID  COMM"), "{out}");
+    let header: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["PID", "USER", "STATE", "DOMAINS", "UNIT", "EXE", "COMM"]
+    );
     assert!(
-        out.lines().any(|l| l.ends_with(" -")),
-        "an unconfined process"
+        out.lines()
+            .any(|l| l.contains(" unconfined ") && l.contains(" - ")),
+        "an unconfined process: {out}"
     );
 }
 
@@ -327,12 +338,21 @@ fn metrics_prometheus_text() {
             .to_owned()
     };
     assert_eq!(value("landlock_audit_domains"), "40");
-    assert_eq!(value("landlock_audit_processes"), total.to_string());
+    // One family by state, which adds up to every process.
+    let sum: u64 = out
+        .lines()
+        .filter(|l| l.starts_with("landlock_audit_processes{state="))
+        .map(|l| l.rsplit_once(' ').unwrap().1.parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(sum, total);
     assert_eq!(
-        value("landlock_audit_processes_sandboxed"),
+        value("landlock_audit_processes{state=\"sandboxed\"}"),
         sandboxed.to_string()
     );
-    assert_eq!(value("landlock_audit_processes_mixed"), mixed.to_string());
+    assert_eq!(
+        value("landlock_audit_processes{state=\"mixed\"}"),
+        mixed.to_string()
+    );
     let ratio: f64 = value("landlock_audit_sandboxed_ratio").parse().unwrap();
     assert_eq!(ratio, sandboxed as f64 / total as f64);
     // Every sample has HELP and TYPE lines.
@@ -353,7 +373,7 @@ fn exit_3_when_the_system_has_no_tree() {
     fs::create_dir(&secfs).unwrap();
     let root = secfs.join("landlock");
     let cases = [
-        (None, "securityfs is not mounted"),
+        (None, "no Landlock audit tree at"),
         (Some("capability,yama"), "Landlock is not enabled"),
         (Some("capability,landlock"), "landlock-audit patch"),
     ];
@@ -365,6 +385,10 @@ fn exit_3_when_the_system_has_no_tree() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(3), "{err}");
         assert!(err.contains(msg), "{err}");
+        // A tree given with --root is a copy: nothing about this kernel or
+        // mounting securityfs.
+        assert!(!err.contains("this kernel is"), "{err}");
+        assert!(!err.contains("mount -t"), "{err}");
         assert!(o.stdout.is_empty());
     }
 }
@@ -381,8 +405,8 @@ fn exit_3_when_there_is_no_securityfs_directory_at_all() {
             let o = run_at(&root, Path::new("/proc"), &[cmd]);
             let err = String::from_utf8_lossy(&o.stderr);
             assert_eq!(o.status.code(), Some(3), "{cmd}: {err}");
-            assert!(err.contains("securityfs is not mounted at"), "{err}");
-            assert!(err.contains("landlock-audit patch"), "{err}");
+            assert!(err.contains("no Landlock audit tree at"), "{err}");
+            assert!(!err.contains("mount -t securityfs"), "{err}");
             assert!(!err.contains("No such file"), "{err}");
             let (code, kind, _) = json_error(&run_at(&root, Path::new("/proc"), &[cmd, "--json"]));
             assert_eq!((code, kind.as_str()), (3, "securityfs_not_mounted"));
@@ -415,7 +439,13 @@ fn exit_1_on_a_malformed_tree_or_an_unknown_domain() {
 #[test]
 fn exit_2_on_usage_errors() {
     let f = Fixture::generated(2, 2);
-    for args in [&["frobnicate"][..], &["domain", "XYZ"], &["domain"], &[]] {
+    for args in [
+        &["frobnicate"][..],
+        &["domain", "XYZ"],
+        &["domain", "abc"],
+        &["domain"],
+        &["ps", "-p", "x"],
+    ] {
         let o = run(&f, args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
     }
@@ -479,8 +509,8 @@ fn help_documents_exit_statuses() {
     let out = stdout(&o);
     for s in [
         "--output <FILE>",
-        "landlock_audit_up{error=\"KIND\"} 0",
-        "landlock_audit_info",
+        "landlock_audit_error_info{kind=\"KIND\"} 1",
+        "landlock_audit_build_info{version}",
         "atomically",
     ] {
         assert!(out.contains(s), "{s} missing from metrics --help");
@@ -510,6 +540,7 @@ fn hostile_fixture() -> Fixture {
         comm: comm.into(),
         threads: vec![pid],
         kernel_thread: false,
+        ..Default::default()
     };
     let f = Fixture::new(Model {
         domains: vec![d1, d2],
@@ -556,12 +587,12 @@ fn hostile_comm_cannot_forge_tree_lines() {
     assert_eq!(
         lines,
         [
-            format!("{}  fs: -  net: -  scope: -", id(1)),
-            format!("  pid 300 tid 300  {FORGER_ESC}"),
-            format!("  pid 301 tid 301  {ERASER_ESC}"),
-            format!("    {}  fs: -  net: -  scope: -", id(2)),
-            format!("      pid 302 tid 302  {BIDI_ESC}"),
-            format!("      pid 303 tid 303  {BAD_ESC}"),
+            format!("{}  fs: -; net: -; scope: -", id(1)),
+            format!("  pid 300  unit -  {FORGER_ESC}"),
+            format!("  pid 301  unit -  {ERASER_ESC}"),
+            format!("    {}  fs: -; net: -; scope: -", id(2)),
+            format!("      pid 302  unit -  {BIDI_ESC}"),
+            format!("      pid 303  unit -  {BAD_ESC}"),
         ],
         "{out}"
     );
@@ -581,7 +612,18 @@ fn hostile_comm_cannot_forge_ps_lines() {
         (303, BAD_ESC, 2),
     ]) {
         let fields: Vec<&str> = l.split_whitespace().collect();
-        assert_eq!(fields, [pid.to_string(), comm.into(), id(d).to_string()]);
+        assert_eq!(fields.len(), 7, "{l}");
+        assert_eq!(
+            [fields[0], fields[1], fields[2], fields[3], fields[4], fields[6]],
+            [
+                &pid.to_string(),
+                "root",
+                "sandboxed",
+                &id(d).to_string(),
+                "-",
+                comm
+            ]
+        );
     }
 }
 
@@ -594,12 +636,12 @@ fn hostile_creator_cannot_forge_domain_lines() {
     assert_eq!(
         creator,
         [format!(
-            "creator  pid 1 uid 0 comm {FORGER_ESC}\\134\\040\\011 exe \
+            "creator  pid 1 user root comm {FORGER_ESC}\\134\\040\\011 exe \
              /tmp/\\033[1A\\033[2K/x\\377\\040y\\012z"
         )],
         "{out}"
     );
-    assert_eq!(out.lines().count(), 11, "{out}");
+    assert_eq!(out.lines().count(), 10, "{out}");
 }
 
 #[test]
@@ -775,10 +817,12 @@ fn metrics_always_has_up_and_info() {
     let s = samples(&out);
     assert!(s.contains(&("landlock_audit_up", "1")), "{out}");
     let info = format!(
-        "landlock_audit_info{{abi_version=\"7\",version=\"{}\"}}",
+        "landlock_audit_build_info{{version=\"{}\"}}",
         env!("CARGO_PKG_VERSION")
     );
     assert!(s.contains(&(info.as_str(), "1")), "{out}");
+    assert!(s.contains(&("landlock_audit_abi_version", "7")), "{out}");
+    assert!(!out.contains("\nlandlock_audit_error_info"), "{out}");
 
     // No tree: the exposition still says so, with the exit status of the
     // error.
@@ -786,15 +830,14 @@ fn metrics_always_has_up_and_info() {
     let o = run_at(&dir.path().join("landlock"), &f.proc_root(), &["metrics"]);
     assert_eq!(o.status.code(), Some(3));
     let out = String::from_utf8(o.stdout).unwrap();
+    // up keeps its (empty) label set; the error is an info metric.
     assert_eq!(
         samples(&out),
         [
-            ("landlock_audit_up{error=\"securityfs_not_mounted\"}", "0"),
+            ("landlock_audit_up", "0"),
+            (&*info, "1"),
             (
-                &*format!(
-                    "landlock_audit_info{{version=\"{}\"}}",
-                    env!("CARGO_PKG_VERSION")
-                ),
+                "landlock_audit_error_info{kind=\"securityfs_not_mounted\"}",
                 "1"
             ),
         ],
@@ -804,8 +847,9 @@ fn metrics_always_has_up_and_info() {
     let o = run(&f, &["metrics"]);
     assert_eq!(o.status.code(), Some(1));
     let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("landlock_audit_up 0\n"), "{out}");
     assert!(
-        out.contains("landlock_audit_up{error=\"malformed\"} 0\n"),
+        out.contains("landlock_audit_error_info{kind=\"malformed\"} 1\n"),
         "{out}"
     );
 }
@@ -831,7 +875,21 @@ fn metrics_output_replaces_the_file_atomically() {
     assert_eq!(o.status.code(), Some(0));
     assert!(o.stdout.is_empty());
     let written = fs::read_to_string(&prom).unwrap();
-    assert_eq!(written, stdout(&run(&f, &["metrics"])));
+    let without_time = |s: &str| {
+        s.lines()
+            .filter(|l| !l.starts_with("landlock_audit_last_success_timestamp_seconds "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        without_time(&written),
+        without_time(&stdout(&run(&f, &["metrics"])))
+    );
+    let success = samples(&written)
+        .into_iter()
+        .find(|(n, _)| *n == "landlock_audit_last_success_timestamp_seconds")
+        .map(|(_, v)| v.to_owned())
+        .expect("a last success time");
     // A new file renamed over the old one, readable by node_exporter's user,
     // and no temporary file left behind.
     use std::os::unix::fs::MetadataExt;
@@ -846,7 +904,14 @@ fn metrics_output_replaces_the_file_atomically() {
     assert_eq!(o.status.code(), Some(3), "{o:?}");
     let written = fs::read_to_string(&prom).unwrap();
     assert!(
-        written.contains("landlock_audit_up{error=\"feature_absent\"} 0\n"),
+        written.contains("landlock_audit_error_info{kind=\"feature_absent\"} 1\n"),
+        "{written}"
+    );
+    // The time of the last success survives the failure.
+    assert!(
+        written.contains(&format!(
+            "landlock_audit_last_success_timestamp_seconds {success}\n"
+        )),
         "{written}"
     );
     assert_eq!(dir_names(textdir.path()), ["landlock.prom"]);
@@ -866,22 +931,22 @@ fn comm_files_that_are_not_small_regular_files_do_not_hang_or_grow() {
     let f = hostile_fixture();
     // A FIFO (opening it for reading would block), a symlink to an endless
     // device, and a 1 MiB file.
-    let fifo = f.proc_root().join("300/task/300/comm");
+    let fifo = f.proc_root().join("300/comm");
     fs::remove_file(&fifo).unwrap();
     let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
-    let zero = f.proc_root().join("301/task/301/comm");
+    let zero = f.proc_root().join("301/comm");
     fs::remove_file(&zero).unwrap();
     std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
-    fs::write(f.proc_root().join("302/task/302/comm"), vec![b'a'; 1 << 20]).unwrap();
+    fs::write(f.proc_root().join("302/comm"), vec![b'a'; 1 << 20]).unwrap();
     let out = stdout(&run(&f, &["tree"]));
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[1], "  pid 300 tid 300  ?", "{out:.300}");
-    assert_eq!(lines[2], "  pid 301 tid 301  ?", "{out:.300}");
+    assert_eq!(lines[1], "  pid 300  unit -  ?", "{out:.300}");
+    assert_eq!(lines[2], "  pid 301  unit -  ?", "{out:.300}");
     assert_eq!(
         lines[4],
-        format!("      pid 302 tid 302  {}", "a".repeat(4096))
+        format!("      pid 302  unit -  {}", "a".repeat(4096))
     );
 }
 
@@ -904,6 +969,7 @@ fn a_broken_stderr_does_not_turn_an_error_into_a_panic() {
         .stderr(Stdio::from(wr))
         .output()
         .unwrap();
+    check_json(&["status", "--json"], &o);
     assert_eq!(o.status.code(), Some(3));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["error"]["kind"], "securityfs_not_mounted");
@@ -941,8 +1007,11 @@ fn run_without_dac_override(f: &Fixture, args: &[&str]) -> Output {
             Ok(())
         });
     }
-    c.output()
-        .expect("run landlock-audit without CAP_DAC_OVERRIDE (needs CAP_SETPCAP as root)")
+    let o = c
+        .output()
+        .expect("run landlock-audit without CAP_DAC_OVERRIDE (needs CAP_SETPCAP as root)");
+    check_json(args, &o);
+    o
 }
 
 #[test]
@@ -1082,5 +1151,343 @@ fn domain_by_audit_id_usage_errors_are_exit_2() {
         with_json.push("--json");
         let (code, kind, _) = json_error(&run(&f, &with_json));
         assert_eq!((code, kind.as_str()), (2, "usage"), "{args:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Command v2 (issue 19).
+
+/// Lines of `ps` (after the header) as whitespace-separated fields.
+fn ps_rows(out: &str) -> Vec<Vec<String>> {
+    out.lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().map(str::to_owned).collect())
+        .collect()
+}
+
+#[test]
+fn unknown_access_rights_are_shown_not_malformed() {
+    let f = coverage_model();
+    f.remove_snapshot();
+    fs::write(
+        f.domain_file(id(1), "access"),
+        "fs: execute refer some_future_right\nnet:\nscope:\n",
+    )
+    .unwrap();
+    let o = run(&f, &["status"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(err.matches("does not know").count(), 1, "{err}");
+    assert!(err.contains("fs:some_future_right"), "{err}");
+    let tree = stdout(&run(&f, &["tree"]));
+    assert!(
+        tree.contains("fs: execute refer some_future_right; net: -; scope: -"),
+        "{tree}"
+    );
+    let v = json(&run(&f, &["tree", "--json"]));
+    assert_eq!(
+        v["domains"][0]["access"]["fs"],
+        serde_json::json!(["execute", "refer", "some_future_right"])
+    );
+    assert_eq!(
+        json(&run(&f, &["status", "--json"]))["unknown_rights"],
+        serde_json::json!(["fs:some_future_right"])
+    );
+    let m = stdout(&run(&f, &["metrics"]));
+    assert!(m.contains("landlock_audit_up 1\n"), "{m}");
+    assert!(
+        m.contains("landlock_audit_domains_handling{class=\"fs\",right=\"some_future_right\"} 1\n"),
+        "{m}"
+    );
+}
+
+#[test]
+fn ps_tells_the_states_apart_and_hides_kernel_threads() {
+    let f = coverage_model();
+    fs::write(
+        f.proc_root().join("120/cgroup"),
+        "0::/system.slice/p120.service\n",
+    )
+    .unwrap();
+    let out = stdout(&run(&f, &["ps"]));
+    let rows = ps_rows(&out);
+    let state = |pid: u32| -> Option<String> {
+        rows.iter()
+            .find(|r| r[0] == pid.to_string())
+            .map(|r| r[2].clone())
+    };
+    assert_eq!(state(2), None, "kernel threads hidden: {out}");
+    assert_eq!(state(100).as_deref(), Some("sandboxed"));
+    assert_eq!(state(110).as_deref(), Some("mixed"), "{out}");
+    assert_eq!(state(120).as_deref(), Some("unconfined"));
+    // COMM is last, after USER, UNIT and EXE.
+    let r120 = rows.iter().find(|r| r[0] == "120").unwrap();
+    assert_eq!(r120[1], "root");
+    assert_eq!(r120[4], "p120.service");
+    assert_eq!(r120[5], "/usr/bin/p120");
+    assert_eq!(r120[6], "p120");
+    let r100 = rows.iter().find(|r| r[0] == "100").unwrap();
+    assert_eq!(r100[4], "-", "outside any unit: {out}");
+    for all in ["-e", "--all", "-A"] {
+        let out = stdout(&run(&f, &["ps", all]));
+        let k = ps_rows(&out).into_iter().find(|r| r[0] == "2").unwrap();
+        assert_eq!(k[2], "kernel_thread");
+        assert_eq!(k[6], "[p2]");
+    }
+    let out = stdout(&run(&f, &["ps", "-p", "110,2", "-p", "120"]));
+    let pids: Vec<String> = ps_rows(&out).into_iter().map(|r| r[0].clone()).collect();
+    assert_eq!(pids, ["2", "110", "120"]);
+    let v = json(&run(&f, &["ps", "--json", "-p", "110"]));
+    assert_eq!(v["processes"][0]["state"], "mixed");
+    assert_eq!(v["processes"][0]["uid"], 0);
+    assert_eq!(v["processes"][0]["exe"], "/usr/bin/p110");
+    let v = json(&run(&f, &["ps", "--json", "-p", "120"]));
+    assert_eq!(v["processes"][0]["unit"], "p120.service");
+}
+
+#[test]
+fn the_reader_leaves_itself_out_and_says_when_its_view_is_partial() {
+    let f = coverage_model();
+    let before = json(&run(&f, &["status", "--json"]));
+    assert_eq!(before["processes"]["unconfined"], 2);
+    // /proc/self names the reader: p121 plays it.
+    fs::remove_dir(f.proc_root().join("self")).unwrap();
+    std::os::unix::fs::symlink("121", f.proc_root().join("self")).unwrap();
+    let after = json(&run(&f, &["status", "--json"]));
+    assert_eq!(after["processes"]["total"], 8);
+    assert_eq!(after["processes"]["unconfined"], 1);
+    assert_eq!(after["processes"]["partial"], false);
+
+    // p120 cannot be inspected by this reader: counted apart, and said.
+    use std::os::unix::fs::PermissionsExt;
+    let p120 = f.proc_root().join("120");
+    fs::set_permissions(&p120, fs::Permissions::from_mode(0o000)).unwrap();
+    let o = run_without_dac_override(&f, &["status", "--json"]);
+    fs::set_permissions(&p120, fs::Permissions::from_mode(0o755)).unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("partial view: 1 of 8 processes"), "{err}");
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["processes"]["unknown"], 1);
+    assert_eq!(v["processes"]["partial"], true);
+    fs::set_permissions(&p120, fs::Permissions::from_mode(0o000)).unwrap();
+    let o = run_without_dac_override(&f, &["metrics"]);
+    fs::set_permissions(&p120, fs::Permissions::from_mode(0o755)).unwrap();
+    let m = String::from_utf8(o.stdout).unwrap();
+    assert!(m.contains("landlock_audit_partial 1\n"), "{m}");
+    assert!(
+        m.contains("landlock_audit_processes{state=\"unknown\"} 1\n"),
+        "{m}"
+    );
+}
+
+#[test]
+fn ratios_are_absent_when_nothing_is_judged() {
+    use landlock_audit::fixture::ModelProcess;
+    let f = Fixture::new(Model {
+        processes: vec![ModelProcess {
+            pid: 2,
+            comm: "kthreadd".into(),
+            threads: vec![2],
+            kernel_thread: true,
+            ..Default::default()
+        }],
+        ..Model::default()
+    });
+    let m = stdout(&run(&f, &["metrics"]));
+    assert!(!m.contains("\nlandlock_audit_sandboxed_ratio"), "{m}");
+    assert!(!m.contains("\nlandlock_audit_handling_ratio"), "{m}");
+    assert!(
+        m.contains("landlock_audit_processes{state=\"kernel_thread\"} 1\n"),
+        "{m}"
+    );
+    assert!(stdout(&run(&f, &["status"])).contains("sandboxed ratio: - "));
+}
+
+#[test]
+fn without_a_subcommand_status_is_shown() {
+    let f = coverage_model();
+    let o = run(&f, &[]);
+    assert_eq!(stdout(&o), stdout(&run(&f, &["status"])));
+    assert_eq!(
+        json(&run(&f, &["--json"])),
+        json(&run(&f, &["status", "--json"]))
+    );
+}
+
+#[test]
+fn errors_about_a_copied_tree_do_not_assume_the_live_system() {
+    let f = coverage_model();
+    // The parent of the tree: the message suggests the tree.
+    let o = run_at(f.dir.path(), &f.proc_root(), &["status"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_ne!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!("did you mean --root {}?", f.root().display())),
+        "{err}"
+    );
+    assert!(!err.contains("mount -t securityfs"), "{err}");
+    assert!(!err.contains("this kernel is"), "{err}");
+    // A /proc that does not exist is an error for every command that needs
+    // it, not a `?` for each name.
+    for cmd in ["tree", "ps", "status", "domain"] {
+        let mut args = vec![cmd];
+        let d = id(1).to_string();
+        if cmd == "domain" {
+            args.push(&d);
+        }
+        let o = run_at(&f.root(), Path::new("/nonexistent"), &args);
+        assert_eq!(o.status.code(), Some(1), "{cmd}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("/nonexistent"),
+            "{cmd}"
+        );
+    }
+}
+
+#[test]
+fn list_names_domains_by_their_creators_and_ids_by_prefix() {
+    let mut model = Fixture::spec(6, 20);
+    model.domains[0].creator.pid = 0;
+    let first = model.domains[0].id;
+    // The second domain's creator runs, in a unit.
+    let second = model.domains[1].id;
+    let creator = &mut model.processes[0];
+    creator.cgroup = Some("/system.slice/creator.service".into());
+    model.domains[1].creator.pid = creator.pid;
+    let f = Fixture::new(model);
+    let out = stdout(&run(&f, &["list"]));
+    let header: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["ID", "DEPTH", "NPROCS", "PID", "USER", "UNIT", "EXE"]
+    );
+    assert_eq!(out.lines().count(), 7, "{out}");
+    let row = |id: DomainId| -> Vec<String> {
+        out.lines()
+            .find(|l| l.starts_with(&id.to_string()))
+            .unwrap()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(row(first)[3], "exited", "an exited creator: {out}");
+    assert_eq!(row(first)[5], "-", "no unit once exited: {out}");
+    assert_eq!(row(second)[5], "creator.service", "{out}");
+    // A unique prefix finds the domain, as git finds a commit.
+    let prefix = &first.to_string()[..8];
+    let by_prefix = stdout(&run(&f, &["domain", prefix]));
+    assert_eq!(by_prefix, stdout(&run(&f, &["domain", &first.to_string()])));
+    assert!(by_prefix.contains("creator  pid exited "), "{by_prefix}");
+    let v = json(&run(&f, &["list", "--json"]));
+    assert_eq!(v["domains"].as_array().unwrap().len(), 6);
+    let entry = |id: DomainId| -> Value {
+        v["domains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == id.to_string())
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(entry(second)["creator_unit"], "creator.service");
+    assert_eq!(entry(first)["creator_unit"], Value::Null);
+}
+
+#[test]
+fn an_ambiguous_id_prefix_names_the_candidates() {
+    let f = Fixture::new(Model {
+        domains: vec![dom(1, None, &[]), dom(2, None, &[])],
+        ..Model::default()
+    });
+    let o = run(&f, &["domain", "1000"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("ambiguous"), "{err}");
+    assert!(err.contains(&id(1).to_string()) && err.contains(&id(2).to_string()));
+    let (code, kind, _) = json_error(&run(&f, &["domain", "1000", "--json"]));
+    assert_eq!((code, kind.as_str()), (1, "ambiguous_domain"));
+}
+
+#[test]
+fn domain_shows_what_its_chain_enforces() {
+    let f = coverage_model();
+    // d2 handles bind_tcp; its parent d1 handles execute and refer.
+    let out = stdout(&run(&f, &["domain", &id(2).to_string()]));
+    assert!(
+        out.contains("handles  fs: -; net: bind_tcp; scope: -\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("enforces fs: execute refer; net: bind_tcp; scope: -\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn pretty_json_is_the_same_document() {
+    let f = coverage_model();
+    for cmd in ["status", "tree", "ps", "list"] {
+        let o = run(&f, &[cmd, "--pretty"]);
+        let text = stdout(&o);
+        assert!(text.lines().count() > 1, "{cmd}: {text}");
+        let pretty: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(pretty, json(&run(&f, &[cmd, "--json"])), "{cmd}");
+    }
+}
+
+#[test]
+fn the_schemas_are_strict_enough_to_fail() {
+    let f = Fixture::generated(4, 12);
+    let o = run(&f, &["ps", "--json"]);
+    let mut doc = json(&o);
+    validate("ps.json", &doc);
+    // A field no schema knows, a state that does not exist, a bad ID: each
+    // is refused.
+    for (pointer, bad) in [
+        ("/processes/0/surprise", Value::from(1)),
+        ("/processes/0/state", Value::from("asleep")),
+        ("/processes/0/pid", Value::from(-1)),
+    ] {
+        let mut d = doc.clone();
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        d.pointer_mut(parent).unwrap()[key] = bad;
+        let r = std::panic::catch_unwind(|| validate("ps.json", &d));
+        assert!(r.is_err(), "{pointer} accepted");
+    }
+    doc["version"] = Value::from(2);
+    assert!(std::panic::catch_unwind(|| validate("ps.json", &doc)).is_err());
+    // domain.json is tree.json with one domain.
+    let tree = json(&run(&f, &["tree", "--json"]));
+    validate("tree.json", &tree);
+    assert!(std::panic::catch_unwind(|| validate("domain.json", &tree)).is_err());
+}
+
+#[test]
+fn every_schema_is_a_draft_2020_12_schema_of_its_document() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Documentation/schemas");
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "common.json",
+            "domain.json",
+            "error.json",
+            "list.json",
+            "ps.json",
+            "status.json",
+            "tree.json",
+            "verify.json"
+        ]
+    );
+    for n in &names {
+        let v: Value = serde_json::from_str(&fs::read_to_string(dir.join(n)).unwrap()).unwrap();
+        assert_eq!(
+            v["$schema"], "https://json-schema.org/draft/2020-12/schema",
+            "{n}"
+        );
     }
 }

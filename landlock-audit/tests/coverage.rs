@@ -55,6 +55,7 @@ fn process(pid: u32, threads: &[u32], kernel_thread: bool) -> ModelProcess {
         comm: format!("p{pid}"),
         threads: threads.to_vec(),
         kernel_thread,
+        ..Default::default()
     }
 }
 

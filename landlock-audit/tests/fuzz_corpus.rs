@@ -59,6 +59,28 @@ plain!(tasks, "tasks", parse::tasks);
 plain!(proc_stat, "proc_stat", parse::proc_stat_flags);
 plain!(dir_name, "dir_name", parse::domain_dir_name);
 
+/// The `expectations` target's checks: bounded one-line errors inside the
+/// input; at least one input of the corpus parses.
+#[test]
+fn expectations() {
+    use landlock_audit::verify::Expectations;
+    let mut parsed = 0;
+    for (p, data) in corpus("expectations") {
+        let Ok(text) = std::str::from_utf8(&data) else {
+            continue;
+        };
+        match Expectations::from_toml(text) {
+            Err(e) => {
+                bounded("expectations", &p, &e.message);
+                assert!(!e.message.contains('\n'), "{}: {e}", p.display());
+                assert!(e.line <= text.lines().count() + 1, "{}: {e}", p.display());
+            }
+            Ok(_) => parsed += 1,
+        }
+    }
+    assert!(parsed > 0, "no valid expectations file in the corpus");
+}
+
 #[test]
 fn creator() {
     let mut parsed = 0;

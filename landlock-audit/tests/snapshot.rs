@@ -124,7 +124,7 @@ fn malformed_snapshots() {
         (format!("domain {a} - 1\n{acc}domain {a} - 1\n{acc}"), 5, "out of ascending ID order"),
         (format!("domain {a} - 1\nfs:\nnet:\n"), 0, "missing the \"scope:\" line"),
         (format!("domain {a} - 1\nnet:\nfs:\nscope:\n"), 2, "expected \"fs:\""),
-        (format!("domain {a} - 1\nfs: bit0\nnet:\nscope:\n"), 2, "unknown fs access right"),
+        (format!("domain {a} - 1\nfs: bit0\nnet:\nscope:\n"), 2, "not a fs access right name"),
         (format!("domain {b} {c} 2\n{acc}"), 0, "which is not listed"),
         (format!("domain {a} - 2\n{acc}"), 0, "no visible parent"),
         (format!("domain {a} - 1\n{acc}domain {b} {a} 3\n{acc}"), 0, "disagrees"),

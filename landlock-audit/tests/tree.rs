@@ -430,7 +430,7 @@ fn error_malformed_names_file_and_line() {
         ),
         (
             format!("domains/{d2}/access"),
-            "fs: execute\nnet: fly\nscope:\n".into(),
+            "fs: execute\nnet: Fly\nscope:\n".into(),
             2,
         ),
         (format!("domains/{d2}/tasks"), "20 20\n20\n".into(), 2),
@@ -518,6 +518,7 @@ fn unknown_access_bits_are_kept_and_named() {
         fs: AccessFs::EXECUTE | AccessFs::RESOLVE_UNIX | AccessFs::from_bits_retain(1 << 17),
         net: AccessNet::CONNECT_SEND_UDP | AccessNet::from_bits_retain(1 << 63),
         scope: Scope::SIGNAL | Scope::from_bits_retain(1 << 5),
+        ..Default::default()
     };
     let f = Fixture::new(Model {
         domains: vec![m.clone()],
@@ -580,7 +581,22 @@ fn json_keeps_bytes_that_are_not_utf8() {
     assert_eq!(back, c);
     // Valid UTF-8 has no `*_bytes` field.
     let v = serde_json::to_value(PsProcess::new(1, "é".as_bytes(), vec![])).unwrap();
-    assert_eq!(v, serde_json::json!({"pid": 1, "comm": "é", "domains": []}));
+    assert_eq!(
+        v,
+        serde_json::json!({"pid": 1, "comm": "é", "domains": [], "unit": null, "cgroup": null,
+                           "container": null})
+    );
+    let v = serde_json::to_value(PsProcess::new(1, b"x", vec![]).with_cgroup(
+        std::path::Path::new(
+            <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"/a\xffb.scope"),
+        ),
+    ))
+    .unwrap();
+    assert_eq!(v["cgroup"], "/a\u{fffd}b.scope");
+    assert_eq!(
+        v["cgroup_bytes"],
+        serde_json::json!([47, 97, 255, 98, 46, 115, 99, 111, 112, 101])
+    );
     let v = serde_json::to_value(PsProcess::new(1, b"\xc3", vec![])).unwrap();
     assert_eq!(v["comm_bytes"], serde_json::json!([195]));
 }

@@ -3,7 +3,9 @@
 //! `cargo run -p xtask -- docs [DIR]` writes, from the command's own clap
 //! definitions (`landlock-audit/src/bin/cli/args.rs`, included here), the
 //! man pages to `DIR/man/man1/` (`landlock-audit.1` and one page per
-//! subcommand, `landlock-audit-status.1`, …) and the shell completions to
+//! subcommand, `landlock-audit-status.1`, …; clap_mangen's sections, the
+//! text after `--help` in sections of its own, then EXIT STATUS, FILES,
+//! EXAMPLES and SEE ALSO) and the shell completions to
 //! `DIR/completions/` (bash, zsh, fish, elvish, PowerShell).  `DIR` defaults
 //! to `target/` of the workspace.
 
@@ -11,11 +13,13 @@
 #[path = "../../landlock-audit/src/bin/cli/args.rs"]
 mod args;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::CommandFactory;
 use clap_complete::Shell;
+use clap_mangen::roff::{bold, italic, roman, Roff};
 
 /// The command's version, from its Cargo.toml (this crate's own version is
 /// not the command's).
@@ -40,10 +44,7 @@ fn docs(out: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(&comp)?;
     let mut files = Vec::new();
     let cmd = command();
-    clap_mangen::generate_to(cmd.clone(), &man)?;
-    for e in std::fs::read_dir(&man)? {
-        files.push(e?.path());
-    }
+    files.extend(man_pages(&cmd, &man)?);
     for shell in [
         Shell::Bash,
         Shell::Zsh,
@@ -52,15 +53,278 @@ fn docs(out: &Path) -> std::io::Result<Vec<PathBuf>> {
         Shell::PowerShell,
     ] {
         let mut c = cmd.clone();
-        files.push(clap_complete::generate_to(
-            shell,
-            &mut c,
-            "landlock-audit",
-            &comp,
-        )?);
+        let path = clap_complete::generate_to(shell, &mut c, "landlock-audit", &comp)?;
+        if shell == Shell::Bash {
+            let script = std::fs::read_to_string(&path)?;
+            std::fs::write(&path, fix_bash_case_labels(&script))?;
+        }
+        files.push(path);
     }
     files.sort();
     Ok(files)
+}
+
+/// The sections of one man page that clap does not know.
+struct Page {
+    /// The text after `--help` that is not the exit statuses, under its
+    /// own heading.
+    text: Option<(&'static str, String)>,
+    exit_status: &'static str,
+    files: &'static [(&'static str, &'static str)],
+    /// `(what it does, command line)`.
+    examples: &'static [(&'static str, &'static str)],
+}
+
+const TREE: (&str, &str) = (
+    "/sys/kernel/security/landlock",
+    "The Landlock audit tree (--root); see Documentation/abi.rst.",
+);
+const PROC: (&str, &str) = (
+    "/proc",
+    "The processes, their threads, command names, executables, UIDs and \
+     cgroups (--proc).",
+);
+const TEXTFILE: (&str, &str) = (
+    "/var/lib/prometheus/node-exporter/landlock-audit.prom",
+    "The textfile that contrib/systemd/landlock-audit-metrics.service writes \
+     for node_exporter's textfile collector.",
+);
+const EXPECTATIONS: (&str, &str) = (
+    "/etc/landlock-audit/expectations.toml",
+    "The expectations that contrib/systemd/landlock-audit-verify.service checks \
+     (an example: contrib/expectations/debian-systemd.toml).",
+);
+
+/// The extra sections of the page of `sub` (`None`: the command's own).
+fn page(sub: Option<&str>) -> Page {
+    let common = |examples| Page {
+        text: None,
+        exit_status: args::EXIT_STATUS,
+        files: &[TREE, PROC],
+        examples,
+    };
+    match sub {
+        None => Page {
+            text: Some(("OUTPUT", args::OUTPUT_HELP.to_owned())),
+            ..common(&[
+                ("How many processes are sandboxed:", "landlock-audit"),
+                ("The same as JSON, indented:", "landlock-audit status --pretty"),
+                (
+                    "A copy of the tree and /proc, elsewhere:",
+                    "landlock-audit --root /tmp/fx/landlock --proc /tmp/fx/proc tree",
+                ),
+            ])
+        },
+        Some("status") => common(&[
+            ("Counts, per systemd unit too:", "landlock-audit status"),
+            ("Without the units, as JSON:", "landlock-audit status --no-units --json"),
+        ]),
+        Some("tree") => common(&[
+            ("The domains as they nest:", "landlock-audit tree"),
+            ("Every domain with its rights and tasks:", "landlock-audit tree --json"),
+        ]),
+        Some("ps") => common(&[
+            ("Processes and their states:", "landlock-audit ps"),
+            ("Kernel threads too:", "landlock-audit ps -e"),
+            ("Two processes, as JSON:", "landlock-audit ps -p 1,4242 --json"),
+        ]),
+        Some("list") => common(&[
+            ("One line per domain:", "landlock-audit list"),
+            ("As JSON:", "landlock-audit list --json"),
+        ]),
+        Some("domain") => Page {
+            text: Some(("DOMAIN IDS", args::DOMAIN_AFTER_HELP.to_owned())),
+            ..common(&[
+                ("A domain by a prefix of its ID:", "landlock-audit domain 3f9a0c21"),
+                (
+                    "The domain an audit record names (needs CAP_AUDIT_READ):",
+                    "landlock-audit domain --audit-id domain=1a2b3c4d5",
+                ),
+            ])
+        },
+        Some("metrics") => Page {
+            text: Some(("METRICS", metrics_text())),
+            files: &[TREE, PROC, TEXTFILE, EXPECTATIONS],
+            ..common(&[
+                (
+                    "The textfile of node_exporter, replaced atomically:",
+                    "landlock-audit metrics -o /var/lib/prometheus/node-exporter/landlock-audit.prom",
+                ),
+                (
+                    "With the expectations' gauges:",
+                    "landlock-audit metrics --expect /etc/landlock-audit/expectations.toml",
+                ),
+            ])
+        },
+        Some("verify") => Page {
+            text: Some(("EXPECTATIONS FILE", args::VERIFY_FILE_HELP.to_owned())),
+            exit_status: args::VERIFY_EXIT_STATUS,
+            files: &[TREE, PROC, EXPECTATIONS],
+            examples: &[
+                (
+                    "Check the machine, exit 1 on a violation:",
+                    "landlock-audit verify --expect /etc/landlock-audit/expectations.toml",
+                ),
+                (
+                    "The report as JSON:",
+                    "landlock-audit verify --expect expectations.toml --json",
+                ),
+            ],
+        },
+        Some(_) => common(&[]),
+    }
+    // SUBCOMMANDS and a test keep this list complete.
+}
+
+/// [`args::METRICS_AFTER_HELP`], then every family of [`args::METRICS`]
+/// with its type and labels.
+fn metrics_text() -> String {
+    let mut t = format!("{}\n\nThe metric families:\n", args::METRICS_AFTER_HELP);
+    for m in args::METRICS {
+        let labels = if m.labels.is_empty() {
+            "no label".to_owned()
+        } else {
+            format!("labels {}", m.labels.join(", "))
+        };
+        t.push_str(&format!(
+            "\n\t{} ({}, {labels})\n\t{}",
+            m.name, m.kind, m.meaning
+        ));
+    }
+    t
+}
+
+/// Writes `text` into `roff`: paragraphs (separated by empty lines) are
+/// filled; lines that start with spaces are kept as they are; a line that
+/// starts with a tab opens a tagged paragraph (`.TP`), its next tabbed
+/// line being the body.
+fn text_to_roff(roff: &mut Roff, text: &str) {
+    for para in text.split("\n\n") {
+        let lines: Vec<&str> = para.lines().filter(|l| !l.is_empty()).collect();
+        let mut tagged = lines.iter().filter(|l| l.starts_with('\t'));
+        if lines.first().is_some_and(|l| l.starts_with('\t')) {
+            while let (Some(tag), Some(body)) = (tagged.next(), tagged.next()) {
+                roff.control("TP", []).text([bold(tag.trim())]);
+                roff.text([roman(body.trim())]);
+            }
+            continue;
+        }
+        roff.control("PP", []);
+        let mut verbatim = false;
+        for l in lines {
+            let indented = l.starts_with("  ");
+            if indented != verbatim {
+                roff.control(if indented { "nf" } else { "fi" }, []);
+                verbatim = indented;
+            }
+            roff.text([roman(l)]);
+        }
+        if verbatim {
+            roff.control("fi", []);
+        }
+    }
+}
+
+/// The sections of [`Page`] for the page of `sub`.
+fn extra_sections(sub: Option<&str>) -> Roff {
+    let p = page(sub);
+    let mut roff = Roff::default();
+    if let Some((heading, text)) = &p.text {
+        roff.control("SH", [*heading]);
+        text_to_roff(&mut roff, text);
+    }
+    roff.control("SH", ["EXIT STATUS"]);
+    text_to_roff(&mut roff, p.exit_status);
+    roff.control("SH", ["FILES"]);
+    for (path, what) in p.files {
+        roff.control("TP", []).text([italic(*path)]);
+        roff.text([roman(*what)]);
+    }
+    if !p.examples.is_empty() {
+        roff.control("SH", ["EXAMPLES"]);
+        for (what, line) in p.examples {
+            roff.control("PP", []).text([roman(*what)]);
+            roff.control("nf", []).control("RS", ["4"]);
+            roff.text([bold(*line)]);
+            roff.control("RE", []).control("fi", []);
+        }
+    }
+    roff.control("SH", ["SEE ALSO"]);
+    let mut see: Vec<String> = Vec::new();
+    if sub.is_some() {
+        see.push("landlock-audit(1)".to_owned());
+    }
+    for s in SUBCOMMANDS {
+        if Some(*s) != sub {
+            see.push(format!("landlock-audit-{s}(1)"));
+        }
+    }
+    see.extend(
+        [
+            "landlock(7)",
+            "ps(1)",
+            "lsns(8)",
+            "systemd.unit(5)",
+            "cgroups(7)",
+        ]
+        .map(str::to_owned),
+    );
+    roff.text([roman(see.join(", "))]);
+    roff.control("PP", []).text([roman(
+        "Documentation/abi.rst (the tree), Documentation/command.rst (the command), \
+         Documentation/verify.rst (expectations), Documentation/schemas/ (the JSON \
+         documents' schemas) in the source.",
+    )]);
+    roff
+}
+
+/// The subcommands that have a man page.
+const SUBCOMMANDS: &[&str] = &[
+    "status", "tree", "ps", "list", "domain", "metrics", "verify",
+];
+
+/// Writes `landlock-audit.1` and one page per subcommand into `dir`: each
+/// clap_mangen's sections (the text after `--help` left out: it is in the
+/// sections of [`extra_sections`]), then [`extra_sections`].
+fn man_pages(cmd: &clap::Command, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut cmd = cmd.clone().disable_help_subcommand(true);
+    cmd.build();
+    let mut pages = vec![(None, cmd.clone())];
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        pages.push((Some(sub.get_name().to_owned()), sub.clone()));
+    }
+    let mut files = Vec::new();
+    for (sub, c) in pages {
+        let man = clap_mangen::Man::new(c.clone());
+        let path = dir.join(man.get_filename());
+        let mut w = std::fs::File::create(&path)?;
+        man.render_title(&mut w)?;
+        man.render_name_section(&mut w)?;
+        man.render_synopsis_section(&mut w)?;
+        man.render_description_section(&mut w)?;
+        if c.get_arguments().any(|a| !a.is_hide_set()) {
+            man.render_options_section(&mut w)?;
+        }
+        if c.has_subcommands() {
+            man.render_subcommands_section(&mut w)?;
+        }
+        extra_sections(sub.as_deref()).to_writer(&mut w)?;
+        if c.get_version().is_some() {
+            man.render_version_section(&mut w)?;
+        }
+        w.flush()?;
+        files.push(path);
+    }
+    Ok(files)
+}
+
+/// clap_complete 4.6's bash script sets `cmd="landlock__audit__subcmd__X"`
+/// for a subcommand but labels its `case` branch
+/// `landlock__subcmd__audit__subcmd__X` (it turns the `-` of the binary's
+/// name into `__subcmd__` in one place and `__` in the other), so no
+/// subcommand option completes.  The labels are given the name `cmd` gets.
+fn fix_bash_case_labels(script: &str) -> String {
+    script.replace("landlock__subcmd__audit__", "landlock__audit__")
 }
 
 fn main() -> ExitCode {
@@ -101,6 +365,12 @@ mod tests {
     #[test]
     fn the_clap_definitions_are_consistent() {
         command().debug_assert();
+        let cmd = command();
+        let subs: Vec<&str> = cmd.get_subcommands().map(clap::Command::get_name).collect();
+        assert_eq!(subs, SUBCOMMANDS, "SUBCOMMANDS lists every subcommand");
+        for s in SUBCOMMANDS {
+            assert!(!page(Some(s)).examples.is_empty(), "no example for {s}");
+        }
         let v = command_version();
         assert!(
             v.split('.').count() == 3 && v.split('.').all(|n| n.parse::<u32>().is_ok()),
@@ -123,6 +393,8 @@ mod tests {
             "landlock-audit-ps.1",
             "landlock-audit-domain.1",
             "landlock-audit-metrics.1",
+            "landlock-audit-list.1",
+            "landlock-audit-verify.1",
             "landlock-audit.bash",
             "_landlock-audit",
             "landlock-audit.fish",
@@ -131,22 +403,65 @@ mod tests {
         }
         let page = std::fs::read_to_string(dir.join("man/man1/landlock-audit.1")).unwrap();
         for s in [
-            "Exit status",
+            ".SH OUTPUT",
             "securityfs_not_mounted",
             "metrics",
             "\\-\\-json",
         ] {
             assert!(page.contains(s), "{s} missing from the man page");
         }
+        // Every page has the sections, and no EXTRA: the text after
+        // --help is under headings of its own.
+        let pages = files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "1"));
+        assert_eq!(pages.clone().count(), 1 + SUBCOMMANDS.len());
+        for f in pages {
+            let p = std::fs::read_to_string(f).unwrap();
+            for s in [
+                ".SH \"EXIT STATUS\"",
+                ".SH FILES",
+                ".SH EXAMPLES",
+                ".SH \"SEE ALSO\"",
+                "/sys/kernel/security/landlock",
+            ] {
+                assert!(p.contains(s), "{s} missing from {}", f.display());
+            }
+            assert!(!p.contains(".SH EXTRA"), "{}", f.display());
+        }
+        let verify = std::fs::read_to_string(dir.join("man/man1/landlock-audit-verify.1")).unwrap();
+        assert!(verify.contains("at least one expectation is violated"));
+        assert!(verify.contains(".SH \"EXPECTATIONS FILE\""));
         let metrics =
             std::fs::read_to_string(dir.join("man/man1/landlock-audit-metrics.1")).unwrap();
         assert!(metrics.contains("\\-\\-output"), "{metrics}");
+        for m in args::METRICS {
+            let name = m.name.replace('_', "\\_");
+            assert!(
+                metrics.contains(m.name) || metrics.contains(&name),
+                "{} missing from {metrics}",
+                m.name
+            );
+        }
         let domain = std::fs::read_to_string(dir.join("man/man1/landlock-audit-domain.1")).unwrap();
         for s in ["\\-\\-audit\\-id", "CAP_AUDIT_READ", "audit_id_unsupported"] {
             assert!(domain.contains(s), "{s} missing from {domain}");
         }
         let bash = std::fs::read_to_string(dir.join("completions/landlock-audit.bash")).unwrap();
         assert!(bash.contains("--output") && bash.contains("domain"));
+        // Every name `cmd` is set to has its case branch.
+        for l in bash.lines() {
+            if let Some(name) = l.trim().strip_prefix("cmd=\"") {
+                let name = name.trim_end_matches('"');
+                if name.is_empty() {
+                    continue;
+                }
+                assert!(
+                    bash.contains(&format!("        {name})")),
+                    "no case branch for {name}"
+                );
+            }
+        }
         assert!(bash.contains("--audit-id"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

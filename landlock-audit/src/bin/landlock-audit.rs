@@ -7,6 +7,10 @@ mod args;
 mod prom;
 #[path = "cli/text.rs"]
 mod text;
+#[path = "cli/units.rs"]
+mod units;
+#[path = "cli/verify.rs"]
+mod verify;
 
 use std::fs;
 use std::io::{self, BufWriter, Read, Write};
@@ -17,7 +21,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use landlock_audit::json::{self, DomainList, ProcessCounts, PsProcess};
-use landlock_audit::{procfs, AccessNames, Coverage, Domain, DomainId, Domains, Error, Task};
+use landlock_audit::procfs::{self, Process};
+use landlock_audit::{
+    Coverage, Domain, DomainId, Domains, Error, ProcessState, Task, DEFAULT_ROOT,
+};
 
 use args::{Cli, Command};
 
@@ -41,8 +48,14 @@ const COMM_MAX: u64 = 4096;
 #[derive(Debug)]
 enum Failure {
     Lib(Error),
-    UnknownDomain(DomainId),
+    UnknownDomain(String),
+    AmbiguousDomain(String, Vec<DomainId>),
     Output(io::Error),
+    /// An expectations file missing or invalid: exit status 2.
+    Expectations(String),
+    /// `verify`: an expectation is violated (the report is printed): exit
+    /// status 1 without a message.
+    Violated,
 }
 
 impl From<Error> for Failure {
@@ -63,8 +76,8 @@ impl From<serde_json::Error> for Failure {
     }
 }
 
-/// The stable name of a library error, for `--json` errors and the
-/// `error` label of `landlock_audit_up`.
+/// The stable name of a library error, for `--json` errors and
+/// `landlock_audit_error_info`.
 fn lib_error_kind(e: &Error) -> &'static str {
     match e {
         Error::SecurityfsNotMounted { .. } => "securityfs_not_mounted",
@@ -86,7 +99,10 @@ impl Failure {
         match self {
             Failure::Lib(e) => lib_error_kind(e),
             Failure::UnknownDomain(_) => "unknown_domain",
+            Failure::AmbiguousDomain(..) => "ambiguous_domain",
             Failure::Output(_) => "output",
+            Failure::Expectations(_) => "expectations",
+            Failure::Violated => "violated",
         }
     }
 
@@ -96,20 +112,63 @@ impl Failure {
             // The kernel lacks what the question needs, as for a missing
             // tree.
             Failure::Lib(Error::AuditIdUnsupported { .. }) => EXIT_UNAVAILABLE,
+            Failure::Expectations(_) => EXIT_USAGE,
             _ => EXIT_ERROR,
         }
     }
 
-    /// The message, one line with its control characters escaped.
-    fn message(&self) -> String {
-        text::message(&match self {
+    /// The message, one line with its control characters escaped.  For a
+    /// tree given with `--root` (a copy, not the live system), a missing
+    /// tree is described as such, without advice about mounting securityfs.
+    fn message(&self, cli: &Cli) -> String {
+        let root = &cli.root;
+        let base = match self {
+            Failure::Lib(Error::SecurityfsNotMounted { .. }) if !cli.root_is_default() => {
+                format!(
+                    "no Landlock audit tree at {} (--root names a copy of {DEFAULT_ROOT}: \
+                     a directory with version, abi_version, tasks and domains/)",
+                    text::field(root.as_os_str().as_bytes())
+                )
+            }
             Failure::Lib(e) => e.to_string(),
             Failure::UnknownDomain(id) => format!(
                 "domain {id} is not in the tree (it does not exist, is gone, or is not \
                  visible to you)"
             ),
+            Failure::AmbiguousDomain(prefix, ids) => {
+                let shown: Vec<String> = ids.iter().take(8).map(DomainId::to_string).collect();
+                format!(
+                    "domain ID prefix {prefix} is ambiguous: {} domains match ({}{})",
+                    ids.len(),
+                    shown.join(", "),
+                    if ids.len() > shown.len() { ", …" } else { "" }
+                )
+            }
             Failure::Output(e) => format!("writing the output: {e}"),
-        })
+            Failure::Expectations(m) => m.clone(),
+            Failure::Violated => "an expectation is violated".to_owned(),
+        };
+        // --root named the directory above a tree.
+        let below = root.join("landlock");
+        let hint = if matches!(self, Failure::Lib(_))
+            && !root.join("version").exists()
+            && below.join("version").is_file()
+        {
+            format!(
+                "; did you mean --root {}?",
+                text::field(below.as_os_str().as_bytes())
+            )
+        } else {
+            String::new()
+        };
+        text::message(&format!("{base}{hint}"))
+    }
+}
+
+impl Cli {
+    /// Whether `--root` is the live system's tree.
+    fn root_is_default(&self) -> bool {
+        self.root == Path::new(DEFAULT_ROOT)
     }
 }
 
@@ -136,7 +195,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
-            let wants_json = std::env::args_os().any(|a| a == "--json");
+            let wants_json = std::env::args_os().any(|a| a == "--json" || a == "--pretty");
             let is_usage = !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
             if wants_json && is_usage {
                 let msg = e.render().to_string();
@@ -154,13 +213,16 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::from(EXIT_OK),
         // A closed pipe (`| head`) ends the output early: not an error.
         Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
+        // The report said it.
+        Err(Failure::Violated) => ExitCode::from(EXIT_ERROR),
         Err(f) => {
-            let msg = f.message();
+            let msg = f.message(&cli);
             let mut stderr = io::stderr().lock();
             // Nothing to do if stderr is gone too; never panic over it.
             let _ = writeln!(stderr, "landlock-audit: error: {msg}");
             if let Failure::Lib(e) = &f {
-                if e.is_unavailable() {
+                // Only the live system's tree is about this kernel.
+                if e.is_unavailable() && cli.root_is_default() {
                     let release = fs::read_to_string("/proc/sys/kernel/osrelease")
                         .map(|s| text::message(s.trim()))
                         .unwrap_or_else(|_| "unknown".to_owned());
@@ -172,7 +234,7 @@ fn main() -> ExitCode {
                     );
                 }
             }
-            if cli.json && !matches!(f, Failure::Output(_)) {
+            if cli.wants_json() && !matches!(f, Failure::Output(_)) {
                 // Whatever was buffered is dropped: the document must be
                 // the error alone.  Errors happen before any output.
                 let (_, _) = out.into_parts();
@@ -184,16 +246,30 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
-    if let Command::Metrics { output } = &cli.command {
-        return metrics(cli, output.as_deref(), out);
+    let default = Command::Status { no_units: false };
+    let command = cli.command.as_ref().unwrap_or(&default);
+    if let Command::Metrics {
+        output,
+        expect,
+        no_units,
+    } = command
+    {
+        return metrics(cli, output.as_deref(), expect.as_deref(), !*no_units, out);
     }
-    let domains = Domains::read_from(&cli.root)?;
-    match &cli.command {
-        Command::Status => status(cli, &domains, out),
+    if let Command::Verify { expect } = command {
+        // An invalid expectations file is exit status 2, tree or no tree.
+        let expectations = verify::load(expect)?;
+        let v = View::read(cli, read_domains(cli)?)?;
+        return verify::verify(cli, &v, &expectations, out);
+    }
+    let domains = read_domains(cli)?;
+    match command {
+        Command::Status { no_units } => status(cli, &View::read(cli, domains)?, !*no_units, out),
         Command::Tree => tree(cli, &domains, out),
-        Command::Ps => ps(cli, &domains, out),
+        Command::Ps { all, pids } => ps(cli, &View::read(cli, domains)?, *all, pids, out),
+        Command::List => list(cli, &domains, out),
         Command::Domain { id: Some(id), .. } => {
-            let d = domains.get(*id).ok_or(Failure::UnknownDomain(*id))?;
+            let d = find_domain(&domains, id)?;
             domain(cli, &domains, d, out)
         }
         Command::Domain {
@@ -204,12 +280,111 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
             id: None,
             audit_id: None,
         } => unreachable!("clap requires the ID or --audit-id"),
-        Command::Metrics { .. } => unreachable!("handled above"),
+        Command::Metrics { .. } | Command::Verify { .. } => unreachable!("handled above"),
     }
 }
 
-fn json_line<T: serde::Serialize>(out: &mut impl Write, doc: &T) -> Result<(), Failure> {
-    serde_json::to_writer(&mut *out, doc)?;
+/// Reads the tree and warns, once, about access rights this build does not
+/// know (a newer kernel's): they are shown as the kernel names them.
+fn read_domains(cli: &Cli) -> Result<Domains, Failure> {
+    let domains = Domains::read_from(&cli.root)?;
+    let mut unknown: Vec<String> = domains
+        .iter()
+        .flat_map(|d| d.access.unknown.qualified())
+        .collect();
+    unknown.sort_unstable();
+    unknown.dedup();
+    if !unknown.is_empty() {
+        warn(&format!(
+            "the kernel handles access rights this build does not know: {}; they are shown \
+             as the kernel names them (a newer landlock-audit knows them)",
+            unknown.join(" ")
+        ));
+    }
+    Ok(domains)
+}
+
+/// Writes `landlock-audit: warning: MSG` to stderr (escaped).
+fn warn(msg: &str) {
+    let _ = writeln!(
+        io::stderr().lock(),
+        "landlock-audit: warning: {}",
+        text::message(msg)
+    );
+}
+
+/// The domains, the processes of `/proc` with their states, and the
+/// counts, the reader's own process left out of them.
+struct View {
+    domains: Domains,
+    /// Every process of `/proc`, the reader's own included, by PID.
+    processes: Vec<(Process, ProcessState)>,
+    /// The reader's own PID, if `/proc/self` names it.
+    me: Option<u32>,
+    /// The counts, without the reader's own process.
+    cov: Coverage,
+}
+
+impl View {
+    fn read(cli: &Cli, domains: Domains) -> Result<Self, Failure> {
+        let me = procfs::self_pid(&cli.proc_root);
+        let processes: Vec<(Process, ProcessState)> = procfs::processes(&cli.proc_root)?
+            .into_iter()
+            .map(|p| {
+                let s = domains.state_of(&p);
+                (p, s)
+            })
+            .collect();
+        let cov = domains.coverage_of(counted(&processes, me));
+        if cov.unknown > 0 {
+            warn(&format!(
+                "partial view: {} of {} processes are not inspectable by this reader \
+                 (effective UID {}); they are counted as unknown, and the ratios cover the \
+                 {} judged processes only (run with CAP_SYS_PTRACE for the whole system)",
+                cov.unknown,
+                cov.total,
+                uzers::get_effective_uid(),
+                cov.judged()
+            ));
+        }
+        Ok(Self {
+            domains,
+            processes,
+            me,
+            cov,
+        })
+    }
+
+    /// The processes counted: all but the reader's own.
+    fn counted(&self) -> impl Iterator<Item = &Process> + Clone {
+        counted(&self.processes, self.me)
+    }
+
+    /// [`counted`](Self::counted), collected (for
+    /// [`landlock_audit::verify::Expectations::check`]).
+    fn counted_vec(&self) -> Vec<Process> {
+        self.counted().cloned().collect()
+    }
+}
+
+/// The processes of `processes` but `me`.
+fn counted(
+    processes: &[(Process, ProcessState)],
+    me: Option<u32>,
+) -> impl Iterator<Item = &Process> + Clone {
+    processes
+        .iter()
+        .map(|(p, _)| p)
+        .filter(move |p| Some(p.pid) != me)
+}
+
+/// Writes `doc` as one line of JSON, or indented with `--pretty`.
+fn json_out<T: serde::Serialize>(cli: &Cli, out: &mut impl Write, doc: &T) -> Result<(), Failure> {
+    if cli.pretty {
+        serde_json::to_writer_pretty(&mut *out, doc)?;
+    } else {
+        serde_json::to_writer(&mut *out, doc)?;
+    }
     out.write_all(b"\n")?;
     Ok(())
 }
@@ -231,20 +406,35 @@ struct Processes {
     fs_ratio: f64,
     net_ratio: f64,
     scope_ratio: f64,
+    /// Whether some processes could not be inspected (`unknown > 0`): the
+    /// ratios then cover only part of the system.
+    partial: bool,
 }
 
 /// `status --json` (and `metrics --json`): [`json::Status`] with the
-/// larger `processes`.
+/// larger `processes`, and the processes per unit.
 #[derive(serde::Serialize)]
 struct StatusDoc {
     version: u32,
     abi_version: u32,
     domains: usize,
     processes: Processes,
+    /// Access rights this build does not know, as `class:name`.
+    unknown_rights: Vec<String>,
+    /// Processes per systemd unit (absent with `--no-units`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    units: Option<Vec<units::UnitJson>>,
 }
 
 fn status_doc(domains: &Domains, cov: &Coverage) -> StatusDoc {
+    let mut unknown_rights: Vec<String> = domains
+        .iter()
+        .flat_map(|d| d.access.unknown.qualified())
+        .collect();
+    unknown_rights.sort_unstable();
+    unknown_rights.dedup();
     StatusDoc {
+        units: None,
         version: json::VERSION,
         abi_version: domains.abi_version(),
         domains: domains.len(),
@@ -260,14 +450,28 @@ fn status_doc(domains: &Domains, cov: &Coverage) -> StatusDoc {
             fs_ratio: cov.fs_ratio(),
             net_ratio: cov.net_ratio(),
             scope_ratio: cov.scope_ratio(),
+            partial: cov.unknown > 0,
         },
+        unknown_rights,
     }
 }
 
-fn status(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failure> {
-    let cov = domains.coverage(&cli.proc_root)?;
-    if cli.json {
-        return json_line(out, &status_doc(domains, &cov));
+/// A ratio for text: three decimals, or `-` when no process is judged.
+fn ratio_text(cov: &Coverage, r: f64) -> String {
+    if cov.judged() == 0 {
+        "-".to_owned()
+    } else {
+        format!("{r:.3}")
+    }
+}
+
+fn status(cli: &Cli, v: &View, per_unit: bool, out: &mut impl Write) -> Result<(), Failure> {
+    let (domains, cov) = (&v.domains, &v.cov);
+    let by_unit = per_unit.then(|| domains.coverage_by_unit(v.counted()));
+    if cli.wants_json() {
+        let mut doc = status_doc(domains, cov);
+        doc.units = by_unit.as_ref().map(units::json);
+        return json_out(cli, out, &doc);
     }
     writeln!(
         out,
@@ -300,36 +504,28 @@ fn status(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Fail
     )?;
     writeln!(
         out,
-        "sandboxed ratio: {:.3} (sandboxed / judged)",
-        cov.ratio()
+        "sandboxed ratio: {} (sandboxed / judged){}",
+        ratio_text(cov, cov.ratio()),
+        if cov.unknown > 0 {
+            ", partial view"
+        } else {
+            ""
+        }
     )?;
     writeln!(
         out,
-        "sandboxed under a domain chain handling fs: {} ({:.3}), net: {} ({:.3}), scope: {} ({:.3})",
+        "sandboxed under a domain chain handling fs: {} ({}), net: {} ({}), scope: {} ({})",
         cov.handles_fs,
-        cov.fs_ratio(),
+        ratio_text(cov, cov.fs_ratio()),
         cov.handles_net,
-        cov.net_ratio(),
+        ratio_text(cov, cov.net_ratio()),
         cov.handles_scope,
-        cov.scope_ratio()
+        ratio_text(cov, cov.scope_ratio())
     )?;
+    if let Some(by_unit) = &by_unit {
+        units::status_text(out, by_unit)?;
+    }
     Ok(())
-}
-
-fn access_summary(d: &Domain) -> String {
-    let part = |kind: &str, names: Vec<String>| {
-        if names.is_empty() {
-            format!("{kind}: -")
-        } else {
-            format!("{kind}: {}", names.join(","))
-        }
-    };
-    [
-        part("fs", d.access.fs.names()),
-        part("net", d.access.net.names()),
-        part("scope", d.access.scope.names()),
-    ]
-    .join("  ")
 }
 
 /// The raw bytes of a task's command name (`<proc>/<pid>/comm`, or
@@ -364,20 +560,65 @@ fn comm_field(proc_root: &Path, pid: u32, tid: Option<u32>) -> String {
     comm_bytes(proc_root, pid, tid).map_or_else(|| "?".to_owned(), |c| text::field(&c))
 }
 
-/// Writes `{pad}  pid TGID tid TID  COMM`, the task line of `tree` and
+/// A user for text output: the name of `uid` (escaped), its number when it
+/// has none, `?` when unknown.
+fn user_field(uid: Option<u32>) -> String {
+    match uid {
+        None => "?".to_owned(),
+        Some(u) => uzers::get_user_by_uid(u)
+            .map_or_else(|| u.to_string(), |n| text::field(n.name().as_bytes())),
+    }
+}
+
+/// A systemd unit for text output: escaped (a user names the cgroups of
+/// their own subtree), or `-` outside any unit (or when unknown).
+fn unit_text(unit: Option<&str>) -> String {
+    unit.map_or_else(|| "-".to_owned(), |u| text::field(u.as_bytes()))
+}
+
+/// The systemd unit of the process `pid` of `<proc>` for text output
+/// ([`unit_text`]).
+fn unit_field(proc_root: &Path, pid: u32) -> String {
+    let unit = procfs::cgroup_path(proc_root, pid).and_then(|p| landlock_audit::cgroup::unit(&p));
+    unit_text(unit.as_deref())
+}
+
+/// Fails when `<proc>` cannot be listed: every command that shows command
+/// names needs it, and must not print `?` for each of them instead.
+fn check_proc(cli: &Cli) -> Result<(), Failure> {
+    procfs::pids(&cli.proc_root)?;
+    Ok(())
+}
+
+/// Writes `{pad}  pid TGID tid TID  unit UNIT  COMM`, the task line of
 /// `domain`.
 fn write_task_line(out: &mut impl Write, pad: &str, t: &Task, proc_root: &Path) -> io::Result<()> {
     writeln!(
         out,
-        "{pad}  pid {} tid {}  {}",
+        "{pad}  pid {} tid {}  unit {}  {}",
         t.tgid,
         t.tid,
+        unit_field(proc_root, t.tgid),
         comm_field(proc_root, t.tgid, Some(t.tid))
     )
 }
 
+/// The tasks of a domain grouped by process: `(tgid, threads)`.
+fn by_process(tasks: &[Task]) -> impl Iterator<Item = (u32, usize)> + '_ {
+    tasks
+        .chunk_by(|a, b| a.tgid == b.tgid)
+        .map(|c| (c[0].tgid, c.len()))
+}
+
 fn tree(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failure> {
-    if cli.json {
+    if cli.wants_json() {
+        if cli.pretty {
+            return json_out(
+                cli,
+                out,
+                &DomainList::new(domains.iter().cloned().collect()),
+            );
+        }
         out.write_all(b"{\"version\":")?;
         serde_json::to_writer(&mut *out, &json::VERSION)?;
         out.write_all(b",\"domains\":[")?;
@@ -390,6 +631,7 @@ fn tree(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
         out.write_all(b"]}\n")?;
         return Ok(());
     }
+    check_proc(cli)?;
     if domains.is_empty() {
         out.write_all(b"no domain visible\n")?;
         return Ok(());
@@ -404,9 +646,19 @@ fn tree(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
         for _ in 0..level {
             pad.push_str("    ");
         }
-        writeln!(out, "{pad}{}  {}", d.id, access_summary(d))?;
-        for t in &d.tasks {
-            write_task_line(out, &pad, t, &cli.proc_root)?;
+        writeln!(out, "{pad}{}  {}", d.id, d.access)?;
+        for (tgid, threads) in by_process(&d.tasks) {
+            let n = if threads == 1 {
+                String::new()
+            } else {
+                format!(" ({threads} threads)")
+            };
+            writeln!(
+                out,
+                "{pad}  pid {tgid}{n}  unit {}  {}",
+                unit_field(&cli.proc_root, tgid),
+                comm_field(&cli.proc_root, tgid, None)
+            )?;
         }
         let first = stack.len();
         stack.extend(domains.children(d.id).map(|k| (k, level + 1)));
@@ -415,47 +667,230 @@ fn tree(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
     Ok(())
 }
 
-fn ps(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failure> {
-    let pids = procfs::pids(&cli.proc_root)?;
+/// The columns of `ps`, in order.  A column is one entry here and one cell
+/// in [`ps_row`].
+const PS_COLUMNS: [text::Column; 7] = [
+    ("PID", text::Align::Right),
+    ("USER", text::Align::Left),
+    ("STATE", text::Align::Left),
+    ("DOMAINS", text::Align::Left),
+    ("UNIT", text::Align::Left),
+    ("EXE", text::Align::Left),
+    ("COMM", text::Align::Left),
+];
+
+/// The cells of one `ps` line, in [`PS_COLUMNS`] order.
+fn ps_row(cli: &Cli, p: &Process, state: ProcessState, ids: &[DomainId]) -> Vec<String> {
+    let comm = comm_bytes(&cli.proc_root, p.pid, None).map_or_else(
+        || "?".to_owned(),
+        |c| {
+            if p.kernel_thread {
+                format!("[{}]", text::field(&c))
+            } else {
+                text::field(&c)
+            }
+        },
+    );
+    let exe = match (&p.exe, state) {
+        (Some(e), _) => text::field(e.as_os_str().as_bytes()),
+        (None, ProcessState::Unknown) => "?".to_owned(),
+        (None, _) => "-".to_owned(),
+    };
+    let domains = if ids.is_empty() {
+        "-".to_owned()
+    } else {
+        ids.iter()
+            .map(DomainId::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    vec![
+        p.pid.to_string(),
+        user_field(p.uid),
+        state.to_string(),
+        domains,
+        unit_text(p.unit.as_deref()),
+        exe,
+        comm,
+    ]
+}
+
+fn ps(cli: &Cli, v: &View, all: bool, pids: &[u32], out: &mut impl Write) -> Result<(), Failure> {
+    let shown = v.processes.iter().filter(|(p, s)| {
+        if pids.is_empty() {
+            all || *s != ProcessState::KernelThread
+        } else {
+            pids.contains(&p.pid)
+        }
+    });
     let domains_of = |pid: u32| -> Vec<DomainId> {
-        domains
+        v.domains
             .domains_of_process(pid)
             .iter()
             .map(|d| d.id)
             .collect()
     };
-    if cli.json {
-        let processes: Vec<PsProcess> = pids
-            .into_iter()
-            .map(|pid| {
-                let comm = comm_bytes(&cli.proc_root, pid, None).unwrap_or_default();
-                PsProcess::new(pid, &comm, domains_of(pid))
+    if cli.wants_json() {
+        let processes: Vec<PsProcess> = shown
+            .map(|(p, s)| {
+                let comm = comm_bytes(&cli.proc_root, p.pid, None).unwrap_or_default();
+                let j = PsProcess::new(p.pid, &comm, domains_of(p.pid)).with_details(
+                    *s,
+                    p.uid,
+                    p.exe.as_deref(),
+                );
+                match &p.cgroup {
+                    Some(path) => j.with_cgroup(path),
+                    None => j,
+                }
             })
             .collect();
-        return json_line(out, &json::Ps::new(processes));
+        return json_out(cli, out, &json::Ps::new(processes));
     }
-    writeln!(out, "{:>8}  {:<16}  DOMAINS", "PID", "COMM")?;
-    for pid in pids {
-        let comm = comm_bytes(&cli.proc_root, pid, None)
-            .map(|c| text::field(&c))
-            .unwrap_or_default();
-        let ids: Vec<String> = domains_of(pid).iter().map(DomainId::to_string).collect();
-        let ids = if ids.is_empty() {
-            "-".to_owned()
-        } else {
-            ids.join(",")
-        };
-        writeln!(out, "{pid:>8}  {comm:<16}  {ids}")?;
+    let mut t = text::Table::new(&PS_COLUMNS);
+    for (p, s) in shown {
+        t.push(ps_row(cli, p, *s, &domains_of(p.pid)));
     }
+    t.write(out)?;
     Ok(())
+}
+
+/// One domain of `list --json`.
+#[derive(serde::Serialize)]
+struct ListEntry<'a> {
+    id: DomainId,
+    parent: Option<DomainId>,
+    depth: u32,
+    /// Processes with a thread in the domain itself.
+    nprocs: usize,
+    /// Threads in the domain itself.
+    ntasks: usize,
+    creator: Option<&'a landlock_audit::Creator>,
+    /// The creator's systemd unit ([`creator_unit`]).
+    creator_unit: Option<String>,
+}
+
+/// `list --json`.
+#[derive(serde::Serialize)]
+struct ListDoc<'a> {
+    version: u32,
+    domains: Vec<ListEntry<'a>>,
+}
+
+/// The columns of `list`, in order (see [`list`]).
+const LIST_COLUMNS: [text::Column; 7] = [
+    ("ID", text::Align::Left),
+    ("DEPTH", text::Align::Right),
+    ("NPROCS", text::Align::Right),
+    ("PID", text::Align::Right),
+    ("USER", text::Align::Left),
+    ("UNIT", text::Align::Left),
+    ("EXE", text::Align::Left),
+];
+
+/// The systemd unit of a domain's creator: that of the process with the
+/// creator's PID in `<proc>`, while the creator runs (the tree gives PID 0
+/// once it has exited); `None` when it has exited, is outside any unit or
+/// its cgroup cannot be read.  The tree does not record the unit, so this
+/// is the creator's unit now, not at the time it created the domain.
+fn creator_unit(proc_root: &Path, c: &landlock_audit::Creator) -> Option<String> {
+    if c.pid == 0 {
+        return None;
+    }
+    procfs::cgroup_path(proc_root, c.pid).and_then(|p| landlock_audit::cgroup::unit(&p))
+}
+
+/// A creator's PID for text: `exited` once it has exited (the tree then
+/// gives 0).
+fn creator_pid(c: &landlock_audit::Creator) -> String {
+    if c.pid == 0 {
+        "exited".to_owned()
+    } else {
+        c.pid.to_string()
+    }
+}
+
+/// `list`: one line per domain, as `lsns` prints namespaces.
+fn list(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failure> {
+    if cli.wants_json() {
+        let doc = ListDoc {
+            version: json::VERSION,
+            domains: domains
+                .iter()
+                .map(|d| ListEntry {
+                    id: d.id,
+                    parent: d.parent,
+                    depth: d.depth,
+                    nprocs: by_process(&d.tasks).count(),
+                    ntasks: d.tasks.len(),
+                    creator: d.creator.as_ref(),
+                    creator_unit: d
+                        .creator
+                        .as_ref()
+                        .and_then(|c| creator_unit(&cli.proc_root, c)),
+                })
+                .collect(),
+        };
+        return json_out(cli, out, &doc);
+    }
+    let mut t = text::Table::new(&LIST_COLUMNS);
+    for d in domains {
+        let (pid, user, unit, exe) = match &d.creator {
+            Some(c) => (
+                creator_pid(c),
+                user_field(Some(c.uid)),
+                unit_text(creator_unit(&cli.proc_root, c).as_deref()),
+                text::field(c.exe.as_os_str().as_bytes()),
+            ),
+            None => (
+                "?".to_owned(),
+                "?".to_owned(),
+                "?".to_owned(),
+                "?".to_owned(),
+            ),
+        };
+        t.push(vec![
+            d.id.to_string(),
+            d.depth.to_string(),
+            by_process(&d.tasks).count().to_string(),
+            pid,
+            user,
+            unit,
+            exe,
+        ]);
+    }
+    t.write(out)?;
+    Ok(())
+}
+
+/// The domain an ID or a unique ID prefix names.
+fn find_domain<'a>(domains: &'a Domains, id: &str) -> Result<&'a Domain, Failure> {
+    if let Ok(full) = id.parse::<DomainId>() {
+        return domains
+            .get(full)
+            .ok_or_else(|| Failure::UnknownDomain(id.to_owned()));
+    }
+    let matches: Vec<&Domain> = domains
+        .iter()
+        .filter(|d| d.id.to_string().starts_with(id))
+        .collect();
+    match matches.as_slice() {
+        [] => Err(Failure::UnknownDomain(id.to_owned())),
+        [d] => Ok(d),
+        many => Err(Failure::AmbiguousDomain(
+            id.to_owned(),
+            many.iter().map(|d| d.id).collect(),
+        )),
+    }
 }
 
 /// `domain`: one domain in detail, found by its ID or its audit ID.
 fn domain(cli: &Cli, domains: &Domains, d: &Domain, out: &mut impl Write) -> Result<(), Failure> {
     let id = d.id;
-    if cli.json {
-        return json_line(out, &DomainList::new(vec![d.clone()]));
+    if cli.wants_json() {
+        return json_out(cli, out, &DomainList::new(vec![d.clone()]));
     }
+    check_proc(cli)?;
     writeln!(out, "domain   {}", d.id)?;
     writeln!(
         out,
@@ -464,15 +899,14 @@ fn domain(cli: &Cli, domains: &Domains, d: &Domain, out: &mut impl Write) -> Res
             .map_or_else(|| "none visible".to_owned(), |p| p.to_string())
     )?;
     writeln!(out, "depth    {}", d.depth)?;
-    writeln!(out, "access   fs: {}", d.access.fs.names().join(" "))?;
-    writeln!(out, "         net: {}", d.access.net.names().join(" "))?;
-    writeln!(out, "         scope: {}", d.access.scope.names().join(" "))?;
+    writeln!(out, "handles  {}", d.access)?;
+    writeln!(out, "enforces {}", domains.enforced(id))?;
     match &d.creator {
         Some(c) => writeln!(
             out,
-            "creator  pid {} uid {} comm {} exe {}",
-            c.pid,
-            c.uid,
+            "creator  pid {} user {} comm {} exe {}",
+            creator_pid(c),
+            user_field(Some(c.uid)),
             text::field(c.comm.as_bytes()),
             text::field(c.exe.as_os_str().as_bytes())
         )?,
@@ -490,58 +924,79 @@ fn domain(cli: &Cli, domains: &Domains, d: &Domain, out: &mut impl Write) -> Res
             kids.join(" ")
         }
     )?;
-    writeln!(out, "tasks    {}", d.tasks.len())?;
+    writeln!(
+        out,
+        "tasks    {} in {} processes",
+        d.tasks.len(),
+        by_process(&d.tasks).count()
+    )?;
     for t in &d.tasks {
         write_task_line(out, "", t, &cli.proc_root)?;
     }
     Ok(())
 }
 
-/// The metrics of a tree that could be read.
-fn metrics_of(cli: &Cli) -> Result<(Domains, Coverage), Failure> {
-    let domains = Domains::read_from(&cli.root)?;
-    let cov = domains.coverage(&cli.proc_root)?;
-    Ok((domains, cov))
-}
-
-fn metrics(cli: &Cli, output: Option<&Path>, out: &mut impl Write) -> Result<(), Failure> {
-    let read = metrics_of(cli);
-    if cli.json {
-        let (domains, cov) = read?;
-        return json_line(out, &status_doc(&domains, &cov));
+fn metrics(
+    cli: &Cli,
+    output: Option<&Path>,
+    expect: Option<&Path>,
+    per_unit: bool,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    // An invalid expectations file is an error of this run, as a missing
+    // tree is.
+    let read = expect
+        .map(verify::load)
+        .transpose()
+        .and_then(|x| Ok((x, View::read(cli, read_domains(cli)?)?)));
+    if cli.wants_json() {
+        let (_, v) = read?;
+        return json_out(cli, out, &status_doc(&v.domains, &v.cov));
     }
-    let version = env!("CARGO_PKG_VERSION");
     let mut e = prom::Exposition::default();
-    let up_help = "1 when the Landlock audit tree and /proc were read; 0 (with the error \
-                   kind as the error label) when they could not be.";
-    let info_help = "Landlock ABI version of the kernel and version of landlock-audit.";
-    let (result, body) = match read {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let last_success = match &read {
+        Ok(_) => Some(now),
+        // Kept from the file being replaced, so that an alert on its age
+        // works across failures.
+        Err(_) => output.and_then(|p| prom::previous_sample(p, LAST_SUCCESS)),
+    };
+    e.single("landlock_audit_up", UP_HELP, u8::from(read.is_ok()));
+    e.gauge(
+        "landlock_audit_build_info",
+        "Version of landlock-audit, always 1.",
+        &[(&[("version", env!("CARGO_PKG_VERSION"))], "1".into())],
+    );
+    if let Some(t) = last_success {
+        e.single(
+            LAST_SUCCESS,
+            "Unix time of the last successful read of the tree.",
+            t,
+        );
+    }
+    let result = match read {
         Err(f) => {
             e.gauge(
-                "landlock_audit_up",
-                up_help,
-                &[(&[("error", f.kind())], "0".into())],
+                "landlock_audit_error_info",
+                "Why the last read failed (kind as in --json errors), always 1; absent on success.",
+                &[(&[("kind", f.kind())], "1".into())],
             );
-            e.gauge(
-                "landlock_audit_info",
-                info_help,
-                &[(&[("version", version)], "1".into())],
-            );
-            (Err(f), e)
+            Err(f)
         }
-        Ok((domains, cov)) => {
-            e.single("landlock_audit_up", up_help, 1);
-            let abi = domains.abi_version().to_string();
-            e.gauge(
-                "landlock_audit_info",
-                info_help,
-                &[(&[("abi_version", &abi), ("version", version)], "1".into())],
-            );
-            coverage_metrics(&mut e, &domains, &cov);
-            (Ok(()), e)
+        Ok((expectations, v)) => {
+            coverage_metrics(&mut e, &v.domains, &v.cov);
+            if per_unit {
+                units::metrics(&mut e, &v.domains.coverage_by_unit(v.counted()));
+            }
+            if let Some(x) = expectations {
+                verify::metrics(&mut e, &x.check(&v.domains, &v.counted_vec()));
+            }
+            Ok(())
         }
     };
-    let body = body.into_bytes();
+    let body = e.into_bytes();
     match output {
         Some(path) => prom::write_atomically(path, &body).map_err(|err| {
             Failure::Output(io::Error::new(
@@ -554,8 +1009,25 @@ fn metrics(cli: &Cli, output: Option<&Path>, out: &mut impl Write) -> Result<(),
     result
 }
 
+const UP_HELP: &str =
+    "1 when the Landlock audit tree and /proc were read, 0 when they could not be \
+                       (see landlock_audit_error_info).";
+const LAST_SUCCESS: &str = "landlock_audit_last_success_timestamp_seconds";
+
+/// The metrics of a tree that was read.  Each family is one call here; the
+/// list is documented in landlock-audit-metrics(1) (xtask) and the
+/// changelog.
 fn coverage_metrics(e: &mut prom::Exposition, domains: &Domains, cov: &Coverage) {
-    let max_depth = domains.iter().map(|d| d.depth).max().unwrap_or(0);
+    e.single(
+        "landlock_audit_abi_version",
+        "Landlock ABI version of the kernel.",
+        domains.abi_version(),
+    );
+    e.single(
+        "landlock_audit_tree_format_version",
+        "Format version of the Landlock audit tree.",
+        domains.version(),
+    );
     e.single(
         "landlock_audit_domains",
         "Landlock domains visible to the reader.",
@@ -564,75 +1036,81 @@ fn coverage_metrics(e: &mut prom::Exposition, domains: &Domains, cov: &Coverage)
     e.single(
         "landlock_audit_domain_depth_max",
         "Deepest nesting of the visible domains (0 without domains).",
-        max_depth,
+        domains.iter().map(|d| d.depth).max().unwrap_or(0),
     );
-    e.single(
-        "landlock_audit_abi_version",
-        "Landlock ABI version of the kernel.",
-        domains.abi_version(),
-    );
-    e.single(
+    let states: Vec<(String, String)> = ProcessState::ALL
+        .iter()
+        .map(|s| (s.to_string(), cov.count(*s).to_string()))
+        .collect();
+    let samples: Vec<([(&str, &str); 1], String)> = states
+        .iter()
+        .map(|(s, n)| ([("state", s.as_str())], n.clone()))
+        .collect();
+    e.gauge(
         "landlock_audit_processes",
-        "Processes in /proc, kernel threads and unknown processes included.",
-        cov.total,
+        "Processes of /proc by state (the reader itself left out): sandboxed (all threads in \
+         visible domains), mixed, unconfined, unknown (not inspectable by the reader), \
+         kernel_thread.  They add up to every process.",
+        &samples
+            .iter()
+            .map(|(l, n)| (&l[..], n.clone()))
+            .collect::<Vec<_>>(),
     );
     e.single(
-        "landlock_audit_kernel_threads",
-        "Kernel threads in /proc (PF_KTHREAD): they cannot be sandboxed and are not judged.",
-        cov.kernel_threads,
-    );
-    e.single(
-        "landlock_audit_processes_unknown",
-        "Processes the reader may not inspect (ptrace read check fails): maybe sandboxed, not judged.",
-        cov.unknown,
-    );
-    e.single(
-        "landlock_audit_processes_judged",
-        "Processes the reader can judge: all but kernel threads and unknown ones.",
-        cov.judged(),
-    );
-    e.single(
-        "landlock_audit_processes_sandboxed",
-        "Judged processes all of whose threads run in a visible Landlock domain.",
-        cov.sandboxed,
-    );
-    e.single(
-        "landlock_audit_processes_mixed",
-        "Judged processes only some of whose threads run in a visible Landlock domain.",
-        cov.mixed,
-    );
-    e.single(
-        "landlock_audit_processes_unconfined",
-        "Judged processes none of whose threads runs in a visible Landlock domain.",
-        cov.unconfined(),
-    );
-    e.single(
-        "landlock_audit_sandboxed_ratio",
-        "Sandboxed processes divided by judged processes (0 without judged processes).",
-        cov.ratio(),
-    );
-    let (fs, net, scope) = (
-        cov.handles_fs.to_string(),
-        cov.handles_net.to_string(),
-        cov.handles_scope.to_string(),
+        "landlock_audit_partial",
+        "1 when some processes could not be inspected by the reader (state unknown): the \
+         ratios cover part of the system.",
+        u8::from(cov.unknown > 0),
     );
     e.gauge(
         "landlock_audit_processes_handling",
         "Sandboxed processes all of whose threads run under a domain chain handling at least \
          one right of the class (fs, net, scope).",
         &[
-            (&[("class", "fs")], fs),
-            (&[("class", "net")], net),
-            (&[("class", "scope")], scope),
+            (&[("class", "fs")], cov.handles_fs.to_string()),
+            (&[("class", "net")], cov.handles_net.to_string()),
+            (&[("class", "scope")], cov.handles_scope.to_string()),
         ],
     );
+    // Ratios exist only when some process is judged: 0 would read as
+    // "nothing sandboxed".
+    if cov.judged() > 0 {
+        e.single(
+            "landlock_audit_sandboxed_ratio",
+            "Sandboxed processes divided by judged ones (all but kernel threads and unknown \
+             processes); absent when none is judged.",
+            cov.ratio(),
+        );
+        e.gauge(
+            "landlock_audit_handling_ratio",
+            "landlock_audit_processes_handling divided by judged processes, per class; absent \
+             when none is judged.",
+            &[
+                (&[("class", "fs")], cov.fs_ratio().to_string()),
+                (&[("class", "net")], cov.net_ratio().to_string()),
+                (&[("class", "scope")], cov.scope_ratio().to_string()),
+            ],
+        );
+    }
+    let mut rights: std::collections::BTreeMap<(&str, String), u64> = Default::default();
+    for d in domains {
+        for (class, names) in d.access.names() {
+            for n in names {
+                *rights.entry((class, n)).or_default() += 1;
+            }
+        }
+    }
+    let samples: Vec<([(&str, &str); 2], String)> = rights
+        .iter()
+        .map(|((c, r), n)| ([("class", *c), ("right", r.as_str())], n.to_string()))
+        .collect();
     e.gauge(
-        "landlock_audit_handling_ratio",
-        "landlock_audit_processes_handling divided by judged processes, per class.",
-        &[
-            (&[("class", "fs")], cov.fs_ratio().to_string()),
-            (&[("class", "net")], cov.net_ratio().to_string()),
-            (&[("class", "scope")], cov.scope_ratio().to_string()),
-        ],
+        "landlock_audit_domains_handling",
+        "Visible domains whose own layer handles the right, per class and right (rights this \
+         build does not know included, as the kernel names them).",
+        &samples
+            .iter()
+            .map(|(l, n)| (&l[..], n.clone()))
+            .collect::<Vec<_>>(),
     );
 }

@@ -129,7 +129,7 @@ pub fn sandbox_is_in_the_tree() -> TestResult {
             BitFlags::empty(),
         ),
     ] {
-        let a = dom.access;
+        let a = &dom.access;
         ensure(
             a.fs.bits() == fs.bits()
                 && a.net.bits() == net.bits()

@@ -24,6 +24,7 @@ mod scale;
 mod sys;
 mod table;
 mod tree;
+mod verify;
 mod vfs;
 
 use std::fs;
@@ -451,6 +452,10 @@ fn main() {
     r.run(
         "command_tree_and_ps_show_the_daemons",
         tree::command_tree_and_ps_show_the_daemons,
+    );
+    r.run(
+        "command_verify_holds_and_violates",
+        verify::command_verify_holds_and_violates,
     );
     r.run(
         "ids_never_repeat_over_100k_domains",

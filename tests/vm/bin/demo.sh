@@ -16,6 +16,10 @@ sandbox 2 sleep 600 &
 sandbox 3 sleep 600 &
 /bin/vm-runner mixed &   # threads in two domains (one unconfined)
 sleep 600 &              # unsandboxed
+# A "web" daemon for verify: its own executable (busybox runs the applet of
+# its first argument when its name starts with "busybox").
+cp /bin/busybox /tmp/busybox-web
+sandbox 2 /tmp/busybox-web sleep 600 &
 sleep 1
 echo "--- ls -l $T"
 ls -l $T
@@ -37,5 +41,30 @@ echo "--- landlock-audit tree"
 landlock-audit tree || exit 1
 echo "--- landlock-audit ps"
 landlock-audit ps || exit 1
+echo "--- landlock-audit list"
+landlock-audit list || exit 1
 echo "--- landlock-audit metrics"
 landlock-audit metrics
+# verify: the web daemon's expectation holds; "every sleep is sandboxed" is
+# violated by the unsandboxed one.  Exit status 1 is the expected answer.
+cat >/tmp/expectations.toml <<'EOF_EXPECT'
+[[expect]]
+name = "web runs in two layers"
+exe = "/tmp/busybox-*"
+sandboxed = true
+min_depth = 2
+handles_fs = ["make_dir", "write_file"]
+min_processes = 1
+
+[[expect]]
+name = "every sleep is sandboxed"
+comm = "sleep"
+sandboxed = true
+EOF_EXPECT
+echo "--- cat /tmp/expectations.toml"
+cat /tmp/expectations.toml
+echo "--- landlock-audit verify --expect /tmp/expectations.toml"
+landlock-audit verify --expect /tmp/expectations.toml
+rc=$?
+echo "--- verify exit $rc"
+[ $rc = 1 ] || exit 1

@@ -4,30 +4,34 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use landlock_audit::{AuditId, DomainId, DEFAULT_ROOT};
+use landlock_audit::{AuditId, DEFAULT_ROOT};
 
-/// The text after `--help`: exit statuses, escaping, JSON and errors.
-pub const AFTER_HELP: &str = "\
-Exit status:
-  0  success
-  1  error while reading the tree or /proc (malformed tree,
+/// The exit statuses of every subcommand (`--help`, and EXIT STATUS in the
+/// man pages).
+pub const EXIT_STATUS: &str = "  0  success (for verify: every expectation holds)
+  1  for verify: at least one expectation is violated; else an
+     error while reading the tree or /proc (malformed tree,
      I/O error, permission denied, unsupported tree version,
      unknown domain, no domain with the audit ID, audit_id
      without CAP_AUDIT_READ), or while writing the output
-  2  usage error (bad command line)
+  2  usage error (bad command line); for verify and metrics --expect,
+     also an expectations file that is missing or invalid
   3  no Landlock audit tree on this system: securityfs not
      mounted (or no /sys/kernel/security at all), Landlock
      disabled, or a kernel without the landlock-audit patch;
      for domain --audit-id, also a kernel whose tree has no
-     audit_id files (older than them)
+     audit_id files (older than them)";
 
+/// The text after the exit statuses of `--help` (OUTPUT in the man page):
+/// escaping, JSON and errors.
+pub const OUTPUT_HELP: &str = "\
 Text output escapes what other users control (command names, executable
 paths, paths): space, backslash, control characters, Unicode line
 separators and bidirectional controls, and bytes that are not UTF-8 are
 written as \\ooo (octal, one per byte; e.g. a newline is \\012), as the tree's
 creator file does.  JSON carries the values unescaped (JSON's own escaping)
 and losslessly: where bytes are not UTF-8, the string shows U+FFFD and a
-sibling comm_bytes or exe_bytes holds the exact bytes.
+sibling comm_bytes, exe_bytes or cgroup_bytes holds the exact bytes.
 
 JSON output (--json) is versioned (\"version\": 1) and its arrays are sorted
 (domains by ID, tasks by TGID then TID, processes by PID).  With --json, an
@@ -37,11 +41,24 @@ error is also a JSON document on stdout, with the same exit status:
 
 KIND is one of securityfs_not_mounted,
 landlock_disabled, feature_absent, permission_denied, malformed,
-unsupported_version, io, unknown_domain, audit_id_not_found,
-audit_id_permission_denied, audit_id_unsupported, usage, other.";
+unsupported_version, io, unknown_domain, ambiguous_domain,
+audit_id_not_found, audit_id_permission_denied, audit_id_unsupported,
+expectations, usage, other.
+
+Without a subcommand, status is shown.  Warnings go to stderr: access rights
+this build does not know (a newer kernel's; shown as the kernel names them),
+and a partial view (processes this reader may not inspect).";
 
 /// The text after `domain --help`: finding a domain by its audit ID.
 pub const DOMAIN_AFTER_HELP: &str = "\
+ID may be any unique prefix of at least 4 digits of a visible domain's ID
+(as git accepts abbreviated commits): a prefix that several domains share
+is an error (exit 1, kind ambiguous_domain) that names them.
+
+handles lists the rights this domain's own layer handles; enforces lists
+what its chain enforces, the union over the domain and its visible
+ancestors (an access is checked against every layer).
+
 Audit records (domain=) and tracepoints print upstream Landlock's domain
 IDs, not the tree's.  With --audit-id, the domain is found by reading
 domains/<id>/audit_id of each visible domain until one holds that ID, and
@@ -59,17 +76,216 @@ Errors of --audit-id (exit status, --json kind):
 
 /// The text after `metrics --help`.
 pub const METRICS_AFTER_HELP: &str = "\
-Always writes landlock_audit_up and landlock_audit_info{abi_version,version}:
-when the tree cannot be read, landlock_audit_up{error=\"KIND\"} 0 is written
-(KIND as in --json errors) and the exit status is that of the error, so a
-textfile never goes stale silently.  With --output, the file is replaced
-atomically (a temporary file in the same directory, fsync, rename), as
-node_exporter's textfile collector requires.";
+Always writes landlock_audit_up (1 or 0, no label) and
+landlock_audit_build_info{version}.  When the tree or /proc cannot be read,
+landlock_audit_up is 0, landlock_audit_error_info{kind=\"KIND\"} 1 names the
+error (KIND as in --json errors), landlock_audit_last_success_timestamp_seconds
+keeps the value of the file being replaced, and the exit status is that of
+the error, so a textfile never goes stale silently.  With --output, the file
+is replaced atomically (a temporary file in the same directory, fsync,
+rename), as node_exporter's textfile collector requires.
+
+Per systemd unit (unless --no-units):
+landlock_audit_unit_processes{unit,state} counts the processes of each
+unit in each state, with the states of landlock_audit_processes{state}
+(sandboxed, mixed, unconfined, unknown, kernel_thread); unit=\"-\" holds
+the processes outside any unit, and beyond 1000 units the rest are summed
+in unit=\"-other\" (neither is a valid unit name).
+
+With --expect FILE, per expectation (label expectation=NAME):
+landlock_audit_expectation_ok (1 when it holds, else 0),
+landlock_audit_expectation_matched_processes and
+landlock_audit_expectation_violating_processes.  An invalid FILE gives
+landlock_audit_up 0, landlock_audit_error_info{kind=\"expectations\"} 1 and
+exit status 2.
+
+landlock-audit-metrics(1) lists every metric with its type and labels.";
+
+/// One metric family that `metrics` writes.
+#[allow(dead_code)] // Read by xtask (the man page) and the tests.
+pub struct Metric {
+    /// Its name.
+    pub name: &'static str,
+    /// Its Prometheus type.
+    pub kind: &'static str,
+    /// Its labels, in the order of its samples.
+    pub labels: &'static [&'static str],
+    /// When it is written and what it counts.
+    pub meaning: &'static str,
+}
+
+/// Every metric family of `metrics`, listed in landlock-audit-metrics(1);
+/// a test of the command checks the output against it.
+#[allow(dead_code)] // Read by xtask (the man page) and the tests.
+pub const METRICS: &[Metric] = &[
+    Metric {
+        name: "landlock_audit_up",
+        kind: "gauge",
+        labels: &[],
+        meaning: "Always: 1 when the tree and /proc were read, else 0.",
+    },
+    Metric {
+        name: "landlock_audit_build_info",
+        kind: "gauge",
+        labels: &["version"],
+        meaning: "Always 1; version is the command's.",
+    },
+    Metric {
+        name: "landlock_audit_last_success_timestamp_seconds",
+        kind: "gauge",
+        labels: &[],
+        meaning: "Unix time of the last successful read; on failure, kept from the \
+                  file --output replaces (absent without one).",
+    },
+    Metric {
+        name: "landlock_audit_error_info",
+        kind: "gauge",
+        labels: &["kind"],
+        meaning: "Only when the read failed: 1, kind as in --json errors.",
+    },
+    Metric {
+        name: "landlock_audit_abi_version",
+        kind: "gauge",
+        labels: &[],
+        meaning: "The Landlock ABI version of the kernel.",
+    },
+    Metric {
+        name: "landlock_audit_tree_format_version",
+        kind: "gauge",
+        labels: &[],
+        meaning: "The format version of the tree.",
+    },
+    Metric {
+        name: "landlock_audit_domains",
+        kind: "gauge",
+        labels: &[],
+        meaning: "Domains visible to the reader.",
+    },
+    Metric {
+        name: "landlock_audit_domain_depth_max",
+        kind: "gauge",
+        labels: &[],
+        meaning: "The deepest nesting of the visible domains (0 without domains).",
+    },
+    Metric {
+        name: "landlock_audit_domains_handling",
+        kind: "gauge",
+        labels: &["class", "right"],
+        meaning: "Visible domains whose own layer handles the right (class fs, net or \
+                  scope; rights this build does not know included).",
+    },
+    Metric {
+        name: "landlock_audit_processes",
+        kind: "gauge",
+        labels: &["state"],
+        meaning: "Processes by state: sandboxed, mixed, unconfined, unknown, \
+                  kernel_thread (the command itself left out); their sum is every \
+                  process.",
+    },
+    Metric {
+        name: "landlock_audit_partial",
+        kind: "gauge",
+        labels: &[],
+        meaning: "1 when some processes are unknown (not inspectable by the reader): \
+                  the ratios cover part of the system.",
+    },
+    Metric {
+        name: "landlock_audit_processes_handling",
+        kind: "gauge",
+        labels: &["class"],
+        meaning: "Sandboxed processes all of whose threads run under a domain chain \
+                  handling a right of the class (fs, net, scope).",
+    },
+    Metric {
+        name: "landlock_audit_sandboxed_ratio",
+        kind: "gauge",
+        labels: &[],
+        meaning: "Sandboxed processes / judged processes (all but kernel threads and \
+                  unknown ones); absent when none is judged.",
+    },
+    Metric {
+        name: "landlock_audit_handling_ratio",
+        kind: "gauge",
+        labels: &["class"],
+        meaning: "landlock_audit_processes_handling / judged processes; absent when \
+                  none is judged.",
+    },
+    Metric {
+        name: "landlock_audit_unit_processes",
+        kind: "gauge",
+        labels: &["unit", "state"],
+        meaning: "Unless --no-units: processes per systemd unit and state (the states \
+                  of landlock_audit_processes); unit=\"-\" outside any unit, \
+                  unit=\"-other\" the units beyond the first 1000.",
+    },
+    Metric {
+        name: "landlock_audit_expectation_ok",
+        kind: "gauge",
+        labels: &["expectation"],
+        meaning: "With --expect: 1 when the expectation holds, else 0.",
+    },
+    Metric {
+        name: "landlock_audit_expectation_matched_processes",
+        kind: "gauge",
+        labels: &["expectation"],
+        meaning: "With --expect: processes the expectation's selectors match.",
+    },
+    Metric {
+        name: "landlock_audit_expectation_violating_processes",
+        kind: "gauge",
+        labels: &["expectation"],
+        meaning: "With --expect: matching processes of which a thread violates the \
+                  expectation.",
+    },
+];
+
+/// The text after `--help`: [`EXIT_STATUS`] and [`OUTPUT_HELP`].
+pub fn after_help() -> String {
+    format!("Exit status:\n{EXIT_STATUS}\n\n{OUTPUT_HELP}")
+}
+
+/// The exit statuses of `verify` (`verify --help`, and EXIT STATUS in its
+/// man page).
+pub const VERIFY_EXIT_STATUS: &str = "  0  every expectation holds
+  1  at least one expectation is violated (the report says which),
+     or an error while reading the tree or /proc
+  2  usage error, or the expectations file is missing or invalid
+     (the message names the file, the line and the offending key
+     or word)
+  3  no Landlock audit tree on this system";
+
+/// The text after `verify --help` (EXPECTATIONS FILE in its man page).
+pub const VERIFY_FILE_HELP: &str = "\
+The expectations file is TOML, an array of [[expect]] tables:
+
+  [[expect]]
+  name = \"sshd is sandboxed\"       # required, unique
+  exe = \"/usr/sbin/sshd\"           # selectors (all given must match):
+  unit = \"ssh.service\"             #   exe (absolute, * ? [..] ** globs),
+  uid = 0                          #   comm (exact), unit (globs), uid
+  sandboxed = true                 # properties of every thread:
+  min_depth = 1                    #   sandboxed, min_depth,
+  handles_fs = [\"write_file\"]      #   handles_fs, handles_net, scoped
+  handles_net = [\"bind_tcp\"]       #   (access names as the tree prints
+  scoped = [\"signal\"]              #   them, handled by some layer)
+  min_processes = 1                # default 0
+
+Each violation names the process and thread (PID, TID, exe, unit), the
+property, what was expected and what was found; exe and comm are escaped.  A matching process the reader may not
+inspect violates every property (it cannot be judged); kernel threads never
+match.  --json prints {\"version\":1,\"results\":[{\"name\",\"ok\",\"matched\",
+\"violating_processes\",\"violations\":[...]}]}.";
+
+/// The text after `verify --help`: [`VERIFY_FILE_HELP`] and
+/// [`VERIFY_EXIT_STATUS`].
+pub fn verify_after_help() -> String {
+    format!("{VERIFY_FILE_HELP}\n\nExit status:\n{VERIFY_EXIT_STATUS}")
+}
 
 /// Shows Landlock domains (sandboxes), the processes that run in them and how
 /// many processes are sandboxed, from /sys/kernel/security/landlock.
 #[derive(Debug, Parser)]
-#[command(name = "landlock-audit", version, after_help = AFTER_HELP)]
+#[command(name = "landlock-audit", version, after_help = after_help())]
 pub struct Cli {
     /// The Landlock audit tree.
     #[arg(long, global = true, value_name = "DIR", default_value = DEFAULT_ROOT)]
@@ -88,9 +304,37 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// What to show.
+    /// Print indented JSON (implies --json).
+    #[arg(long, global = true)]
+    pub pretty: bool,
+
+    /// What to show (default: status).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Whether the output is JSON.
+    pub fn wants_json(&self) -> bool {
+        self.json || self.pretty
+    }
+}
+
+/// A domain ID or a prefix of one: 4 to 16 lowercase hexadecimal digits.
+fn id_prefix(s: &str) -> Result<String, String> {
+    if (4..=16).contains(&s.len()) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        Ok(s.to_owned())
+    } else {
+        Err("not a domain ID or ID prefix (4 to 16 lowercase hexadecimal digits)".to_owned())
+    }
+}
+
+/// A PID: a positive decimal number.
+fn pid(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(p) if p > 0 => Ok(p),
+        _ => Err("not a PID (a positive decimal number)".to_owned()),
+    }
 }
 
 /// The subcommands.
@@ -100,18 +344,40 @@ pub enum Command {
     ///
     /// Kernel threads and processes this reader may not inspect are counted
     /// apart; the ratios are over the other, judged, processes.
-    Status,
-    /// Domains nested as they are, with each task's PID and command name.
+    Status {
+        /// Do not count processes per systemd unit.
+        #[arg(long)]
+        no_units: bool,
+    },
+    /// Domains nested as they are, with each process's PID, thread count,
+    /// systemd unit and command name.
     Tree,
-    /// Every process and the domains its threads run in.
-    Ps,
+    /// Processes: PID, user, state, domains, systemd unit, executable,
+    /// command name.
+    ///
+    /// STATE is sandboxed (all threads in visible domains), mixed (some),
+    /// unconfined (none), unknown (this reader may not inspect the process)
+    /// or kernel_thread.  Kernel threads are listed only with --all.
+    Ps {
+        /// List kernel threads too.
+        #[arg(short = 'e', long = "all", visible_short_alias = 'A')]
+        all: bool,
+
+        /// Only these PIDs (repeat or separate with commas).
+        #[arg(short = 'p', long = "pid", value_name = "PID", value_delimiter = ',', value_parser = pid)]
+        pids: Vec<u32>,
+    },
+    /// One line per domain, as lsns lists namespaces: ID, depth, number of
+    /// processes, and the creator's PID, user, systemd unit and executable.
+    List,
     /// One domain in detail, by its ID in the tree or the ID audit records
     /// print.
     #[command(after_help = DOMAIN_AFTER_HELP)]
     Domain {
-        /// The domain's ID in the tree: 16 lowercase hexadecimal digits.
-        #[arg(required_unless_present = "audit_id")]
-        id: Option<DomainId>,
+        /// The domain's ID in the tree (16 lowercase hexadecimal digits), or a
+        /// unique prefix of it (at least 4 digits).
+        #[arg(required_unless_present = "audit_id", value_name = "ID", value_parser = id_prefix)]
+        id: Option<String>,
 
         /// Find the domain by upstream Landlock's ID of it, as audit records
         /// and tracepoints print it: HEX or domain=HEX (lowercase, no leading
@@ -126,5 +392,22 @@ pub enum Command {
         /// /var/lib/prometheus/node-exporter/landlock.prom.
         #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "json")]
         output: Option<PathBuf>,
+
+        /// Also export, per expectation of FILE, whether it holds and how
+        /// many processes violate it (see verify).
+        #[arg(long, value_name = "FILE")]
+        expect: Option<PathBuf>,
+
+        /// Do not export processes per systemd unit.
+        #[arg(long)]
+        no_units: bool,
+    },
+    /// Check the processes against an expectations file (TOML): exit 0 when
+    /// every expectation holds, 1 when one is violated.
+    #[command(after_help = verify_after_help())]
+    Verify {
+        /// The expectations file.
+        #[arg(long, value_name = "FILE")]
+        expect: PathBuf,
     },
 }

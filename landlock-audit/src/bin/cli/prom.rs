@@ -63,6 +63,30 @@ impl Exposition {
     }
 }
 
+/// The most bytes read of a previous exposition file.
+const PREVIOUS_MAX: u64 = 1 << 20;
+
+/// The value of the unlabelled sample `name` in the exposition file at
+/// `path` (the file about to be replaced), if it has a finite one.  The file
+/// is opened without following a symbolic link or blocking, accepted only
+/// as a regular file, and read up to 1 MiB.
+pub fn previous_sample(path: &Path, name: &str) -> Option<f64> {
+    use std::io::Read;
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+        .ok()?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut text = String::new();
+    f.take(PREVIOUS_MAX).read_to_string(&mut text).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
+        .filter(|v| v.is_finite())
+}
+
 /// Replaces `path` with `data` atomically: writes a temporary file in the
 /// same directory (named `.<name>.<pid>-<nanos>.tmp`, which the textfile
 /// collector ignores since it reads only `*.prom`), fsyncs it, makes it

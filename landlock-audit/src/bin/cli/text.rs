@@ -65,6 +65,85 @@ pub fn message(s: &str) -> String {
     escape_with(s.as_bytes(), false, false)
 }
 
+/// How a column is aligned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Numbers.
+    Right,
+    /// Text.
+    Left,
+}
+
+/// A column of a [`Table`]: its header and alignment.
+pub type Column = (&'static str, Align);
+
+/// A table whose columns are as wide as their widest cell, separated by two
+/// spaces; the last column is not padded (so a long name there overflows
+/// nothing), as `ps` and `lsns` print.  Cells must already be escaped.
+#[derive(Debug)]
+pub struct Table {
+    columns: Vec<Column>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// An empty table with these columns.
+    pub fn new(columns: &[Column]) -> Self {
+        Self {
+            columns: columns.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row: one cell per column.
+    pub fn push(&mut self, row: Vec<String>) {
+        debug_assert_eq!(row.len(), self.columns.len());
+        self.rows.push(row);
+    }
+
+    /// Writes the header and the rows.
+    pub fn write(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let width = |s: &str| s.chars().count();
+        let widths: Vec<usize> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (h, _))| {
+                self.rows
+                    .iter()
+                    .map(|r| width(&r[i]))
+                    .chain([width(h)])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let header: Vec<String> = self.columns.iter().map(|(h, _)| (*h).to_owned()).collect();
+        let mut line = String::new();
+        for row in std::iter::once(&header).chain(&self.rows) {
+            line.clear();
+            let last = row.len().saturating_sub(1);
+            for (i, cell) in row.iter().enumerate() {
+                let pad = widths[i].saturating_sub(width(cell));
+                if i > 0 {
+                    line.push_str("  ");
+                }
+                if self.columns[i].1 == Align::Right {
+                    line.extend(std::iter::repeat_n(' ', pad));
+                    line.push_str(cell);
+                } else {
+                    line.push_str(cell);
+                    if i < last {
+                        line.extend(std::iter::repeat_n(' ', pad));
+                    }
+                }
+            }
+            line.push('\n');
+            out.write_all(line.as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +165,27 @@ mod tests {
         assert_eq!(field("\u{202e}x".as_bytes()), "\\342\\200\\256x");
         // Printable Unicode stays.
         assert_eq!(field("café/日本".as_bytes()), "café/日本");
+    }
+
+    #[test]
+    fn tables_align_and_leave_the_last_column_unpadded() {
+        let mut t = Table::new(&[
+            ("PID", Align::Right),
+            ("STATE", Align::Left),
+            ("COMM", Align::Left),
+        ]);
+        t.push(vec!["1".into(), "unconfined".into(), "init".into()]);
+        t.push(vec![
+            "4242".into(),
+            "mixed".into(),
+            "a-very-long-command-name".into(),
+        ]);
+        let mut out = Vec::new();
+        t.write(&mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            " PID  STATE       COMM\n   1  unconfined  init\n4242  mixed       a-very-long-command-name\n"
+        );
     }
 
     #[test]

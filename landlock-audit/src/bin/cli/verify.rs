@@ -1,0 +1,160 @@
+//! `verify` and `metrics --expect`: the command's layer over
+//! [`landlock_audit::verify`].
+
+use std::fs;
+use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use landlock_audit::verify::{Expectations, Report, Violation, MAX_EXPECTATIONS_SIZE};
+
+use crate::args::Cli;
+use crate::{json_out, prom, text, Failure, View};
+
+/// Reads and parses an expectations file; every failure is
+/// [`Failure::Expectations`] (exit status 2), naming the file.
+pub fn load(path: &Path) -> Result<Expectations, Failure> {
+    let name = text::field(path.as_os_str().as_bytes());
+    let fail = |what: String| Failure::Expectations(format!("expectations file {name}: {what}"));
+    let f = fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_EXPECTATIONS_SIZE as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(e.to_string()))?;
+    if bytes.len() > MAX_EXPECTATIONS_SIZE {
+        return Err(fail(format!("larger than {MAX_EXPECTATIONS_SIZE} bytes")));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        fail(format!("line {line}: not UTF-8"))
+    })?;
+    Expectations::from_toml(text).map_err(|e| fail(e.to_string()))
+}
+
+/// `verify`: the report, then exit status 1 ([`Failure::Violated`]) when
+/// an expectation does not hold.  The reader's own process is left out, as
+/// from every count.
+pub fn verify(
+    cli: &Cli,
+    v: &View,
+    expectations: &Expectations,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let report = expectations.check(&v.domains, &v.counted_vec());
+    if cli.wants_json() {
+        #[derive(serde::Serialize)]
+        struct Doc<'a> {
+            version: u32,
+            results: &'a [landlock_audit::verify::ExpectationResult],
+        }
+        json_out(
+            cli,
+            out,
+            &Doc {
+                version: landlock_audit::json::VERSION,
+                results: &report.results,
+            },
+        )?;
+    } else {
+        text_report(out, &report)?;
+    }
+    if report.ok() {
+        Ok(())
+    } else {
+        Err(Failure::Violated)
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "es"
+    }
+}
+
+fn violation_line(v: &Violation) -> String {
+    let opt = |b: Option<&[u8]>| b.map_or_else(|| "?".to_owned(), text::field);
+    match v.pid {
+        None => format!(
+            "    {}: expected {}, found {}",
+            v.property, v.expected, v.found
+        ),
+        Some(pid) => format!(
+            "    pid {pid} tid {} exe {} comm {} unit {}: {} expected {}, found {}",
+            v.tid.map_or_else(|| "-".to_owned(), |t| t.to_string()),
+            opt(v.exe_raw()),
+            opt(v.comm_raw()),
+            crate::unit_text(v.unit.as_deref()),
+            v.property,
+            v.expected,
+            v.found
+        ),
+    }
+}
+
+fn text_report(out: &mut impl Write, report: &Report) -> Result<(), Failure> {
+    for r in &report.results {
+        writeln!(
+            out,
+            "{:<8}  {}  ({} process{} matched, {} violating)",
+            if r.ok { "ok" } else { "violated" },
+            text::message(&r.name),
+            r.matched,
+            plural(r.matched),
+            r.violating_processes
+        )?;
+        for v in &r.violations {
+            writeln!(out, "{}", violation_line(v))?;
+        }
+    }
+    let bad = report.results.iter().filter(|r| !r.ok).count();
+    writeln!(
+        out,
+        "{} of {} expectations hold",
+        report.results.len() - bad,
+        report.results.len()
+    )?;
+    Ok(())
+}
+
+/// The expectation gauges of `metrics --expect`.
+pub fn metrics(e: &mut prom::Exposition, report: &Report) {
+    let family =
+        |e: &mut prom::Exposition, name: &str, help: &str, value: &dyn Fn(usize) -> String| {
+            let labels: Vec<[(&str, &str); 1]> = report
+                .results
+                .iter()
+                .map(|r| [("expectation", r.name.as_str())])
+                .collect();
+            let samples: Vec<(&[(&str, &str)], String)> = labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (&l[..], value(i)))
+                .collect();
+            e.gauge(name, help, &samples);
+        };
+    let r = &report.results;
+    family(
+        e,
+        "landlock_audit_expectation_ok",
+        "1 when the expectation (of metrics --expect FILE) holds, else 0.",
+        &|i| u8::from(r[i].ok).to_string(),
+    );
+    family(
+        e,
+        "landlock_audit_expectation_matched_processes",
+        "Processes the expectation's selectors match.",
+        &|i| r[i].matched.to_string(),
+    );
+    family(
+        e,
+        "landlock_audit_expectation_violating_processes",
+        "Matching processes of which a thread violates a property of the expectation.",
+        &|i| r[i].violating_processes.to_string(),
+    );
+}

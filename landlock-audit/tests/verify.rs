@@ -1,0 +1,493 @@
+//! `landlock-audit verify`, `metrics --expect` and the per-unit figures, on
+//! a fixture whose answers are worked out by hand.
+
+#[path = "common/command.rs"]
+mod command;
+mod common;
+
+use command::{run, run_at};
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{dom, id, Fixture};
+use landlock_audit::fixture::{Model, ModelProcess};
+use landlock_audit::{AccessFs, AccessNet};
+use serde_json::Value;
+
+const CONTAINER: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// d1 (fs: write_file) holds sshd (100), one thread of `mixed` (300) and
+/// the container's process (500); d2 (net: bind_tcp) below it holds both
+/// threads of `web` (200, 201); cron (400) and `evil` (600, whose exe is
+/// hostile) are unconfined; 2 is a kernel thread.
+fn system() -> Fixture {
+    let mut d1 = dom(1, None, &[(100, 100), (300, 300), (500, 500)]);
+    d1.access.fs = AccessFs::WRITE_FILE;
+    let mut d2 = dom(2, Some(1), &[(200, 200), (200, 201)]);
+    d2.access.net = AccessNet::BIND_TCP;
+    let p =
+        |pid: u32, comm: &str, threads: &[u32], exe: &str, cgroup: &str, uid: u32| ModelProcess {
+            pid,
+            comm: comm.into(),
+            threads: threads.to_vec(),
+            kernel_thread: false,
+            exe: Some(exe.into()),
+            uid,
+            cgroup: Some(cgroup.into()),
+        };
+    Fixture::new(Model {
+        domains: vec![d1, d2],
+        processes: vec![
+            ModelProcess {
+                pid: 2,
+                comm: "kthreadd".into(),
+                threads: vec![2],
+                kernel_thread: true,
+                cgroup: Some("/".into()),
+                ..Default::default()
+            },
+            p(
+                100,
+                "sshd",
+                &[100],
+                "/usr/sbin/sshd",
+                "/system.slice/ssh.service",
+                0,
+            ),
+            p(
+                200,
+                "web",
+                &[200, 201],
+                "/usr/lib/web/bin/web",
+                "/system.slice/web.service",
+                33,
+            ),
+            p(
+                300,
+                "mixed",
+                &[300, 301],
+                "/usr/bin/mixed",
+                "/system.slice/mixed.service",
+                0,
+            ),
+            p(
+                400,
+                "cron",
+                &[400],
+                "/usr/sbin/cron",
+                "/system.slice/cron.service",
+                0,
+            ),
+            p(
+                500,
+                "app",
+                &[500],
+                "/opt/app/run",
+                &format!("/kubepods.slice/kubepods-pod1.slice/cri-containerd-{CONTAINER}.scope"),
+                1000,
+            ),
+            p(
+                600,
+                "evil",
+                &[600],
+                "/tmp/evil\n    pid 1 tid 1 exe /sbin/init",
+                "/user.slice/user-1000.slice/user@1000.service/app.slice/evil.service",
+                1000,
+            ),
+        ],
+        ..Model::default()
+    })
+}
+
+fn expect_file(f: &Fixture, name: &str, text: &str) -> PathBuf {
+    let p = f.dir.path().join(name);
+    fs::write(&p, text).expect("write expectations");
+    p
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8")
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const HELD: &str = r#"
+[[expect]]
+name = "sshd is sandboxed"
+exe = "/usr/sbin/sshd"
+sandboxed = true
+handles_fs = ["write_file"]
+min_processes = 1
+
+[[expect]]
+name = "web nests two layers"
+exe = "/usr/lib/*/bin/web"
+min_depth = 2
+# write_file is handled by d1, bind_tcp by d2: the chain's union.
+handles_fs = ["write_file"]
+handles_net = ["bind_tcp"]
+min_processes = 1
+
+[[expect]]
+name = "cron runs free"
+unit = "cron.service"
+sandboxed = false
+
+[[expect]]
+name = "containers"
+unit = "cri-containerd-*.scope"
+uid = 1000
+sandboxed = true
+min_processes = 1
+"#;
+
+#[test]
+fn every_expectation_holds_exit_0() {
+    let f = system();
+    let o = run(
+        &f,
+        &[
+            "verify",
+            "--expect",
+            expect_file(&f, "e.toml", HELD).to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    let text = out(&o);
+    for l in [
+        "ok        sshd is sandboxed  (1 process matched, 0 violating)\n",
+        "ok        web nests two layers  (1 process matched, 0 violating)\n",
+        "ok        cron runs free  (1 process matched, 0 violating)\n",
+        "ok        containers  (1 process matched, 0 violating)\n",
+        "4 of 4 expectations hold\n",
+    ] {
+        assert!(text.contains(l), "{l:?} missing from\n{text}");
+    }
+    let o = run(
+        &f,
+        &[
+            "--json",
+            "verify",
+            "--expect",
+            f.dir.path().join("e.toml").to_str().unwrap(),
+        ],
+    );
+    let v: Value = serde_json::from_str(&out(&o)).expect("JSON");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(4));
+    assert_eq!(v["results"][1]["name"], "web nests two layers");
+    assert_eq!(v["results"][1]["ok"], true);
+    assert_eq!(v["results"][1]["matched"], 1);
+}
+
+#[test]
+fn the_chain_union_is_needed_and_one_layer_is_not_enough() {
+    let f = system();
+    // sshd's chain (d1 alone) does not handle bind_tcp.
+    let e = expect_file(
+        &f,
+        "e.toml",
+        "[[expect]]\nname = \"n\"\ncomm = \"sshd\"\nhandles_net = [\"bind_tcp\"]\nscoped = [\"signal\"]\n",
+    );
+    let o = run(&f, &["--json", "verify", "--expect", e.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let v: Value = serde_json::from_str(&out(&o)).expect("JSON");
+    let viol = &v["results"][0]["violations"];
+    assert_eq!(viol.as_array().map(Vec::len), Some(2), "{v}");
+    assert_eq!(viol[0]["property"], "handles_net");
+    assert_eq!(viol[0]["expected"], "bind_tcp");
+    assert_eq!(viol[0]["found"], "chain handles none");
+    assert_eq!(viol[1]["property"], "scoped");
+    assert_eq!(viol[0]["pid"], 100);
+    assert_eq!(viol[0]["tid"], 100);
+    assert_eq!(viol[0]["unit"], "ssh.service");
+    assert_eq!(viol[0]["exe"], "/usr/sbin/sshd");
+}
+
+const VIOLATED: &str = r#"
+[[expect]]
+name = "mixed is sandboxed"
+unit = "mixed.service"
+sandboxed = true
+
+[[expect]]
+name = "a daemon that is not running"
+comm = "nothing"
+min_processes = 1
+
+[[expect]]
+name = "a star does not cross a slash"
+exe = "/usr/*/web"
+min_processes = 1
+
+[[expect]]
+name = "cron is deep"
+uid = 0
+comm = "cron"
+min_depth = 1
+"#;
+
+#[test]
+fn violations_exit_1_and_name_process_thread_and_property() {
+    let f = system();
+    let e = expect_file(&f, "e.toml", VIOLATED);
+    let o = run(&f, &["verify", "--expect", e.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+    assert_eq!(err(&o), "", "a violation is no error");
+    let text = out(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "violated  mixed is sandboxed  (1 process matched, 1 violating)",
+            // Only the unsandboxed thread of the mixed process.
+            "    pid 300 tid 301 exe /usr/bin/mixed comm mixed unit mixed.service: sandboxed expected true, found no visible domain",
+            "violated  a daemon that is not running  (0 processes matched, 0 violating)",
+            "    min_processes: expected at least 1, found 0",
+            "violated  a star does not cross a slash  (0 processes matched, 0 violating)",
+            "    min_processes: expected at least 1, found 0",
+            "violated  cron is deep  (1 process matched, 1 violating)",
+            "    pid 400 tid 400 exe /usr/sbin/cron comm cron unit cron.service: min_depth expected 1, found no visible domain",
+            "0 of 4 expectations hold",
+        ],
+        "{text}"
+    );
+    let o = run(&f, &["--json", "verify", "--expect", e.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_str(&out(&o)).expect("JSON");
+    let r = &v["results"][0];
+    assert_eq!(
+        (r["ok"].clone(), r["matched"].clone()),
+        (Value::Bool(false), 1.into())
+    );
+    assert_eq!(r["violations"][0]["tid"], 301);
+    assert_eq!(v["results"][1]["violations"][0]["pid"], Value::Null);
+}
+
+#[test]
+fn hostile_exe_is_escaped_in_violations() {
+    let f = system();
+    let e = expect_file(
+        &f,
+        "e.toml",
+        "[[expect]]\nname = \"evil\"\nunit = \"evil.service\"\nsandboxed = true\n",
+    );
+    let o = run(&f, &["verify", "--expect", e.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = out(&o);
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(
+        text.contains("exe /tmp/evil\\012\\040\\040\\040\\040pid\\0401\\040tid"),
+        "{text}"
+    );
+    // JSON keeps the value itself.
+    let o = run(&f, &["--json", "verify", "--expect", e.to_str().unwrap()]);
+    let v: Value = serde_json::from_str(&out(&o)).expect("JSON");
+    assert_eq!(
+        v["results"][0]["violations"][0]["exe"],
+        "/tmp/evil\n    pid 1 tid 1 exe /sbin/init"
+    );
+}
+
+/// Exit status 2 and a message that names the file, the line and the word.
+fn invalid(f: &Fixture, text: &str, wanted: &[&str]) {
+    let e = expect_file(f, "bad.toml", text);
+    let o = run(f, &["verify", "--expect", e.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{text}: {}", err(&o));
+    let msg = err(&o);
+    assert!(msg.contains("bad.toml"), "{msg}");
+    for w in wanted {
+        assert!(msg.contains(w), "{w:?} missing from {msg}");
+    }
+    assert_eq!(msg.lines().count(), 1, "{msg}");
+    assert_eq!(out(&o), "");
+}
+
+#[test]
+fn invalid_expectations_exit_2() {
+    let f = system();
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nsandboxd = true\n",
+        &["line 4", "sandboxd"],
+    );
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nhandles_fs = [\"write\"]\n",
+        &["line 4", "\"write\"", "write_file"],
+    );
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nscoped = [\"bind_tcp\"]\n",
+        &["line 4", "bind_tcp"],
+    );
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\nsandboxed = true\n",
+        &["line 1", "no selector"],
+    );
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\ncomm = \"x\"\n[[expect]]\nname = \"a\"\nuid = 1\n",
+        &["line 5", "duplicate", "\"a\""],
+    );
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\nexe = \"sshd\"\n",
+        &["line 3", "absolute", "sshd"],
+    );
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nmin_depth = \"two\"\n",
+        &["line 4"],
+    );
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\nuid = 0\n[oops\n",
+        &["line 4"],
+    );
+    invalid(
+        &f,
+        "[[expectation]]\nname = \"a\"\n",
+        &["line 1", "expectation"],
+    );
+    invalid(&f, "", &["no expectation"]);
+    // A huge bad line is not quoted whole.
+    let long = format!(
+        "[[expect]]\nname = \"a\"\ncomm = \"x\"\n{} = 1\n",
+        "k".repeat(100_000)
+    );
+    let e = expect_file(&f, "bad.toml", &long);
+    let o = run(&f, &["verify", "--expect", e.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).len() < 1000, "{}", err(&o).len());
+    // Missing, even without a tree.
+    let o = run_at(
+        Path::new("/nonexistent/landlock"),
+        &f.proc_root(),
+        &["verify", "--expect", "/nonexistent/e.toml"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("/nonexistent/e.toml"), "{}", err(&o));
+    let o = run(&f, &["--json", "verify", "--expect", "/nonexistent/e.toml"]);
+    let v: Value = serde_json::from_str(&out(&o)).expect("JSON error");
+    assert_eq!(v["error"]["kind"], "expectations");
+}
+
+#[test]
+fn no_tree_is_exit_3() {
+    let f = system();
+    let e = expect_file(&f, "e.toml", HELD);
+    fs::remove_dir_all(f.root()).expect("remove the tree");
+    let o = run(&f, &["verify", "--expect", e.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+}
+
+fn sample<'a>(text: &'a str, series: &str) -> Option<&'a str> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+}
+
+#[test]
+fn metrics_expect_and_units() {
+    let f = system();
+    let held = expect_file(&f, "held.toml", HELD);
+    let text = out(&run(&f, &["metrics", "--expect", held.to_str().unwrap()]));
+    assert_eq!(
+        sample(
+            &text,
+            "landlock_audit_expectation_ok{expectation=\"web nests two layers\"}"
+        ),
+        Some("1"),
+        "{text}"
+    );
+    let bad = expect_file(&f, "bad.toml", VIOLATED);
+    let o = run(&f, &["metrics", "--expect", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let text = out(&o);
+    for (series, value) in [
+        ("landlock_audit_expectation_ok{expectation=\"mixed is sandboxed\"}", "0"),
+        ("landlock_audit_expectation_matched_processes{expectation=\"mixed is sandboxed\"}", "1"),
+        ("landlock_audit_expectation_violating_processes{expectation=\"mixed is sandboxed\"}", "1"),
+        ("landlock_audit_expectation_violating_processes{expectation=\"a daemon that is not running\"}", "0"),
+        ("landlock_audit_unit_processes{unit=\"web.service\",state=\"sandboxed\"}", "1"),
+        ("landlock_audit_unit_processes{unit=\"mixed.service\",state=\"mixed\"}", "1"),
+        ("landlock_audit_unit_processes{unit=\"cron.service\",state=\"unconfined\"}", "1"),
+        ("landlock_audit_unit_processes{unit=\"cron.service\",state=\"sandboxed\"}", "0"),
+        ("landlock_audit_unit_processes{unit=\"-\",state=\"kernel_thread\"}", "1"),
+        (&format!("landlock_audit_unit_processes{{unit=\"cri-containerd-{CONTAINER}.scope\",state=\"sandboxed\"}}"), "1"),
+    ] {
+        assert_eq!(sample(&text, series), Some(value), "{series} in\n{text}");
+    }
+    let o = run(&f, &["metrics", "--no-units"]);
+    assert!(!out(&o).contains("landlock_audit_unit_processes"));
+    // An invalid file: up 0 with the kind, exit 2.
+    let e = expect_file(&f, "worse.toml", "[[expect]]\n");
+    let o = run(&f, &["metrics", "--expect", e.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let text = out(&o);
+    assert_eq!(sample(&text, "landlock_audit_up"), Some("0"), "{text}");
+    assert_eq!(
+        sample(&text, "landlock_audit_error_info{kind=\"expectations\"}"),
+        Some("1"),
+        "{text}"
+    );
+}
+
+#[test]
+fn units_in_ps_status_and_tree() {
+    let f = system();
+    let o = run(&f, &["--json", "ps"]);
+    let v: Value = serde_json::from_str(&out(&o)).expect("JSON");
+    let p500 = v["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pid"] == 500)
+        .unwrap();
+    assert_eq!(p500["unit"], format!("cri-containerd-{CONTAINER}.scope"));
+    assert_eq!(p500["container"]["runtime"], "containerd");
+    assert_eq!(p500["container"]["id"], CONTAINER);
+    assert!(p500["cgroup"]
+        .as_str()
+        .unwrap()
+        .starts_with("/kubepods.slice/"));
+    let p100 = v["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pid"] == 100)
+        .unwrap();
+    assert_eq!(
+        (p100["unit"].clone(), p100["container"].clone()),
+        ("ssh.service".into(), Value::Null)
+    );
+    let text = out(&run(&f, &["ps"]));
+    let row100 = text
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|r| r[0] == "100")
+        .unwrap();
+    // PID USER STATE DOMAINS UNIT EXE COMM
+    assert_eq!(
+        [row100[3], row100[4], row100[6]],
+        [id(1).to_string().as_str(), "ssh.service", "sshd"],
+        "{text}"
+    );
+    let text = out(&run(&f, &["status"]));
+    assert!(
+        text.contains("  mixed.service: 1 judged: 0 sandboxed, 1 mixed, 0 unconfined\n"),
+        "{text}"
+    );
+    let text = out(&run(&f, &["status", "--no-units"]));
+    assert!(!text.contains("mixed.service"), "{text}");
+    let text = out(&run(&f, &["tree"]));
+    assert!(
+        text.contains("      pid 200 (2 threads)  unit web.service  web\n"),
+        "{text}"
+    );
+}
