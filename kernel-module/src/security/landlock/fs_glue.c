@@ -171,6 +171,27 @@ static void registry_remove(struct landlock_fs_registry *const r,
 	spin_unlock(&b->lock);
 }
 
+static void put_deferred(struct work_struct *const work)
+{
+	landlock_put_hierarchy(container_of(work, struct landlock_hierarchy,
+					    fs.put_work));
+}
+
+/*
+ * Puts a reference a reader took (the creator's copy, a walk).  The last
+ * one is put from a workqueue, as landlock_put_domain_deferred() does for
+ * domains: the free, with its audit record and tracepoint, must not run in
+ * a reader's context.  A reader that sees the count at 1 holds the only
+ * reference, so no put of @put_work can be pending then (it would hold
+ * one more).
+ */
+static void reader_put(struct landlock_hierarchy *const h)
+{
+	if (refcount_dec_not_one(&h->usage))
+		return;
+	schedule_work(&h->fs.put_work);
+}
+
 /*
  * Sets up the task index of a new hierarchy and links it among its
  * parent's children.
@@ -184,6 +205,7 @@ static void index_insert(struct landlock_hierarchy *const h)
 	INIT_LIST_HEAD(&h->fs.tasks);
 	INIT_LIST_HEAD(&h->fs.children);
 	INIT_LIST_HEAD(&h->fs.sibling);
+	INIT_WORK(&h->fs.put_work, put_deferred);
 	if (!parent)
 		return;
 	spin_lock_irqsave(&parent->fs.lock, flags);
@@ -201,6 +223,12 @@ static void index_remove(struct landlock_hierarchy *const h)
 	struct landlock_hierarchy *const parent = h->parent;
 	unsigned long flags;
 
+	/*
+	 * A hierarchy freed by landlock_merge_ruleset()'s error paths was
+	 * never registered: its entry is still zeroed.
+	 */
+	if (!h->fs.sibling.next)
+		return;
 	WARN_ON_ONCE(!list_empty(&h->fs.tasks));
 	WARN_ON_ONCE(!list_empty(&h->fs.children));
 	if (!parent)
@@ -261,6 +289,12 @@ void landlock_fs_unregister(struct landlock_hierarchy *const hierarchy)
 
 /* The task index (see struct landlock_fs_task in fs_glue.h). */
 
+/*
+ * Whether the task hooks, and so the task blob, are in:
+ * landlock_fs_add_task_hooks(), from landlock_init().
+ */
+static bool landlock_fs_index_on __ro_after_init;
+
 static struct landlock_fs_task *task_blob(const struct task_struct *const task)
 {
 	return task->security + landlock_blob_sizes.lbs_task;
@@ -309,12 +343,13 @@ static int hook_task_alloc(struct task_struct *const task,
 			   const u64 clone_flags)
 {
 	struct landlock_fs_task *const t = task_blob(task);
+	/* Nobody else sees @task yet: its credentials cannot change. */
+	const struct cred *const cred =
+		rcu_dereference_protected(task->real_cred, true);
 
 	t->task = task;
 	t->in = NULL;
-	/* Nobody else sees @task yet: its credentials cannot change. */
-	index_link(t, cred_hierarchy(rcu_dereference_protected(task->real_cred,
-							       true)));
+	index_link(t, cred_hierarchy(cred));
 	return 0;
 }
 
@@ -324,6 +359,15 @@ static int hook_task_alloc(struct task_struct *const task,
  */
 static void hook_task_free(struct task_struct *const task)
 {
+#ifdef CONFIG_SECURITY_LANDLOCK_FS_DEBUG
+	struct landlock_fs_task *const t = task_blob(task);
+	/* The task is gone (or never ran): its credentials cannot change. */
+	const struct cred *const cred =
+		rcu_dereference_protected(task->real_cred, true);
+
+	/* A task that was set up is in its credentials' domain. */
+	WARN_ON_ONCE(t->task && t->in != cred_hierarchy(cred));
+#endif /* CONFIG_SECURITY_LANDLOCK_FS_DEBUG */
 	index_unlink(task_blob(task));
 }
 
@@ -342,9 +386,18 @@ static void hook_task_free(struct task_struct *const task)
  */
 void landlock_fs_task_move(const struct cred *const new)
 {
-	struct landlock_fs_task *const t = task_blob(current);
-	struct landlock_hierarchy *const to = cred_hierarchy(new);
+	struct landlock_fs_task *t;
+	struct landlock_hierarchy *to;
 
+	/* No task blob without the hooks (the option's registry patch). */
+	if (!landlock_fs_index_on)
+		return;
+	t = task_blob(current);
+	to = cred_hierarchy(new);
+#ifdef CONFIG_SECURITY_LANDLOCK_FS_DEBUG
+	/* Every domain change goes through here: the index is in step. */
+	WARN_ON_ONCE(t->in != cred_hierarchy(current_real_cred()));
+#endif /* CONFIG_SECURITY_LANDLOCK_FS_DEBUG */
 	if (t->in == to)
 		return;
 	index_unlink(t);
@@ -365,6 +418,7 @@ void __init landlock_fs_add_task_hooks(void)
 {
 	security_add_hooks(landlock_fs_hooks, ARRAY_SIZE(landlock_fs_hooks),
 			   &landlock_lsmid);
+	landlock_fs_index_on = true;
 }
 
 /*
@@ -383,16 +437,19 @@ struct landlock_fs_walk {
 	struct landlock_hierarchy *child[LANDLOCK_MAX_NUM_LAYERS];
 	size_t depth;
 	/*
-	 * The last task given from @stack[@depth - 1]'s list, or NULL, and its
-	 * index entry (alive while @cursor is held).
+	 * The walk's place in @stack[@depth - 1]'s task list, while @linked:
+	 * an entry without a task, which other walkers skip, so that tasks
+	 * moving or going meanwhile cannot make the walk lose its place.
 	 */
-	struct task_struct *cursor;
-	struct landlock_fs_task *cursor_entry;
+	struct landlock_fs_task cursor;
+	bool linked;
+	/* @stack[@depth - 1]'s list was walked to its end. */
+	bool at_end;
 	/* Whether @stack[@depth - 1]'s tasks were all given. */
 	bool tasks_done;
 	/* Only the root's own tasks, not its children's. */
 	bool own_only;
-	unsigned int restarts;
+	/* A chain deeper than Landlock allows was found (cannot happen). */
 	bool gave_up;
 };
 
@@ -429,51 +486,60 @@ landlock_fs_walk_start(struct landlock_fs_registry *const r, const u64 counter,
 }
 
 /*
- * Takes references to the next tasks of @h's list, after @w->cursor, into
- * @out.  A cursor that left @h's list (it moved into a nested domain, which
- * the walk visits later) restarts the list.
+ * Takes references to the next tasks of @h's list, after the walk's cursor,
+ * into @out, and moves the cursor after the last entry looked at.
  */
 static size_t walk_tasks(struct landlock_fs_walk *const w,
 			 struct landlock_hierarchy *const h,
 			 struct task_struct **const out)
 {
-	struct task_struct *const old = w->cursor;
-	struct list_head *pos = &h->fs.tasks;
-	struct landlock_fs_task *t, *last = NULL;
+	struct list_head *pos;
 	unsigned long flags;
 	size_t n = 0;
 
+	if (w->at_end)
+		return 0;
 	spin_lock_irqsave(&h->fs.lock, flags);
-	if (old) {
-		/* @old is held, so its entry is alive (task_free did not run). */
-		if (READ_ONCE(w->cursor_entry->in) == h)
-			pos = &w->cursor_entry->node;
-		else if (++w->restarts > LANDLOCK_FS_WALK_RESTARTS)
-			w->gave_up = true;
+	pos = w->linked ? &w->cursor.node : &h->fs.tasks;
+	for (pos = pos->next;
+	     pos != &h->fs.tasks && n < LANDLOCK_FS_WALK_BATCH;
+	     pos = pos->next) {
+		struct landlock_fs_task *const t =
+			list_entry(pos, struct landlock_fs_task, node);
+
+		/*
+		 * Another walk's cursor, or a task whose last reference is
+		 * gone: it stays linked until task_free unlinks it, which
+		 * needs this lock, so its memory is alive, but it is being
+		 * freed.
+		 */
+		if (!t->task || !tryget_task_struct(t->task))
+			continue;
+		out[n++] = t->task;
 	}
-	if (!w->gave_up) {
-		for (pos = pos->next;
-		     pos != &h->fs.tasks && n < LANDLOCK_FS_WALK_BATCH;
-		     pos = pos->next) {
-			t = list_entry(pos, struct landlock_fs_task, node);
-			/*
-			 * A task whose last reference is gone stays linked
-			 * until task_free unlinks it, which needs this lock:
-			 * its memory is alive, but it is being freed.
-			 */
-			if (!refcount_inc_not_zero(&t->task->usage))
-				continue;
-			out[n] = t->task;
-			last = t;
-			n++;
-		}
-	}
-	w->cursor = n ? get_task_struct(out[n - 1]) : NULL;
-	w->cursor_entry = n ? last : NULL;
+	if (w->linked)
+		list_del(&w->cursor.node);
+	w->linked = pos != &h->fs.tasks;
+	w->at_end = !w->linked;
+	/* Before the first entry not looked at. */
+	if (w->linked)
+		list_add_tail(&w->cursor.node, pos);
 	spin_unlock_irqrestore(&h->fs.lock, flags);
-	if (old)
-		put_task_struct(old);
 	return n;
+}
+
+/* Takes the walk's cursor out of @h's list, if it is there. */
+static void walk_unlink_cursor(struct landlock_fs_walk *const w,
+			       struct landlock_hierarchy *const h)
+{
+	unsigned long flags;
+
+	if (!w->linked)
+		return;
+	spin_lock_irqsave(&h->fs.lock, flags);
+	list_del(&w->cursor.node);
+	spin_unlock_irqrestore(&h->fs.lock, flags);
+	w->linked = false;
 }
 
 /* Takes a reference to the child of @h after @prev (NULL: the first). */
@@ -514,7 +580,6 @@ size_t landlock_fs_walk_next(struct landlock_fs_walk *const w,
 			if (n)
 				return n;
 			w->tasks_done = true;
-			w->restarts = 0;
 		}
 		if (w->own_only) {
 			/* The root's tasks are all given (it is the only level). */
@@ -523,7 +588,7 @@ size_t landlock_fs_walk_next(struct landlock_fs_walk *const w,
 		}
 		c = walk_next_child(h, w->child[top]);
 		if (w->child[top])
-			landlock_put_hierarchy(w->child[top]);
+			reader_put(w->child[top]);
 		w->child[top] = c;
 		if (c && w->depth < LANDLOCK_MAX_NUM_LAYERS) {
 			/* Descends: the child's reference is now on the stack too. */
@@ -531,7 +596,12 @@ size_t landlock_fs_walk_next(struct landlock_fs_walk *const w,
 			w->child[w->depth] = NULL;
 			w->depth++;
 			w->tasks_done = false;
-		} else if (!c) {
+			w->at_end = false;
+		} else if (c) {
+			/* Deeper than Landlock nests: cannot happen. */
+			WARN_ON_ONCE(1);
+			w->gave_up = true;
+		} else {
 			/*
 			 * Done with @h: it stays held as its parent's child
 			 * cursor (the root is put at the end).
@@ -548,17 +618,18 @@ bool landlock_fs_walk_end(struct landlock_fs_walk *const w)
 	const bool complete = !w->gave_up && !w->depth;
 	size_t i;
 
-	if (w->cursor)
-		put_task_struct(w->cursor);
+	/* A stopped walk's cursor is in the list of the level it was at. */
+	if (w->depth)
+		walk_unlink_cursor(w, w->stack[w->depth - 1]);
 	/*
 	 * Children first: a child cursor is the same reference as the next
 	 * level of the stack while that level is walked.
 	 */
 	for (i = LANDLOCK_MAX_NUM_LAYERS; i > 0; i--) {
 		if (w->child[i - 1])
-			landlock_put_hierarchy(w->child[i - 1]);
+			reader_put(w->child[i - 1]);
 	}
-	landlock_put_hierarchy(w->stack[0]);
+	reader_put(w->stack[0]);
 	kfree(w);
 	return complete;
 }
@@ -818,10 +889,10 @@ int landlock_fs_registry_creator(struct landlock_fs_registry *const r,
 #endif /* CONFIG_SECURITY_LANDLOCK_LOG */
 	/*
 	 * If this was the last reference (the domain's last task and
-	 * credentials went meanwhile), the hierarchy is freed here, in the
-	 * reader's context, as it would have been a moment earlier in theirs.
+	 * credentials went meanwhile), the hierarchy is freed from a
+	 * workqueue, not in the reader's context.
 	 */
-	landlock_put_hierarchy(h);
+	reader_put(h);
 	return 0;
 }
 
@@ -877,6 +948,19 @@ void landlock_fs_test_task_free(struct landlock_fs_task *const t)
 {
 	index_unlink(t);
 	kfree(t);
+}
+
+bool landlock_fs_test_unregistered_free(struct landlock_hierarchy *const parent)
+{
+	struct landlock_hierarchy *const h = kzalloc(sizeof(*h), GFP_KERNEL);
+
+	if (!h)
+		return false;
+	h->parent = parent;
+	/* What landlock_put_hierarchy() does before it frees @h. */
+	landlock_fs_unregister(h);
+	kfree(h);
+	return true;
 }
 
 /* Helpers for Rust (glue.rs; documented in fs_glue.h). */

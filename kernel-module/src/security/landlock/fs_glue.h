@@ -16,6 +16,7 @@
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 struct cred;
 struct landlock_domain;
@@ -65,6 +66,12 @@ struct landlock_fs_entry {
 	struct list_head children;
 	/** @sibling: Link in the parent's @children. */
 	struct list_head sibling;
+	/**
+	 * @put_work: Puts a reader's last reference to the hierarchy from a
+	 * workqueue, as upstream frees domains, so that the free (its audit
+	 * record and tracepoint) never runs in a reader's context.
+	 */
+	struct work_struct put_work;
 };
 
 /**
@@ -89,7 +96,10 @@ struct landlock_fs_task {
 	 * read under the lock of the hierarchy a reader walks.
 	 */
 	struct landlock_hierarchy *in;
-	/** @task: The task whose blob this is. */
+	/**
+	 * @task: The task whose blob this is; NULL for a walk's cursor, which
+	 * walkers skip.
+	 */
 	struct task_struct *task;
 };
 
@@ -268,9 +278,11 @@ struct landlock_fs_walk *landlock_fs_walk_start(struct landlock_fs_registry *r,
  * @w: A walk.
  * @out: Room for LANDLOCK_FS_WALK_BATCH tasks.
  *
- * Tasks that moved into a nested domain during the walk are still found;
- * a task may be given twice when the cursor moved (the walk restarts that
- * domain's list, at most LANDLOCK_FS_WALK_RESTARTS times, then gives up).
+ * The walk keeps its place in a list with a cursor entry of its own,
+ * which other walkers skip, so tasks that move or go meanwhile do not
+ * disturb it: each task linked during the whole walk is given once (a
+ * task that moved into a nested domain not walked yet may be given again
+ * there).
  *
  * Return: How many tasks were stored in @out, each with a reference the
  * caller puts; 0 once the walk is over.
@@ -285,16 +297,14 @@ size_t landlock_fs_walk_next(struct landlock_fs_walk *w,
  *
  * Puts what the walk holds and frees it.  Process context.
  *
- * Return: False if the walk gave up before visiting every task (its cursor
- * kept moving), so that "no task" cannot be concluded from it.
+ * Return: False if the walk could not visit every task (a chain deeper than
+ * Landlock allows, which cannot happen), so that "no task" cannot be
+ * concluded from it.
  */
 bool landlock_fs_walk_end(struct landlock_fs_walk *w);
 
 /* Tasks per landlock_fs_walk_next() batch. */
 #define LANDLOCK_FS_WALK_BATCH 16
-
-/* Restarts of one domain's list before a walk gives up. */
-#define LANDLOCK_FS_WALK_RESTARTS 8
 
 /**
  * landlock_fs_test_task - Make a test entry of the task index (KUnit)
@@ -315,6 +325,18 @@ struct landlock_fs_task *landlock_fs_test_task(struct landlock_hierarchy *h);
  */
 void landlock_fs_test_task_move(struct landlock_fs_task *t,
 				struct landlock_hierarchy *to);
+
+/**
+ * landlock_fs_test_unregistered_free - Free a never-registered child (KUnit)
+ *
+ * @parent: A test hierarchy.
+ *
+ * Makes a zeroed hierarchy under @parent and unregisters and frees it, as
+ * landlock_merge_ruleset()'s error paths do.
+ *
+ * Return: False if it could not be allocated.
+ */
+bool landlock_fs_test_unregistered_free(struct landlock_hierarchy *parent);
 
 /**
  * landlock_fs_test_task_free - Unlink and free a test entry (KUnit)

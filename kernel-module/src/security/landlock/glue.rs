@@ -85,6 +85,7 @@ pub(crate) mod raw {
         pub(crate) fn landlock_fs_test_task(h: *mut RawHierarchy) -> *mut RawTaskEntry;
         pub(crate) fn landlock_fs_test_task_move(t: *mut RawTaskEntry, to: *mut RawHierarchy);
         pub(crate) fn landlock_fs_test_task_free(t: *mut RawTaskEntry);
+        pub(crate) fn landlock_fs_test_unregistered_free(parent: *mut RawHierarchy) -> bool;
 
         // Landlock's private structures.
         pub(crate) fn landlock_fs_cred_domain(cred: *const bindings::cred, depth: *mut u8) -> u64;

@@ -73,8 +73,9 @@ pub(crate) enum WalkEnd {
     Stopped,
     /// Every task of the subtree was visited.
     Complete,
-    /// The walk gave up before visiting every task (a cursor kept moving):
-    /// nothing can be concluded from the tasks it did not find.
+    /// The walk could not visit every task (a chain deeper than Landlock
+    /// nests, which cannot happen): nothing can be concluded from the
+    /// tasks it did not find.
     GaveUp,
 }
 
@@ -237,7 +238,8 @@ impl Registry {
     /// Calls `f` for each task in the domain of `counter` and, with
     /// `subtree`, in the domains nested below it, through the task index:
     /// the cost is the subtree's (its tasks and domains), never the
-    /// system's.  A task may be given twice.  No lock is held while `f`
+    /// system's.  A task that moves into a nested domain during the walk
+    /// may be given twice.  No lock is held while `f`
     /// runs (it may sleep); the walk holds references to the hierarchies it
     /// is in and to one task.  `None` if the domain is gone.
     pub(crate) fn walk_tasks(
@@ -438,6 +440,17 @@ pub(crate) mod testing {
         Ok(registry.test_tasks.len() - 1)
     }
 
+    /// Frees, as an error path of `landlock_merge_ruleset()` does, a
+    /// hierarchy whose parent is the test domain of `parent` but which was
+    /// never registered; false if it could not be made.
+    pub(crate) fn free_unregistered_child(registry: &Registry, parent: u64) -> bool {
+        let Some(p) = hierarchy_of(registry, parent) else {
+            return false;
+        };
+        // SAFETY: `p` is a test hierarchy of `registry`, alive while it is.
+        unsafe { raw::landlock_fs_test_unregistered_free(p.as_ptr()) }
+    }
+
     /// Moves test task `i` (from [`add_task`]) to the domain of `counter`,
     /// as a task's move before `commit_creds()` does.
     pub(crate) fn move_task(registry: &Registry, i: usize, counter: u64) -> Result {
@@ -553,28 +566,57 @@ mod tests {
     }
 
     #[test]
-    fn a_moving_cursor_restarts_its_list() -> Result {
+    fn tasks_moving_or_walks_meeting_do_not_disturb_a_walk() -> Result {
         let (b, c) = (A + 1, A + 2);
         let mut r = testing::registry_of(&[(b, 0), (c, b)])?;
         for _ in 0..20 {
             testing::add_task(&mut r, b)?;
         }
         // Tasks 0..20 are in B, in that order.  When the first batch (16)
-        // is given, its last task (the cursor) moves into C, as
-        // `landlock_restrict_self()` moves a task: the walk restarts B's
-        // list (the 19 left: 16 again, then 3) and finds the mover in C.
+        // has been given, task 15 (given) and task 17 (not yet) move into
+        // C, as `landlock_restrict_self()` moves a task, and a second walk
+        // of B runs to its end past the first one's cursor.  The first walk
+        // goes on after its cursor (16, 18, 19), then gives C's two: each
+        // task once, 15 twice (it moved to a domain not walked yet).
         let mut n = 0;
+        let mut inner = Ok((0, None));
         let mut moved = Ok(());
         let end = r.walk_tasks(b, true, |_| {
             n += 1;
             if n == 16 {
-                moved = testing::move_task(&r, 15, c);
+                moved = testing::move_task(&r, 15, c).and(testing::move_task(&r, 17, c));
+                inner = walked(&r, b);
             }
             ControlFlow::Continue(())
         })?;
         moved?;
-        assert_eq!((n, end), (16 + 19 + 1, Some(WalkEnd::Complete)));
-        assert_eq!(walked(&r, c)?, (1, Some(WalkEnd::Complete)));
+        assert_eq!((n, end), (16 + 3 + 2, Some(WalkEnd::Complete)));
+        assert_eq!(inner?, (20, Some(WalkEnd::Complete)));
+        assert_eq!(walked(&r, c)?, (2, Some(WalkEnd::Complete)));
+        // A walk stopped in the middle of a list leaves no cursor behind.
+        let mut k = 0;
+        r.walk_tasks(b, false, |_| {
+            k += 1;
+            if k == 3 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })?;
+        assert_eq!(walked(&r, b)?, (20, Some(WalkEnd::Complete)));
+        Ok(())
+    }
+
+    #[test]
+    fn an_unregistered_hierarchy_leaves_its_parent_alone() -> Result {
+        // landlock_merge_ruleset()'s error paths free a hierarchy whose
+        // parent is set but which was never registered (a zeroed entry).
+        let (p, c) = (A + 1, A + 2);
+        let mut r = testing::registry_of(&[(p, 0), (c, p)])?;
+        testing::add_task(&mut r, c)?;
+        assert!(testing::free_unregistered_child(&r, p));
+        // The parent's lists are intact: its child and the child's task.
+        assert_eq!(walked(&r, p)?, (1, Some(WalkEnd::Complete)));
         Ok(())
     }
 
