@@ -499,6 +499,10 @@ fn main() {
         notify::fsnotify_reports_no_domain_names,
     );
     r.run(
+        "listings_set_no_access_time",
+        notify::listings_set_no_access_time,
+    );
+    r.run(
         "overridden_credentials_never_show_the_own_domain",
         overrides::overridden_credentials_never_show_the_own_domain,
     );

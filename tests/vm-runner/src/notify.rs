@@ -321,3 +321,74 @@ pub fn fsnotify_reports_no_domain_names() -> TestResult {
     }
     Ok(())
 }
+
+/// The access times of the tree's entries say nothing of other readers:
+/// `S_NOATIME`.  On a mount with `strictatime` (in a private mount
+/// namespace), where any read would set them, a listing of `domains/` and
+/// reads of `tasks` and `snapshot` leave their access times as they were.
+/// (A domain's directory and files get a new inode at each lookup, stamped
+/// with the lookup's time, as `abi.rst` says.)
+pub fn listings_set_no_access_time() -> TestResult {
+    let _d = crate::procs::Daemon::spawn(|| restrict(Access::MAKE_DIR))?;
+    crate::sys::in_child(|| {
+        // SAFETY: plain unshare(2) in the forked child.
+        if unsafe { libc::unshare(libc::CLONE_NEWNS) } < 0 {
+            return Err(format!("unshare: {}", Error::last_os_error()));
+        }
+        let root = cstr("/")?;
+        // The securityfs mount the tree lives in.
+        let tree = cstr("/sys/kernel/security")?;
+        // SAFETY: mount(2) with NUL-terminated paths, in our own namespace.
+        let r = unsafe {
+            libc::mount(
+                std::ptr::null(),
+                root.as_ptr(),
+                std::ptr::null(),
+                libc::MS_REC | libc::MS_PRIVATE,
+                std::ptr::null(),
+            ) | libc::mount(
+                std::ptr::null(),
+                tree.as_ptr(),
+                std::ptr::null(),
+                libc::MS_REMOUNT | libc::MS_BIND | libc::MS_STRICTATIME,
+                std::ptr::null(),
+            )
+        };
+        if r != 0 {
+            return Err(format!("strictatime remount: {}", Error::last_os_error()));
+        }
+        let ids = list_domains()?;
+        let id = ids.first().ok_or("no domain listed")?;
+        let paths = [
+            format!("{TREE}/domains"),
+            format!("{TREE}/tasks"),
+            format!("{TREE}/snapshot"),
+        ];
+        let atimes = || -> Result<Vec<i64>, String> {
+            paths
+                .iter()
+                .map(|p| {
+                    crate::vfs::stat(p.as_bytes())
+                        .map(|st| st.st_atime * 1_000_000_000 + st.st_atime_nsec)
+                        .map_err(|e| format!("stat {p}: errno {e}"))
+                })
+                .collect()
+        };
+        let before = atimes()?;
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        list_domains()?;
+        for p in &paths[1..] {
+            if p.ends_with(id.as_str()) {
+                std::fs::read_dir(p)
+                    .map_err(|e| format!("{p}: {e}"))?
+                    .for_each(drop);
+            } else {
+                std::fs::read(p).map_err(|e| format!("{p}: {e}"))?;
+            }
+        }
+        let after = atimes()?;
+        ensure(before == after, || {
+            format!("access times changed: {paths:?} {before:?} -> {after:?}")
+        })
+    })
+}

@@ -1127,6 +1127,11 @@ void landlock_fs_set_inode_ops(struct inode *const inode,
 	inode->i_op = iops;
 	if (fops)
 		inode->i_fop = fops;
+	/*
+	 * A listing or a read would otherwise set the access time, which any
+	 * reader could stat(): when somebody last looked.
+	 */
+	inode->i_flags |= S_NOATIME;
 }
 
 const unsigned char *landlock_fs_dentry_name(const struct dentry *const dentry,

@@ -526,7 +526,8 @@ void landlock_fs_cond_resched(void);
  * @fops: Its file operations, or NULL to keep them.
  *
  * &struct inode.i_fop sits in an anonymous union that bindgen makes awkward
- * to write.
+ * to write.  Also sets S_NOATIME: the tree's access times would tell any
+ * reader when another one last listed or read an entry.
  */
 void landlock_fs_set_inode_ops(struct inode *inode,
 			       const struct inode_operations *iops,
