@@ -420,13 +420,21 @@ impl Reader<'_> {
                         && c.counters[usize::from(r.depth) - 1] == r.counter)
             })
         };
+        // Per task, in this order: a counter comparison (a domain below
+        // the reader's was created after it), the ptrace check, and only
+        // for a task the reader may trace, its chain (what the reader will
+        // see).  The cost of a task the reader may not see is the same
+        // whatever its domain and however deep its chain.
         self.scan_tasks(
             self.ns,
             false,
-            |_, _| true,
+            |domain, _| self.may_be_below(domain),
             |t, task| {
+                if !self.may_trace(task) {
+                    return ControlFlow::Continue(());
+                }
                 let chain = glue::task_layers(task);
-                if chain.depth == 0 || !below(&chain) || !self.may_trace(task) {
+                if chain.depth == 0 || !below(&chain) {
                     return ControlFlow::Continue(());
                 }
                 let counter = chain.counters[usize::from(chain.depth) - 1];
