@@ -23,6 +23,11 @@ const CONTAINER: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456
 /// threads of `web` (200, 201); cron (400) and `evil` (600, whose exe is
 /// hostile) are unconfined; 2 is a kernel thread.
 fn system() -> Fixture {
+    Fixture::new(system_model())
+}
+
+/// The model of [`system`].
+fn system_model() -> Model {
     let mut d1 = dom(1, None, &[(100, 100), (300, 300), (500, 500)]);
     d1.access.fs = AccessFs::WRITE_FILE;
     let mut d2 = dom(2, Some(1), &[(200, 200), (200, 201)]);
@@ -37,7 +42,7 @@ fn system() -> Fixture {
             uid,
             cgroup: Some(cgroup.into()),
         };
-    Fixture::new(Model {
+    Model {
         domains: vec![d1, d2],
         processes: vec![
             ModelProcess {
@@ -98,7 +103,7 @@ fn system() -> Fixture {
             ),
         ],
         ..Model::default()
-    })
+    }
 }
 
 fn expect_file(f: &Fixture, name: &str, text: &str) -> PathBuf {
@@ -490,4 +495,72 @@ fn units_in_ps_status_and_tree() {
         text.contains("      pid 200 (2 threads)  unit web.service  web\n"),
         "{text}"
     );
+}
+
+/// The results of `verify --json --expect FILE` by expectation name:
+/// `(ok, matched)`.
+fn results(f: &Fixture, file: &Path) -> std::collections::BTreeMap<String, (bool, u64)> {
+    let o = run(f, &["--json", "verify", "--expect", file.to_str().unwrap()]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", err(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    doc["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_owned(),
+                (r["ok"].as_bool().unwrap(), r["matched"].as_u64().unwrap()),
+            )
+        })
+        .collect()
+}
+
+/// The example files of contrib/expectations cannot fail because of the
+/// command itself, which leaves its own process out of every count: on a
+/// system where the command runs as the units of contrib/systemd install
+/// it, an expectation that holds when its process is counted (`self` names
+/// no process) holds as well when it is left out (`self` names it).
+#[test]
+fn contrib_expectations_do_not_depend_on_the_command_itself() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../contrib/expectations");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .expect("contrib/expectations")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no file in {}", dir.display());
+    let mut model = system_model();
+    model.processes.push(ModelProcess {
+        pid: 4242,
+        comm: "landlock-audit".into(),
+        threads: vec![4242],
+        kernel_thread: false,
+        exe: Some("/usr/local/bin/landlock-audit".into()),
+        uid: 61184,
+        cgroup: Some("/system.slice/landlock-audit-verify.service".into()),
+    });
+    let f = Fixture::new(model);
+    let set_self = |target: &str| {
+        let link = f.proc_root().join("self");
+        let _ = fs::remove_dir(&link);
+        let _ = fs::remove_file(&link);
+        std::os::unix::fs::symlink(target, &link).expect("self link");
+    };
+    for file in &files {
+        set_self("9999");
+        let counted = results(&f, file);
+        set_self("4242");
+        let left_out = results(&f, file);
+        for (name, (ok, matched)) in &counted {
+            assert!(
+                !ok || left_out[name].0,
+                "{}: {name:?} holds only when the command counts itself \
+                 ({matched} matched with it, {} without)",
+                file.display(),
+                left_out[name].1
+            );
+        }
+    }
 }
