@@ -925,6 +925,100 @@ fn metrics_output_replaces_the_file_atomically() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// `metrics --output` replaces only a regular file: anything else there is
+/// a usage error and is left as it was; `-` is stdout.
+#[test]
+fn metrics_output_refuses_what_is_not_a_regular_file() {
+    use std::os::unix::fs::FileTypeExt;
+    let f = Fixture::generated(3, 6);
+    let dir = common::tempdir();
+    let p = |name: &str| dir.path().join(name);
+    fs::write(p("target.prom"), "target\n").unwrap();
+    std::os::unix::fs::symlink(p("target.prom"), p("link.prom")).unwrap();
+    fs::create_dir(p("dir.prom")).unwrap();
+    let fifo = std::ffi::CString::new(p("fifo.prom").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let _socket = std::os::unix::net::UnixListener::bind(p("socket.prom")).unwrap();
+    let mut refused = vec![
+        ("link.prom", "a symbolic link"),
+        ("dir.prom", "a directory"),
+        ("fifo.prom", "a FIFO"),
+        ("socket.prom", "a socket"),
+    ];
+    // A device node needs CAP_MKNOD; /dev itself is never used, so that a
+    // regression cannot replace a real device.
+    let dev = std::ffi::CString::new(p("null.prom").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    if unsafe { libc::mknod(dev.as_ptr(), libc::S_IFCHR | 0o600, libc::makedev(1, 3)) } == 0 {
+        refused.push(("null.prom", "a character device"));
+    } else {
+        eprintln!("no CAP_MKNOD: the device case is not checked");
+    }
+    for (name, what) in refused {
+        let before = fs::symlink_metadata(p(name)).unwrap().file_type();
+        let o = run(&f, &["metrics", "-o", p(name).to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(what) && err.contains("refusing"),
+            "{name}: {err}"
+        );
+        assert!(o.stdout.is_empty());
+        let after = fs::symlink_metadata(p(name)).unwrap().file_type();
+        assert_eq!(
+            (
+                after.is_symlink(),
+                after.is_dir(),
+                after.is_fifo(),
+                after.is_socket()
+            ),
+            (
+                before.is_symlink(),
+                before.is_dir(),
+                before.is_fifo(),
+                before.is_socket()
+            ),
+            "{name} was replaced"
+        );
+    }
+    assert_eq!(fs::read_to_string(p("target.prom")).unwrap(), "target\n");
+    // `-`: stdout, and no file named `-`.
+    let o = Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
+        .current_dir(dir.path())
+        .arg("--root")
+        .arg(f.root())
+        .arg("--proc")
+        .arg(f.proc_root())
+        .args(["metrics", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(stdout(&o).contains("landlock_audit_up 1\n"));
+    assert!(!p("-").exists(), "a file named - was created");
+    // A regular file is still replaced.
+    let o = run(&f, &["metrics", "-o", p("target.prom").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(fs::read_to_string(p("target.prom"))
+        .unwrap()
+        .contains("landlock_audit_up 1\n"));
+    // --json (global, before the subcommand) and --output: a usage error,
+    // not JSON on stdout with --output ignored.
+    for args in [
+        &["--json", "metrics", "-o"][..],
+        &["metrics", "--json", "-o"][..],
+    ] {
+        let mut args = args.to_vec();
+        let target = p("target.prom");
+        args.push(target.to_str().unwrap());
+        let o = run(&f, &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
+        assert!(fs::read_to_string(&target)
+            .unwrap()
+            .contains("landlock_audit_up 1\n"));
+    }
+}
+
 #[test]
 fn comm_files_that_are_not_small_regular_files_do_not_hang_or_grow() {
     use std::os::unix::ffi::OsStrExt;

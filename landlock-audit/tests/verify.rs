@@ -564,3 +564,24 @@ fn contrib_expectations_do_not_depend_on_the_command_itself() {
         }
     }
 }
+
+/// `metrics --json --expect FILE` carries the results `verify --json`
+/// prints (the schema is checked by `run`).
+#[test]
+fn metrics_json_has_the_expectation_results() {
+    let f = system();
+    let bad = expect_file(&f, "bad.toml", VIOLATED);
+    let o = run(
+        &f,
+        &["--json", "metrics", "--expect", bad.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let v = run(&f, &["--json", "verify", "--expect", bad.to_str().unwrap()]);
+    let vdoc: Value = serde_json::from_slice(&v.stdout).expect("JSON");
+    assert_eq!(doc["expectations"], vdoc["results"], "{doc}");
+    assert!(doc["units"].is_array(), "{doc}");
+    let o = run(&f, &["--json", "metrics"]);
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert!(doc.get("expectations").is_none(), "{doc}");
+}

@@ -53,6 +53,9 @@ enum Failure {
     Output(io::Error),
     /// An expectations file missing or invalid: exit status 2.
     Expectations(String),
+    /// A command line clap accepts but the command refuses (e.g. an
+    /// `--output` that is not a regular file): exit status 2.
+    Usage(String),
     /// `verify`: an expectation is violated (the report is printed): exit
     /// status 1 without a message.
     Violated,
@@ -102,6 +105,7 @@ impl Failure {
             Failure::AmbiguousDomain(..) => "ambiguous_domain",
             Failure::Output(_) => "output",
             Failure::Expectations(_) => "expectations",
+            Failure::Usage(_) => "usage",
             Failure::Violated => "violated",
         }
     }
@@ -112,7 +116,7 @@ impl Failure {
             // The kernel lacks what the question needs, as for a missing
             // tree.
             Failure::Lib(Error::AuditIdUnsupported { .. }) => EXIT_UNAVAILABLE,
-            Failure::Expectations(_) => EXIT_USAGE,
+            Failure::Expectations(_) | Failure::Usage(_) => EXIT_USAGE,
             _ => EXIT_ERROR,
         }
     }
@@ -145,7 +149,7 @@ impl Failure {
                 )
             }
             Failure::Output(e) => format!("writing the output: {e}"),
-            Failure::Expectations(m) => m.clone(),
+            Failure::Expectations(m) | Failure::Usage(m) => m.clone(),
             Failure::Violated => "an expectation is violated".to_owned(),
         };
         // --root named the directory above a tree.
@@ -424,6 +428,9 @@ struct StatusDoc {
     /// Processes per systemd unit (absent with `--no-units`).
     #[serde(skip_serializing_if = "Option::is_none")]
     units: Option<Vec<units::UnitJson>>,
+    /// `metrics --json --expect FILE`: the results of `verify --json`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expectations: Option<Vec<landlock_audit::verify::ExpectationResult>>,
 }
 
 fn status_doc(domains: &Domains, cov: &Coverage) -> StatusDoc {
@@ -435,6 +442,7 @@ fn status_doc(domains: &Domains, cov: &Coverage) -> StatusDoc {
     unknown_rights.dedup();
     StatusDoc {
         units: None,
+        expectations: None,
         version: json::VERSION,
         abi_version: domains.abi_version(),
         domains: domains.len(),
@@ -943,6 +951,18 @@ fn metrics(
     per_unit: bool,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
+    // `-o -` is stdout, as for most commands.
+    let output = output.filter(|p| *p != Path::new("-"));
+    if let Some(path) = output {
+        if cli.wants_json() {
+            return Err(Failure::Usage(
+                "metrics --output writes Prometheus text: it cannot be combined with --json \
+                 (redirect stdout instead)"
+                    .to_owned(),
+            ));
+        }
+        check_output(path)?;
+    }
     // An invalid expectations file is an error of this run, as a missing
     // tree is.
     let read = expect
@@ -950,8 +970,13 @@ fn metrics(
         .transpose()
         .and_then(|x| Ok((x, View::read(cli, read_domains(cli)?)?)));
     if cli.wants_json() {
-        let (_, v) = read?;
-        return json_out(cli, out, &status_doc(&v.domains, &v.cov));
+        let (expectations, v) = read?;
+        let mut doc = status_doc(&v.domains, &v.cov);
+        if per_unit {
+            doc.units = Some(units::json(&v.domains.coverage_by_unit(v.counted())));
+        }
+        doc.expectations = expectations.map(|x| x.check(&v.domains, &v.counted_vec()).results);
+        return json_out(cli, out, &doc);
     }
     let mut e = prom::Exposition::default();
     let now = std::time::SystemTime::now()
@@ -1007,6 +1032,47 @@ fn metrics(
         None => out.write_all(&body)?,
     }
     result
+}
+
+/// What a file type is, for a message.
+fn file_type_name(t: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_dir() {
+        "a directory"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// `metrics --output PATH` replaces only a regular file (or creates one):
+/// a symbolic link, a device, a FIFO, a socket or a directory at `path` is
+/// a usage error, so that the rename never turns `/dev/full` or a link into
+/// a regular file.  [`prom::write_atomically`] checks again just before
+/// its rename.
+fn check_output(path: &Path) -> Result<(), Failure> {
+    match prom::replaceable(path) {
+        Ok(()) => Ok(()),
+        Err(prom::NotReplaceable::Type(t)) => Err(Failure::Usage(format!(
+            "--output {}: {}, not a regular file: refusing to replace it (name a \
+             regular file or a new one; `-` is stdout)",
+            text::field(path.as_os_str().as_bytes()),
+            file_type_name(t)
+        ))),
+        Err(prom::NotReplaceable::Io(e)) => Err(Failure::Output(io::Error::new(
+            e.kind(),
+            format!("{}: {e}", text::field(path.as_os_str().as_bytes())),
+        ))),
+    }
 }
 
 const UP_HELP: &str =

@@ -83,7 +83,9 @@ error (KIND as in --json errors), landlock_audit_last_success_timestamp_seconds
 keeps the value of the file being replaced, and the exit status is that of
 the error, so a textfile never goes stale silently.  With --output, the file
 is replaced atomically (a temporary file in the same directory, fsync,
-rename), as node_exporter's textfile collector requires.
+rename), as node_exporter's textfile collector requires; only a regular
+file is replaced: a symbolic link, device, FIFO, socket or directory at
+FILE is a usage error (exit 2) and left as it is.  --output - is stdout.
 
 Per systemd unit (unless --no-units):
 landlock_audit_unit_processes{unit,state} counts the processes of each
@@ -98,6 +100,10 @@ landlock_audit_expectation_matched_processes and
 landlock_audit_expectation_violating_processes.  An invalid FILE gives
 landlock_audit_up 0, landlock_audit_error_info{kind=\"expectations\"} 1 and
 exit status 2.
+
+With --json, metrics prints the document of status --json, with
+\"expectations\" (the results of verify --json) under --expect; --json and
+--output cannot be combined (exit 2).
 
 landlock-audit-metrics(1) lists every metric with its type and labels.";
 
@@ -389,7 +395,9 @@ pub enum Command {
     #[command(after_help = METRICS_AFTER_HELP)]
     Metrics {
         /// Write to FILE (replaced atomically) instead of stdout, e.g.
-        /// /var/lib/prometheus/node-exporter/landlock.prom.
+        /// /var/lib/prometheus/node-exporter/landlock.prom.  FILE must be a
+        /// regular file or a new name (a symbolic link, device, FIFO or
+        /// directory there is refused, exit 2); - is stdout.
         #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "json")]
         output: Option<PathBuf>,
 
