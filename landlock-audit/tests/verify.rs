@@ -585,3 +585,38 @@ fn metrics_json_has_the_expectation_results() {
     let doc: Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert!(doc.get("expectations").is_none(), "{doc}");
 }
+
+/// An expectations file that is a FIFO (or a directory) is refused at
+/// once, exit 2, instead of waiting for a writer.
+#[test]
+fn expectations_that_are_not_a_regular_file_are_refused() {
+    let f = system();
+    let fifo = f.dir.path().join("fifo.toml");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    for (path, what) in [(fifo, "a FIFO"), (f.dir.path().to_owned(), "a directory")] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
+            .arg("--root")
+            .arg(f.root())
+            .arg("--proc")
+            .arg(f.proc_root())
+            .args(["verify", "--expect"])
+            .arg(&path)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("verify --expect {} hangs", path.display());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+        assert!(err(&o).contains(what), "{}", err(&o));
+    }
+}

@@ -255,7 +255,8 @@ pub fn after_help() -> String {
 pub const VERIFY_EXIT_STATUS: &str = "  0  every expectation holds
   1  at least one expectation is violated (the report says which),
      or an error while reading the tree or /proc
-  2  usage error, or the expectations file is missing or invalid
+  2  usage error, or the expectations file is missing, not a
+     regular file (a FIFO is refused, not waited on), or invalid
      (the message names the file, the line and the offending key
      or word)
   3  no Landlock audit tree on this system";

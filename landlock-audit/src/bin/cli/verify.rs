@@ -4,6 +4,7 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use landlock_audit::verify::{Expectations, Report, Violation, MAX_EXPECTATIONS_SIZE};
@@ -16,7 +17,20 @@ use crate::{json_out, prom, text, Failure, View};
 pub fn load(path: &Path) -> Result<Expectations, Failure> {
     let name = text::field(path.as_os_str().as_bytes());
     let fail = |what: String| Failure::Expectations(format!("expectations file {name}: {what}"));
-    let f = fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+    // O_NONBLOCK: a FIFO must not hang the command; only a regular file
+    // (a symbolic link to one included) is read.
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| fail(e.to_string()))?;
+    let kind = f.metadata().map_err(|e| fail(e.to_string()))?.file_type();
+    if !kind.is_file() {
+        return Err(fail(format!(
+            "{}, not a regular file",
+            crate::file_type_name(kind)
+        )));
+    }
     let mut bytes = Vec::new();
     f.take(MAX_EXPECTATIONS_SIZE as u64 + 1)
         .read_to_end(&mut bytes)
