@@ -322,13 +322,18 @@ fn invalid_expectations_exit_2() {
     );
     invalid(
         &f,
-        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nhandles_fs = [\"write\"]\n",
-        &["line 4", "\"write\"", "write_file"],
+        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nhandles_fs = [\"Write\"]\n",
+        &["line 4", "\"Write\"", "write_file", "bit<N>"],
     );
     invalid(
         &f,
-        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nscoped = [\"bind_tcp\"]\n",
-        &["line 4", "bind_tcp"],
+        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nscoped = [\"bind tcp\"]\n",
+        &["line 4", "bind tcp"],
+    );
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nhandles_net = [\"bit64\"]\n",
+        &["line 4", "bit64"],
     );
     invalid(
         &f,
@@ -619,4 +624,51 @@ fn expectations_that_are_not_a_regular_file_are_refused() {
         assert_eq!(o.status.code(), Some(2), "{}", err(&o));
         assert!(err(&o).contains(what), "{}", err(&o));
     }
+}
+
+/// Access names: any the tree's format allows.  A right this build does
+/// not know (`frob_nicate`) is matched by name, `bit<N>` names bit N
+/// (named or not), and both are warned about; a nameless bit in the tree
+/// is an unknown right too.
+#[test]
+fn access_names_are_those_the_tree_allows() {
+    let mut model = system_model();
+    model.domains[0].access.fs |= landlock_audit::AccessFs::from_bits_retain(1 << 40);
+    model.domains[0]
+        .access
+        .unknown
+        .fs
+        .push("frob_nicate".into());
+    let f = Fixture::new(model);
+    let e = expect_file(
+        &f,
+        "e.toml",
+        "[[expect]]\nname = \"sshd\"\nexe = \"/usr/sbin/sshd\"\n\
+         handles_fs = [\"frob_nicate\", \"bit40\", \"bit1\"]\nmin_processes = 1\n",
+    );
+    let o = run(&f, &["verify", "--expect", e.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    assert!(err(&o).contains("fs:frob_nicate"), "{}", err(&o));
+    // The tree's nameless bit is warned about, as --help says.
+    assert!(err(&o).contains("fs:bit40"), "{}", err(&o));
+    let o = run(&f, &["--json", "status"]);
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        doc["unknown_rights"],
+        serde_json::json!(["fs:bit40", "fs:frob_nicate"])
+    );
+    // What the chain lacks is a violation, named as the tree names it.
+    let e = expect_file(
+        &f,
+        "e.toml",
+        "[[expect]]\nname = \"sshd\"\nexe = \"/usr/sbin/sshd\"\n\
+         handles_fs = [\"frob_nicate\", \"bit41\", \"other_right\"]\n",
+    );
+    let o = run(&f, &["verify", "--expect", e.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(
+        out(&o).contains("handles_fs expected bit41 frob_nicate other_right, found chain handles write_file bit40 frob_nicate"),
+        "{}",
+        out(&o)
+    );
 }

@@ -292,12 +292,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
 /// know (a newer kernel's): they are shown as the kernel names them.
 fn read_domains(cli: &Cli) -> Result<Domains, Failure> {
     let domains = Domains::read_from(&cli.root)?;
-    let mut unknown: Vec<String> = domains
-        .iter()
-        .flat_map(|d| d.access.unknown.qualified())
-        .collect();
-    unknown.sort_unstable();
-    unknown.dedup();
+    let unknown = unknown_rights(&domains);
     if !unknown.is_empty() {
         warn(&format!(
             "the kernel handles access rights this build does not know: {}; they are shown \
@@ -306,6 +301,37 @@ fn read_domains(cli: &Cli) -> Result<Domains, Failure> {
         ));
     }
     Ok(domains)
+}
+
+/// The access rights of the visible domains that this build does not know,
+/// as `class:name`, sorted: the names it has no constant for
+/// (`fs:frob_nicate`) and the bits it has no name for (`fs:bit40`).
+fn unknown_rights(domains: &Domains) -> Vec<String> {
+    let mut unknown: Vec<String> = Vec::new();
+    for d in domains {
+        for (class, names) in d.access.names() {
+            let opaque = match class {
+                "fs" => &d.access.unknown.fs,
+                "net" => &d.access.unknown.net,
+                _ => &d.access.unknown.scope,
+            };
+            unknown.extend(
+                names
+                    .iter()
+                    .filter(|n| opaque.contains(n) || is_nameless_bit(n))
+                    .map(|n| format!("{class}:{n}")),
+            );
+        }
+    }
+    unknown.sort_unstable();
+    unknown.dedup();
+    unknown
+}
+
+/// Whether a right's name is `bit<N>`, the form of a bit without a name.
+fn is_nameless_bit(name: &str) -> bool {
+    name.strip_prefix("bit")
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Writes `landlock-audit: warning: MSG` to stderr (escaped).
@@ -434,12 +460,7 @@ struct StatusDoc {
 }
 
 fn status_doc(domains: &Domains, cov: &Coverage) -> StatusDoc {
-    let mut unknown_rights: Vec<String> = domains
-        .iter()
-        .flat_map(|d| d.access.unknown.qualified())
-        .collect();
-    unknown_rights.sort_unstable();
-    unknown_rights.dedup();
+    let unknown_rights = unknown_rights(domains);
     StatusDoc {
         units: None,
         expectations: None,

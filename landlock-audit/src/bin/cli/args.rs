@@ -277,6 +277,9 @@ The expectations file is TOML, an array of [[expect]] tables:
   scoped = [\"signal\"]              #   them, handled by some layer)
   min_processes = 1                # default 0
 
+Access names are any the tree allows: the names it prints, bit<N> for bit
+N, and a newer kernel's lowercase names (matched by name, with a warning).
+
 Each violation names the process and thread (PID, TID, exe, unit), the
 property, what was expected and what was found; exe and comm are escaped.  A matching process the reader may not
 inspect violates every property (it cannot be judged); kernel threads never

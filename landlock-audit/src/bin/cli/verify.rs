@@ -46,7 +46,16 @@ pub fn load(path: &Path) -> Result<Expectations, Failure> {
             + 1;
         fail(format!("line {line}: not UTF-8"))
     })?;
-    Expectations::from_toml(text).map_err(|e| fail(e.to_string()))
+    let x = Expectations::from_toml(text).map_err(|e| fail(e.to_string()))?;
+    let unknown = x.unknown_rights();
+    if !unknown.is_empty() {
+        crate::warn(&format!(
+            "expectations file {name}: access names this build does not know: {}; they are \
+             matched by name, as a newer kernel prints them (check their spelling)",
+            unknown.join(" ")
+        ));
+    }
+    Ok(x)
 }
 
 /// `verify`: the report, then exit status 1 ([`Failure::Violated`]) when
