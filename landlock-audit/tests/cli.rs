@@ -1585,3 +1585,59 @@ fn every_schema_is_a_draft_2020_12_schema_of_its_document() {
         );
     }
 }
+
+/// A `--proc` that is not a procfs (neither a process directory nor
+/// `self`) is a usage error, not an empty system; one with `self` and no
+/// process is a (strange) system.
+#[test]
+fn a_wrong_proc_is_an_error() {
+    let f = Fixture::generated(3, 6);
+    let empty = f.dir.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    for args in [&["status"][..], &["ps"], &["tree"], &["--json", "status"]] {
+        let o = run_at(&f.root(), &empty, args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("not a procfs"), "{err}");
+    }
+    fs::create_dir(empty.join("self")).unwrap();
+    let o = run_at(&f.root(), &empty, &["status"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    // A symbolic link to a procfs is followed, as one to a tree is.
+    let link = f.dir.path().join("proc-link");
+    std::os::unix::fs::symlink(f.proc_root(), &link).unwrap();
+    let root_link = f.dir.path().join("root-link");
+    std::os::unix::fs::symlink(f.root(), &root_link).unwrap();
+    let o = run_at(&root_link, &link, &["ps"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_eq!(stdout(&o), stdout(&run(&f, &["ps"])));
+}
+
+/// A `--root` that exists but holds no tree is said so, with the exit
+/// status of a missing tree, and OS-style messages name missing files.
+#[test]
+fn a_root_that_is_not_a_tree() {
+    let f = Fixture::generated(3, 6);
+    let empty = f.dir.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    let o = run_at(&empty, &f.proc_root(), &["status"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("not a Landlock audit tree") && err.contains("no version file"),
+        "{err}"
+    );
+    let (code, kind, _) = json_error(&run_at(&empty, &f.proc_root(), &["--json", "status"]));
+    assert_eq!((code, kind.as_str()), (3, "not_a_tree"));
+    // The directory above the tree: the hint, the same status.
+    let o = run_at(f.dir.path(), &f.proc_root(), &["status"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("did you mean --root"), "{err}");
+    // A tree missing a required file: the OS's words, not Rust's.
+    fs::remove_file(f.root().join("abi_version")).unwrap();
+    let o = run(&f, &["status"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("No such file or directory"), "{err}");
+    assert!(!err.contains("entity not found"), "{err}");
+}

@@ -56,6 +56,12 @@ enum Failure {
     /// A command line clap accepts but the command refuses (e.g. an
     /// `--output` that is not a regular file): exit status 2.
     Usage(String),
+    /// `--root` names a directory without a `version` file: exit status 3,
+    /// as for a missing tree.
+    NotATree,
+    /// `--proc` names a directory with neither a numeric entry nor `self`:
+    /// a usage error (exit status 2).
+    NotProcfs,
     /// `verify`: an expectation is violated (the report is printed): exit
     /// status 1 without a message.
     Violated,
@@ -105,7 +111,8 @@ impl Failure {
             Failure::AmbiguousDomain(..) => "ambiguous_domain",
             Failure::Output(_) => "output",
             Failure::Expectations(_) => "expectations",
-            Failure::Usage(_) => "usage",
+            Failure::Usage(_) | Failure::NotProcfs => "usage",
+            Failure::NotATree => "not_a_tree",
             Failure::Violated => "violated",
         }
     }
@@ -116,7 +123,8 @@ impl Failure {
             // The kernel lacks what the question needs, as for a missing
             // tree.
             Failure::Lib(Error::AuditIdUnsupported { .. }) => EXIT_UNAVAILABLE,
-            Failure::Expectations(_) | Failure::Usage(_) => EXIT_USAGE,
+            Failure::Expectations(_) | Failure::Usage(_) | Failure::NotProcfs => EXIT_USAGE,
+            Failure::NotATree => EXIT_UNAVAILABLE,
             _ => EXIT_ERROR,
         }
     }
@@ -150,11 +158,21 @@ impl Failure {
             }
             Failure::Output(e) => format!("writing the output: {e}"),
             Failure::Expectations(m) | Failure::Usage(m) => m.clone(),
+            Failure::NotATree => format!(
+                "not a Landlock audit tree: {} (no version file; --root names a copy of \
+                 {DEFAULT_ROOT}: a directory with version, abi_version, tasks and domains/)",
+                text::field(root.as_os_str().as_bytes())
+            ),
+            Failure::NotProcfs => format!(
+                "not a procfs: {} (no process directory and no self; --proc names the \
+                 procfs of the tree's PID namespace, or a copy of it)",
+                text::field(cli.proc_root.as_os_str().as_bytes())
+            ),
             Failure::Violated => "an expectation is violated".to_owned(),
         };
         // --root named the directory above a tree.
         let below = root.join("landlock");
-        let hint = if matches!(self, Failure::Lib(_))
+        let hint = if matches!(self, Failure::Lib(_) | Failure::NotATree)
             && !root.join("version").exists()
             && below.join("version").is_file()
         {
@@ -195,7 +213,7 @@ fn print_stdout(bytes: &[u8]) {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -211,6 +229,13 @@ fn main() -> ExitCode {
             return ExitCode::from(if is_usage { EXIT_USAGE } else { EXIT_OK });
         }
     };
+    // `--proc` may be a symbolic link, as `--root` may: it is followed here,
+    // once; links below it are refused as they are below `--root`.
+    if fs::symlink_metadata(&cli.proc_root).is_ok_and(|m| m.file_type().is_symlink()) {
+        if let Ok(p) = fs::canonicalize(&cli.proc_root) {
+            cli.proc_root = p;
+        }
+    }
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let res = run(&cli, &mut out).and_then(|()| out.flush().map_err(Failure::Output));
     match res {
@@ -291,7 +316,17 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
 /// Reads the tree and warns, once, about access rights this build does not
 /// know (a newer kernel's): they are shown as the kernel names them.
 fn read_domains(cli: &Cli) -> Result<Domains, Failure> {
-    let domains = Domains::read_from(&cli.root)?;
+    let domains = Domains::read_from(&cli.root).map_err(|e| match e {
+        // The directory exists but holds no tree.
+        Error::Io { path, source }
+            if source.kind() == io::ErrorKind::NotFound
+                && !cli.root_is_default()
+                && path == cli.root.join("version") =>
+        {
+            Failure::NotATree
+        }
+        e => Failure::Lib(e),
+    })?;
     let unknown = unknown_rights(&domains);
     if !unknown.is_empty() {
         warn(&format!(
@@ -358,7 +393,12 @@ struct View {
 impl View {
     fn read(cli: &Cli, domains: Domains) -> Result<Self, Failure> {
         let me = procfs::self_pid(&cli.proc_root);
-        let processes: Vec<(Process, ProcessState)> = procfs::processes(&cli.proc_root)?
+        let processes = procfs::processes(&cli.proc_root)?;
+        if processes.is_empty() {
+            // An empty list, or only processes gone meanwhile.
+            check_proc(cli)?;
+        }
+        let processes: Vec<(Process, ProcessState)> = processes
             .into_iter()
             .map(|p| {
                 let s = domains.state_of(&p);
@@ -614,8 +654,14 @@ fn unit_field(proc_root: &Path, pid: u32) -> String {
 
 /// Fails when `<proc>` cannot be listed: every command that shows command
 /// names needs it, and must not print `?` for each of them instead.
+/// A directory with neither a process nor `self` is not a procfs (a
+/// wrong `--proc`): [`Failure::NotProcfs`] rather than an empty system.
 fn check_proc(cli: &Cli) -> Result<(), Failure> {
-    procfs::pids(&cli.proc_root)?;
+    if procfs::pids(&cli.proc_root)?.is_empty()
+        && fs::symlink_metadata(cli.proc_root.join("self")).is_err()
+    {
+        return Err(Failure::NotProcfs);
+    }
     Ok(())
 }
 

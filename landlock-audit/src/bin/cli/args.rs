@@ -14,13 +14,15 @@ pub const EXIT_STATUS: &str = "  0  success (for verify: every expectation holds
      I/O error, permission denied, unsupported tree version,
      unknown domain, no domain with the audit ID, audit_id
      without CAP_AUDIT_READ), or while writing the output
-  2  usage error (bad command line); for verify and metrics --expect,
+  2  usage error (bad command line, or a --proc DIR with neither
+     process directories nor self); for verify and metrics --expect,
      also an expectations file that is missing or invalid
   3  no Landlock audit tree on this system: securityfs not
      mounted (or no /sys/kernel/security at all), Landlock
      disabled, or a kernel without the landlock-audit patch;
      for domain --audit-id, also a kernel whose tree has no
-     audit_id files (older than them)";
+     audit_id files (older than them); for --root DIR, a DIR
+     that does not exist or has no version file (kind not_a_tree)";
 
 /// The text after the exit statuses of `--help` (OUTPUT in the man page):
 /// escaping, JSON and errors.
@@ -43,7 +45,10 @@ KIND is one of securityfs_not_mounted,
 landlock_disabled, feature_absent, permission_denied, malformed,
 unsupported_version, io, unknown_domain, ambiguous_domain,
 audit_id_not_found, audit_id_permission_denied, audit_id_unsupported,
-expectations, usage, other.
+not_a_tree, expectations, usage, other.
+
+--root and --proc may be symbolic links (followed, once); symbolic links
+below them are refused.
 
 Without a subcommand, status is shown.  Warnings go to stderr: access rights
 this build does not know (a newer kernel's; shown as the kernel names them),
