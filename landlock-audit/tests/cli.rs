@@ -1641,3 +1641,44 @@ fn a_root_that_is_not_a_tree() {
     assert!(err.contains("No such file or directory"), "{err}");
     assert!(!err.contains("entity not found"), "{err}");
 }
+
+/// `ps -p PID` selecting no process exits 1 as procps's ps (the header
+/// alone, or an empty list); `domain`'s usage says that it needs an ID or
+/// --audit-id, and IDs no domain can have get a message of their own.
+#[test]
+fn ps_p_without_a_process_and_domain_usage() {
+    let f = Fixture::generated(3, 6);
+    let o = run(&f, &["ps", "-p", "99999"]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).lines().count(),
+        1,
+        "{o:?}"
+    );
+    assert!(o.stderr.is_empty(), "{o:?}");
+    let o = run(&f, &["--json", "ps", "-p", "99999"]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["processes"], serde_json::json!([]));
+    let pid = f.model.processes[0].pid.to_string();
+    let o = run(&f, &["ps", "-p", &format!("{pid},99999")]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+
+    let o = run(&f, &["domain", "--help"]);
+    assert!(
+        stdout(&o).contains("<ID|--audit-id <HEX>>"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&f, &["domain"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&f, &["domain", "ABCD"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("try abcd"),
+        "{o:?}"
+    );
+    let o = run(&f, &["domain", "0000000012345678"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2^60"), "{o:?}");
+}

@@ -62,6 +62,9 @@ enum Failure {
     /// `--proc` names a directory with neither a numeric entry nor `self`:
     /// a usage error (exit status 2).
     NotProcfs,
+    /// `ps -p PID…`: none of the PIDs is a process (the header is printed):
+    /// exit status 1 without a message, as procps's `ps`.
+    NothingSelected,
     /// `verify`: an expectation is violated (the report is printed): exit
     /// status 1 without a message.
     Violated,
@@ -114,6 +117,7 @@ impl Failure {
             Failure::Usage(_) | Failure::NotProcfs => "usage",
             Failure::NotATree => "not_a_tree",
             Failure::Violated => "violated",
+            Failure::NothingSelected => "nothing_selected",
         }
     }
 
@@ -169,6 +173,7 @@ impl Failure {
                 text::field(cli.proc_root.as_os_str().as_bytes())
             ),
             Failure::Violated => "an expectation is violated".to_owned(),
+            Failure::NothingSelected => "no such process".to_owned(),
         };
         // --root named the directory above a tree.
         let below = root.join("landlock");
@@ -243,7 +248,7 @@ fn main() -> ExitCode {
         // A closed pipe (`| head`) ends the output early: not an error.
         Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
         // The report said it.
-        Err(Failure::Violated) => ExitCode::from(EXIT_ERROR),
+        Err(Failure::Violated | Failure::NothingSelected) => ExitCode::from(EXIT_ERROR),
         Err(f) => {
             let msg = f.message(&cli);
             let mut stderr = io::stderr().lock();
@@ -798,6 +803,14 @@ fn ps(cli: &Cli, v: &View, all: bool, pids: &[u32], out: &mut impl Write) -> Res
             pids.contains(&p.pid)
         }
     });
+    // `ps -p PID…` selecting nothing: exit status 1, as procps's ps.
+    let selected = |n: usize| {
+        if !pids.is_empty() && n == 0 {
+            Err(Failure::NothingSelected)
+        } else {
+            Ok(())
+        }
+    };
     let domains_of = |pid: u32| -> Vec<DomainId> {
         v.domains
             .domains_of_process(pid)
@@ -820,14 +833,18 @@ fn ps(cli: &Cli, v: &View, all: bool, pids: &[u32], out: &mut impl Write) -> Res
                 }
             })
             .collect();
-        return json_out(cli, out, &json::Ps::new(processes));
+        let n = processes.len();
+        json_out(cli, out, &json::Ps::new(processes))?;
+        return selected(n);
     }
     let mut t = text::Table::new(&PS_COLUMNS);
+    let mut n = 0;
     for (p, s) in shown {
         t.push(ps_row(cli, p, *s, &domains_of(p.pid)));
+        n += 1;
     }
     t.write(out)?;
-    Ok(())
+    selected(n)
 }
 
 /// One domain of `list --json`.

@@ -108,9 +108,16 @@ exit status 2.
 
 With --json, metrics prints the document of status --json, with
 \"expectations\" (the results of verify --json) under --expect; --json and
---output cannot be combined (exit 2).
+--output cannot be combined (exit 2).";
 
-landlock-audit-metrics(1) lists every metric with its type and labels.";
+/// The text after `metrics --help`: [`METRICS_AFTER_HELP`] and where every
+/// metric is listed (its man page, which has the list instead).
+pub fn metrics_after_help() -> String {
+    format!(
+        "{METRICS_AFTER_HELP}\n\nlandlock-audit-metrics(1) lists every metric with its type and \
+         labels."
+    )
+}
 
 /// One metric family that `metrics` writes.
 #[allow(dead_code)] // Read by xtask (the man page) and the tests.
@@ -250,6 +257,54 @@ pub const METRICS: &[Metric] = &[
     },
 ];
 
+/// The exit statuses of one subcommand (EXIT STATUS in its man page);
+/// `verify`'s are [`VERIFY_EXIT_STATUS`].
+#[allow(dead_code)] // Read by xtask (the man pages).
+pub fn subcommand_exit_status(sub: &str) -> String {
+    let no_tree = "  3  no Landlock audit tree on this system (securityfs not
+     mounted, Landlock disabled, or a kernel without the
+     landlock-audit patch), or a --root DIR that does not exist
+     or has no version file";
+    let usage = "  2  usage error (bad command line, or a --proc DIR with
+     neither process directories nor self)";
+    let read = "  1  an error while reading the tree or /proc (malformed tree,
+     I/O error, permission denied, unsupported tree version),
+     or while writing the output";
+    match sub {
+        "verify" => VERIFY_EXIT_STATUS.to_owned(),
+        "domain" => format!(
+            "  0  success
+{read}; also an unknown domain or an
+     ambiguous ID prefix (kind ambiguous_domain), and for
+     --audit-id no visible domain with that audit ID, or
+     audit_id without CAP_AUDIT_READ
+  2  usage error (bad command line: not an ID prefix, not an
+     audit ID, neither ID nor --audit-id)
+{no_tree}; for --audit-id, also a kernel whose tree has no
+     audit_id files"
+        ),
+        "metrics" => format!(
+            "  0  success: the exposition is written
+{read}; the exposition is still
+     written, with landlock_audit_up 0
+{usage}; also a --output FILE that is not a
+     regular file, --output with --json (nothing written), and
+     an expectations file that is missing or invalid (written,
+     with landlock_audit_up 0)
+{no_tree}; the exposition is still written, with
+     landlock_audit_up 0"
+        ),
+        "ps" => format!(
+            "  0  success
+{read}; also ps -p PID when none of the PIDs is
+     a process (the header alone is printed, as by procps's ps)
+{usage}
+{no_tree}"
+        ),
+        _ => format!("  0  success\n{read}\n{usage}\n{no_tree}"),
+    }
+}
+
 /// The text after `--help`: [`EXIT_STATUS`] and [`OUTPUT_HELP`].
 pub fn after_help() -> String {
     format!("Exit status:\n{EXIT_STATUS}\n\n{OUTPUT_HELP}")
@@ -337,7 +392,21 @@ impl Cli {
 
 /// A domain ID or a prefix of one: 4 to 16 lowercase hexadecimal digits.
 fn id_prefix(s: &str) -> Result<String, String> {
-    if (4..=16).contains(&s.len()) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    let hex = s.bytes().all(|b| b.is_ascii_hexdigit());
+    if hex && s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(format!(
+            "domain IDs are lowercase hexadecimal: try {}",
+            s.to_ascii_lowercase()
+        ));
+    }
+    if hex && s.starts_with('0') {
+        return Err(
+            "no domain ID starts with 0: IDs are 2^60 or more (16 hexadecimal digits, the \
+             first not 0); an audit record's ID is found with --audit-id"
+                .to_owned(),
+        );
+    }
+    if (4..=16).contains(&s.len()) && hex {
         Ok(s.to_owned())
     } else {
         Err("not a domain ID or ID prefix (4 to 16 lowercase hexadecimal digits)".to_owned())
@@ -387,21 +456,24 @@ pub enum Command {
     List,
     /// One domain in detail, by its ID in the tree or the ID audit records
     /// print.
-    #[command(after_help = DOMAIN_AFTER_HELP)]
+    #[command(
+        after_help = DOMAIN_AFTER_HELP,
+        group(clap::ArgGroup::new("which").required(true).args(["id", "audit_id"]))
+    )]
     Domain {
         /// The domain's ID in the tree (16 lowercase hexadecimal digits), or a
         /// unique prefix of it (at least 4 digits).
-        #[arg(required_unless_present = "audit_id", value_name = "ID", value_parser = id_prefix)]
+        #[arg(value_name = "ID", value_parser = id_prefix)]
         id: Option<String>,
 
         /// Find the domain by upstream Landlock's ID of it, as audit records
         /// and tracepoints print it: HEX or domain=HEX (lowercase, no leading
         /// zero), e.g. domain=1a2b3c4d5.  Needs CAP_AUDIT_READ.
-        #[arg(long, value_name = "HEX", conflicts_with = "id")]
+        #[arg(long, value_name = "HEX")]
         audit_id: Option<AuditId>,
     },
     /// Prometheus text exposition, for node_exporter's textfile collector.
-    #[command(after_help = METRICS_AFTER_HELP)]
+    #[command(after_help = metrics_after_help())]
     Metrics {
         /// Write to FILE (replaced atomically) instead of stdout, e.g.
         /// /var/lib/prometheus/node-exporter/landlock.prom.  FILE must be a
