@@ -672,3 +672,33 @@ fn access_names_are_those_the_tree_allows() {
         out(&o)
     );
 }
+
+/// The text report has one line per violating process, listing its
+/// violating threads (at most 8), not one line per thread.
+#[test]
+fn violations_are_grouped_by_process() {
+    let mut model = system_model();
+    // web (200) gets 12 threads, 2 of them in d2 (the model's), 10 outside.
+    model.processes[2].threads = (200..212).collect();
+    let f = Fixture::new(model);
+    let e = expect_file(
+        &f,
+        "e.toml",
+        "[[expect]]\nname = \"web\"\ncomm = \"web\"\nsandboxed = true\nhandles_net = [\"bind_tcp\"]\n",
+    );
+    let o = run(&f, &["verify", "--expect", e.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let text = out(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "violated  web  (1 process matched, 1 violating)",
+            "    pid 200 tids 202 203 204 205 206 207 208 209 … (10 in all) exe /usr/lib/web/bin/web \
+             comm web unit web.service: sandboxed expected true, found no visible domain; \
+             handles_net expected bind_tcp, found chain handles none",
+            "0 of 1 expectations hold",
+        ],
+        "{text}"
+    );
+}

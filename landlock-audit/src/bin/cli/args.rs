@@ -340,8 +340,9 @@ The expectations file is TOML, an array of [[expect]] tables:
 Access names are any the tree allows: the names it prints, bit<N> for bit
 N, and a newer kernel's lowercase names (matched by name, with a warning).
 
-Each violation names the process and thread (PID, TID, exe, unit), the
-property, what was expected and what was found; exe and comm are escaped.  A matching process the reader may not
+Each violating process is one line: its PID, its violating TIDs (at most
+8), exe, comm, unit, and each property not held with what was expected and
+what was found; exe and comm are escaped.  A matching process the reader may not
 inspect violates every property (it cannot be judged); kernel threads never
 match.  --json prints {\"version\":1,\"results\":[{\"name\",\"ok\",\"matched\",
 \"violating_processes\",\"violations\":[...]}]}.";

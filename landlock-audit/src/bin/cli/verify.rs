@@ -100,24 +100,68 @@ fn plural(n: u64) -> &'static str {
     }
 }
 
-fn violation_line(v: &Violation) -> String {
+/// The most TIDs a line of the text report lists.
+const TIDS_SHOWN: usize = 8;
+
+/// The TIDs of a line: `tid 301`, `tids 301 302`, or the first
+/// [`TIDS_SHOWN`] then `… (N in all)`; `tid -` for a property of the
+/// process.
+fn tids_text(tids: &[u32]) -> String {
+    match tids {
+        [] => "tid -".to_owned(),
+        [t] => format!("tid {t}"),
+        _ => {
+            let shown: Vec<String> = tids.iter().take(TIDS_SHOWN).map(u32::to_string).collect();
+            let more = if tids.len() > TIDS_SHOWN {
+                format!(" … ({} in all)", tids.len())
+            } else {
+                String::new()
+            };
+            format!("tids {}{more}", shown.join(" "))
+        }
+    }
+}
+
+/// The lines of one expectation's violations: one per violating process,
+/// with its violating TIDs and each distinct `property expected X, found
+/// Y` (`;`-separated); `min_processes` on a line of its own.
+fn violation_lines(violations: &[Violation]) -> Vec<String> {
     let opt = |b: Option<&[u8]>| b.map_or_else(|| "?".to_owned(), text::field);
-    match v.pid {
-        None => format!(
-            "    {}: expected {}, found {}",
-            v.property, v.expected, v.found
-        ),
-        Some(pid) => format!(
-            "    pid {pid} tid {} exe {} comm {} unit {}: {} expected {}, found {}",
-            v.tid.map_or_else(|| "-".to_owned(), |t| t.to_string()),
+    let mut lines = Vec::new();
+    for group in violations.chunk_by(|a, b| a.pid == b.pid) {
+        let v = &group[0];
+        let Some(pid) = v.pid else {
+            lines.extend(group.iter().map(|v| {
+                format!(
+                    "    {}: expected {}, found {}",
+                    v.property, v.expected, v.found
+                )
+            }));
+            continue;
+        };
+        let mut tids: Vec<u32> = Vec::new();
+        let mut what: Vec<String> = Vec::new();
+        for v in group {
+            if let Some(t) = v.tid {
+                if !tids.contains(&t) {
+                    tids.push(t);
+                }
+            }
+            let w = format!("{} expected {}, found {}", v.property, v.expected, v.found);
+            if !what.contains(&w) {
+                what.push(w);
+            }
+        }
+        lines.push(format!(
+            "    pid {pid} {} exe {} comm {} unit {}: {}",
+            tids_text(&tids),
             opt(v.exe_raw()),
             opt(v.comm_raw()),
             crate::unit_text(v.unit.as_deref()),
-            v.property,
-            v.expected,
-            v.found
-        ),
+            what.join("; ")
+        ));
     }
+    lines
 }
 
 fn text_report(out: &mut impl Write, report: &Report) -> Result<(), Failure> {
@@ -131,8 +175,8 @@ fn text_report(out: &mut impl Write, report: &Report) -> Result<(), Failure> {
             plural(r.matched),
             r.violating_processes
         )?;
-        for v in &r.violations {
-            writeln!(out, "{}", violation_line(v))?;
+        for l in violation_lines(&r.violations) {
+            writeln!(out, "{l}")?;
         }
     }
     let bad = report.results.iter().filter(|r| !r.ok).count();
