@@ -702,3 +702,24 @@ fn violations_are_grouped_by_process() {
         "{text}"
     );
 }
+
+/// `tree` says when a process it shows has threads outside any domain.
+#[test]
+fn tree_marks_mixed_processes() {
+    let f = system();
+    let o = run(&f, &["tree"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let text = out(&o);
+    let line = |pid: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("pid {pid} ")))
+            .unwrap_or_else(|| panic!("no pid {pid} in {text}"))
+            .to_owned()
+    };
+    assert!(
+        line("300").contains("  mixed: 1 of 2 threads unconfined  unit mixed.service"),
+        "{text}"
+    );
+    assert!(!line("100").contains("mixed"), "{text}");
+    assert!(!line("200").contains("mixed"), "{text}");
+}

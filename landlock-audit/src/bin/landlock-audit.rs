@@ -716,6 +716,19 @@ fn tree(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
         out.write_all(b"no domain visible\n")?;
         return Ok(());
     }
+    // Per process with a thread outside any visible domain: (outside, all).
+    let mixed: std::collections::HashMap<u32, (usize, usize)> = procfs::processes(&cli.proc_root)?
+        .iter()
+        .filter_map(|p| {
+            let outside = p
+                .threads
+                .iter()
+                .filter(|&&t| domains.domain_of_task(t).is_none())
+                .count();
+            (outside > 0 && outside < p.threads.len())
+                .then_some((p.pid, (outside, p.threads.len())))
+        })
+        .collect();
     // Depth-first, children in ID order; an explicit stack keeps deep (or
     // adversarial) trees off the call stack.  Lines go straight to the
     // buffered stdout, so memory does not grow with the output.
@@ -733,9 +746,13 @@ fn tree(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
             } else {
                 format!(" ({threads} threads)")
             };
+            let m = match mixed.get(&tgid) {
+                Some((outside, all)) => format!("  mixed: {outside} of {all} threads unconfined"),
+                None => String::new(),
+            };
             writeln!(
                 out,
-                "{pad}  pid {tgid}{n}  unit {}  {}",
+                "{pad}  pid {tgid}{n}{m}  unit {}  {}",
                 unit_field(&cli.proc_root, tgid),
                 comm_field(&cli.proc_root, tgid, None)
             )?;

@@ -436,6 +436,9 @@ pub enum Command {
     },
     /// Domains nested as they are, with each process's PID, thread count,
     /// systemd unit and command name.
+    ///
+    /// A process with threads outside any visible domain is marked
+    /// "mixed: N of M threads unconfined".
     Tree,
     /// Processes: PID, user, state, domains, systemd unit, executable,
     /// command name.
