@@ -723,3 +723,43 @@ fn tree_marks_mixed_processes() {
     assert!(!line("100").contains("mixed"), "{text}");
     assert!(!line("200").contains("mixed"), "{text}");
 }
+
+/// Invisible format characters (Cf) are escaped, a huge command name from a
+/// copied /proc is cut to 64 bytes and marked, and an expectation's name
+/// has its backslashes escaped.
+#[test]
+fn invisible_characters_huge_comms_and_backslashes_are_escaped() {
+    let mut model = system_model();
+    model.processes[1].comm = "ss\u{200b}hd\u{feff}".into();
+    model.processes[4].comm = "c".repeat(5000);
+    let f = Fixture::new(model);
+    let o = run(&f, &["ps"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let text = out(&o);
+    assert!(
+        text.contains("ss\\342\\200\\213hd\\357\\273\\277\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\u{200b}') && !text.contains('\u{feff}'),
+        "{text}"
+    );
+    assert!(text.contains(&format!(" {}…\n", "c".repeat(64))), "{text}");
+    assert!(!text.contains(&"c".repeat(65)), "{text}");
+    let tree = out(&run(&f, &["tree"]));
+    assert!(tree.contains("ss\\342\\200\\213hd"), "{tree}");
+    let e = expect_file(
+        &f,
+        "e.toml",
+        "[[expect]]\nname = 'a\\012b'\ncomm = \"sshd\"\nmin_processes = 1\n\n\
+         [[expect]]\nname = \"cron\"\nunit = \"cron.service\"\nsandboxed = true\n",
+    );
+    let o = run(&f, &["verify", "--expect", e.to_str().unwrap()]);
+    let text = out(&o);
+    // The name's backslash is escaped: it cannot pass for an escape.
+    assert!(text.contains("violated  a\\134012b  "), "{text}");
+    assert!(
+        text.contains(&format!("comm {}… unit cron.service", "c".repeat(64))),
+        "{text}"
+    );
+}

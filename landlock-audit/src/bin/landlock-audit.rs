@@ -41,8 +41,9 @@ const EXIT_USAGE: u8 = 2;
 /// `domain --audit-id`, a tree without `audit_id` files.
 const EXIT_UNAVAILABLE: u8 = 3;
 
-/// The most bytes read from a `comm` file (the kernel's are at most 64).
-const COMM_MAX: u64 = 4096;
+/// The most bytes of a command name shown: the kernel's are at most 16
+/// (`TASK_COMM_LEN`), but a copied `/proc` may hold anything.
+const COMM_MAX: usize = 64;
 
 /// What went wrong, with its exit status.
 #[derive(Debug)]
@@ -622,11 +623,27 @@ fn comm_bytes(proc_root: &Path, pid: u32, tid: Option<u32>) -> Option<Vec<u8>> {
         return None;
     }
     let mut buf = Vec::with_capacity(64);
-    f.take(COMM_MAX).read_to_end(&mut buf).ok()?;
+    f.take(COMM_MAX as u64 + 2).read_to_end(&mut buf).ok()?;
     if buf.last() == Some(&b'\n') {
         buf.pop();
     }
-    Some(buf)
+    Some(cap_comm(&buf))
+}
+
+/// A command name cut to [`COMM_MAX`] bytes, ending with `…` when it was
+/// longer.
+fn cap_comm(c: &[u8]) -> Vec<u8> {
+    if c.len() <= COMM_MAX {
+        return c.to_vec();
+    }
+    let mut v = c[..COMM_MAX].to_vec();
+    v.extend_from_slice("…".as_bytes());
+    v
+}
+
+/// A command name for text output: cut ([`cap_comm`]) and escaped.
+fn comm_text(c: &[u8]) -> String {
+    text::field(&cap_comm(c))
 }
 
 /// A command name for text output: escaped, or `?` when unreadable.
@@ -1016,7 +1033,7 @@ fn domain(cli: &Cli, domains: &Domains, d: &Domain, out: &mut impl Write) -> Res
             "creator  pid {} user {} comm {} exe {}",
             creator_pid(c),
             user_field(Some(c.uid)),
-            text::field(c.comm.as_bytes()),
+            comm_text(c.comm.as_bytes()),
             text::field(c.exe.as_os_str().as_bytes())
         )?,
         None => out.write_all(

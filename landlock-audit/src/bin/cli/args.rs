@@ -29,9 +29,12 @@ pub const EXIT_STATUS: &str = "  0  success (for verify: every expectation holds
 pub const OUTPUT_HELP: &str = "\
 Text output escapes what other users control (command names, executable
 paths, paths): space, backslash, control characters, Unicode line
-separators and bidirectional controls, and bytes that are not UTF-8 are
-written as \\ooo (octal, one per byte; e.g. a newline is \\012), as the tree's
-creator file does.  JSON carries the values unescaped (JSON's own escaping)
+separators, invisible format characters (bidirectional controls, U+200B,
+U+FEFF, ...: category Cf) and bytes that are not UTF-8 are written as \\ooo
+(octal, one per byte; e.g. a newline is \\012), as the tree's creator file
+does.  A command name longer than 64 bytes (only a copied /proc has one: the
+kernel's are at most 16) is cut there and ends with an ellipsis (…).
+Expectation names keep their spaces and have their backslashes escaped.  JSON carries the values unescaped (JSON's own escaping)
 and losslessly: where bytes are not UTF-8, the string shows U+FFFD and a
 sibling comm_bytes, exe_bytes or cgroup_bytes holds the exact bytes.
 

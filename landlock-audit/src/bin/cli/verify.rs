@@ -127,6 +127,7 @@ fn tids_text(tids: &[u32]) -> String {
 /// Y` (`;`-separated); `min_processes` on a line of its own.
 fn violation_lines(violations: &[Violation]) -> Vec<String> {
     let opt = |b: Option<&[u8]>| b.map_or_else(|| "?".to_owned(), text::field);
+    let comm = |b: Option<&[u8]>| b.map_or_else(|| "?".to_owned(), crate::comm_text);
     let mut lines = Vec::new();
     for group in violations.chunk_by(|a, b| a.pid == b.pid) {
         let v = &group[0];
@@ -156,7 +157,7 @@ fn violation_lines(violations: &[Violation]) -> Vec<String> {
             "    pid {pid} {} exe {} comm {} unit {}: {}",
             tids_text(&tids),
             opt(v.exe_raw()),
-            opt(v.comm_raw()),
+            comm(v.comm_raw()),
             crate::unit_text(v.unit.as_deref()),
             what.join("; ")
         ));
@@ -170,7 +171,7 @@ fn text_report(out: &mut impl Write, report: &Report) -> Result<(), Failure> {
             out,
             "{:<8}  {}  ({} process{} matched, {} violating)",
             if r.ok { "ok" } else { "violated" },
-            text::message(&r.name),
+            text::name(&r.name),
             r.matched,
             plural(r.matched),
             r.violating_processes
