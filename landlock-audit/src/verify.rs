@@ -83,8 +83,11 @@ pub const MAX_EXPECTATIONS_SIZE: usize = 1 << 20;
 /// Why an expectations file is invalid: where (1-based line and column, 0
 /// when the file as a whole is at fault) and what, naming the key or the
 /// offending word, never quoting the whole file.
+///
+/// Displayed as `line L, column C: MESSAGE`, or `MESSAGE` alone for the whole
+/// file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}, column {column}: {message}")]
+#[error("{}{message}", if *line == 0 { String::new() } else { format!("line {line}, column {column}: ") })]
 pub struct ExpectationsError {
     /// 1-based line; 0 for the whole file.
     pub line: usize,
@@ -185,6 +188,50 @@ const GLOB: glob::MatchOptions = glob::MatchOptions {
     require_literal_leading_dot: false,
 };
 
+/// An error of the TOML layer, made readable: the key path
+/// (`expect[1].uid`, the tables counted from 0) before the message, `[expect]`
+/// written for `[[expect]]` said so, and Rust's type names in words.
+fn toml_error(text: &str, e: &toml::de::Error) -> ExpectationsError {
+    let start = e.span().map(|s| s.start.min(text.len()));
+    let mut message = e
+        .message()
+        .replace("expected u32", "expected an integer from 0 to 4294967295")
+        .replace("expected u64", "expected a non-negative integer")
+        .replace("expected a boolean", "expected true or false");
+    if let Some(off) = start.filter(|&o| text.is_char_boundary(o)) {
+        let line_start = text[..off].rfind('\n').map_or(0, |p| p + 1);
+        let line_end = text[off..].find('\n').map_or(text.len(), |p| off + p);
+        let line = text[line_start..line_end].trim_start();
+        let key = text[line_start..off].split_once('=').map(|(k, _)| k.trim());
+        let bare = |k: &str| {
+            !k.is_empty()
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        };
+        if message.contains("invalid basic string") || message.contains("invalid literal string") {
+            message.push_str(" (unterminated string? a string ends on its own line)");
+        }
+        if line.starts_with("[expect]") && message.contains("sequence") {
+            message = "[expect] is one table: use [[expect]] tables, one per expectation \
+                       (an array of tables)"
+                .to_owned();
+        } else if let Some(key) = key.filter(|k| bare(k)) {
+            let tables = text[..line_start]
+                .lines()
+                .filter(|l| l.trim_start().starts_with("[[expect]]"))
+                .count();
+            if message.contains("expected a sequence") {
+                message.push_str(&format!(" (a list: {key} = [\"…\"])"));
+            }
+            message = match tables {
+                0 => format!("{key}: {message}"),
+                n => format!("expect[{}].{key}: {message}", n - 1),
+            };
+        }
+    }
+    ExpectationsError::at(text, start, message)
+}
+
 /// The bit `bit<N>` names (`N` from 0 to 63, canonical decimal), whether
 /// this build has a name for it or not.
 fn bit_number(name: &str) -> Option<u32> {
@@ -282,8 +329,7 @@ impl Expectations {
     /// relative `exe`, a duplicate name, an expectation without a selector,
     /// and a file without expectations.
     pub fn from_toml(text: &str) -> Result<Self, ExpectationsError> {
-        let raw: RawFile = toml::from_str(text)
-            .map_err(|e| ExpectationsError::at(text, e.span().map(|s| s.start), e.message()))?;
+        let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
         if raw.expect.is_empty() {
             return Err(ExpectationsError::at(
                 text,

@@ -366,6 +366,31 @@ fn invalid_expectations_exit_2() {
         &["line 1", "expectation"],
     );
     invalid(&f, "", &["no expectation"]);
+    // The messages name the key path, say [[expect]], and do not say
+    // "line 0" for the whole file.
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\nuid = 1\n[[expect]]\nname = \"b\"\nuid = -1\n",
+        &["line 6, column 7", "expect[1].uid", "-1"],
+    );
+    invalid(
+        &f,
+        "[expect]\nname = \"a\"\nuid = 1\n",
+        &["line 1", "use [[expect]] tables"],
+    );
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\nuid = 1\nhandles_fs = \"write_file\"\n",
+        &["line 4", "expect[0].handles_fs", "handles_fs = ["],
+    );
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\nuid = 1\n",
+        &["line 2", "expect[0].name", "unterminated"],
+    );
+    let e = expect_file(&f, "bad.toml", "");
+    let o = run(&f, &["verify", "--expect", e.to_str().unwrap()]);
+    assert!(!err(&o).contains("line 0"), "{}", err(&o));
     // A huge bad line is not quoted whole.
     let long = format!(
         "[[expect]]\nname = \"a\"\ncomm = \"x\"\n{} = 1\n",
