@@ -1361,6 +1361,20 @@ fn the_reader_leaves_itself_out_and_says_when_its_view_is_partial() {
     fs::set_permissions(&p120, fs::Permissions::from_mode(0o755)).unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("partial view: 1 of 8 processes"), "{err}");
+    // CAP_SYS_PTRACE is advised only to a reader without it (the command
+    // inherits the test's effective set, CAP_DAC_* dropped).
+    let status = fs::read_to_string("/proc/self/status").unwrap();
+    let caps = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .map(|v| u64::from_str_radix(v.trim(), 16).unwrap())
+        .unwrap();
+    if caps & (1 << 19) != 0 {
+        assert!(!err.contains("run with CAP_SYS_PTRACE"), "{err}");
+        assert!(err.contains("this reader has CAP_SYS_PTRACE"), "{err}");
+    } else {
+        assert!(err.contains("run with CAP_SYS_PTRACE"), "{err}");
+    }
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["processes"]["unknown"], 1);
     assert_eq!(v["processes"]["partial"], true);
@@ -1682,4 +1696,19 @@ fn ps_p_without_a_process_and_domain_usage() {
     let o = run(&f, &["domain", "0000000012345678"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("2^60"), "{o:?}");
+}
+
+/// `--help` lists a subcommand's own options first, then the global ones
+/// under a heading of their own.
+#[test]
+fn help_groups_the_global_options() {
+    let f = Fixture::generated(1, 1);
+    let help = stdout(&run(&f, &["metrics", "--help"]));
+    let at = |s: &str| {
+        help.find(s)
+            .unwrap_or_else(|| panic!("{s} missing: {help}"))
+    };
+    assert!(at("--no-units") < at("Global options"), "{help}");
+    assert!(at("Global options") < at("--root <DIR>"), "{help}");
+    assert!(at("Global options") < at("--pretty"), "{help}");
 }

@@ -413,10 +413,18 @@ impl View {
             .collect();
         let cov = domains.coverage_of(counted(&processes, me));
         if cov.unknown > 0 {
+            let why = if has_cap_sys_ptrace() {
+                "this reader has CAP_SYS_PTRACE, so something else refused them: Landlock \
+                 when the reader is itself sandboxed (it may inspect only processes in \
+                 domains nested below its own), another LSM, or, in a copied /proc, \
+                 entries it may not read"
+            } else {
+                "run with CAP_SYS_PTRACE for the whole system"
+            };
             warn(&format!(
                 "partial view: {} of {} processes are not inspectable by this reader \
                  (effective UID {}); they are counted as unknown, and the ratios cover the \
-                 {} judged processes only (run with CAP_SYS_PTRACE for the whole system)",
+                 {} judged processes only ({why})",
                 cov.unknown,
                 cov.total,
                 uzers::get_effective_uid(),
@@ -441,6 +449,20 @@ impl View {
     fn counted_vec(&self) -> Vec<Process> {
         self.counted().cloned().collect()
     }
+}
+
+/// Whether this process has `CAP_SYS_PTRACE` in its effective set (from
+/// the `CapEff` line of the live `/proc/self/status`, not `--proc`'s).
+fn has_cap_sys_ptrace() -> bool {
+    const CAP_SYS_PTRACE: u32 = 19;
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("CapEff:"))
+                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        })
+        .is_some_and(|caps| caps & (1 << CAP_SYS_PTRACE) != 0)
 }
 
 /// The processes of `processes` but `me`.

@@ -356,30 +356,35 @@ pub fn verify_after_help() -> String {
     format!("{VERIFY_FILE_HELP}\n\nExit status:\n{VERIFY_EXIT_STATUS}")
 }
 
+/// The heading of the options every subcommand takes (in `--help`, after
+/// the subcommand's own).
+const GLOBAL: &str = "Global options (input and output format)";
+
 /// Shows Landlock domains (sandboxes), the processes that run in them and how
 /// many processes are sandboxed, from /sys/kernel/security/landlock.
 #[derive(Debug, Parser)]
 #[command(name = "landlock-audit", version, after_help = after_help())]
 pub struct Cli {
     /// The Landlock audit tree.
-    #[arg(long, global = true, value_name = "DIR", default_value = DEFAULT_ROOT)]
+    #[arg(long, global = true, value_name = "DIR", default_value = DEFAULT_ROOT, help_heading = GLOBAL)]
     pub root: PathBuf,
 
     /// The procfs of the PID namespace the tree is read from.
     #[arg(
         long = "proc",
         global = true,
+        help_heading = GLOBAL,
         value_name = "DIR",
         default_value = "/proc"
     )]
     pub proc_root: PathBuf,
 
     /// Print JSON (schema version 1) instead of text, errors included.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
 
     /// Print indented JSON (implies --json).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub pretty: bool,
 
     /// What to show (default: status).
