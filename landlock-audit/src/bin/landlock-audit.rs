@@ -1174,24 +1174,9 @@ fn metrics(
     result
 }
 
-/// What a file type is, for a message.
-fn file_type_name(t: fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if t.is_symlink() {
-        "a symbolic link"
-    } else if t.is_dir() {
-        "a directory"
-    } else if t.is_char_device() {
-        "a character device"
-    } else if t.is_block_device() {
-        "a block device"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_socket() {
-        "a socket"
-    } else {
-        "not a regular file"
-    }
+/// What a file type is, for a message: `a FIFO`, `a directory`, …
+fn file_type_name(t: fs::FileType) -> String {
+    format!("a {}", landlock_audit::file_kind_name(t))
 }
 
 /// `metrics --output PATH` replaces only a regular file (or creates one):
