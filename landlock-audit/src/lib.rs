@@ -67,7 +67,7 @@ mod walk;
 pub use domains::{Coverage, Domains, ProcessState, DEFAULT_ROOT};
 pub use error::{Error, Result};
 pub use parse::MAX_DEPTH;
-pub use source::{RealFs, Source};
+pub use source::{kind_name as file_kind_name, RealFs, Source};
 pub use types::{
     is_right_name, AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain, DomainId,
     HandledAccess, ParseAuditIdError, ParseIdError, Scope, Task, UnknownRights, CLASSES,

@@ -304,7 +304,15 @@ impl<S: Source + ?Sized> Source for &S {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RealFs;
 
-fn kind_name(t: fs::FileType) -> &'static str {
+/// What a file that is not a regular file is, for a message: `directory`,
+/// `FIFO`, `character device`, `block device`, `socket`, `symbolic link`,
+/// else `special file`.
+///
+/// ```
+/// let t = std::fs::symlink_metadata("/").unwrap().file_type();
+/// assert_eq!(landlock_audit::file_kind_name(t), "directory");
+/// ```
+pub fn kind_name(t: fs::FileType) -> &'static str {
     if t.is_dir() {
         "directory"
     } else if t.is_fifo() {

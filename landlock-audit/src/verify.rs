@@ -27,9 +27,12 @@
 //! | `handles_fs`, `handles_net`, `scoped` | arrays of access names | every thread's domain chain (its domain and visible ancestors) handles each, in at least one layer |
 //! | `min_processes` | integer, default 0 | fewer matching processes is a violation |
 //!
-//! Access names are those the tree prints (`Documentation/abi.rst`):
-//! `write_file`, `bind_tcp`, `signal`… (and `bit<N>` for a bit without a
-//! name).  Unknown keys, unknown access names, a duplicate name, an
+//! Access names are any the tree's format allows (`Documentation/abi.rst`):
+//! the names this build knows (`write_file`, `bind_tcp`, `signal`…),
+//! `bit<N>` for bit `N` (0 to 63, named or not), and any other lowercase
+//! uapi-style name ([`crate::is_right_name`]), which a newer kernel prints
+//! for a right this build does not know and which is matched by name.
+//! Unknown keys, a name of another shape, a duplicate name, an
 //! expectation without a selector and a relative `exe` are errors
 //! ([`ExpectationsError`], with the line and the offending word).
 //!
@@ -80,8 +83,11 @@ pub const MAX_EXPECTATIONS_SIZE: usize = 1 << 20;
 /// Why an expectations file is invalid: where (1-based line and column, 0
 /// when the file as a whole is at fault) and what, naming the key or the
 /// offending word, never quoting the whole file.
+///
+/// Displayed as `line L, column C: MESSAGE`, or `MESSAGE` alone for the whole
+/// file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}, column {column}: {message}")]
+#[error("{}{message}", if *line == 0 { String::new() } else { format!("line {line}, column {column}: ") })]
 pub struct ExpectationsError {
     /// 1-based line; 0 for the whole file.
     pub line: usize,
@@ -182,28 +188,98 @@ const GLOB: glob::MatchOptions = glob::MatchOptions {
     require_literal_leading_dot: false,
 };
 
+/// An error of the TOML layer, made readable: the key path
+/// (`expect[1].uid`, the tables counted from 0) before the message, `[expect]`
+/// written for `[[expect]]` said so, and Rust's type names in words.
+fn toml_error(text: &str, e: &toml::de::Error) -> ExpectationsError {
+    let start = e.span().map(|s| s.start.min(text.len()));
+    let mut message = e
+        .message()
+        .replace("expected u32", "expected an integer from 0 to 4294967295")
+        .replace("expected u64", "expected a non-negative integer")
+        .replace("expected a boolean", "expected true or false");
+    if let Some(off) = start.filter(|&o| text.is_char_boundary(o)) {
+        let line_start = text[..off].rfind('\n').map_or(0, |p| p + 1);
+        let line_end = text[off..].find('\n').map_or(text.len(), |p| off + p);
+        let line = text[line_start..line_end].trim_start();
+        let key = text[line_start..off].split_once('=').map(|(k, _)| k.trim());
+        let bare = |k: &str| {
+            !k.is_empty()
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        };
+        if message.contains("invalid basic string") || message.contains("invalid literal string") {
+            message.push_str(" (unterminated string? a string ends on its own line)");
+        }
+        if line.starts_with("[expect]") && message.contains("sequence") {
+            message = "[expect] is one table: use [[expect]] tables, one per expectation \
+                       (an array of tables)"
+                .to_owned();
+        } else if let Some(key) = key.filter(|k| bare(k)) {
+            let tables = text[..line_start]
+                .lines()
+                .filter(|l| l.trim_start().starts_with("[[expect]]"))
+                .count();
+            if message.contains("expected a sequence") {
+                message.push_str(&format!(" (a list: {key} = [\"…\"])"));
+            }
+            message = match tables {
+                0 => format!("{key}: {message}"),
+                n => format!("expect[{}].{key}: {message}", n - 1),
+            };
+        }
+    }
+    ExpectationsError::at(text, start, message)
+}
+
+/// The bit `bit<N>` names (`N` from 0 to 63, canonical decimal), whether
+/// this build has a name for it or not.
+fn bit_number(name: &str) -> Option<u32> {
+    let digits = name.strip_prefix("bit")?;
+    if digits.is_empty()
+        || (digits.len() > 1 && digits.starts_with('0'))
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    digits.parse::<u32>().ok().filter(|&n| n < 64)
+}
+
+/// The rights of one class named in an expectation: every name the tree's
+/// format allows (`Documentation/abi.rst`).  A name this build knows, or
+/// `bit<N>` (bit `N`, named or not), is a bit; another lowercase uapi-style
+/// name ([`crate::is_right_name`]) is a right a newer kernel names, kept as
+/// unknown and matched by name.
 fn rights<T: AccessNames>(
     text: &str,
     names: Option<Vec<Spanned<String>>>,
     key: &str,
-) -> Result<T, ExpectationsError> {
+) -> Result<(T, Vec<String>), ExpectationsError> {
     let mut raw = 0u64;
+    let mut unknown: Vec<String> = Vec::new();
     for n in names.unwrap_or_default() {
-        let bit = T::bit_of(n.get_ref()).ok_or_else(|| {
+        let name = n.get_ref();
+        if let Some(bit) = T::bit_of(name).or_else(|| bit_number(name)) {
+            raw |= 1 << bit;
+        } else if crate::is_right_name(name.as_bytes()) && !crate::types::is_bit_form(name) {
+            if !unknown.contains(name) {
+                unknown.push(name.clone());
+            }
+        } else {
             let known: Vec<&str> = (0..64).filter_map(T::bit_name).collect();
-            ExpectationsError::at(
+            return Err(ExpectationsError::at(
                 text,
                 Some(n.span().start),
                 format!(
-                    "{key}: unknown access name {} (known: {})",
-                    crate::parse::quote(n.get_ref().as_bytes()),
+                    "{key}: not an access name: {} (known: {}, or bit<N> for bit N from 0 to \
+                     63; a newer kernel's right by its name: lowercase letters, digits and _)",
+                    crate::parse::quote(name.as_bytes()),
                     known.join(", ")
                 ),
-            )
-        })?;
-        raw |= 1 << bit;
+            ));
+        }
     }
-    Ok(T::from_raw(raw))
+    Ok((T::from_raw(raw), unknown))
 }
 
 fn pattern(
@@ -241,9 +317,9 @@ impl Expectations {
     /// ```
     /// use landlock_audit::verify::Expectations;
     ///
-    /// let err = Expectations::from_toml("[[expect]]\nname = \"a\"\nuid = 0\nhandles_fs = [\"write_fiel\"]\n").unwrap_err();
+    /// let err = Expectations::from_toml("[[expect]]\nname = \"a\"\nuid = 0\nhandles_fs = [\"write-file\"]\n").unwrap_err();
     /// assert_eq!((err.line, err.column), (4, 15));
-    /// assert!(err.message.contains("write_fiel"), "{err}");
+    /// assert!(err.message.contains("write-file"), "{err}");
     /// ```
     ///
     /// # Errors
@@ -253,8 +329,7 @@ impl Expectations {
     /// relative `exe`, a duplicate name, an expectation without a selector,
     /// and a file without expectations.
     pub fn from_toml(text: &str) -> Result<Self, ExpectationsError> {
-        let raw: RawFile = toml::from_str(text)
-            .map_err(|e| ExpectationsError::at(text, e.span().map(|s| s.start), e.message()))?;
+        let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
         if raw.expect.is_empty() {
             return Err(ExpectationsError::at(
                 text,
@@ -289,12 +364,10 @@ impl Expectations {
                     ),
                 ));
             }
-            let handles = HandledAccess {
-                fs: rights::<AccessFs>(text, r.handles_fs, "handles_fs")?,
-                net: rights::<AccessNet>(text, r.handles_net, "handles_net")?,
-                scope: rights::<Scope>(text, r.scoped, "scoped")?,
-                ..Default::default()
-            };
+            let (fs, ufs) = rights::<AccessFs>(text, r.handles_fs, "handles_fs")?;
+            let (net, unet) = rights::<AccessNet>(text, r.handles_net, "handles_net")?;
+            let (scope, uscope) = rights::<Scope>(text, r.scoped, "scoped")?;
+            let handles = HandledAccess::from_parts((fs, ufs), (net, unet), (scope, uscope));
             expectations.push(Expectation {
                 line: ExpectationsError::at(text, Some(start), "").line,
                 exe: pattern(text, r.exe, "exe")?,
@@ -309,6 +382,23 @@ impl Expectations {
             });
         }
         Ok(Self { expectations })
+    }
+
+    /// The access names of the file that this build does not know, as
+    /// `class:name` (`fs:frob_nicate`), in the file's order: a newer
+    /// kernel's rights, or misspellings, matched by name.
+    pub fn unknown_rights(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for q in self
+            .expectations
+            .iter()
+            .flat_map(|e| e.handles.unknown.qualified())
+        {
+            if !out.contains(&q) {
+                out.push(q);
+            }
+        }
+        out
     }
 
     /// The expectations, in the file's order.
@@ -438,32 +528,24 @@ impl Expectation {
             }
         }
         let chain = domain.map_or_else(HandledAccess::default, |d| domains.enforced(d.id));
-        let mut class = |property, want: Vec<String>, missing: bool, have: Vec<String>| {
-            if missing {
-                let have = if have.is_empty() {
-                    "none".to_owned()
-                } else {
-                    have.join(",")
-                };
-                out.push(v(property, want.join(","), format!("chain handles {have}")));
-            }
-        };
-        let h = &self.handles;
+        let [(_, want_fs), (_, want_net), (_, want_scope)] = self.handles.names();
         // What the chain handles, rights this build does not know included.
         let [(_, fs), (_, net), (_, scope)] = chain.names();
-        class("handles_fs", h.fs.names(), !chain.fs.contains(h.fs), fs);
-        class(
-            "handles_net",
-            h.net.names(),
-            !chain.net.contains(h.net),
-            net,
-        );
-        class(
-            "scoped",
-            h.scope.names(),
-            !chain.scope.contains(h.scope),
-            scope,
-        );
+        for (property, want, have) in [
+            ("handles_fs", want_fs, fs),
+            ("handles_net", want_net, net),
+            ("scoped", want_scope, scope),
+        ] {
+            if want.iter().all(|w| have.contains(w)) {
+                continue;
+            }
+            let have = if have.is_empty() {
+                "none".to_owned()
+            } else {
+                have.join(" ")
+            };
+            out.push(v(property, want.join(" "), format!("chain handles {have}")));
+        }
     }
 }
 

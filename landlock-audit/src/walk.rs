@@ -112,7 +112,7 @@ impl<S: Source> Reader<'_, S> {
     ) -> Result<T> {
         self.file(path, limit, parse)?.ok_or_else(|| Error::Io {
             path: path.to_owned(),
-            source: io::ErrorKind::NotFound.into(),
+            source: io::Error::from_raw_os_error(libc::ENOENT),
         })
     }
 
@@ -198,7 +198,7 @@ impl<S: Source> Reader<'_, S> {
                     Err(e) => io_error(root, e),
                     Ok(_) => Error::Io {
                         path: vpath,
-                        source: io::ErrorKind::NotFound.into(),
+                        source: io::Error::from_raw_os_error(libc::ENOENT),
                     },
                 })
             }

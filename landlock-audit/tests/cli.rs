@@ -925,6 +925,100 @@ fn metrics_output_replaces_the_file_atomically() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// `metrics --output` replaces only a regular file: anything else there is
+/// a usage error and is left as it was; `-` is stdout.
+#[test]
+fn metrics_output_refuses_what_is_not_a_regular_file() {
+    use std::os::unix::fs::FileTypeExt;
+    let f = Fixture::generated(3, 6);
+    let dir = common::tempdir();
+    let p = |name: &str| dir.path().join(name);
+    fs::write(p("target.prom"), "target\n").unwrap();
+    std::os::unix::fs::symlink(p("target.prom"), p("link.prom")).unwrap();
+    fs::create_dir(p("dir.prom")).unwrap();
+    let fifo = std::ffi::CString::new(p("fifo.prom").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let _socket = std::os::unix::net::UnixListener::bind(p("socket.prom")).unwrap();
+    let mut refused = vec![
+        ("link.prom", "a symbolic link"),
+        ("dir.prom", "a directory"),
+        ("fifo.prom", "a FIFO"),
+        ("socket.prom", "a socket"),
+    ];
+    // A device node needs CAP_MKNOD; /dev itself is never used, so that a
+    // regression cannot replace a real device.
+    let dev = std::ffi::CString::new(p("null.prom").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    if unsafe { libc::mknod(dev.as_ptr(), libc::S_IFCHR | 0o600, libc::makedev(1, 3)) } == 0 {
+        refused.push(("null.prom", "a character device"));
+    } else {
+        eprintln!("no CAP_MKNOD: the device case is not checked");
+    }
+    for (name, what) in refused {
+        let before = fs::symlink_metadata(p(name)).unwrap().file_type();
+        let o = run(&f, &["metrics", "-o", p(name).to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(what) && err.contains("refusing"),
+            "{name}: {err}"
+        );
+        assert!(o.stdout.is_empty());
+        let after = fs::symlink_metadata(p(name)).unwrap().file_type();
+        assert_eq!(
+            (
+                after.is_symlink(),
+                after.is_dir(),
+                after.is_fifo(),
+                after.is_socket()
+            ),
+            (
+                before.is_symlink(),
+                before.is_dir(),
+                before.is_fifo(),
+                before.is_socket()
+            ),
+            "{name} was replaced"
+        );
+    }
+    assert_eq!(fs::read_to_string(p("target.prom")).unwrap(), "target\n");
+    // `-`: stdout, and no file named `-`.
+    let o = Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
+        .current_dir(dir.path())
+        .arg("--root")
+        .arg(f.root())
+        .arg("--proc")
+        .arg(f.proc_root())
+        .args(["metrics", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(stdout(&o).contains("landlock_audit_up 1\n"));
+    assert!(!p("-").exists(), "a file named - was created");
+    // A regular file is still replaced.
+    let o = run(&f, &["metrics", "-o", p("target.prom").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(fs::read_to_string(p("target.prom"))
+        .unwrap()
+        .contains("landlock_audit_up 1\n"));
+    // --json (global, before the subcommand) and --output: a usage error,
+    // not JSON on stdout with --output ignored.
+    for args in [
+        &["--json", "metrics", "-o"][..],
+        &["metrics", "--json", "-o"][..],
+    ] {
+        let mut args = args.to_vec();
+        let target = p("target.prom");
+        args.push(target.to_str().unwrap());
+        let o = run(&f, &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
+        assert!(fs::read_to_string(&target)
+            .unwrap()
+            .contains("landlock_audit_up 1\n"));
+    }
+}
+
 #[test]
 fn comm_files_that_are_not_small_regular_files_do_not_hang_or_grow() {
     use std::os::unix::ffi::OsStrExt;
@@ -946,7 +1040,8 @@ fn comm_files_that_are_not_small_regular_files_do_not_hang_or_grow() {
     assert_eq!(lines[2], "  pid 301  unit -  ?", "{out:.300}");
     assert_eq!(
         lines[4],
-        format!("      pid 302  unit -  {}", "a".repeat(4096))
+        // Cut to 64 bytes and marked.
+        format!("      pid 302  unit -  {}…", "a".repeat(64))
     );
 }
 
@@ -1266,6 +1361,20 @@ fn the_reader_leaves_itself_out_and_says_when_its_view_is_partial() {
     fs::set_permissions(&p120, fs::Permissions::from_mode(0o755)).unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("partial view: 1 of 8 processes"), "{err}");
+    // CAP_SYS_PTRACE is advised only to a reader without it (the command
+    // inherits the test's effective set, CAP_DAC_* dropped).
+    let status = fs::read_to_string("/proc/self/status").unwrap();
+    let caps = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .map(|v| u64::from_str_radix(v.trim(), 16).unwrap())
+        .unwrap();
+    if caps & (1 << 19) != 0 {
+        assert!(!err.contains("run with CAP_SYS_PTRACE"), "{err}");
+        assert!(err.contains("this reader has CAP_SYS_PTRACE"), "{err}");
+    } else {
+        assert!(err.contains("run with CAP_SYS_PTRACE"), "{err}");
+    }
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["processes"]["unknown"], 1);
     assert_eq!(v["processes"]["partial"], true);
@@ -1490,4 +1599,116 @@ fn every_schema_is_a_draft_2020_12_schema_of_its_document() {
             "{n}"
         );
     }
+}
+
+/// A `--proc` that is not a procfs (neither a process directory nor
+/// `self`) is a usage error, not an empty system; one with `self` and no
+/// process is a (strange) system.
+#[test]
+fn a_wrong_proc_is_an_error() {
+    let f = Fixture::generated(3, 6);
+    let empty = f.dir.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    for args in [&["status"][..], &["ps"], &["tree"], &["--json", "status"]] {
+        let o = run_at(&f.root(), &empty, args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("not a procfs"), "{err}");
+    }
+    fs::create_dir(empty.join("self")).unwrap();
+    let o = run_at(&f.root(), &empty, &["status"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    // A symbolic link to a procfs is followed, as one to a tree is.
+    let link = f.dir.path().join("proc-link");
+    std::os::unix::fs::symlink(f.proc_root(), &link).unwrap();
+    let root_link = f.dir.path().join("root-link");
+    std::os::unix::fs::symlink(f.root(), &root_link).unwrap();
+    let o = run_at(&root_link, &link, &["ps"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_eq!(stdout(&o), stdout(&run(&f, &["ps"])));
+}
+
+/// A `--root` that exists but holds no tree is said so, with the exit
+/// status of a missing tree, and OS-style messages name missing files.
+#[test]
+fn a_root_that_is_not_a_tree() {
+    let f = Fixture::generated(3, 6);
+    let empty = f.dir.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    let o = run_at(&empty, &f.proc_root(), &["status"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("not a Landlock audit tree") && err.contains("no version file"),
+        "{err}"
+    );
+    let (code, kind, _) = json_error(&run_at(&empty, &f.proc_root(), &["--json", "status"]));
+    assert_eq!((code, kind.as_str()), (3, "not_a_tree"));
+    // The directory above the tree: the hint, the same status.
+    let o = run_at(f.dir.path(), &f.proc_root(), &["status"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("did you mean --root"), "{err}");
+    // A tree missing a required file: the OS's words, not Rust's.
+    fs::remove_file(f.root().join("abi_version")).unwrap();
+    let o = run(&f, &["status"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("No such file or directory"), "{err}");
+    assert!(!err.contains("entity not found"), "{err}");
+}
+
+/// `ps -p PID` selecting no process exits 1 as procps's ps (the header
+/// alone, or an empty list); `domain`'s usage says that it needs an ID or
+/// --audit-id, and IDs no domain can have get a message of their own.
+#[test]
+fn ps_p_without_a_process_and_domain_usage() {
+    let f = Fixture::generated(3, 6);
+    let o = run(&f, &["ps", "-p", "99999"]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).lines().count(),
+        1,
+        "{o:?}"
+    );
+    assert!(o.stderr.is_empty(), "{o:?}");
+    let o = run(&f, &["--json", "ps", "-p", "99999"]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["processes"], serde_json::json!([]));
+    let pid = f.model.processes[0].pid.to_string();
+    let o = run(&f, &["ps", "-p", &format!("{pid},99999")]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+
+    let o = run(&f, &["domain", "--help"]);
+    assert!(
+        stdout(&o).contains("<ID|--audit-id <HEX>>"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&f, &["domain"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&f, &["domain", "ABCD"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("try abcd"),
+        "{o:?}"
+    );
+    let o = run(&f, &["domain", "0000000012345678"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2^60"), "{o:?}");
+}
+
+/// `--help` lists a subcommand's own options first, then the global ones
+/// under a heading of their own.
+#[test]
+fn help_groups_the_global_options() {
+    let f = Fixture::generated(1, 1);
+    let help = stdout(&run(&f, &["metrics", "--help"]));
+    let at = |s: &str| {
+        help.find(s)
+            .unwrap_or_else(|| panic!("{s} missing: {help}"))
+    };
+    assert!(at("--no-units") < at("Global options"), "{help}");
+    assert!(at("Global options") < at("--root <DIR>"), "{help}");
+    assert!(at("Global options") < at("--pretty"), "{help}");
 }

@@ -23,6 +23,11 @@ const CONTAINER: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456
 /// threads of `web` (200, 201); cron (400) and `evil` (600, whose exe is
 /// hostile) are unconfined; 2 is a kernel thread.
 fn system() -> Fixture {
+    Fixture::new(system_model())
+}
+
+/// The model of [`system`].
+fn system_model() -> Model {
     let mut d1 = dom(1, None, &[(100, 100), (300, 300), (500, 500)]);
     d1.access.fs = AccessFs::WRITE_FILE;
     let mut d2 = dom(2, Some(1), &[(200, 200), (200, 201)]);
@@ -37,7 +42,7 @@ fn system() -> Fixture {
             uid,
             cgroup: Some(cgroup.into()),
         };
-    Fixture::new(Model {
+    Model {
         domains: vec![d1, d2],
         processes: vec![
             ModelProcess {
@@ -98,7 +103,7 @@ fn system() -> Fixture {
             ),
         ],
         ..Model::default()
-    })
+    }
 }
 
 fn expect_file(f: &Fixture, name: &str, text: &str) -> PathBuf {
@@ -317,13 +322,18 @@ fn invalid_expectations_exit_2() {
     );
     invalid(
         &f,
-        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nhandles_fs = [\"write\"]\n",
-        &["line 4", "\"write\"", "write_file"],
+        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nhandles_fs = [\"Write\"]\n",
+        &["line 4", "\"Write\"", "write_file", "bit<N>"],
     );
     invalid(
         &f,
-        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nscoped = [\"bind_tcp\"]\n",
-        &["line 4", "bind_tcp"],
+        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nscoped = [\"bind tcp\"]\n",
+        &["line 4", "bind tcp"],
+    );
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nhandles_net = [\"bit64\"]\n",
+        &["line 4", "bit64"],
     );
     invalid(
         &f,
@@ -356,6 +366,31 @@ fn invalid_expectations_exit_2() {
         &["line 1", "expectation"],
     );
     invalid(&f, "", &["no expectation"]);
+    // The messages name the key path, say [[expect]], and do not say
+    // "line 0" for the whole file.
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\nuid = 1\n[[expect]]\nname = \"b\"\nuid = -1\n",
+        &["line 6, column 7", "expect[1].uid", "-1"],
+    );
+    invalid(
+        &f,
+        "[expect]\nname = \"a\"\nuid = 1\n",
+        &["line 1", "use [[expect]] tables"],
+    );
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\nuid = 1\nhandles_fs = \"write_file\"\n",
+        &["line 4", "expect[0].handles_fs", "handles_fs = ["],
+    );
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\nuid = 1\n",
+        &["line 2", "expect[0].name", "unterminated"],
+    );
+    let e = expect_file(&f, "bad.toml", "");
+    let o = run(&f, &["verify", "--expect", e.to_str().unwrap()]);
+    assert!(!err(&o).contains("line 0"), "{}", err(&o));
     // A huge bad line is not quoted whole.
     let long = format!(
         "[[expect]]\nname = \"a\"\ncomm = \"x\"\n{} = 1\n",
@@ -488,6 +523,268 @@ fn units_in_ps_status_and_tree() {
     let text = out(&run(&f, &["tree"]));
     assert!(
         text.contains("      pid 200 (2 threads)  unit web.service  web\n"),
+        "{text}"
+    );
+}
+
+/// The results of `verify --json --expect FILE` by expectation name:
+/// `(ok, matched)`.
+fn results(f: &Fixture, file: &Path) -> std::collections::BTreeMap<String, (bool, u64)> {
+    let o = run(f, &["--json", "verify", "--expect", file.to_str().unwrap()]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", err(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    doc["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_owned(),
+                (r["ok"].as_bool().unwrap(), r["matched"].as_u64().unwrap()),
+            )
+        })
+        .collect()
+}
+
+/// The example files of contrib/expectations cannot fail because of the
+/// command itself, which leaves its own process out of every count: on a
+/// system where the command runs as the units of contrib/systemd install
+/// it, an expectation that holds when its process is counted (`self` names
+/// no process) holds as well when it is left out (`self` names it).
+#[test]
+fn contrib_expectations_do_not_depend_on_the_command_itself() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../contrib/expectations");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .expect("contrib/expectations")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no file in {}", dir.display());
+    let mut model = system_model();
+    model.processes.push(ModelProcess {
+        pid: 4242,
+        comm: "landlock-audit".into(),
+        threads: vec![4242],
+        kernel_thread: false,
+        exe: Some("/usr/local/bin/landlock-audit".into()),
+        uid: 61184,
+        cgroup: Some("/system.slice/landlock-audit-verify.service".into()),
+    });
+    let f = Fixture::new(model);
+    let set_self = |target: &str| {
+        let link = f.proc_root().join("self");
+        let _ = fs::remove_dir(&link);
+        let _ = fs::remove_file(&link);
+        std::os::unix::fs::symlink(target, &link).expect("self link");
+    };
+    for file in &files {
+        set_self("9999");
+        let counted = results(&f, file);
+        set_self("4242");
+        let left_out = results(&f, file);
+        for (name, (ok, matched)) in &counted {
+            assert!(
+                !ok || left_out[name].0,
+                "{}: {name:?} holds only when the command counts itself \
+                 ({matched} matched with it, {} without)",
+                file.display(),
+                left_out[name].1
+            );
+        }
+    }
+}
+
+/// `metrics --json --expect FILE` carries the results `verify --json`
+/// prints (the schema is checked by `run`).
+#[test]
+fn metrics_json_has_the_expectation_results() {
+    let f = system();
+    let bad = expect_file(&f, "bad.toml", VIOLATED);
+    let o = run(
+        &f,
+        &["--json", "metrics", "--expect", bad.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let v = run(&f, &["--json", "verify", "--expect", bad.to_str().unwrap()]);
+    let vdoc: Value = serde_json::from_slice(&v.stdout).expect("JSON");
+    assert_eq!(doc["expectations"], vdoc["results"], "{doc}");
+    assert!(doc["units"].is_array(), "{doc}");
+    let o = run(&f, &["--json", "metrics"]);
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert!(doc.get("expectations").is_none(), "{doc}");
+}
+
+/// An expectations file that is a FIFO (or a directory) is refused at
+/// once, exit 2, instead of waiting for a writer.
+#[test]
+fn expectations_that_are_not_a_regular_file_are_refused() {
+    let f = system();
+    let fifo = f.dir.path().join("fifo.toml");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    for (path, what) in [(fifo, "a FIFO"), (f.dir.path().to_owned(), "a directory")] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
+            .arg("--root")
+            .arg(f.root())
+            .arg("--proc")
+            .arg(f.proc_root())
+            .args(["verify", "--expect"])
+            .arg(&path)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("verify --expect {} hangs", path.display());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+        assert!(err(&o).contains(what), "{}", err(&o));
+    }
+}
+
+/// Access names: any the tree's format allows.  A right this build does
+/// not know (`frob_nicate`) is matched by name, `bit<N>` names bit N
+/// (named or not), and both are warned about; a nameless bit in the tree
+/// is an unknown right too.
+#[test]
+fn access_names_are_those_the_tree_allows() {
+    let mut model = system_model();
+    model.domains[0].access.fs |= landlock_audit::AccessFs::from_bits_retain(1 << 40);
+    model.domains[0]
+        .access
+        .unknown
+        .fs
+        .push("frob_nicate".into());
+    let f = Fixture::new(model);
+    let e = expect_file(
+        &f,
+        "e.toml",
+        "[[expect]]\nname = \"sshd\"\nexe = \"/usr/sbin/sshd\"\n\
+         handles_fs = [\"frob_nicate\", \"bit40\", \"bit1\"]\nmin_processes = 1\n",
+    );
+    let o = run(&f, &["verify", "--expect", e.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    assert!(err(&o).contains("fs:frob_nicate"), "{}", err(&o));
+    // The tree's nameless bit is warned about, as --help says.
+    assert!(err(&o).contains("fs:bit40"), "{}", err(&o));
+    let o = run(&f, &["--json", "status"]);
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        doc["unknown_rights"],
+        serde_json::json!(["fs:bit40", "fs:frob_nicate"])
+    );
+    // What the chain lacks is a violation, named as the tree names it.
+    let e = expect_file(
+        &f,
+        "e.toml",
+        "[[expect]]\nname = \"sshd\"\nexe = \"/usr/sbin/sshd\"\n\
+         handles_fs = [\"frob_nicate\", \"bit41\", \"other_right\"]\n",
+    );
+    let o = run(&f, &["verify", "--expect", e.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(
+        out(&o).contains("handles_fs expected bit41 frob_nicate other_right, found chain handles write_file bit40 frob_nicate"),
+        "{}",
+        out(&o)
+    );
+}
+
+/// The text report has one line per violating process, listing its
+/// violating threads (at most 8), not one line per thread.
+#[test]
+fn violations_are_grouped_by_process() {
+    let mut model = system_model();
+    // web (200) gets 12 threads, 2 of them in d2 (the model's), 10 outside.
+    model.processes[2].threads = (200..212).collect();
+    let f = Fixture::new(model);
+    let e = expect_file(
+        &f,
+        "e.toml",
+        "[[expect]]\nname = \"web\"\ncomm = \"web\"\nsandboxed = true\nhandles_net = [\"bind_tcp\"]\n",
+    );
+    let o = run(&f, &["verify", "--expect", e.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let text = out(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "violated  web  (1 process matched, 1 violating)",
+            "    pid 200 tids 202 203 204 205 206 207 208 209 … (10 in all) exe /usr/lib/web/bin/web \
+             comm web unit web.service: sandboxed expected true, found no visible domain; \
+             handles_net expected bind_tcp, found chain handles none",
+            "0 of 1 expectations hold",
+        ],
+        "{text}"
+    );
+}
+
+/// `tree` says when a process it shows has threads outside any domain.
+#[test]
+fn tree_marks_mixed_processes() {
+    let f = system();
+    let o = run(&f, &["tree"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let text = out(&o);
+    let line = |pid: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("pid {pid} ")))
+            .unwrap_or_else(|| panic!("no pid {pid} in {text}"))
+            .to_owned()
+    };
+    assert!(
+        line("300").contains("  mixed: 1 of 2 threads unconfined  unit mixed.service"),
+        "{text}"
+    );
+    assert!(!line("100").contains("mixed"), "{text}");
+    assert!(!line("200").contains("mixed"), "{text}");
+}
+
+/// Invisible format characters (Cf) are escaped, a huge command name from a
+/// copied /proc is cut to 64 bytes and marked, and an expectation's name
+/// has its backslashes escaped.
+#[test]
+fn invisible_characters_huge_comms_and_backslashes_are_escaped() {
+    let mut model = system_model();
+    model.processes[1].comm = "ss\u{200b}hd\u{feff}".into();
+    model.processes[4].comm = "c".repeat(5000);
+    let f = Fixture::new(model);
+    let o = run(&f, &["ps"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let text = out(&o);
+    assert!(
+        text.contains("ss\\342\\200\\213hd\\357\\273\\277\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\u{200b}') && !text.contains('\u{feff}'),
+        "{text}"
+    );
+    assert!(text.contains(&format!(" {}…\n", "c".repeat(64))), "{text}");
+    assert!(!text.contains(&"c".repeat(65)), "{text}");
+    let tree = out(&run(&f, &["tree"]));
+    assert!(tree.contains("ss\\342\\200\\213hd"), "{tree}");
+    let e = expect_file(
+        &f,
+        "e.toml",
+        "[[expect]]\nname = 'a\\012b'\ncomm = \"sshd\"\nmin_processes = 1\n\n\
+         [[expect]]\nname = \"cron\"\nunit = \"cron.service\"\nsandboxed = true\n",
+    );
+    let o = run(&f, &["verify", "--expect", e.to_str().unwrap()]);
+    let text = out(&o);
+    // The name's backslash is escaped: it cannot pass for an escape.
+    assert!(text.contains("violated  a\\134012b  "), "{text}");
+    assert!(
+        text.contains(&format!("comm {}… unit cron.service", "c".repeat(64))),
         "{text}"
     );
 }

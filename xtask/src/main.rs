@@ -69,7 +69,7 @@ struct Page {
     /// The text after `--help` that is not the exit statuses, under its
     /// own heading.
     text: Option<(&'static str, String)>,
-    exit_status: &'static str,
+    exit_status: String,
     files: &'static [(&'static str, &'static str)],
     /// `(what it does, command line)`.
     examples: &'static [(&'static str, &'static str)],
@@ -99,7 +99,10 @@ const EXPECTATIONS: (&str, &str) = (
 fn page(sub: Option<&str>) -> Page {
     let common = |examples| Page {
         text: None,
-        exit_status: args::EXIT_STATUS,
+        exit_status: sub.map_or_else(
+            || args::EXIT_STATUS.to_owned(),
+            args::subcommand_exit_status,
+        ),
         files: &[TREE, PROC],
         examples,
     };
@@ -158,7 +161,7 @@ fn page(sub: Option<&str>) -> Page {
         },
         Some("verify") => Page {
             text: Some(("EXPECTATIONS FILE", args::VERIFY_FILE_HELP.to_owned())),
-            exit_status: args::VERIFY_EXIT_STATUS,
+            exit_status: args::VERIFY_EXIT_STATUS.to_owned(),
             files: &[TREE, PROC, EXPECTATIONS],
             examples: &[
                 (
@@ -234,7 +237,7 @@ fn extra_sections(sub: Option<&str>) -> Roff {
         text_to_roff(&mut roff, text);
     }
     roff.control("SH", ["EXIT STATUS"]);
-    text_to_roff(&mut roff, p.exit_status);
+    text_to_roff(&mut roff, &p.exit_status);
     roff.control("SH", ["FILES"]);
     for (path, what) in p.files {
         roff.control("TP", []).text([italic(*path)]);
@@ -295,12 +298,14 @@ fn man_pages(cmd: &clap::Command, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     }
     let mut files = Vec::new();
     for (sub, c) in pages {
-        let man = clap_mangen::Man::new(c.clone());
+        // The footer names the command's version on every page.
+        let man = clap_mangen::Man::new(c.clone())
+            .source(format!("landlock-audit {}", command_version()));
         let path = dir.join(man.get_filename());
         let mut w = std::fs::File::create(&path)?;
         man.render_title(&mut w)?;
         man.render_name_section(&mut w)?;
-        man.render_synopsis_section(&mut w)?;
+        synopsis(&c, sub.as_deref()).to_writer(&mut w)?;
         man.render_description_section(&mut w)?;
         if c.get_arguments().any(|a| !a.is_hide_set()) {
             man.render_options_section(&mut w)?;
@@ -309,13 +314,88 @@ fn man_pages(cmd: &clap::Command, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             man.render_subcommands_section(&mut w)?;
         }
         extra_sections(sub.as_deref()).to_writer(&mut w)?;
-        if c.get_version().is_some() {
+        if sub.is_none() {
             man.render_version_section(&mut w)?;
         }
         w.flush()?;
         files.push(path);
     }
     Ok(files)
+}
+
+/// The SYNOPSIS section: clap_mangen's leaves out the value of an option
+/// (`verify <--expect>`), so it is written here: `verify --expect FILE
+/// [--root DIR] …`, values in italics, optional arguments in brackets, and
+/// the members of a required group as `(ID | --audit-id HEX)`.
+fn synopsis(c: &clap::Command, sub: Option<&str>) -> Roff {
+    let arg_text = |a: &clap::Arg| -> Vec<clap_mangen::roff::Inline> {
+        let value = a
+            .get_value_names()
+            .and_then(|v| v.first())
+            .map(ToString::to_string);
+        let mut parts = Vec::new();
+        if a.is_positional() {
+            parts.push(italic(value.unwrap_or_else(|| a.get_id().to_string())));
+            return parts;
+        }
+        let flag = match (a.get_short(), a.get_long()) {
+            (_, Some(l)) => format!("--{l}"),
+            (Some(s), None) => format!("-{s}"),
+            (None, None) => a.get_id().to_string(),
+        };
+        parts.push(bold(flag));
+        if a.get_action().takes_values() {
+            if let Some(v) = value {
+                parts.push(roman(" "));
+                parts.push(italic(v));
+            }
+        }
+        parts
+    };
+    let mut line = vec![bold("landlock-audit")];
+    if let Some(s) = sub {
+        line.push(roman(" "));
+        line.push(bold(s));
+    }
+    let grouped: Vec<&clap::Id> = c
+        .get_groups()
+        .filter(|g| g.is_required_set())
+        .flat_map(|g| g.get_args())
+        .collect();
+    for a in c.get_arguments() {
+        if a.is_hide_set() || grouped.contains(&a.get_id()) {
+            continue;
+        }
+        line.push(roman(" "));
+        if a.is_required_set() {
+            line.extend(arg_text(a));
+        } else {
+            line.push(roman("["));
+            line.extend(arg_text(a));
+            line.push(roman("]"));
+        }
+    }
+    for g in c.get_groups().filter(|g| g.is_required_set()) {
+        line.push(roman(" ("));
+        for (i, id) in g.get_args().enumerate() {
+            if i > 0 {
+                line.push(roman(" | "));
+            }
+            if let Some(a) = c.get_arguments().find(|a| a.get_id() == id) {
+                line.extend(arg_text(a));
+            }
+        }
+        line.push(roman(")"));
+    }
+    if sub.is_none() {
+        line.push(roman(" ["));
+        line.push(italic("COMMAND"));
+        line.push(roman("]"));
+    }
+    let mut roff = Roff::default();
+    roff.control("SH", ["SYNOPSIS"]);
+    roff.text(line);
+    roff
 }
 
 /// clap_complete 4.6's bash script sets `cmd="landlock__audit__subcmd__X"`
@@ -428,7 +508,35 @@ mod tests {
                 assert!(p.contains(s), "{s} missing from {}", f.display());
             }
             assert!(!p.contains(".SH EXTRA"), "{}", f.display());
+            // The footer names the command and its version, not the
+            // subcommand.
+            let th = p.lines().find(|l| l.starts_with(".TH ")).unwrap();
+            assert!(
+                th.contains(&format!("landlock-audit {}", command_version())),
+                "{th}"
+            );
         }
+        let page_of = |s: &str| {
+            std::fs::read_to_string(dir.join(format!("man/man1/landlock-audit-{s}.1"))).unwrap()
+        };
+        // Each subcommand's own exit statuses: no other's.
+        assert!(!page_of("ps").contains("expectation is violated"));
+        assert!(!page_of("tree").contains("audit_id"));
+        assert!(page_of("domain").contains("ambiguous"));
+        assert!(page_of("metrics").contains("landlock_audit_up 0"));
+        // Synopses with the values' placeholders and the domain's choice.
+        assert!(
+            page_of("verify").contains("\\-\\-expect\\fR \\fIFILE"),
+            "{}",
+            page_of("verify")
+        );
+        assert!(
+            page_of("domain").contains("(\\fIID\\fR | \\fB\\-\\-audit\\-id\\fR \\fIHEX\\fR)"),
+            "{}",
+            page_of("domain")
+        );
+        // The metrics page lists the metrics itself.
+        assert!(!page_of("metrics").contains("landlock\\-audit\\-metrics(1) lists"));
         let verify = std::fs::read_to_string(dir.join("man/man1/landlock-audit-verify.1")).unwrap();
         assert!(verify.contains("at least one expectation is violated"));
         assert!(verify.contains(".SH \"EXPECTATIONS FILE\""));

@@ -41,8 +41,9 @@ const EXIT_USAGE: u8 = 2;
 /// `domain --audit-id`, a tree without `audit_id` files.
 const EXIT_UNAVAILABLE: u8 = 3;
 
-/// The most bytes read from a `comm` file (the kernel's are at most 64).
-const COMM_MAX: u64 = 4096;
+/// The most bytes of a command name shown: the kernel's are at most 16
+/// (`TASK_COMM_LEN`), but a copied `/proc` may hold anything.
+const COMM_MAX: usize = 64;
 
 /// What went wrong, with its exit status.
 #[derive(Debug)]
@@ -53,6 +54,18 @@ enum Failure {
     Output(io::Error),
     /// An expectations file missing or invalid: exit status 2.
     Expectations(String),
+    /// A command line clap accepts but the command refuses (e.g. an
+    /// `--output` that is not a regular file): exit status 2.
+    Usage(String),
+    /// `--root` names a directory without a `version` file: exit status 3,
+    /// as for a missing tree.
+    NotATree,
+    /// `--proc` names a directory with neither a numeric entry nor `self`:
+    /// a usage error (exit status 2).
+    NotProcfs,
+    /// `ps -p PID…`: none of the PIDs is a process (the header is printed):
+    /// exit status 1 without a message, as procps's `ps`.
+    NothingSelected,
     /// `verify`: an expectation is violated (the report is printed): exit
     /// status 1 without a message.
     Violated,
@@ -102,7 +115,10 @@ impl Failure {
             Failure::AmbiguousDomain(..) => "ambiguous_domain",
             Failure::Output(_) => "output",
             Failure::Expectations(_) => "expectations",
+            Failure::Usage(_) | Failure::NotProcfs => "usage",
+            Failure::NotATree => "not_a_tree",
             Failure::Violated => "violated",
+            Failure::NothingSelected => "nothing_selected",
         }
     }
 
@@ -112,7 +128,8 @@ impl Failure {
             // The kernel lacks what the question needs, as for a missing
             // tree.
             Failure::Lib(Error::AuditIdUnsupported { .. }) => EXIT_UNAVAILABLE,
-            Failure::Expectations(_) => EXIT_USAGE,
+            Failure::Expectations(_) | Failure::Usage(_) | Failure::NotProcfs => EXIT_USAGE,
+            Failure::NotATree => EXIT_UNAVAILABLE,
             _ => EXIT_ERROR,
         }
     }
@@ -145,12 +162,23 @@ impl Failure {
                 )
             }
             Failure::Output(e) => format!("writing the output: {e}"),
-            Failure::Expectations(m) => m.clone(),
+            Failure::Expectations(m) | Failure::Usage(m) => m.clone(),
+            Failure::NotATree => format!(
+                "not a Landlock audit tree: {} (no version file; --root names a copy of \
+                 {DEFAULT_ROOT}: a directory with version, abi_version, tasks and domains/)",
+                text::field(root.as_os_str().as_bytes())
+            ),
+            Failure::NotProcfs => format!(
+                "not a procfs: {} (no process directory and no self; --proc names the \
+                 procfs of the tree's PID namespace, or a copy of it)",
+                text::field(cli.proc_root.as_os_str().as_bytes())
+            ),
             Failure::Violated => "an expectation is violated".to_owned(),
+            Failure::NothingSelected => "no such process".to_owned(),
         };
         // --root named the directory above a tree.
         let below = root.join("landlock");
-        let hint = if matches!(self, Failure::Lib(_))
+        let hint = if matches!(self, Failure::Lib(_) | Failure::NotATree)
             && !root.join("version").exists()
             && below.join("version").is_file()
         {
@@ -191,7 +219,7 @@ fn print_stdout(bytes: &[u8]) {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -207,6 +235,13 @@ fn main() -> ExitCode {
             return ExitCode::from(if is_usage { EXIT_USAGE } else { EXIT_OK });
         }
     };
+    // `--proc` may be a symbolic link, as `--root` may: it is followed here,
+    // once; links below it are refused as they are below `--root`.
+    if fs::symlink_metadata(&cli.proc_root).is_ok_and(|m| m.file_type().is_symlink()) {
+        if let Ok(p) = fs::canonicalize(&cli.proc_root) {
+            cli.proc_root = p;
+        }
+    }
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let res = run(&cli, &mut out).and_then(|()| out.flush().map_err(Failure::Output));
     match res {
@@ -214,7 +249,7 @@ fn main() -> ExitCode {
         // A closed pipe (`| head`) ends the output early: not an error.
         Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
         // The report said it.
-        Err(Failure::Violated) => ExitCode::from(EXIT_ERROR),
+        Err(Failure::Violated | Failure::NothingSelected) => ExitCode::from(EXIT_ERROR),
         Err(f) => {
             let msg = f.message(&cli);
             let mut stderr = io::stderr().lock();
@@ -287,13 +322,18 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
 /// Reads the tree and warns, once, about access rights this build does not
 /// know (a newer kernel's): they are shown as the kernel names them.
 fn read_domains(cli: &Cli) -> Result<Domains, Failure> {
-    let domains = Domains::read_from(&cli.root)?;
-    let mut unknown: Vec<String> = domains
-        .iter()
-        .flat_map(|d| d.access.unknown.qualified())
-        .collect();
-    unknown.sort_unstable();
-    unknown.dedup();
+    let domains = Domains::read_from(&cli.root).map_err(|e| match e {
+        // The directory exists but holds no tree.
+        Error::Io { path, source }
+            if source.kind() == io::ErrorKind::NotFound
+                && !cli.root_is_default()
+                && path == cli.root.join("version") =>
+        {
+            Failure::NotATree
+        }
+        e => Failure::Lib(e),
+    })?;
+    let unknown = unknown_rights(&domains);
     if !unknown.is_empty() {
         warn(&format!(
             "the kernel handles access rights this build does not know: {}; they are shown \
@@ -302,6 +342,37 @@ fn read_domains(cli: &Cli) -> Result<Domains, Failure> {
         ));
     }
     Ok(domains)
+}
+
+/// The access rights of the visible domains that this build does not know,
+/// as `class:name`, sorted: the names it has no constant for
+/// (`fs:frob_nicate`) and the bits it has no name for (`fs:bit40`).
+fn unknown_rights(domains: &Domains) -> Vec<String> {
+    let mut unknown: Vec<String> = Vec::new();
+    for d in domains {
+        for (class, names) in d.access.names() {
+            let opaque = match class {
+                "fs" => &d.access.unknown.fs,
+                "net" => &d.access.unknown.net,
+                _ => &d.access.unknown.scope,
+            };
+            unknown.extend(
+                names
+                    .iter()
+                    .filter(|n| opaque.contains(n) || is_nameless_bit(n))
+                    .map(|n| format!("{class}:{n}")),
+            );
+        }
+    }
+    unknown.sort_unstable();
+    unknown.dedup();
+    unknown
+}
+
+/// Whether a right's name is `bit<N>`, the form of a bit without a name.
+fn is_nameless_bit(name: &str) -> bool {
+    name.strip_prefix("bit")
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Writes `landlock-audit: warning: MSG` to stderr (escaped).
@@ -328,7 +399,12 @@ struct View {
 impl View {
     fn read(cli: &Cli, domains: Domains) -> Result<Self, Failure> {
         let me = procfs::self_pid(&cli.proc_root);
-        let processes: Vec<(Process, ProcessState)> = procfs::processes(&cli.proc_root)?
+        let processes = procfs::processes(&cli.proc_root)?;
+        if processes.is_empty() {
+            // An empty list, or only processes gone meanwhile.
+            check_proc(cli)?;
+        }
+        let processes: Vec<(Process, ProcessState)> = processes
             .into_iter()
             .map(|p| {
                 let s = domains.state_of(&p);
@@ -337,10 +413,18 @@ impl View {
             .collect();
         let cov = domains.coverage_of(counted(&processes, me));
         if cov.unknown > 0 {
+            let why = if has_cap_sys_ptrace() {
+                "this reader has CAP_SYS_PTRACE, so something else refused them: Landlock \
+                 when the reader is itself sandboxed (it may inspect only processes in \
+                 domains nested below its own), another LSM, or, in a copied /proc, \
+                 entries it may not read"
+            } else {
+                "run with CAP_SYS_PTRACE for the whole system"
+            };
             warn(&format!(
                 "partial view: {} of {} processes are not inspectable by this reader \
                  (effective UID {}); they are counted as unknown, and the ratios cover the \
-                 {} judged processes only (run with CAP_SYS_PTRACE for the whole system)",
+                 {} judged processes only ({why})",
                 cov.unknown,
                 cov.total,
                 uzers::get_effective_uid(),
@@ -365,6 +449,20 @@ impl View {
     fn counted_vec(&self) -> Vec<Process> {
         self.counted().cloned().collect()
     }
+}
+
+/// Whether this process has `CAP_SYS_PTRACE` in its effective set (from
+/// the `CapEff` line of the live `/proc/self/status`, not `--proc`'s).
+fn has_cap_sys_ptrace() -> bool {
+    const CAP_SYS_PTRACE: u32 = 19;
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("CapEff:"))
+                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        })
+        .is_some_and(|caps| caps & (1 << CAP_SYS_PTRACE) != 0)
 }
 
 /// The processes of `processes` but `me`.
@@ -424,17 +522,16 @@ struct StatusDoc {
     /// Processes per systemd unit (absent with `--no-units`).
     #[serde(skip_serializing_if = "Option::is_none")]
     units: Option<Vec<units::UnitJson>>,
+    /// `metrics --json --expect FILE`: the results of `verify --json`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expectations: Option<Vec<landlock_audit::verify::ExpectationResult>>,
 }
 
 fn status_doc(domains: &Domains, cov: &Coverage) -> StatusDoc {
-    let mut unknown_rights: Vec<String> = domains
-        .iter()
-        .flat_map(|d| d.access.unknown.qualified())
-        .collect();
-    unknown_rights.sort_unstable();
-    unknown_rights.dedup();
+    let unknown_rights = unknown_rights(domains);
     StatusDoc {
         units: None,
+        expectations: None,
         version: json::VERSION,
         abi_version: domains.abi_version(),
         domains: domains.len(),
@@ -548,11 +645,27 @@ fn comm_bytes(proc_root: &Path, pid: u32, tid: Option<u32>) -> Option<Vec<u8>> {
         return None;
     }
     let mut buf = Vec::with_capacity(64);
-    f.take(COMM_MAX).read_to_end(&mut buf).ok()?;
+    f.take(COMM_MAX as u64 + 2).read_to_end(&mut buf).ok()?;
     if buf.last() == Some(&b'\n') {
         buf.pop();
     }
-    Some(buf)
+    Some(cap_comm(&buf))
+}
+
+/// A command name cut to [`COMM_MAX`] bytes, ending with `…` when it was
+/// longer.
+fn cap_comm(c: &[u8]) -> Vec<u8> {
+    if c.len() <= COMM_MAX {
+        return c.to_vec();
+    }
+    let mut v = c[..COMM_MAX].to_vec();
+    v.extend_from_slice("…".as_bytes());
+    v
+}
+
+/// A command name for text output: cut ([`cap_comm`]) and escaped.
+fn comm_text(c: &[u8]) -> String {
+    text::field(&cap_comm(c))
 }
 
 /// A command name for text output: escaped, or `?` when unreadable.
@@ -585,8 +698,14 @@ fn unit_field(proc_root: &Path, pid: u32) -> String {
 
 /// Fails when `<proc>` cannot be listed: every command that shows command
 /// names needs it, and must not print `?` for each of them instead.
+/// A directory with neither a process nor `self` is not a procfs (a
+/// wrong `--proc`): [`Failure::NotProcfs`] rather than an empty system.
 fn check_proc(cli: &Cli) -> Result<(), Failure> {
-    procfs::pids(&cli.proc_root)?;
+    if procfs::pids(&cli.proc_root)?.is_empty()
+        && fs::symlink_metadata(cli.proc_root.join("self")).is_err()
+    {
+        return Err(Failure::NotProcfs);
+    }
     Ok(())
 }
 
@@ -636,6 +755,19 @@ fn tree(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
         out.write_all(b"no domain visible\n")?;
         return Ok(());
     }
+    // Per process with a thread outside any visible domain: (outside, all).
+    let mixed: std::collections::HashMap<u32, (usize, usize)> = procfs::processes(&cli.proc_root)?
+        .iter()
+        .filter_map(|p| {
+            let outside = p
+                .threads
+                .iter()
+                .filter(|&&t| domains.domain_of_task(t).is_none())
+                .count();
+            (outside > 0 && outside < p.threads.len())
+                .then_some((p.pid, (outside, p.threads.len())))
+        })
+        .collect();
     // Depth-first, children in ID order; an explicit stack keeps deep (or
     // adversarial) trees off the call stack.  Lines go straight to the
     // buffered stdout, so memory does not grow with the output.
@@ -653,9 +785,13 @@ fn tree(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
             } else {
                 format!(" ({threads} threads)")
             };
+            let m = match mixed.get(&tgid) {
+                Some((outside, all)) => format!("  mixed: {outside} of {all} threads unconfined"),
+                None => String::new(),
+            };
             writeln!(
                 out,
-                "{pad}  pid {tgid}{n}  unit {}  {}",
+                "{pad}  pid {tgid}{n}{m}  unit {}  {}",
                 unit_field(&cli.proc_root, tgid),
                 comm_field(&cli.proc_root, tgid, None)
             )?;
@@ -723,6 +859,14 @@ fn ps(cli: &Cli, v: &View, all: bool, pids: &[u32], out: &mut impl Write) -> Res
             pids.contains(&p.pid)
         }
     });
+    // `ps -p PID…` selecting nothing: exit status 1, as procps's ps.
+    let selected = |n: usize| {
+        if !pids.is_empty() && n == 0 {
+            Err(Failure::NothingSelected)
+        } else {
+            Ok(())
+        }
+    };
     let domains_of = |pid: u32| -> Vec<DomainId> {
         v.domains
             .domains_of_process(pid)
@@ -745,14 +889,18 @@ fn ps(cli: &Cli, v: &View, all: bool, pids: &[u32], out: &mut impl Write) -> Res
                 }
             })
             .collect();
-        return json_out(cli, out, &json::Ps::new(processes));
+        let n = processes.len();
+        json_out(cli, out, &json::Ps::new(processes))?;
+        return selected(n);
     }
     let mut t = text::Table::new(&PS_COLUMNS);
+    let mut n = 0;
     for (p, s) in shown {
         t.push(ps_row(cli, p, *s, &domains_of(p.pid)));
+        n += 1;
     }
     t.write(out)?;
-    Ok(())
+    selected(n)
 }
 
 /// One domain of `list --json`.
@@ -907,7 +1055,7 @@ fn domain(cli: &Cli, domains: &Domains, d: &Domain, out: &mut impl Write) -> Res
             "creator  pid {} user {} comm {} exe {}",
             creator_pid(c),
             user_field(Some(c.uid)),
-            text::field(c.comm.as_bytes()),
+            comm_text(c.comm.as_bytes()),
             text::field(c.exe.as_os_str().as_bytes())
         )?,
         None => out.write_all(
@@ -943,6 +1091,18 @@ fn metrics(
     per_unit: bool,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
+    // `-o -` is stdout, as for most commands.
+    let output = output.filter(|p| *p != Path::new("-"));
+    if let Some(path) = output {
+        if cli.wants_json() {
+            return Err(Failure::Usage(
+                "metrics --output writes Prometheus text: it cannot be combined with --json \
+                 (redirect stdout instead)"
+                    .to_owned(),
+            ));
+        }
+        check_output(path)?;
+    }
     // An invalid expectations file is an error of this run, as a missing
     // tree is.
     let read = expect
@@ -950,8 +1110,13 @@ fn metrics(
         .transpose()
         .and_then(|x| Ok((x, View::read(cli, read_domains(cli)?)?)));
     if cli.wants_json() {
-        let (_, v) = read?;
-        return json_out(cli, out, &status_doc(&v.domains, &v.cov));
+        let (expectations, v) = read?;
+        let mut doc = status_doc(&v.domains, &v.cov);
+        if per_unit {
+            doc.units = Some(units::json(&v.domains.coverage_by_unit(v.counted())));
+        }
+        doc.expectations = expectations.map(|x| x.check(&v.domains, &v.counted_vec()).results);
+        return json_out(cli, out, &doc);
     }
     let mut e = prom::Exposition::default();
     let now = std::time::SystemTime::now()
@@ -1007,6 +1172,32 @@ fn metrics(
         None => out.write_all(&body)?,
     }
     result
+}
+
+/// What a file type is, for a message: `a FIFO`, `a directory`, …
+fn file_type_name(t: fs::FileType) -> String {
+    format!("a {}", landlock_audit::file_kind_name(t))
+}
+
+/// `metrics --output PATH` replaces only a regular file (or creates one):
+/// a symbolic link, a device, a FIFO, a socket or a directory at `path` is
+/// a usage error, so that the rename never turns `/dev/full` or a link into
+/// a regular file.  [`prom::write_atomically`] checks again just before
+/// its rename.
+fn check_output(path: &Path) -> Result<(), Failure> {
+    match prom::replaceable(path) {
+        Ok(()) => Ok(()),
+        Err(prom::NotReplaceable::Type(t)) => Err(Failure::Usage(format!(
+            "--output {}: {}, not a regular file: refusing to replace it (name a \
+             regular file or a new one; `-` is stdout)",
+            text::field(path.as_os_str().as_bytes()),
+            file_type_name(t)
+        ))),
+        Err(prom::NotReplaceable::Io(e)) => Err(Failure::Output(io::Error::new(
+            e.kind(),
+            format!("{}: {e}", text::field(path.as_os_str().as_bytes())),
+        ))),
+    }
 }
 
 const UP_HELP: &str =

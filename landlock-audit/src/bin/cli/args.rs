@@ -14,22 +14,27 @@ pub const EXIT_STATUS: &str = "  0  success (for verify: every expectation holds
      I/O error, permission denied, unsupported tree version,
      unknown domain, no domain with the audit ID, audit_id
      without CAP_AUDIT_READ), or while writing the output
-  2  usage error (bad command line); for verify and metrics --expect,
+  2  usage error (bad command line, or a --proc DIR with neither
+     process directories nor self); for verify and metrics --expect,
      also an expectations file that is missing or invalid
   3  no Landlock audit tree on this system: securityfs not
      mounted (or no /sys/kernel/security at all), Landlock
      disabled, or a kernel without the landlock-audit patch;
      for domain --audit-id, also a kernel whose tree has no
-     audit_id files (older than them)";
+     audit_id files (older than them); for --root DIR, a DIR
+     that does not exist or has no version file (kind not_a_tree)";
 
 /// The text after the exit statuses of `--help` (OUTPUT in the man page):
 /// escaping, JSON and errors.
 pub const OUTPUT_HELP: &str = "\
 Text output escapes what other users control (command names, executable
 paths, paths): space, backslash, control characters, Unicode line
-separators and bidirectional controls, and bytes that are not UTF-8 are
-written as \\ooo (octal, one per byte; e.g. a newline is \\012), as the tree's
-creator file does.  JSON carries the values unescaped (JSON's own escaping)
+separators, invisible format characters (bidirectional controls, U+200B,
+U+FEFF, ...: category Cf) and bytes that are not UTF-8 are written as \\ooo
+(octal, one per byte; e.g. a newline is \\012), as the tree's creator file
+does.  A command name longer than 64 bytes (only a copied /proc has one: the
+kernel's are at most 16) is cut there and ends with an ellipsis (…).
+Expectation names keep their spaces and have their backslashes escaped.  JSON carries the values unescaped (JSON's own escaping)
 and losslessly: where bytes are not UTF-8, the string shows U+FFFD and a
 sibling comm_bytes, exe_bytes or cgroup_bytes holds the exact bytes.
 
@@ -43,7 +48,10 @@ KIND is one of securityfs_not_mounted,
 landlock_disabled, feature_absent, permission_denied, malformed,
 unsupported_version, io, unknown_domain, ambiguous_domain,
 audit_id_not_found, audit_id_permission_denied, audit_id_unsupported,
-expectations, usage, other.
+not_a_tree, expectations, usage, other.
+
+--root and --proc may be symbolic links (followed, once); symbolic links
+below them are refused.
 
 Without a subcommand, status is shown.  Warnings go to stderr: access rights
 this build does not know (a newer kernel's; shown as the kernel names them),
@@ -83,7 +91,9 @@ error (KIND as in --json errors), landlock_audit_last_success_timestamp_seconds
 keeps the value of the file being replaced, and the exit status is that of
 the error, so a textfile never goes stale silently.  With --output, the file
 is replaced atomically (a temporary file in the same directory, fsync,
-rename), as node_exporter's textfile collector requires.
+rename), as node_exporter's textfile collector requires; only a regular
+file is replaced: a symbolic link, device, FIFO, socket or directory at
+FILE is a usage error (exit 2) and left as it is.  --output - is stdout.
 
 Per systemd unit (unless --no-units):
 landlock_audit_unit_processes{unit,state} counts the processes of each
@@ -99,7 +109,18 @@ landlock_audit_expectation_violating_processes.  An invalid FILE gives
 landlock_audit_up 0, landlock_audit_error_info{kind=\"expectations\"} 1 and
 exit status 2.
 
-landlock-audit-metrics(1) lists every metric with its type and labels.";
+With --json, metrics prints the document of status --json, with
+\"expectations\" (the results of verify --json) under --expect; --json and
+--output cannot be combined (exit 2).";
+
+/// The text after `metrics --help`: [`METRICS_AFTER_HELP`] and where every
+/// metric is listed (its man page, which has the list instead).
+pub fn metrics_after_help() -> String {
+    format!(
+        "{METRICS_AFTER_HELP}\n\nlandlock-audit-metrics(1) lists every metric with its type and \
+         labels."
+    )
+}
 
 /// One metric family that `metrics` writes.
 #[allow(dead_code)] // Read by xtask (the man page) and the tests.
@@ -239,6 +260,54 @@ pub const METRICS: &[Metric] = &[
     },
 ];
 
+/// The exit statuses of one subcommand (EXIT STATUS in its man page);
+/// `verify`'s are [`VERIFY_EXIT_STATUS`].
+#[allow(dead_code)] // Read by xtask (the man pages).
+pub fn subcommand_exit_status(sub: &str) -> String {
+    let no_tree = "  3  no Landlock audit tree on this system (securityfs not
+     mounted, Landlock disabled, or a kernel without the
+     landlock-audit patch), or a --root DIR that does not exist
+     or has no version file";
+    let usage = "  2  usage error (bad command line, or a --proc DIR with
+     neither process directories nor self)";
+    let read = "  1  an error while reading the tree or /proc (malformed tree,
+     I/O error, permission denied, unsupported tree version),
+     or while writing the output";
+    match sub {
+        "verify" => VERIFY_EXIT_STATUS.to_owned(),
+        "domain" => format!(
+            "  0  success
+{read}; also an unknown domain or an
+     ambiguous ID prefix (kind ambiguous_domain), and for
+     --audit-id no visible domain with that audit ID, or
+     audit_id without CAP_AUDIT_READ
+  2  usage error (bad command line: not an ID prefix, not an
+     audit ID, neither ID nor --audit-id)
+{no_tree}; for --audit-id, also a kernel whose tree has no
+     audit_id files"
+        ),
+        "metrics" => format!(
+            "  0  success: the exposition is written
+{read}; the exposition is still
+     written, with landlock_audit_up 0
+{usage}; also a --output FILE that is not a
+     regular file, --output with --json (nothing written), and
+     an expectations file that is missing or invalid (written,
+     with landlock_audit_up 0)
+{no_tree}; the exposition is still written, with
+     landlock_audit_up 0"
+        ),
+        "ps" => format!(
+            "  0  success
+{read}; also ps -p PID when none of the PIDs is
+     a process (the header alone is printed, as by procps's ps)
+{usage}
+{no_tree}"
+        ),
+        _ => format!("  0  success\n{read}\n{usage}\n{no_tree}"),
+    }
+}
+
 /// The text after `--help`: [`EXIT_STATUS`] and [`OUTPUT_HELP`].
 pub fn after_help() -> String {
     format!("Exit status:\n{EXIT_STATUS}\n\n{OUTPUT_HELP}")
@@ -249,7 +318,8 @@ pub fn after_help() -> String {
 pub const VERIFY_EXIT_STATUS: &str = "  0  every expectation holds
   1  at least one expectation is violated (the report says which),
      or an error while reading the tree or /proc
-  2  usage error, or the expectations file is missing or invalid
+  2  usage error, or the expectations file is missing, not a
+     regular file (a FIFO is refused, not waited on), or invalid
      (the message names the file, the line and the offending key
      or word)
   3  no Landlock audit tree on this system";
@@ -270,8 +340,12 @@ The expectations file is TOML, an array of [[expect]] tables:
   scoped = [\"signal\"]              #   them, handled by some layer)
   min_processes = 1                # default 0
 
-Each violation names the process and thread (PID, TID, exe, unit), the
-property, what was expected and what was found; exe and comm are escaped.  A matching process the reader may not
+Access names are any the tree allows: the names it prints, bit<N> for bit
+N, and a newer kernel's lowercase names (matched by name, with a warning).
+
+Each violating process is one line: its PID, its violating TIDs (at most
+8), exe, comm, unit, and each property not held with what was expected and
+what was found; exe and comm are escaped.  A matching process the reader may not
 inspect violates every property (it cannot be judged); kernel threads never
 match.  --json prints {\"version\":1,\"results\":[{\"name\",\"ok\",\"matched\",
 \"violating_processes\",\"violations\":[...]}]}.";
@@ -282,30 +356,35 @@ pub fn verify_after_help() -> String {
     format!("{VERIFY_FILE_HELP}\n\nExit status:\n{VERIFY_EXIT_STATUS}")
 }
 
+/// The heading of the options every subcommand takes (in `--help`, after
+/// the subcommand's own).
+const GLOBAL: &str = "Global options (input and output format)";
+
 /// Shows Landlock domains (sandboxes), the processes that run in them and how
 /// many processes are sandboxed, from /sys/kernel/security/landlock.
 #[derive(Debug, Parser)]
 #[command(name = "landlock-audit", version, after_help = after_help())]
 pub struct Cli {
     /// The Landlock audit tree.
-    #[arg(long, global = true, value_name = "DIR", default_value = DEFAULT_ROOT)]
+    #[arg(long, global = true, value_name = "DIR", default_value = DEFAULT_ROOT, help_heading = GLOBAL)]
     pub root: PathBuf,
 
     /// The procfs of the PID namespace the tree is read from.
     #[arg(
         long = "proc",
         global = true,
+        help_heading = GLOBAL,
         value_name = "DIR",
         default_value = "/proc"
     )]
     pub proc_root: PathBuf,
 
     /// Print JSON (schema version 1) instead of text, errors included.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
 
     /// Print indented JSON (implies --json).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub pretty: bool,
 
     /// What to show (default: status).
@@ -322,7 +401,21 @@ impl Cli {
 
 /// A domain ID or a prefix of one: 4 to 16 lowercase hexadecimal digits.
 fn id_prefix(s: &str) -> Result<String, String> {
-    if (4..=16).contains(&s.len()) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    let hex = s.bytes().all(|b| b.is_ascii_hexdigit());
+    if hex && s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(format!(
+            "domain IDs are lowercase hexadecimal: try {}",
+            s.to_ascii_lowercase()
+        ));
+    }
+    if hex && s.starts_with('0') {
+        return Err(
+            "no domain ID starts with 0: IDs are 2^60 or more (16 hexadecimal digits, the \
+             first not 0); an audit record's ID is found with --audit-id"
+                .to_owned(),
+        );
+    }
+    if (4..=16).contains(&s.len()) && hex {
         Ok(s.to_owned())
     } else {
         Err("not a domain ID or ID prefix (4 to 16 lowercase hexadecimal digits)".to_owned())
@@ -351,6 +444,9 @@ pub enum Command {
     },
     /// Domains nested as they are, with each process's PID, thread count,
     /// systemd unit and command name.
+    ///
+    /// A process with threads outside any visible domain is marked
+    /// "mixed: N of M threads unconfined".
     Tree,
     /// Processes: PID, user, state, domains, systemd unit, executable,
     /// command name.
@@ -372,24 +468,29 @@ pub enum Command {
     List,
     /// One domain in detail, by its ID in the tree or the ID audit records
     /// print.
-    #[command(after_help = DOMAIN_AFTER_HELP)]
+    #[command(
+        after_help = DOMAIN_AFTER_HELP,
+        group(clap::ArgGroup::new("which").required(true).args(["id", "audit_id"]))
+    )]
     Domain {
         /// The domain's ID in the tree (16 lowercase hexadecimal digits), or a
         /// unique prefix of it (at least 4 digits).
-        #[arg(required_unless_present = "audit_id", value_name = "ID", value_parser = id_prefix)]
+        #[arg(value_name = "ID", value_parser = id_prefix)]
         id: Option<String>,
 
         /// Find the domain by upstream Landlock's ID of it, as audit records
         /// and tracepoints print it: HEX or domain=HEX (lowercase, no leading
         /// zero), e.g. domain=1a2b3c4d5.  Needs CAP_AUDIT_READ.
-        #[arg(long, value_name = "HEX", conflicts_with = "id")]
+        #[arg(long, value_name = "HEX")]
         audit_id: Option<AuditId>,
     },
     /// Prometheus text exposition, for node_exporter's textfile collector.
-    #[command(after_help = METRICS_AFTER_HELP)]
+    #[command(after_help = metrics_after_help())]
     Metrics {
         /// Write to FILE (replaced atomically) instead of stdout, e.g.
-        /// /var/lib/prometheus/node-exporter/landlock.prom.
+        /// /var/lib/prometheus/node-exporter/landlock.prom.  FILE must be a
+        /// regular file or a new name (a symbolic link, device, FIFO or
+        /// directory there is refused, exit 2); - is stdout.
         #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "json")]
         output: Option<PathBuf>,
 

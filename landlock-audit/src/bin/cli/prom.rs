@@ -87,10 +87,31 @@ pub fn previous_sample(path: &Path, name: &str) -> Option<f64> {
         .filter(|v| v.is_finite())
 }
 
+/// Why [`replaceable`] refuses a path.
+#[derive(Debug)]
+pub enum NotReplaceable {
+    /// Something that is not a regular file is there (its type).
+    Type(fs::FileType),
+    /// Its metadata cannot be read.
+    Io(io::Error),
+}
+
+/// Whether [`write_atomically`] may replace `path`: nothing there, or a
+/// regular file (a symbolic link is not followed, and refused).
+pub fn replaceable(path: &Path) -> Result<(), NotReplaceable> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_file() => Ok(()),
+        Ok(m) => Err(NotReplaceable::Type(m.file_type())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(NotReplaceable::Io(e)),
+    }
+}
+
 /// Replaces `path` with `data` atomically: writes a temporary file in the
 /// same directory (named `.<name>.<pid>-<nanos>.tmp`, which the textfile
 /// collector ignores since it reads only `*.prom`), fsyncs it, makes it
-/// mode 0644, renames it over `path` and fsyncs the directory.  Readers see
+/// mode 0644, renames it over `path` (only when nothing or a regular file is
+/// there, see [`replaceable`]) and fsyncs the directory.  Readers see
 /// either the old or the new file, never a partial one.
 pub fn write_atomically(path: &Path, data: &[u8]) -> io::Result<()> {
     let name = path.file_name().ok_or_else(|| {
@@ -122,6 +143,14 @@ pub fn write_atomically(path: &Path, data: &[u8]) -> io::Result<()> {
         // The umask may have removed read bits node_exporter needs.
         f.set_permissions(fs::Permissions::from_mode(0o644))?;
         f.sync_all()?;
+        // Checked before too: this narrows the window in which something
+        // else than a regular file could appear at the name.
+        if let Err(NotReplaceable::Type(_)) = replaceable(path) {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "not a regular file: refusing to replace it",
+            ));
+        }
         fs::rename(&tmp, path)?;
         fs::File::open(dir)?.sync_all()
     })();

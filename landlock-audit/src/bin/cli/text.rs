@@ -5,24 +5,50 @@
 //! the tree's `creator` file and of `/proc/<pid>/mountinfo`): space,
 //! backslash, every control character (C0, DEL and the C1 range U+0080 to
 //! U+009F, each byte of its UTF-8 encoding), the Unicode line and paragraph
-//! separators and bidirectional controls, and every byte that is not part of
-//! valid UTF-8.  Everything else (printable ASCII and printable Unicode) is
+//! separators, every format character (category Cf: bidirectional controls,
+//! zero-width characters such as U+200B and U+FEFF, tags), and every byte
+//! that is not part of valid UTF-8.  Everything else (printable ASCII and printable Unicode) is
 //! shown as it is.  A crafted name therefore cannot start a new line, move
 //! the cursor, erase a line, reorder what follows it or pass for two columns.
+
+/// Whether `c` is a format character (Unicode general category Cf, as of
+/// Unicode 15.1): invisible characters such as U+200B ZERO WIDTH SPACE and
+/// U+FEFF, the bidirectional marks, embeddings, overrides and isolates, and
+/// the tag characters.
+fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61c}'
+            | '\u{6dd}'
+            | '\u{70f}'
+            | '\u{890}'..='\u{891}'
+            | '\u{8e2}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0001}'
+            | '\u{e0020}'..='\u{e007f}'
+    )
+}
 
 /// Whether `c` must be escaped in a text field.
 fn needs_escape(c: char, space: bool) -> bool {
     (space && c == ' ')
         || c.is_control()
-        || matches!(
-            c,
-            // Line and paragraph separators.
-            '\u{2028}' | '\u{2029}'
-            // Bidirectional embeddings, overrides and isolates, and marks.
-            | '\u{200e}' | '\u{200f}' | '\u{061c}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2066}'..='\u{2069}'
-        )
+        || is_format(c)
+        // Line and paragraph separators.
+        || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 fn push_octal(out: &mut String, b: u8) {
@@ -63,6 +89,13 @@ pub fn field(s: &[u8]) -> String {
 /// cannot drive the terminal.
 pub fn message(s: &str) -> String {
     escape_with(s.as_bytes(), false, false)
+}
+
+/// A name written by a user (an expectation's name) inside prose: as
+/// [`message`], and its backslashes escaped too, so that a name cannot
+/// pass for an escape sequence; spaces are kept.
+pub fn name(s: &str) -> String {
+    escape_with(s.as_bytes(), false, true)
 }
 
 /// How a column is aligned.
@@ -163,6 +196,16 @@ mod tests {
         // C1 CSI (U+009B) and a right-to-left override.
         assert_eq!(field("a\u{9b}b".as_bytes()), "a\\302\\233b");
         assert_eq!(field("\u{202e}x".as_bytes()), "\\342\\200\\256x");
+        // Invisible format characters (Cf).
+        assert_eq!(
+            field("a\u{200b}b\u{feff}".as_bytes()),
+            "a\\342\\200\\213b\\357\\273\\277"
+        );
+        assert_eq!(
+            field("\u{ad}\u{e0041}".as_bytes()),
+            "\\302\\255\\363\\240\\201\\201"
+        );
+        assert_eq!(name("a b\\c\u{200b}"), "a b\\134c\\342\\200\\213");
         // Printable Unicode stays.
         assert_eq!(field("café/日本".as_bytes()), "café/日本");
     }

@@ -4,6 +4,7 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use landlock_audit::verify::{Expectations, Report, Violation, MAX_EXPECTATIONS_SIZE};
@@ -16,7 +17,20 @@ use crate::{json_out, prom, text, Failure, View};
 pub fn load(path: &Path) -> Result<Expectations, Failure> {
     let name = text::field(path.as_os_str().as_bytes());
     let fail = |what: String| Failure::Expectations(format!("expectations file {name}: {what}"));
-    let f = fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+    // O_NONBLOCK: a FIFO must not hang the command; only a regular file
+    // (a symbolic link to one included) is read.
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| fail(e.to_string()))?;
+    let kind = f.metadata().map_err(|e| fail(e.to_string()))?.file_type();
+    if !kind.is_file() {
+        return Err(fail(format!(
+            "{}, not a regular file",
+            crate::file_type_name(kind)
+        )));
+    }
     let mut bytes = Vec::new();
     f.take(MAX_EXPECTATIONS_SIZE as u64 + 1)
         .read_to_end(&mut bytes)
@@ -32,7 +46,16 @@ pub fn load(path: &Path) -> Result<Expectations, Failure> {
             + 1;
         fail(format!("line {line}: not UTF-8"))
     })?;
-    Expectations::from_toml(text).map_err(|e| fail(e.to_string()))
+    let x = Expectations::from_toml(text).map_err(|e| fail(e.to_string()))?;
+    let unknown = x.unknown_rights();
+    if !unknown.is_empty() {
+        crate::warn(&format!(
+            "expectations file {name}: access names this build does not know: {}; they are \
+             matched by name, as a newer kernel prints them (check their spelling)",
+            unknown.join(" ")
+        ));
+    }
+    Ok(x)
 }
 
 /// `verify`: the report, then exit status 1 ([`Failure::Violated`]) when
@@ -77,24 +100,69 @@ fn plural(n: u64) -> &'static str {
     }
 }
 
-fn violation_line(v: &Violation) -> String {
-    let opt = |b: Option<&[u8]>| b.map_or_else(|| "?".to_owned(), text::field);
-    match v.pid {
-        None => format!(
-            "    {}: expected {}, found {}",
-            v.property, v.expected, v.found
-        ),
-        Some(pid) => format!(
-            "    pid {pid} tid {} exe {} comm {} unit {}: {} expected {}, found {}",
-            v.tid.map_or_else(|| "-".to_owned(), |t| t.to_string()),
-            opt(v.exe_raw()),
-            opt(v.comm_raw()),
-            crate::unit_text(v.unit.as_deref()),
-            v.property,
-            v.expected,
-            v.found
-        ),
+/// The most TIDs a line of the text report lists.
+const TIDS_SHOWN: usize = 8;
+
+/// The TIDs of a line: `tid 301`, `tids 301 302`, or the first
+/// [`TIDS_SHOWN`] then `… (N in all)`; `tid -` for a property of the
+/// process.
+fn tids_text(tids: &[u32]) -> String {
+    match tids {
+        [] => "tid -".to_owned(),
+        [t] => format!("tid {t}"),
+        _ => {
+            let shown: Vec<String> = tids.iter().take(TIDS_SHOWN).map(u32::to_string).collect();
+            let more = if tids.len() > TIDS_SHOWN {
+                format!(" … ({} in all)", tids.len())
+            } else {
+                String::new()
+            };
+            format!("tids {}{more}", shown.join(" "))
+        }
     }
+}
+
+/// The lines of one expectation's violations: one per violating process,
+/// with its violating TIDs and each distinct `property expected X, found
+/// Y` (`;`-separated); `min_processes` on a line of its own.
+fn violation_lines(violations: &[Violation]) -> Vec<String> {
+    let opt = |b: Option<&[u8]>| b.map_or_else(|| "?".to_owned(), text::field);
+    let comm = |b: Option<&[u8]>| b.map_or_else(|| "?".to_owned(), crate::comm_text);
+    let mut lines = Vec::new();
+    for group in violations.chunk_by(|a, b| a.pid == b.pid) {
+        let v = &group[0];
+        let Some(pid) = v.pid else {
+            lines.extend(group.iter().map(|v| {
+                format!(
+                    "    {}: expected {}, found {}",
+                    v.property, v.expected, v.found
+                )
+            }));
+            continue;
+        };
+        let mut tids: Vec<u32> = Vec::new();
+        let mut what: Vec<String> = Vec::new();
+        for v in group {
+            if let Some(t) = v.tid {
+                if !tids.contains(&t) {
+                    tids.push(t);
+                }
+            }
+            let w = format!("{} expected {}, found {}", v.property, v.expected, v.found);
+            if !what.contains(&w) {
+                what.push(w);
+            }
+        }
+        lines.push(format!(
+            "    pid {pid} {} exe {} comm {} unit {}: {}",
+            tids_text(&tids),
+            opt(v.exe_raw()),
+            comm(v.comm_raw()),
+            crate::unit_text(v.unit.as_deref()),
+            what.join("; ")
+        ));
+    }
+    lines
 }
 
 fn text_report(out: &mut impl Write, report: &Report) -> Result<(), Failure> {
@@ -103,13 +171,13 @@ fn text_report(out: &mut impl Write, report: &Report) -> Result<(), Failure> {
             out,
             "{:<8}  {}  ({} process{} matched, {} violating)",
             if r.ok { "ok" } else { "violated" },
-            text::message(&r.name),
+            text::name(&r.name),
             r.matched,
             plural(r.matched),
             r.violating_processes
         )?;
-        for v in &r.violations {
-            writeln!(out, "{}", violation_line(v))?;
+        for l in violation_lines(&r.violations) {
+            writeln!(out, "{l}")?;
         }
     }
     let bad = report.results.iter().filter(|r| !r.ok).count();
