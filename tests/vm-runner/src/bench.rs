@@ -4,8 +4,11 @@
 //! (15 nested domains, from one ruleset created beforehand) and exits, and
 //! forks a child that exits at once; rounds alternate the two, so both see
 //! the same machine state.  The cost of one `restrict_self()` is the
-//! difference of the medians divided by 15.  Run under `qemu -icount` for
-//! stable numbers (ci/bench-creation), after the RNG is seeded.
+//! difference of the medians divided by 15.  Then a sandboxed process (one
+//! domain) forks children that exit at once, as many rounds: what fork,
+//! exit and wait cost a sandboxed process (the task index adds a list
+//! insertion and removal there).  Run under `qemu -icount` for stable
+//! numbers (ci/bench-creation), after the RNG is seeded.
 
 use crate::sys::{Access, Ruleset};
 use std::time::Instant;
@@ -66,6 +69,19 @@ pub fn restrict_self(rounds: usize) -> ! {
     }
     let (pm, nm) = (mean(&plain), mean(&nested));
     let (p, n) = (median(&mut plain), median(&mut nested));
+    // A sandboxed process forking: in a child in one domain, which prints
+    // its own mean.
+    fork_and_wait(|| {
+        if ruleset.restrict_self().is_err() {
+            // SAFETY: plain _exit in the child.
+            unsafe { libc::_exit(1) };
+        }
+        let forks: Vec<f64> = (0..rounds).map(|_| fork_and_wait(|| {})).collect();
+        println!(
+            "bench-fork: sandboxed fork+exit+wait {:.2} us",
+            mean(&forks)
+        );
+    });
     println!(
         "bench: {rounds} rounds, medians: fork {p:.2} us, fork+{LAYERS} restrict_self {n:.2} us, per domain {:.3} us; means: fork {pm:.2} us, fork+{LAYERS} restrict_self {nm:.2} us, restrict_self {:.3} us",
         (n - p) / LAYERS as f64,
