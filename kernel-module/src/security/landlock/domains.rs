@@ -190,12 +190,13 @@ impl Open {
     }
 }
 
-/// Whether the current task sees the domain of `counter`.
-fn current_sees(counter: u64) -> bool {
+/// Whether the current task sees the domain of `counter` (an error when
+/// that could not be decided: `ENOMEM`, `EINTR`).
+fn current_sees(counter: u64) -> Result<bool> {
     let Some(registry) = view::registry() else {
-        return false;
+        return Ok(false);
     };
-    Reader::with_current(|r| r.sees(registry, counter).is_some()).unwrap_or(false)
+    Reader::with_current(|r| r.sees(registry, counter).map(|s| s.is_some())).unwrap_or(Ok(false))
 }
 
 // ---------------------------------------------------------------------------
@@ -464,7 +465,7 @@ fn open_view(kind: Option<Kind>, counter: u64, dir: bool) -> Result<Open> {
 /// reader sees because no task is in it or below it says nothing of its
 /// ancestors, which are then checked in full.
 fn chain_view(reader: &Reader<'_>, registry: &Registry, counter: u64) -> Result<Snapshot> {
-    let seen = reader.sees(registry, counter).ok_or(ENOENT)?;
+    let seen = reader.sees(registry, counter)?.ok_or(ENOENT)?;
     let mut chain: KVVec<Info> = KVVec::new();
     chain.push(seen.info, GFP_KERNEL_ACCOUNT)?;
     let mut at = seen.info;
@@ -475,7 +476,7 @@ fn chain_view(reader: &Reader<'_>, registry: &Registry, counter: u64) -> Result<
             let p = registry.info(at.parent).ok_or(ENOENT)?;
             reader.is_below(&p).then_some(p)
         } else {
-            match reader.sees(registry, at.parent) {
+            match reader.sees(registry, at.parent)? {
                 Some(p) => Some(p.info),
                 None if registry.info(at.parent).is_none() => return Err(ENOENT),
                 None => None,
@@ -503,8 +504,8 @@ impl Node for DomainsDir {
 
     /// Never asked: the directory keeps securityfs's `permission` and
     /// `getattr`.
-    fn visible(_key: u64) -> bool {
-        true
+    fn visible(_key: u64) -> Result<bool> {
+        Ok(true)
     }
 
     /// A snapshot of the visible domains.
@@ -524,7 +525,7 @@ impl DirNode for DomainsDir {
         let Some(counter) = TREE_IDS.get().and_then(|p| p.counter(id)) else {
             return Ok(None);
         };
-        if !current_sees(counter) {
+        if !current_sees(counter)? {
             return Ok(None);
         }
         Ok(Some(
@@ -581,7 +582,7 @@ struct DomainDir;
 impl Node for DomainDir {
     type Open = Open;
 
-    fn visible(counter: u64) -> bool {
+    fn visible(counter: u64) -> Result<bool> {
         current_sees(counter)
     }
 
@@ -594,7 +595,7 @@ impl Node for DomainDir {
 
 impl DirNode for DomainDir {
     fn lookup(counter: u64, name: &[u8]) -> Result<Option<Child>> {
-        if !current_sees(counter) {
+        if !current_sees(counter)? {
             return Err(ENOENT);
         }
         let id = id_of(counter)?;
@@ -669,8 +670,11 @@ impl<const K: u8> Node for KindFile<K> {
 
     /// Asked for a domain's files only: the aggregate files are
     /// securityfs's, with its own `permission` and `getattr`.
-    fn visible(counter: u64) -> bool {
-        Self::KIND.is_aggregate() || current_sees(counter)
+    fn visible(counter: u64) -> Result<bool> {
+        if Self::KIND.is_aggregate() {
+            return Ok(true);
+        }
+        current_sees(counter)
     }
 
     /// Visible, rendered once for the opener.

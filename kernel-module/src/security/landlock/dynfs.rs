@@ -54,7 +54,8 @@ pub(crate) trait Node: Sized + 'static {
     /// nodes made by a lookup, by `d_revalidate`, `permission` (which fails
     /// with `ENOENT` if not) and `getattr` (likewise).  Process context, no
     /// lock held: it may sleep.
-    fn visible(key: u64) -> bool;
+    /// An error (`ENOMEM`) is returned to the caller as is.
+    fn visible(key: u64) -> Result<bool>;
 
     /// `open`, by the current task: what the open file holds.  Files are
     /// checked to be opened read-only first.
@@ -445,7 +446,10 @@ unsafe extern "C" fn revalidate<N: Node>(
     }
     // SAFETY: the inode of a positive dentry with `N`'s dentry operations
     // is of type `N`.
-    c_int::from(N::visible(unsafe { key_of(inode) }))
+    match N::visible(unsafe { key_of(inode) }) {
+        Ok(v) => c_int::from(v),
+        Err(e) => e.to_errno(),
+    }
 }
 
 /// `d_delete`: never keep a dentry past its last use.
@@ -477,8 +481,10 @@ unsafe extern "C" fn permission<N: Node>(
         return EACCES.to_errno();
     }
     // SAFETY: `inode` is of type `N`.
-    if !N::visible(unsafe { key_of(inode) }) {
-        return ENOENT.to_errno();
+    match N::visible(unsafe { key_of(inode) }) {
+        Ok(true) => {}
+        Ok(false) => return ENOENT.to_errno(),
+        Err(e) => return e.to_errno(),
     }
     // SAFETY: forwarding the VFS's arguments.
     unsafe { bindings::generic_permission(idmap, inode, mask) }
@@ -500,8 +506,10 @@ unsafe extern "C" fn getattr<N: Node>(
     // SAFETY: `path` and its dentry are live, and the dentry is positive.
     let inode = unsafe { (*(*path).dentry).d_inode };
     // SAFETY: `inode` is of type `N`.
-    if !N::visible(unsafe { key_of(inode) }) {
-        return ENOENT.to_errno();
+    match N::visible(unsafe { key_of(inode) }) {
+        Ok(true) => {}
+        Ok(false) => return ENOENT.to_errno(),
+        Err(e) => return e.to_errno(),
     }
     // SAFETY: forwarding the VFS's arguments.
     unsafe { bindings::generic_fillattr(idmap, request_mask, inode, stat) };

@@ -192,39 +192,47 @@ impl<'a> Reader<'a> {
     /// at the first task the reader may trace: its cost is that subtree's,
     /// whatever the number of tasks and domains on the system, and it
     /// writes nothing that another reader's answer or cost depends on.
-    pub(crate) fn sees(&self, registry: &Registry, counter: u64) -> Option<Seen> {
+    ///
+    /// An allocation failure (the walk's state) is `ENOMEM`, and a killed
+    /// reader's walk `EINTR`: never a wrong answer.
+    pub(crate) fn sees(&self, registry: &Registry, counter: u64) -> Result<Option<Seen>> {
         if !self.may_be_below(counter) {
-            return None;
+            return Ok(None);
         }
-        let info = registry.info(counter)?;
+        let Some(info) = registry.info(counter) else {
+            return Ok(None);
+        };
         if !self.is_below(&info) {
-            return None;
+            return Ok(None);
         }
         let init_ns = glue::init_pid_ns();
         let mut occupied = false;
         let mut killed = false;
-        let end = registry
-            .walk_tasks(counter, true, |task| {
-                // A task past `release_task()` (reaped, not yet freed)
-                // neither shows nor occupies a domain, as for a walk by PID.
-                if task.tgid_nr_ns(Some(init_ns)) == 0 {
-                    return ControlFlow::Continue(());
-                }
-                occupied = true;
-                if task.tgid_nr_ns(Some(self.ns)) != 0 && self.may_trace(task) {
-                    return ControlFlow::Break(());
-                }
-                if glue::fatal_signal_pending() {
-                    killed = true;
-                    return ControlFlow::Break(());
-                }
-                ControlFlow::Continue(())
-            })
-            // ENOMEM: the walk could not start; a killed reader (below)
-            // will never read the answer.
-            .ok()??;
-        match end {
-            WalkEnd::Stopped if !killed => Some(Seen {
+        let end = registry.walk_tasks(counter, true, |task| {
+            // A task past `release_task()` (reaped, not yet freed)
+            // neither shows nor occupies a domain, as for a walk by PID.
+            if task.tgid_nr_ns(Some(init_ns)) == 0 {
+                return ControlFlow::Continue(());
+            }
+            occupied = true;
+            if task.tgid_nr_ns(Some(self.ns)) != 0 && self.may_trace(task) {
+                return ControlFlow::Break(());
+            }
+            if glue::fatal_signal_pending() {
+                killed = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        })?;
+        let Some(end) = end else {
+            // Freed meanwhile.
+            return Ok(None);
+        };
+        if killed {
+            return Err(EINTR);
+        }
+        Ok(match end {
+            WalkEnd::Stopped => Some(Seen {
                 info,
                 by_task: true,
             }),
@@ -235,7 +243,7 @@ impl<'a> Reader<'a> {
                 by_task: false,
             }),
             _ => None,
-        }
+        })
     }
 
     /// The ptrace check, with the reader's (the current task's own)
