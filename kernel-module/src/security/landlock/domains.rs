@@ -656,13 +656,11 @@ fn file_child(kind: Kind, counter: u64) -> Child {
 }
 
 impl<const K: u8> KindFile<K> {
-    /// The file's kind.  Evaluated at compile time for every `K` a file is
-    /// made with ([`file_child`] and the aliases above): a `K` that is no
-    /// [`Kind`] fails the build instead of falling back to another kind.
-    const KIND: Kind = match Kind::from_u8(K) {
-        Some(kind) => kind,
-        None => panic!("KindFile<K>: K is not a Kind"),
-    };
+    /// The file's kind: `EINVAL` for a `K` that is no [`Kind`] (no file is
+    /// made with one: [`file_child`] and the aliases above use `Kind`s).
+    fn kind() -> Result<Kind> {
+        Kind::from_u8(K).ok_or(EINVAL)
+    }
 }
 
 impl<const K: u8> Node for KindFile<K> {
@@ -671,7 +669,7 @@ impl<const K: u8> Node for KindFile<K> {
     /// Asked for a domain's files only: the aggregate files are
     /// securityfs's, with its own `permission` and `getattr`.
     fn visible(counter: u64) -> Result<bool> {
-        if Self::KIND.is_aggregate() {
+        if Self::kind()?.is_aggregate() {
             return Ok(true);
         }
         current_sees(counter)
@@ -679,7 +677,7 @@ impl<const K: u8> Node for KindFile<K> {
 
     /// Visible, rendered once for the opener.
     fn open(counter: u64, _file: &LocalFile) -> Result<Open> {
-        open_view(Some(Self::KIND), counter, false)
+        open_view(Some(Self::kind()?), counter, false)
     }
 }
 
@@ -694,7 +692,7 @@ impl<const K: u8> FileNode for KindFile<K> {
         out: &mut UserSliceWriter,
         pos: &mut Offset,
     ) -> Result<usize> {
-        let kind = Self::KIND;
+        let kind = Self::kind()?;
         let reading = Reading::current();
         let opener_dom = Dom::of_cred(file.cred());
         if reading.covers(opener_dom) {

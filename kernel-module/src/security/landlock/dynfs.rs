@@ -444,8 +444,8 @@ unsafe extern "C" fn revalidate<N: Node>(
     if inode.is_null() {
         return 0;
     }
-    // SAFETY: the inode of a positive dentry with `N`'s dentry operations
-    // is of type `N`.
+    // SAFETY: `inode` is a positive dentry's, whose dentry operations are
+    // `N`'s: it is of type `N`.
     match N::visible(unsafe { key_of(inode) }) {
         Ok(v) => c_int::from(v),
         Err(e) => e.to_errno(),
@@ -480,7 +480,8 @@ unsafe extern "C" fn permission<N: Node>(
     if bits & (bindings::MAY_WRITE | bindings::MAY_APPEND) != 0 {
         return EACCES.to_errno();
     }
-    // SAFETY: `inode` is of type `N`.
+    // SAFETY: `inode` is of type `N`: the VFS calls `N`'s permission on
+    // `N`'s inodes only.
     match N::visible(unsafe { key_of(inode) }) {
         Ok(true) => {}
         Ok(false) => return ENOENT.to_errno(),
@@ -505,7 +506,8 @@ unsafe extern "C" fn getattr<N: Node>(
 ) -> c_int {
     // SAFETY: `path` and its dentry are live, and the dentry is positive.
     let inode = unsafe { (*(*path).dentry).d_inode };
-    // SAFETY: `inode` is of type `N`.
+    // SAFETY: `inode` is of type `N`: the VFS calls `N`'s getattr on
+    // `N`'s inodes only.
     match N::visible(unsafe { key_of(inode) }) {
         Ok(true) => {}
         Ok(false) => return ENOENT.to_errno(),
@@ -531,21 +533,6 @@ pub(crate) unsafe extern "C" fn setattr(
     EPERM.to_errno()
 }
 
-/// Makes an open of a node generate no fsnotify event (`FMODE_NONOTIFY`,
-/// as pseudo files have): neither the open itself, which the VFS reports
-/// right after `open` returns, nor reads, `getdents()` or the close.  The
-/// events of an open of `domains/<id>/` would carry the domain's name to an
-/// inotify or fanotify watch on `domains/`, set by any user.
-///
-/// # Safety
-///
-/// `file` is being opened (from `open`): live, and not installed in any
-/// file table yet, so nothing else reads its mode.
-unsafe fn nonotify(file: *mut bindings::file) {
-    // SAFETY: by the caller's precondition.
-    unsafe { raw::landlock_fs_file_nonotify(file) };
-}
-
 /// `open` of a directory of type `D`.
 ///
 /// # Safety
@@ -558,9 +545,13 @@ unsafe extern "C" fn open_dir<D: DirNode>(
 ) -> c_int {
     // SAFETY: `inode` is of type `D`.
     let key = unsafe { key_of(inode) };
-    // SAFETY: `file` is being opened: live, and not installed in any file
-    // table yet.
-    unsafe { nonotify(file) };
+    // No fsnotify event for any open of a node (`FMODE_NONOTIFY`, as pseudo
+    // files have): the events of an open of `domains/<id>/` would carry the
+    // domain's name to an inotify or fanotify watch on `domains/`, which
+    // any user may set.
+    // SAFETY: `file` is being opened (from `open`): live, and in no file
+    // table yet, so nothing else reads its mode.
+    unsafe { raw::landlock_fs_file_nonotify(file) };
     // SAFETY: as above.
     let open = D::open(key, unsafe { local_file(file) });
     // SAFETY: `file` is being opened with `D`'s file operations.
@@ -577,9 +568,13 @@ unsafe extern "C" fn open_file<F: FileNode>(
     inode: *mut bindings::inode,
     file: *mut bindings::file,
 ) -> c_int {
-    // SAFETY: `file` is being opened: live, and not installed in any file
-    // table yet.
-    unsafe { nonotify(file) };
+    // No fsnotify event for any open of a node (`FMODE_NONOTIFY`, as pseudo
+    // files have): the events of an open of `domains/<id>/` would carry the
+    // domain's name to an inotify or fanotify watch on `domains/`, which
+    // any user may set.
+    // SAFETY: `file` is being opened (from `open`): live, and in no file
+    // table yet, so nothing else reads its mode.
+    unsafe { raw::landlock_fs_file_nonotify(file) };
     // SAFETY: as above.
     let f = unsafe { local_file(file) };
     if f.flags() & flags::O_ACCMODE != flags::O_RDONLY {

@@ -150,7 +150,7 @@ pub(crate) mod raw {
 /// crate overrides credentials: the reader of the tree is always the
 /// current task, in its own context.
 pub(crate) fn with_current_cred<R>(_task: &CurrentTask, f: impl FnOnce(&Credential) -> R) -> R {
-    // SAFETY: `current_cred()` returns the current task's subjective
+    // SAFETY: `current_cred()` gives the current task's subjective
     // credentials, which stay referenced while the task runs in this
     // context: only the task itself could replace them (`commit_creds()`,
     // `override_creds()`), and it does neither during `f`, which can only
@@ -229,7 +229,7 @@ pub(crate) fn ptrace_may_read(task: &Task) -> bool {
 ///
 /// `task` is a live `struct task_struct` (for instance under the RCU read
 /// lock, as `pid_task()` returns it).
-pub(crate) unsafe fn task_ref(task: NonNull<bindings::task_struct>) -> ARef<Task> {
+unsafe fn task_ref(task: NonNull<bindings::task_struct>) -> ARef<Task> {
     // SAFETY: `Task` is a transparent wrapper of `struct task_struct`, live
     // by the caller's precondition; `ARef::from` takes a reference
     // (`get_task_struct()`) before the borrow ends.
@@ -315,9 +315,10 @@ pub(crate) fn task_domain(task: &Task) -> u64 {
 /// for an unsandboxed task).
 pub(crate) fn task_chain(task: &Task) -> ([u64; MAX_LAYERS], u8) {
     let mut chain = [0; MAX_LAYERS];
-    // SAFETY: `task` is live; `chain` has room for `MAX_LAYERS` counters,
+    // SAFETY: `task` is live, and `chain` has room for `MAX_LAYERS` counters,
     // `LANDLOCK_MAX_NUM_LAYERS` (checked with the layout of `struct
-    // landlock_fs_info`, see registry.rs), the most a chain has.
+    // landlock_fs_info`, see registry.rs), the most a chain has; a null
+    // `access` asks for no masks.
     let depth = unsafe {
         raw::landlock_fs_task_chain(task.as_ptr(), chain.as_mut_ptr(), core::ptr::null_mut())
     };
