@@ -41,7 +41,7 @@ pub enum Error {
     #[error(
         "Landlock is enabled but this kernel has no Landlock audit tree at {path}: \
          it needs a kernel with the landlock-audit patch \
-         (security/landlock built with CONFIG_SECURITY_LANDLOCK_FS=y)"
+         (security/landlock built with CONFIG_SECURITY_LANDLOCK_INTROSPECTION=y)"
     )]
     FeatureAbsent {
         /// Where the tree was expected.

@@ -50,7 +50,7 @@ pub const ROUNDS: u32 = 8;
 /// see [`TEST_KEY`].
 ///
 /// They were computed by this implementation (the unit tests recompute them)
-/// and are copied into the kernel's KUnit suite `landlock_audit_id`.
+/// and are copied into the kernel's KUnit suite `landlock_introspect_id`.
 pub const VECTORS: &[(u64, u64)] = &[
     (0x1000000000000000, 0xb5810441718bad79),
     (0x1000000000000001, 0x9e7060e9bc2e5040),

@@ -264,7 +264,7 @@ fn main() -> ExitCode {
                     let _ = writeln!(
                         stderr,
                         "landlock-audit: the Landlock audit tree exists only on a kernel with \
-                         the landlock-audit patch (CONFIG_SECURITY_LANDLOCK_FS=y) and Landlock \
+                         the landlock-audit patch (CONFIG_SECURITY_LANDLOCK_INTROSPECTION=y) and Landlock \
                          enabled; this kernel is {release}"
                     );
                 }

@@ -25,7 +25,7 @@
 //!   cached error stays behind).
 //!
 //! After each step `/sys/kernel/debug/landlock/registry`
-//! (`CONFIG_SECURITY_LANDLOCK_FS_DEBUG`) must count no inconsistency, and
+//! (`CONFIG_SECURITY_LANDLOCK_INTROSPECTION_DEBUG`) must count no inconsistency, and
 //! exactly the entries of the domains still alive once freeing settled.
 //! The debug kernel's KASAN, lockdep and kmemleak watch the error paths.
 //! The test needs that kernel: elsewhere it is skipped, loudly.
@@ -56,7 +56,7 @@ pub fn unavailable() -> Option<String> {
         if fs::metadata(path).is_err() {
             return Some(format!(
                 "no {path}: needs the debug kernel (FAULT_INJECTION_DEBUG_FS, \
-                 SECURITY_LANDLOCK_FS_DEBUG)"
+                 SECURITY_LANDLOCK_INTROSPECTION_DEBUG)"
             ));
         }
     }

@@ -165,7 +165,7 @@ impl DirContext<'_> {
     pub(crate) fn emit_dots(&mut self) -> bool {
         // SAFETY: `file` and `ctx` are live and belong together (type
         // invariant).
-        unsafe { raw::landlock_fs_dir_emit_dots(self.file.as_ptr(), self.ctx.as_ptr()) }
+        unsafe { raw::landlock_introspect_dir_emit_dots(self.file.as_ptr(), self.ctx.as_ptr()) }
     }
 
     /// Emits one entry (`dir_emit()`); `false` when the caller's buffer is
@@ -179,7 +179,9 @@ impl DirContext<'_> {
             EntryType::Regular => bindings::DT_REG,
         };
         // SAFETY: `ctx` is live (type invariant); `name` has `len` bytes.
-        unsafe { raw::landlock_fs_dir_emit(self.ctx.as_ptr(), name.as_ptr().cast(), len, ino, ty) }
+        unsafe {
+            raw::landlock_introspect_dir_emit(self.ctx.as_ptr(), name.as_ptr().cast(), len, ino, ty)
+        }
     }
 }
 
@@ -301,7 +303,7 @@ unsafe fn key_of(inode: *const bindings::inode) -> u64 {
 unsafe fn name_of<'a>(dentry: *const bindings::dentry) -> &'a [u8] {
     let mut len = 0;
     // SAFETY: by the caller's precondition.
-    let name = unsafe { raw::landlock_fs_dentry_name(dentry, &mut len) };
+    let name = unsafe { raw::landlock_introspect_dentry_name(dentry, &mut len) };
     // SAFETY: `d_name` has `len` bytes, stable for `'a`.
     unsafe { core::slice::from_raw_parts(name, len as usize) }
 }
@@ -377,7 +379,7 @@ unsafe fn splice(
         (*inode).i_mode = ops.mode as u16;
         bindings::simple_inode_init_ts(inode);
         (*inode).i_private = child.key as usize as *mut c_void;
-        raw::landlock_fs_set_inode_ops(inode, ops.iops, ops.fops);
+        raw::landlock_introspect_set_inode_ops(inode, ops.iops, ops.fops);
         if ops.mode & bindings::S_IFDIR != 0 {
             bindings::set_nlink(inode, 2);
         }
@@ -385,7 +387,7 @@ unsafe fn splice(
     // Nothing may be mounted on it: `d_revalidate` answers per task, and
     // a task that may not see it would detach the mount.
     // SAFETY: `dentry` is being looked up, not yet spliced.
-    unsafe { raw::landlock_fs_dont_mount(dentry) };
+    unsafe { raw::landlock_introspect_dont_mount(dentry) };
     // SAFETY: `dentry` is being looked up; the reference to `inode` is ours
     // to give (`d_splice_alias_ops()` puts it on failure).
     unsafe { bindings::d_splice_alias_ops(inode, dentry, ops.dops) }
@@ -435,7 +437,7 @@ unsafe extern "C" fn revalidate<N: Node>(
     flags: c_uint,
 ) -> c_int {
     // SAFETY: no precondition.
-    if unsafe { raw::landlock_fs_lookup_rcu(flags) } {
+    if unsafe { raw::landlock_introspect_lookup_rcu(flags) } {
         return ECHILD.to_errno();
     }
     // SAFETY: `dentry` is live; outside RCU walk, the VFS holds a
@@ -551,7 +553,7 @@ unsafe extern "C" fn open_dir<D: DirNode>(
     // any user may set.
     // SAFETY: `file` is being opened (from `open`): live, and in no file
     // table yet, so nothing else reads its mode.
-    unsafe { raw::landlock_fs_file_nonotify(file) };
+    unsafe { raw::landlock_introspect_file_nonotify(file) };
     // SAFETY: as above.
     let open = D::open(key, unsafe { local_file(file) });
     // SAFETY: `file` is being opened with `D`'s file operations.
@@ -574,7 +576,7 @@ unsafe extern "C" fn open_file<F: FileNode>(
     // any user may set.
     // SAFETY: `file` is being opened (from `open`): live, and in no file
     // table yet, so nothing else reads its mode.
-    unsafe { raw::landlock_fs_file_nonotify(file) };
+    unsafe { raw::landlock_introspect_file_nonotify(file) };
     // SAFETY: as above.
     let f = unsafe { local_file(file) };
     if f.flags() & flags::O_ACCMODE != flags::O_RDONLY {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! Text of the tree's files (ABI v1, `Documentation/abi.rst`).
+//! Text of the tree's files (ABI v1, Documentation/ABI/testing/securityfs-landlock).
 //!
 //! Everything here writes into a byte buffer and has no side effect, so it
 //! is tested by KUnit without a tree.  The names of access rights are the
 //! kernel's own (`<linux/landlock.h>`, through [`glue::access_name`]), so a
-//! right this file would not know cannot exist: fs_glue.c fails the build.
+//! right this file would not know cannot exist: introspect.c fails the build.
 
 use crate::glue::{self, AccessClass};
 use core::fmt::Write;
@@ -110,7 +110,7 @@ pub(crate) fn escaped(out: &mut Buf, s: &[u8]) -> Result {
 }
 
 #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
-#[kunit_tests(landlock_audit_format)]
+#[kunit_tests(landlock_introspect_format)]
 mod tests {
     use super::*;
 
@@ -131,7 +131,7 @@ mod tests {
 
     #[test]
     fn every_right_has_its_abi_name() {
-        // The names `Documentation/abi.rst` promises, which are also those
+        // The names the ABI document promises, which are also those
         // of Landlock's audit records and tracepoints.
         let t = text(|b| access(b, [(1 << 17) - 1, 0b1111, 0b11]));
         assert_eq!(

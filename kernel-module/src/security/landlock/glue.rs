@@ -3,11 +3,11 @@
 //! The C functions this crate calls, declared once, and safe wrappers for
 //! those that need no abstraction module of their own.
 //!
-//! `fs_glue.c` does what Rust cannot do itself: calling inline kernel
+//! `introspect.c` does what Rust cannot do itself: calling inline kernel
 //! functions and macros (`current_cred()`, `dir_emit()`,
 //! `cond_resched()`, ...), reading Landlock's private
 //! structures (domains, hierarchies), and the registry of live domains;
-//! `fs_glue.h` declares all of it.  [`raw`] repeats those prototypes for
+//! `introspect.h` declares all of it.  [`raw`] repeats those prototypes for
 //! Rust, for the abstraction modules only (`registry.rs`, `dynfs.rs`,
 //! `securityfs.rs`); everything else here is a safe function over the
 //! `kernel` crate's types ([`Credential`], [`Task`], [`PidNamespace`]) for
@@ -29,7 +29,7 @@ use kernel::{
     task::{CurrentTask, Task},
 };
 
-/// The prototypes of `fs_glue.h` (see there for each function's contract).
+/// The prototypes of `introspect.h` (see there for each function's contract).
 pub(crate) mod raw {
     use super::*;
     use kernel::ffi::{c_char, c_int, c_uint};
@@ -39,35 +39,37 @@ pub(crate) mod raw {
     #[allow(improper_ctypes)]
     extern "C" {
         // The registry of live domains (registry.rs).
-        pub(crate) fn landlock_fs_registry_new() -> *mut RawRegistry;
-        pub(crate) fn landlock_fs_registry_free(r: *mut RawRegistry);
-        pub(crate) fn landlock_fs_registry_init_global(first_counter: u64) -> *mut RawRegistry;
-        pub(crate) fn landlock_fs_registry_info(
+        pub(crate) fn landlock_introspect_registry_new() -> *mut RawRegistry;
+        pub(crate) fn landlock_introspect_registry_free(r: *mut RawRegistry);
+        pub(crate) fn landlock_introspect_registry_init_global(
+            first_counter: u64,
+        ) -> *mut RawRegistry;
+        pub(crate) fn landlock_introspect_registry_info(
             r: *mut RawRegistry,
             counter: u64,
             out: *mut Info,
         ) -> bool;
-        pub(crate) fn landlock_fs_registry_infos(
+        pub(crate) fn landlock_introspect_registry_infos(
             r: *mut RawRegistry,
             out: *mut Info,
             cap: usize,
         ) -> usize;
-        pub(crate) fn landlock_fs_walk_start(
+        pub(crate) fn landlock_introspect_walk_start(
             r: *mut RawRegistry,
             counter: u64,
             subtree: bool,
         ) -> *mut RawWalk;
-        pub(crate) fn landlock_fs_walk_next(
+        pub(crate) fn landlock_introspect_walk_next(
             w: *mut RawWalk,
             out: *mut *mut bindings::task_struct,
         ) -> usize;
-        pub(crate) fn landlock_fs_walk_end(w: *mut RawWalk) -> bool;
-        pub(crate) fn landlock_fs_registry_audit_id(
+        pub(crate) fn landlock_introspect_walk_end(w: *mut RawWalk) -> bool;
+        pub(crate) fn landlock_introspect_registry_audit_id(
             r: *mut RawRegistry,
             counter: u64,
             id: *mut u64,
         ) -> bool;
-        pub(crate) fn landlock_fs_registry_creator(
+        pub(crate) fn landlock_introspect_registry_creator(
             r: *mut RawRegistry,
             counter: u64,
             ns: *mut bindings::pid_namespace,
@@ -75,62 +77,72 @@ pub(crate) mod raw {
             exe: *mut c_char,
             exe_size: usize,
         ) -> c_int;
-        pub(crate) fn landlock_fs_creator_exe_size() -> usize;
-        pub(crate) fn landlock_fs_test_hierarchy(
+        pub(crate) fn landlock_introspect_creator_exe_size() -> usize;
+        pub(crate) fn landlock_introspect_test_hierarchy(
             r: *mut RawRegistry,
             counter: u64,
             parent: *mut RawHierarchy,
         ) -> *mut RawHierarchy;
-        pub(crate) fn landlock_fs_test_hierarchy_free(r: *mut RawRegistry, h: *mut RawHierarchy);
-        pub(crate) fn landlock_fs_test_task(h: *mut RawHierarchy) -> *mut RawTaskEntry;
-        pub(crate) fn landlock_fs_test_task_move(t: *mut RawTaskEntry, to: *mut RawHierarchy);
-        pub(crate) fn landlock_fs_test_task_free(t: *mut RawTaskEntry);
-        pub(crate) fn landlock_fs_test_unregistered_free(parent: *mut RawHierarchy) -> bool;
+        pub(crate) fn landlock_introspect_test_hierarchy_free(
+            r: *mut RawRegistry,
+            h: *mut RawHierarchy,
+        );
+        pub(crate) fn landlock_introspect_test_task(h: *mut RawHierarchy) -> *mut RawTaskEntry;
+        pub(crate) fn landlock_introspect_test_task_move(
+            t: *mut RawTaskEntry,
+            to: *mut RawHierarchy,
+        );
+        pub(crate) fn landlock_introspect_test_task_free(t: *mut RawTaskEntry);
+        pub(crate) fn landlock_introspect_test_unregistered_free(parent: *mut RawHierarchy)
+            -> bool;
 
         // Landlock's private structures.
-        pub(crate) fn landlock_fs_cred_domain(cred: *const bindings::cred, depth: *mut u8) -> u64;
-        pub(crate) fn landlock_fs_current_objective_domain(depth: *mut u8) -> u64;
-        pub(crate) fn landlock_fs_task_domain(task: *mut bindings::task_struct) -> u64;
-        pub(crate) fn landlock_fs_task_chain(
+        pub(crate) fn landlock_introspect_cred_domain(
+            cred: *const bindings::cred,
+            depth: *mut u8,
+        ) -> u64;
+        pub(crate) fn landlock_introspect_current_objective_domain(depth: *mut u8) -> u64;
+        pub(crate) fn landlock_introspect_task_domain(task: *mut bindings::task_struct) -> u64;
+        pub(crate) fn landlock_introspect_task_chain(
             task: *mut bindings::task_struct,
             chain: *mut u64,
             access: *mut u32,
         ) -> u8;
-        pub(crate) fn landlock_fs_access_name(class: usize, bit: c_uint) -> *const c_char;
+        pub(crate) fn landlock_introspect_access_name(class: usize, bit: c_uint) -> *const c_char;
 
         // Credentials, capabilities, tasks.
-        pub(crate) fn landlock_fs_current_cred() -> *const bindings::cred;
-        pub(crate) fn landlock_fs_fatal_signal_pending() -> bool;
-        pub(crate) fn landlock_fs_task_tid_ns(
+        pub(crate) fn landlock_introspect_current_cred() -> *const bindings::cred;
+        pub(crate) fn landlock_introspect_fatal_signal_pending() -> bool;
+        pub(crate) fn landlock_introspect_task_tid_ns(
             task: *mut bindings::task_struct,
             ns: *mut bindings::pid_namespace,
         ) -> i32;
-        pub(crate) fn landlock_fs_capable_ptrace(cred: *const bindings::cred) -> bool;
-        pub(crate) fn landlock_fs_capable_audit_read(cred: *const bindings::cred) -> bool;
-        pub(crate) fn landlock_fs_init_pid_ns() -> *mut bindings::pid_namespace;
-        pub(crate) fn landlock_fs_cond_resched();
+        pub(crate) fn landlock_introspect_capable_ptrace(cred: *const bindings::cred) -> bool;
+        pub(crate) fn landlock_introspect_capable_audit_read(cred: *const bindings::cred) -> bool;
+        pub(crate) fn landlock_introspect_init_pid_ns() -> *mut bindings::pid_namespace;
+        pub(crate) fn landlock_introspect_cond_resched();
 
         // The VFS (dynfs.rs, securityfs.rs).
-        pub(crate) fn landlock_fs_set_inode_ops(
+        pub(crate) fn landlock_introspect_set_inode_ops(
             inode: *mut bindings::inode,
             iops: *const bindings::inode_operations,
             fops: *const bindings::file_operations,
         );
-        pub(crate) fn landlock_fs_dentry_name(
+        pub(crate) fn landlock_introspect_dentry_name(
             dentry: *const bindings::dentry,
             len: *mut u32,
         ) -> *const u8;
-        pub(crate) fn landlock_fs_lookup_rcu(flags: c_uint) -> bool;
-        pub(crate) fn landlock_fs_file_nonotify(file: *mut bindings::file);
-        pub(crate) fn landlock_fs_dont_mount(dentry: *mut bindings::dentry);
-        pub(crate) fn landlock_fs_dir_emit(
+        pub(crate) fn landlock_introspect_lookup_rcu(flags: c_uint) -> bool;
+        pub(crate) fn landlock_introspect_file_nonotify(file: *mut bindings::file);
+        pub(crate) fn landlock_introspect_dont_mount(dentry: *mut bindings::dentry);
+        pub(crate) fn landlock_introspect_dir_emit(
             ctx: *mut bindings::dir_context,
             name: *const c_char,
             len: c_int,
             ino: u64,
             ty: c_uint,
         ) -> bool;
-        pub(crate) fn landlock_fs_dir_emit_dots(
+        pub(crate) fn landlock_introspect_dir_emit_dots(
             file: *mut bindings::file,
             ctx: *mut bindings::dir_context,
         ) -> bool;
@@ -157,28 +169,28 @@ pub(crate) fn with_current_cred<R>(_task: &CurrentTask, f: impl FnOnce(&Credenti
     // reach this crate's code and kernel functions that restore any
     // override before they return.  The borrow cannot leave `f` (its
     // lifetime is `f`'s own, higher-ranked).
-    f(unsafe { Credential::from_ptr(raw::landlock_fs_current_cred()) })
+    f(unsafe { Credential::from_ptr(raw::landlock_introspect_current_cred()) })
 }
 
 /// Whether the current task was killed (`fatal_signal_pending(current)`):
 /// long walks stop then.
 pub(crate) fn fatal_signal_pending() -> bool {
     // SAFETY: no precondition.
-    unsafe { raw::landlock_fs_fatal_signal_pending() }
+    unsafe { raw::landlock_introspect_fatal_signal_pending() }
 }
 
 /// Whether `cred` has `CAP_SYS_PTRACE` in the initial user namespace
 /// (without an audit record).
 pub(crate) fn capable_ptrace(cred: &Credential) -> bool {
     // SAFETY: `cred` is a live credential for the call.
-    unsafe { raw::landlock_fs_capable_ptrace(cred.as_ptr()) }
+    unsafe { raw::landlock_introspect_capable_ptrace(cred.as_ptr()) }
 }
 
 /// Whether `cred` has `CAP_AUDIT_READ` in the initial user namespace
 /// (without an audit record: any reader may try, in a loop).
 pub(crate) fn capable_audit_read(cred: &Credential) -> bool {
     // SAFETY: `cred` is a live credential for the call.
-    unsafe { raw::landlock_fs_capable_audit_read(cred.as_ptr()) }
+    unsafe { raw::landlock_introspect_capable_audit_read(cred.as_ptr()) }
 }
 
 /// A UID of the initial user namespace as seen from `cred`'s user
@@ -199,7 +211,7 @@ pub(crate) fn uid_seen_by(cred: &Credential, uid: u32) -> u32 {
 /// The initial PID namespace.
 pub(crate) fn init_pid_ns() -> &'static PidNamespace {
     // SAFETY: `init_pid_ns` is a static object, never freed.
-    unsafe { PidNamespace::from_ptr(raw::landlock_fs_init_pid_ns()) }
+    unsafe { PidNamespace::from_ptr(raw::landlock_introspect_init_pid_ns()) }
 }
 
 /// A voluntary reschedule point (`cond_resched()`).  Process context, no
@@ -207,7 +219,7 @@ pub(crate) fn init_pid_ns() -> &'static PidNamespace {
 pub(crate) fn cond_resched() {
     // SAFETY: no precondition beyond the context documented above, which
     // is a correctness, not a memory-safety, requirement.
-    unsafe { raw::landlock_fs_cond_resched() };
+    unsafe { raw::landlock_introspect_cond_resched() };
 }
 
 /// Whether the current task, with its own credentials, may read `task` as
@@ -286,14 +298,14 @@ impl Iterator for Tasks<'_> {
 pub(crate) fn cred_domain(cred: &Credential) -> (u64, u8) {
     let mut depth = 0;
     // SAFETY: `cred` is live for the call; `depth` is a writable `u8`.
-    let counter = unsafe { raw::landlock_fs_cred_domain(cred.as_ptr(), &mut depth) };
+    let counter = unsafe { raw::landlock_introspect_cred_domain(cred.as_ptr(), &mut depth) };
     (counter, depth)
 }
 
 /// `task`'s TID in `ns`, 0 if it has none there.
 pub(crate) fn task_tid_in(task: &Task, ns: &PidNamespace) -> i32 {
     // SAFETY: `task` and `ns` are live for the call.
-    unsafe { raw::landlock_fs_task_tid_ns(task.as_ptr(), ns.as_ptr()) }
+    unsafe { raw::landlock_introspect_task_tid_ns(task.as_ptr(), ns.as_ptr()) }
 }
 
 /// The counter and depth of the current task's objective (own) domain,
@@ -301,14 +313,14 @@ pub(crate) fn task_tid_in(task: &Task, ns: &PidNamespace) -> i32 {
 pub(crate) fn current_objective_domain() -> (u64, u8) {
     let mut depth = 0;
     // SAFETY: `depth` is a writable `u8`.
-    let counter = unsafe { raw::landlock_fs_current_objective_domain(&mut depth) };
+    let counter = unsafe { raw::landlock_introspect_current_objective_domain(&mut depth) };
     (counter, depth)
 }
 
 /// The counter of `task`'s current Landlock domain, 0 when it has none.
 pub(crate) fn task_domain(task: &Task) -> u64 {
     // SAFETY: `task` is live for the call.
-    unsafe { raw::landlock_fs_task_domain(task.as_ptr()) }
+    unsafe { raw::landlock_introspect_task_domain(task.as_ptr()) }
 }
 
 /// The counters of `task`'s domain chain, root first, and its depth (0
@@ -317,10 +329,14 @@ pub(crate) fn task_chain(task: &Task) -> ([u64; MAX_LAYERS], u8) {
     let mut chain = [0; MAX_LAYERS];
     // SAFETY: `task` is live, and `chain` has room for `MAX_LAYERS` counters,
     // `LANDLOCK_MAX_NUM_LAYERS` (checked with the layout of `struct
-    // landlock_fs_info`, see registry.rs), the most a chain has; a null
+    // landlock_introspect_info`, see registry.rs), the most a chain has; a null
     // `access` asks for no masks.
     let depth = unsafe {
-        raw::landlock_fs_task_chain(task.as_ptr(), chain.as_mut_ptr(), core::ptr::null_mut())
+        raw::landlock_introspect_task_chain(
+            task.as_ptr(),
+            chain.as_mut_ptr(),
+            core::ptr::null_mut(),
+        )
     };
     (chain, depth)
 }
@@ -364,7 +380,7 @@ pub(crate) fn task_layers(task: &Task) -> Chain {
     // contiguously (`[[u32; 3]; N]` has no padding), as the C function
     // writes them.
     c.depth = unsafe {
-        raw::landlock_fs_task_chain(
+        raw::landlock_introspect_task_chain(
             task.as_ptr(),
             c.counters.as_mut_ptr(),
             c.access.as_mut_ptr().cast(),
@@ -373,7 +389,7 @@ pub(crate) fn task_layers(task: &Task) -> Chain {
     c
 }
 
-/// A class of access rights, by its index in `landlock_fs_info.access`.
+/// A class of access rights, by its index in `landlock_introspect_info.access`.
 #[derive(Clone, Copy)]
 #[repr(usize)]
 pub(crate) enum AccessClass {
@@ -390,12 +406,12 @@ pub(crate) enum AccessClass {
 /// `None` for a bit this kernel does not know.
 pub(crate) fn access_name(class: AccessClass, bit: u32) -> Option<&'static CStr> {
     // SAFETY: no precondition; any class and bit are accepted.
-    let name = unsafe { raw::landlock_fs_access_name(class as usize, bit) };
+    let name = unsafe { raw::landlock_introspect_access_name(class as usize, bit) };
     if name.is_null() {
         return None;
     }
     // SAFETY: a non-NULL result is a NUL-terminated string literal of
-    // fs_glue.c, static.
+    // introspect.c, static.
     Some(unsafe { CStr::from_char_ptr(name) })
 }
 

@@ -4,14 +4,14 @@
 //! tree's own counter.
 //!
 //! Registering a domain in the tree only takes the next value of a counter
-//! (fs_glue.c), one relaxed atomic add.  The ID that names the domain in the
+//! (introspect.c), one relaxed atomic add.  The ID that names the domain in the
 //! tree is computed from that counter only when it is shown:
 //! `id = P(counter)`, where `P` is an 8-round
 //! Feistel network over 32-bit halves whose round function is SipHash-2-4,
 //! cycle-walked so that every ID lies in `[2^60, 2^64)`.  Looking an ID up
-//! inverts `P`.  `Documentation/ids.rst` of landlock-audit specifies the
-//! construction bit for bit; the userspace library implements the same
-//! function and produced the test vectors below.
+//! inverts `P`.  Documentation/security/landlock.rst ("What the IDs leak")
+//! gives the reasons; the test vectors below pin the construction bit for
+//! bit, so that userspace can check an ID without the key.
 
 use crate::glue::{self, SipHashKey};
 use kernel::prelude::*;
@@ -19,10 +19,10 @@ use kernel::sync::atomic::{Acquire, Atomic, Full};
 
 /// Lower bound of every counter value and of every ID, so that an ID always
 /// prints as exactly 16 hex digits.  Also the first counter value, which
-/// `registry::init()` gives fs_glue.c.
+/// `registry::init()` gives introspect.c.
 pub(crate) const ID_MIN: u64 = 1 << 60;
 
-/// Number of Feistel rounds (see `Documentation/ids.rst` for why 8).
+/// Number of Feistel rounds (see Documentation/security/landlock.rst for why 8).
 const ROUNDS: u64 = 8;
 
 /// A keyed permutation of `[ID_MIN, u64::MAX]`.
@@ -99,7 +99,7 @@ impl IdPermutation {
 /// The key of the tree's IDs, drawn once, on first use.
 ///
 /// The tree names a domain `P(counter)`, where `counter` is the value
-/// `landlock_fs_register_domain()` (fs_glue.c) took for it.  Nothing is done
+/// `landlock_introspect_register_domain()` (introspect.c) took for it.  Nothing is done
 /// at boot: the key is drawn the first time a reader is about to be shown an
 /// ID ([`TreeIds::get_or_draw`], in process context), after
 /// `wait_for_random_bytes()` has returned, so boot never waits for the RNG and
@@ -216,7 +216,7 @@ impl Drop for TreeIds {
 pub(crate) static TREE_IDS: TreeIds = TreeIds::new();
 
 #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
-#[kunit_tests(landlock_audit_id)]
+#[kunit_tests(landlock_introspect_id)]
 mod tests {
     use super::*;
 
@@ -369,10 +369,10 @@ mod tests {
         // pairs ascend (0.5 +- 0.02); upstream's IDs always ascended.  For a
         // random permutation the standard deviation is about 0.003.
         let fixed = ascending_per_mille(&test_permutation(), 10_000);
-        pr_info!("landlock_audit_id: ascending share with the test key: {fixed}/1000\n");
+        pr_info!("landlock_introspect_id: ascending share with the test key: {fixed}/1000\n");
         assert!((480..=520).contains(&fixed));
         let random = ascending_per_mille(&random_permutation(), 10_000);
-        pr_info!("landlock_audit_id: ascending share with a random key: {random}/1000\n");
+        pr_info!("landlock_introspect_id: ascending share with a random key: {random}/1000\n");
         assert!((480..=520).contains(&random));
     }
 }

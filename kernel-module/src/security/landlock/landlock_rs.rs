@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! Landlock's Rust code (landlock-audit): the
-//! `/sys/kernel/security/landlock` audit filesystem and its IDs.
+//! Landlock's Rust code: domain introspection, the
+//! `/sys/kernel/security/landlock` tree and its IDs.
 //!
 //! Built into the kernel as part of `landlock.o` when
-//! `CONFIG_SECURITY_LANDLOCK_FS` is set (and only then); C calls it through
-//! the `extern "C"` functions declared in `fs_glue.h`.  Upstream Landlock,
+//! `CONFIG_SECURITY_LANDLOCK_INTROSPECTION` is set (and only then); C calls it through
+//! the `extern "C"` functions declared in `introspect.h`.  Upstream Landlock,
 //! its audit records and its tracepoints do not depend on it.
 
 mod domains;

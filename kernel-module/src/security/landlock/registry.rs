@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
 //! The registry of live domains, indexed by counter: a safe wrapper over
-//! `struct landlock_fs_registry` (fs_glue.c).
+//! `struct landlock_introspect_registry` (introspect.c).
 //!
 //! An entry is embedded in its `struct landlock_hierarchy` (`struct
-//! landlock_fs_entry`), so registering a domain allocates nothing:
-//! `landlock_restrict_self()` links it into a hash bucket before the new
-//! domain is committed, and `landlock_put_hierarchy()` unlinks it before
+//! landlock_introspect_entry`), so registering a domain allocates nothing:
+//! `landlock_merge_ruleset()` links it into a hash bucket once the new
+//! domain can no longer fail, and `landlock_put_hierarchy()` unlinks it before
 //! freeing the hierarchy, each under that bucket's spinlock (which lockdep
 //! sees).  That is all that creating and freeing a domain pay.
 //!
@@ -34,7 +34,7 @@ use kernel::{
 
 /// Maximum nesting of Landlock domains (`LANDLOCK_MAX_NUM_LAYERS`): the
 /// length of [`Info::ancestors`], whose layout is checked below against
-/// the numbers fs_glue.c checks `struct landlock_fs_info` with, there
+/// the numbers introspect.c checks `struct landlock_introspect_info` with, there
 /// against `LANDLOCK_MAX_NUM_LAYERS`.
 pub(crate) const MAX_LAYERS: usize = 16;
 
@@ -50,20 +50,20 @@ pub(crate) struct RawHierarchy {
     _opaque: [u8; 0],
 }
 
-/// A C walk of a subtree's tasks (`struct landlock_fs_walk`, opaque).
+/// A C walk of a subtree's tasks (`struct landlock_introspect_walk`, opaque).
 #[repr(C)]
 pub(crate) struct RawWalk {
     _opaque: [u8; 0],
 }
 
-/// An entry of the C task index (`struct landlock_fs_task`, opaque), for
+/// An entry of the C task index (`struct landlock_introspect_task`, opaque), for
 /// KUnit's test entries.
 #[repr(C)]
 pub(crate) struct RawTaskEntry {
     _opaque: [u8; 0],
 }
 
-/// Tasks per batch of a walk (`LANDLOCK_FS_WALK_BATCH`).
+/// Tasks per batch of a walk (`LANDLOCK_INTROSPECT_WALK_BATCH`).
 const WALK_BATCH: usize = 16;
 
 /// How a walk of a domain's tasks ended ([`Registry::walk_tasks`]).
@@ -79,7 +79,7 @@ pub(crate) enum WalkEnd {
     GaveUp,
 }
 
-/// Mirror of `struct landlock_fs_creator` (fs_glue.h; both sides check its
+/// Mirror of `struct landlock_introspect_creator` (introspect.h; both sides check its
 /// layout).
 #[repr(C)]
 #[derive(Default)]
@@ -91,8 +91,8 @@ pub(crate) struct RawCreator {
     comm: [u8; 16],
 }
 
-// The same numbers as fs_glue.c's static_asserts on `struct
-// landlock_fs_creator` (whose `comm` is checked there against
+// The same numbers as introspect.c's static_asserts on `struct
+// landlock_introspect_creator` (whose `comm` is checked there against
 // `TASK_COMM_LEN`).
 const _: () = {
     assert!(core::mem::size_of::<RawCreator>() == 32);
@@ -100,8 +100,8 @@ const _: () = {
 };
 
 /// What the tree shows of one domain, apart from its creator: plain data,
-/// copied out of the registry.  Mirror of `struct landlock_fs_info`
-/// (fs_glue.h; fs_glue.c checks the layout).
+/// copied out of the registry.  Mirror of `struct landlock_introspect_info`
+/// (introspect.h; introspect.c checks the layout).
 #[repr(C)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Info {
@@ -116,8 +116,8 @@ pub(crate) struct Info {
     pub(crate) depth: u8,
 }
 
-// The same numbers as fs_glue.c's static_asserts on `struct
-// landlock_fs_info` (whose `ancestors` is checked there against
+// The same numbers as introspect.c's static_asserts on `struct
+// landlock_introspect_info` (whose `ancestors` is checked there against
 // `LANDLOCK_MAX_NUM_LAYERS`): a `MAX_LAYERS` other than the kernel's fails
 // the build on one side or the other.
 const _: () = {
@@ -168,7 +168,7 @@ pub(crate) struct CreatorText {
 ///
 /// # Invariants
 ///
-/// `raw` is a live `struct landlock_fs_registry`, freed by `Drop` only for
+/// `raw` is a live `struct landlock_introspect_registry`, freed by `Drop` only for
 /// registries made by [`Registry::new`] (the global one is never freed),
 /// after every test entry in `test_tasks` and `test_entries` was unlinked,
 /// unregistered and freed.  `test_entries` holds `(counter, hierarchy)`
@@ -190,7 +190,7 @@ impl Registry {
     /// Makes an empty private registry.
     pub(crate) fn new() -> Result<Self> {
         // SAFETY: no precondition.
-        let raw = NonNull::new(unsafe { raw::landlock_fs_registry_new() }).ok_or(ENOMEM)?;
+        let raw = NonNull::new(unsafe { raw::landlock_introspect_registry_new() }).ok_or(ENOMEM)?;
         // INVARIANT: a new registry, owned.
         Ok(Self {
             raw,
@@ -204,7 +204,7 @@ impl Registry {
     pub(crate) fn info(&self, counter: u64) -> Option<Info> {
         let mut out = Info::EMPTY;
         // SAFETY: `raw` is live (type invariant); `out` is writable.
-        unsafe { raw::landlock_fs_registry_info(self.raw.as_ptr(), counter, &mut out) }
+        unsafe { raw::landlock_introspect_registry_info(self.raw.as_ptr(), counter, &mut out) }
             .then_some(out)
     }
 
@@ -223,7 +223,7 @@ impl Registry {
             }
             // SAFETY: `raw` is live; `out` has room for `cap` entries.
             let n = unsafe {
-                raw::landlock_fs_registry_infos(self.raw.as_ptr(), out.as_mut_ptr(), cap)
+                raw::landlock_introspect_registry_infos(self.raw.as_ptr(), out.as_mut_ptr(), cap)
             };
             if n <= cap {
                 out.truncate(n);
@@ -249,7 +249,7 @@ impl Registry {
         mut f: impl FnMut(&Task) -> ControlFlow<()>,
     ) -> Result<Option<WalkEnd>> {
         // SAFETY: `raw` is live (type invariant).
-        let w = unsafe { raw::landlock_fs_walk_start(self.raw.as_ptr(), counter, subtree) };
+        let w = unsafe { raw::landlock_introspect_walk_start(self.raw.as_ptr(), counter, subtree) };
         if w.is_null() {
             return Ok(None);
         }
@@ -260,8 +260,8 @@ impl Registry {
             [core::ptr::null_mut(); WALK_BATCH];
         loop {
             // SAFETY: `w` is a live walk; `batch` has room for
-            // `LANDLOCK_FS_WALK_BATCH` pointers.
-            let n = unsafe { raw::landlock_fs_walk_next(w, batch.as_mut_ptr()) };
+            // `LANDLOCK_INTROSPECT_WALK_BATCH` pointers.
+            let n = unsafe { raw::landlock_introspect_walk_next(w, batch.as_mut_ptr()) };
             if n == 0 {
                 break;
             }
@@ -282,8 +282,8 @@ impl Registry {
                 break;
             }
         }
-        // SAFETY: `w` came from `landlock_fs_walk_start` and is ended once.
-        let complete = unsafe { raw::landlock_fs_walk_end(w) };
+        // SAFETY: `w` came from `landlock_introspect_walk_start` and is ended once.
+        let complete = unsafe { raw::landlock_introspect_walk_end(w) };
         Ok(Some(if stopped {
             WalkEnd::Stopped
         } else if complete {
@@ -298,7 +298,7 @@ impl Registry {
     pub(crate) fn audit_id(&self, counter: u64) -> Option<u64> {
         let mut id = 0;
         // SAFETY: `self.raw` is a live registry; `id` is a live `u64`.
-        unsafe { raw::landlock_fs_registry_audit_id(self.raw.as_ptr(), counter, &mut id) }
+        unsafe { raw::landlock_introspect_registry_audit_id(self.raw.as_ptr(), counter, &mut id) }
             .then_some(id)
     }
 
@@ -308,13 +308,13 @@ impl Registry {
     /// hierarchy, not the registry's lock.
     pub(crate) fn creator(&self, counter: u64, ns: &PidNamespace) -> Result<CreatorText> {
         // SAFETY: no precondition.
-        let exe_size = unsafe { raw::landlock_fs_creator_exe_size() };
+        let exe_size = unsafe { raw::landlock_introspect_creator_exe_size() };
         let mut exe = KVec::<u8>::with_capacity(exe_size, GFP_KERNEL_ACCOUNT)?;
         let mut raw = RawCreator::default();
         // SAFETY: `raw` is live; `ns` is a live namespace; `exe` has room
         // for `exe_size` bytes.
         let err = unsafe {
-            raw::landlock_fs_registry_creator(
+            raw::landlock_introspect_registry_creator(
                 self.raw.as_ptr(),
                 counter,
                 ns.as_ptr(),
@@ -352,30 +352,30 @@ impl Drop for Registry {
         }
         // Children first: test entries were registered parents first.
         while let Some(t) = self.test_tasks.pop() {
-            // SAFETY: `t` was made by `landlock_fs_test_task` for one of
+            // SAFETY: `t` was made by `landlock_introspect_test_task` for one of
             // this registry's test hierarchies, which are all still there,
             // and is freed once, here.
-            unsafe { raw::landlock_fs_test_task_free(t.as_ptr()) };
+            unsafe { raw::landlock_introspect_test_task_free(t.as_ptr()) };
         }
         while let Some((_, h)) = self.test_entries.pop() {
-            // SAFETY: `h` was made by `landlock_fs_test_hierarchy` in this
+            // SAFETY: `h` was made by `landlock_introspect_test_hierarchy` in this
             // registry and is freed once, here.
-            unsafe { raw::landlock_fs_test_hierarchy_free(self.raw.as_ptr(), h.as_ptr()) };
+            unsafe { raw::landlock_introspect_test_hierarchy_free(self.raw.as_ptr(), h.as_ptr()) };
         }
         // SAFETY: an owned registry, now empty (type invariant).
-        unsafe { raw::landlock_fs_registry_free(self.raw.as_ptr()) };
+        unsafe { raw::landlock_introspect_registry_free(self.raw.as_ptr()) };
     }
 }
 
 static REGISTRY: SetOnce<Registry> = SetOnce::new();
 
-/// Makes the kernel's registry.  Called once by `landlock_fs_init()`.
+/// Makes the kernel's registry.  Called once by `landlock_introspect_init()`.
 pub(crate) fn init() -> Result {
     // SAFETY: no precondition; called once, before user space runs.  The
     // counter starts at `ID_MIN`, so that every counter is in the domain of
     // the ID permutation.
-    let raw =
-        NonNull::new(unsafe { raw::landlock_fs_registry_init_global(ID_MIN) }).ok_or(ENOMEM)?;
+    let raw = NonNull::new(unsafe { raw::landlock_introspect_registry_init_global(ID_MIN) })
+        .ok_or(ENOMEM)?;
     // INVARIANT: the global registry, never freed.
     let registry = Registry {
         raw,
@@ -411,8 +411,9 @@ pub(crate) mod testing {
             registry.test_entries.reserve(1, GFP_KERNEL)?;
             // SAFETY: `registry.raw` is live; `parent` is NULL or a test
             // hierarchy of this registry, freed after its children (`Drop`).
-            let h =
-                unsafe { raw::landlock_fs_test_hierarchy(registry.raw.as_ptr(), counter, parent) };
+            let h = unsafe {
+                raw::landlock_introspect_test_hierarchy(registry.raw.as_ptr(), counter, parent)
+            };
             let h = NonNull::new(h).ok_or(ENOMEM)?;
             registry.test_entries.push((counter, h), GFP_KERNEL)?;
         }
@@ -435,7 +436,8 @@ pub(crate) mod testing {
         registry.test_tasks.reserve(1, GFP_KERNEL)?;
         // SAFETY: `h` is a test hierarchy of `registry`, which frees its
         // test tasks before its hierarchies (`Drop`).
-        let t = NonNull::new(unsafe { raw::landlock_fs_test_task(h.as_ptr()) }).ok_or(ENOMEM)?;
+        let t = NonNull::new(unsafe { raw::landlock_introspect_test_task(h.as_ptr()) })
+            .ok_or(ENOMEM)?;
         registry.test_tasks.push(t, GFP_KERNEL)?;
         Ok(registry.test_tasks.len() - 1)
     }
@@ -448,7 +450,7 @@ pub(crate) mod testing {
             return false;
         };
         // SAFETY: `p` is a test hierarchy of `registry`, alive while it is.
-        unsafe { raw::landlock_fs_test_unregistered_free(p.as_ptr()) }
+        unsafe { raw::landlock_introspect_test_unregistered_free(p.as_ptr()) }
     }
 
     /// Moves test task `i` (from [`add_task`]) to the domain of `counter`,
@@ -458,7 +460,7 @@ pub(crate) mod testing {
         let t = registry.test_tasks.get(i).ok_or(EINVAL)?;
         // SAFETY: `t` and `h` are test entries of `registry`, alive while
         // it is.
-        unsafe { raw::landlock_fs_test_task_move(t.as_ptr(), h.as_ptr()) };
+        unsafe { raw::landlock_introspect_test_task_move(t.as_ptr(), h.as_ptr()) };
         Ok(())
     }
 
@@ -469,7 +471,7 @@ pub(crate) mod testing {
 }
 
 #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
-#[kunit_tests(landlock_audit_registry)]
+#[kunit_tests(landlock_introspect_registry)]
 mod tests {
     use super::*;
 

@@ -80,7 +80,7 @@ impl Entry {
         let iops = if is_dir { &DIR_IOPS } else { &FILE_IOPS };
         // SAFETY: the entry is live, so is its inode; `iops` is `'static`
         // and, like securityfs's own, uses no private data.
-        unsafe { raw::landlock_fs_set_inode_ops(entry.inode(), iops, core::ptr::null()) };
+        unsafe { raw::landlock_introspect_set_inode_ops(entry.inode(), iops, core::ptr::null()) };
         Ok(entry)
     }
 
@@ -255,7 +255,7 @@ pub(crate) fn create_permanent(build: impl FnOnce(&mut Builder) -> Result) -> Re
             // on (below), so the entries that `D`'s operations make and free
             // themselves never meet `securityfs_remove()`; those operations
             // read the directory's key (0) from its NULL `i_private`.
-            unsafe { raw::landlock_fs_set_inode_ops(e.inode(), iops, fops) };
+            unsafe { raw::landlock_introspect_set_inode_ops(e.inode(), iops, fops) };
         }
     }
     // Permanent: the dentries stay pinned, the list itself is freed.

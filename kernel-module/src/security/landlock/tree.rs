@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 
-//! `/sys/kernel/security/landlock`: the audit tree of Landlock domains.
+//! `/sys/kernel/security/landlock`: the tree of Landlock domains.
 //!
 //! The tree is created once at boot, only when Landlock is initialized, and
 //! never removed (Landlock is not a module).  Its format is "ABI v1", written
-//! down in landlock-audit's `Documentation/abi.rst`: `version`,
+//! down in Documentation/ABI/testing/securityfs-landlock: `version`,
 //! `abi_version`, `tasks`, `snapshot` and `domains/` (see `domains.rs`).
 
 use crate::{
@@ -55,7 +55,7 @@ fn create(abi_version: u32) -> Result {
 /// returns.  Returns 0 or a negative errno (the tree is then absent, and
 /// Landlock itself keeps working).
 #[no_mangle]
-pub(crate) extern "C" fn landlock_fs_init(abi_version: c_int) -> c_int {
+pub(crate) extern "C" fn landlock_introspect_init(abi_version: c_int) -> c_int {
     let Ok(abi_version) = u32::try_from(abi_version) else {
         return EINVAL.to_errno();
     };

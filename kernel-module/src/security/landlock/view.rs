@@ -2,7 +2,7 @@
 
 //! Who may see what: the visibility policy of the tree.
 //!
-//! For a reader R and a domain D (see `Documentation/threat-model.rst`):
+//! For a reader R and a domain D (see Documentation/security/landlock.rst):
 //!
 //! 1. R's domain must be a strict ancestor of D; an unsandboxed R is the
 //!    ancestor of all.  When a file is read, the opener's domain and the
@@ -26,7 +26,7 @@
 //!
 //! Rule 1 is O(1): the registry gives each domain's depth and ancestors.
 //! Rule 2 for one domain walks the task index of its subtree (the tasks of
-//! the domain and of the domains nested below it, `fs_glue.c`) until the
+//! the domain and of the domains nested below it, `introspect.c`) until the
 //! first task R may trace: O(that subtree), never O(all tasks), and no
 //! reader writes anything another reader's answer depends on.  A
 //! whole-tree snapshot walks R's tasks once, by PID as `/proc` does, with
@@ -165,7 +165,8 @@ impl<'a> Reader<'a> {
     }
 
     /// Whether the reader may read audit records: CAP_AUDIT_READ in the
-    /// initial user namespace (a denial is audited).  Gates upstream's
+    /// initial user namespace (a denial is not audited:
+    /// `landlock_introspect_capable_audit_read()` uses `CAP_OPT_NOAUDIT`).  Gates upstream's
     /// monotonic domain IDs (`audit_id`).
     pub(crate) fn reads_audit(&self) -> bool {
         glue::capable_audit_read(self.cred)
@@ -718,7 +719,7 @@ pub(crate) fn registry() -> Option<&'static Registry> {
 }
 
 #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
-#[kunit_tests(landlock_audit_view)]
+#[kunit_tests(landlock_introspect_view)]
 mod tests {
     use super::*;
     use crate::registry::testing::infos_of;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Landlock - glue between C Landlock and the Rust audit filesystem
+ * Landlock - glue between C Landlock and the Rust introspection tree
  *
  * What Rust cannot do itself: reading Landlock's private structures
  * (domains, hierarchies, credentials), calling inline kernel functions and
  * macros, naming access rights with the kernel's own names, and the
  * registry of live domains, whose entries are embedded in struct
- * landlock_hierarchy (registering a domain allocates nothing).  fs_glue.h
+ * landlock_hierarchy (registering a domain allocates nothing).  introspect.h
  * documents each function Rust calls.  No policy lives here: it is in
  * view.rs.
  */
@@ -35,13 +35,14 @@
 #include "common.h"
 #include "cred.h"
 #include "domain.h"
-#include "fs_glue.h"
+#include "introspect.h"
 #include "limits.h"
 #include "setup.h"
 
 /*
  * The tree shows each domain's creator and upstream ID, which exist only with
- * Landlock's logging code (Kconfig makes SECURITY_LANDLOCK_FS select it).
+ * Landlock's logging code (Kconfig makes SECURITY_LANDLOCK_INTROSPECTION select
+ * it).
  */
 static_assert(IS_ENABLED(CONFIG_SECURITY_LANDLOCK_LOG));
 
@@ -51,73 +52,76 @@ static_assert(IS_ENABLED(CONFIG_SECURITY_LANDLOCK_LOG));
  * the kernel's (LANDLOCK_MAX_NUM_LAYERS, TASK_COMM_LEN) fails the build here,
  * and a Rust mirror that differs from these numbers fails it there.
  */
-static_assert(sizeof(struct landlock_fs_info) == 152);
-static_assert(offsetof(struct landlock_fs_info, ancestors) == 8);
-static_assert(offsetof(struct landlock_fs_info, access) == 136);
-static_assert(offsetof(struct landlock_fs_info, depth) == 148);
-static_assert(ARRAY_SIZE(((struct landlock_fs_info *)NULL)->ancestors) ==
+static_assert(sizeof(struct landlock_introspect_info) == 152);
+static_assert(offsetof(struct landlock_introspect_info, ancestors) == 8);
+static_assert(offsetof(struct landlock_introspect_info, access) == 136);
+static_assert(offsetof(struct landlock_introspect_info, depth) == 148);
+static_assert(ARRAY_SIZE(((struct landlock_introspect_info *)NULL)->ancestors) ==
 	      LANDLOCK_MAX_NUM_LAYERS);
-static_assert(sizeof(struct landlock_fs_creator) == 32);
-static_assert(offsetof(struct landlock_fs_creator, comm) == 16);
-static_assert(sizeof_field(struct landlock_fs_creator, comm) == TASK_COMM_LEN);
+static_assert(sizeof(struct landlock_introspect_creator) == 32);
+static_assert(offsetof(struct landlock_introspect_creator, comm) == 16);
+static_assert(sizeof_field(struct landlock_introspect_creator, comm) ==
+	      TASK_COMM_LEN);
 
-#define LANDLOCK_FS_BUCKET_BITS 10
+#define LANDLOCK_INTROSPECT_BUCKET_BITS 10
 
 /**
- * struct landlock_fs_registry - The live domains, by counter
+ * struct landlock_introspect_registry - The live domains, by counter
  *
  * Counters are handed out in sequence, so their low bits spread the domains
  * evenly over the buckets, and a domain being created and one being freed
  * (from a workqueue, on another CPU) almost never share a bucket's lock.
  */
-struct landlock_fs_registry {
+struct landlock_introspect_registry {
 	/**
-	 * @buckets: Entries (&struct landlock_fs_entry.node) by counter.  A
-	 * hierarchy leaves its bucket under the bucket's @lock before it is
-	 * freed, so a holder may read the hierarchies it finds there, their
-	 * parents (which a child keeps alive) and their details.
+	 * @buckets: Entries (&struct landlock_introspect_entry.node) by
+	 * counter.  A hierarchy leaves its bucket under the bucket's @lock
+	 * before it is freed, so a holder may read the hierarchies it finds
+	 * there, their parents (which a child keeps alive) and their details.
 	 */
 	struct {
 		/** @buckets.head: The bucket's entries. */
 		struct hlist_head head;
 		/**
-		 * @buckets.lock: Protects @buckets.head.  A spinlock
-		 * (lockdep sees it, and it is fair), taken in process context
-		 * only, for one insertion, removal or lookup, to copy a few
-		 * words of one entry or take a reference to it, or to copy the
-		 * fixed-size &struct landlock_fs_info of one bucket's entries:
-		 * never across an allocation, a task walk, a copy of
-		 * user-sized data (landlock_fs_registry_creator() takes a
+		 * @buckets.lock: Protects @buckets.head.  A spinlock (lockdep
+		 * sees it, and it is fair), taken in process context only, for
+		 * one insertion, removal or lookup, to copy a few words of one
+		 * entry or take a reference to it, or to copy the fixed-size
+		 * &struct landlock_introspect_info of one bucket's entries:
+		 * never across an allocation, a task walk, a copy of user-sized
+		 * data (landlock_introspect_registry_creator() takes a
 		 * reference instead) or any formatting.
 		 */
 		spinlock_t lock;
-	} buckets[1 << LANDLOCK_FS_BUCKET_BITS];
+	} buckets[1 << LANDLOCK_INTROSPECT_BUCKET_BITS];
 };
 
-/* The kernel's registry, set once by landlock_fs_registry_init_global(). */
-static struct landlock_fs_registry *landlock_fs_global;
+/* The kernel's registry, set once by landlock_introspect_registry_init_global(). */
+static struct landlock_introspect_registry *landlock_introspect_global;
 
 /*
- * The next &struct landlock_fs_entry.counter.  Set once, before any domain
- * can exist, by landlock_fs_registry_init_global() to the lower bound of the
- * tree's IDs (2^60, id.rs's ID_MIN, which Rust passes), from where it would
- * need 15 * 2^60 domains to wrap.  Only ever advanced afterwards, so every
- * value names one domain until reboot.
+ * The next &struct landlock_introspect_entry.counter.  Set once, before any
+ * domain can exist, by landlock_introspect_registry_init_global() to the lower
+ * bound of the tree's IDs (2^60, id.rs's ID_MIN, which Rust passes), from where
+ * it would need 15 * 2^60 domains to wrap.  Only ever advanced afterwards, so
+ * every value names one domain until reboot.
  */
-static atomic64_t landlock_fs_next_counter = ATOMIC64_INIT(0);
+static atomic64_t landlock_introspect_next_counter = ATOMIC64_INIT(0);
 
-#ifdef CONFIG_SECURITY_LANDLOCK_FS_DEBUG
+#ifdef CONFIG_SECURITY_LANDLOCK_INTROSPECTION_DEBUG
 /*
- * The first &struct landlock_fs_entry.counter, set with
- * @landlock_fs_next_counter (and before @landlock_fs_global is published)
- * and never changed: the lower bound the debugfs self-check enforces.
+ * The first &struct landlock_introspect_entry.counter, set with
+ * @landlock_introspect_next_counter (and before @landlock_introspect_global is
+ * published) and never changed: the lower bound the debugfs self-check
+ * enforces.
  */
-static u64 landlock_fs_first_counter;
-#endif /* CONFIG_SECURITY_LANDLOCK_FS_DEBUG */
+static u64 landlock_introspect_first_counter;
+#endif /* CONFIG_SECURITY_LANDLOCK_INTROSPECTION_DEBUG */
 
 /* The bucket of @counter: its list and its lock. */
-#define bucket_of(r, counter) \
-	(&(r)->buckets[(counter) & ((1 << LANDLOCK_FS_BUCKET_BITS) - 1)])
+#define bucket_of(r, counter)      \
+	(&(r)->buckets[(counter) & \
+		       ((1 << LANDLOCK_INTROSPECT_BUCKET_BITS) - 1)])
 
 /* Called with the lock of @head, @counter's bucket, held. */
 static struct landlock_hierarchy *find(struct hlist_head *const head,
@@ -125,8 +129,8 @@ static struct landlock_hierarchy *find(struct hlist_head *const head,
 {
 	struct landlock_hierarchy *h;
 
-	hlist_for_each_entry(h, head, fs.node) {
-		if (h->fs.counter == counter)
+	hlist_for_each_entry(h, head, introspect.node) {
+		if (h->introspect.counter == counter)
 			return h;
 	}
 	return NULL;
@@ -134,7 +138,7 @@ static struct landlock_hierarchy *find(struct hlist_head *const head,
 
 /* Called with the lock of @h's bucket held. */
 static void fill(const struct landlock_hierarchy *const h,
-		 struct landlock_fs_info *const out)
+		 struct landlock_introspect_info *const out)
 {
 	const struct landlock_hierarchy *a;
 	size_t depth = 0, i;
@@ -142,39 +146,39 @@ static void fill(const struct landlock_hierarchy *const h,
 	for (a = h; a && depth < LANDLOCK_MAX_NUM_LAYERS; a = a->parent)
 		depth++;
 	out->depth = depth;
-	out->parent = h->parent ? h->parent->fs.counter : 0;
+	out->parent = h->parent ? h->parent->introspect.counter : 0;
 	for (a = h, i = depth; i > 0; i--, a = a->parent)
-		out->ancestors[i - 1] = a->fs.counter;
+		out->ancestors[i - 1] = a->introspect.counter;
 	for (i = depth; i < LANDLOCK_MAX_NUM_LAYERS; i++)
 		out->ancestors[i] = 0;
-	memcpy(out->access, h->fs.access, sizeof(out->access));
+	memcpy(out->access, h->introspect.access, sizeof(out->access));
 }
 
-static void registry_insert(struct landlock_fs_registry *const r,
+static void registry_insert(struct landlock_introspect_registry *const r,
 			    struct landlock_hierarchy *const h)
 {
-	typeof(*r->buckets) *const b = bucket_of(r, h->fs.counter);
+	typeof(*r->buckets) *const b = bucket_of(r, h->introspect.counter);
 
 	spin_lock(&b->lock);
-	hlist_add_head(&h->fs.node, &b->head);
+	hlist_add_head(&h->introspect.node, &b->head);
 	spin_unlock(&b->lock);
 }
 
-static void registry_remove(struct landlock_fs_registry *const r,
+static void registry_remove(struct landlock_introspect_registry *const r,
 			    struct landlock_hierarchy *const h)
 {
-	typeof(*r->buckets) *const b = bucket_of(r, h->fs.counter);
+	typeof(*r->buckets) *const b = bucket_of(r, h->introspect.counter);
 
 	spin_lock(&b->lock);
-	if (!hlist_unhashed(&h->fs.node))
-		hlist_del_init(&h->fs.node);
+	if (!hlist_unhashed(&h->introspect.node))
+		hlist_del_init(&h->introspect.node);
 	spin_unlock(&b->lock);
 }
 
 static void put_deferred(struct work_struct *const work)
 {
 	landlock_put_hierarchy(container_of(work, struct landlock_hierarchy,
-					    fs.put_work));
+					    introspect.put_work));
 }
 
 /*
@@ -189,7 +193,7 @@ static void reader_put(struct landlock_hierarchy *const h)
 {
 	if (refcount_dec_not_one(&h->usage))
 		return;
-	schedule_work(&h->fs.put_work);
+	schedule_work(&h->introspect.put_work);
 }
 
 /*
@@ -201,16 +205,16 @@ static void index_insert(struct landlock_hierarchy *const h)
 	struct landlock_hierarchy *const parent = h->parent;
 	unsigned long flags;
 
-	spin_lock_init(&h->fs.lock);
-	INIT_LIST_HEAD(&h->fs.tasks);
-	INIT_LIST_HEAD(&h->fs.children);
-	INIT_LIST_HEAD(&h->fs.sibling);
-	INIT_WORK(&h->fs.put_work, put_deferred);
+	spin_lock_init(&h->introspect.lock);
+	INIT_LIST_HEAD(&h->introspect.tasks);
+	INIT_LIST_HEAD(&h->introspect.children);
+	INIT_LIST_HEAD(&h->introspect.sibling);
+	INIT_WORK(&h->introspect.put_work, put_deferred);
 	if (!parent)
 		return;
-	spin_lock_irqsave(&parent->fs.lock, flags);
-	list_add_tail(&h->fs.sibling, &parent->fs.children);
-	spin_unlock_irqrestore(&parent->fs.lock, flags);
+	spin_lock_irqsave(&parent->introspect.lock, flags);
+	list_add_tail(&h->introspect.sibling, &parent->introspect.children);
+	spin_unlock_irqrestore(&parent->introspect.lock, flags);
 }
 
 /*
@@ -227,105 +231,108 @@ static void index_remove(struct landlock_hierarchy *const h)
 	 * A hierarchy freed by landlock_merge_ruleset()'s error paths was
 	 * never registered: its entry is still zeroed.
 	 */
-	if (!h->fs.sibling.next)
+	if (!h->introspect.sibling.next)
 		return;
-	WARN_ON_ONCE(!list_empty(&h->fs.tasks));
-	WARN_ON_ONCE(!list_empty(&h->fs.children));
+	WARN_ON_ONCE(!list_empty(&h->introspect.tasks));
+	WARN_ON_ONCE(!list_empty(&h->introspect.children));
 	if (!parent)
 		return;
-	spin_lock_irqsave(&parent->fs.lock, flags);
-	list_del_init(&h->fs.sibling);
-	spin_unlock_irqrestore(&parent->fs.lock, flags);
+	spin_lock_irqsave(&parent->introspect.lock, flags);
+	list_del_init(&h->introspect.sibling);
+	spin_unlock_irqrestore(&parent->introspect.lock, flags);
 }
 
 /**
- * landlock_fs_register_domain - Make a new domain visible in the tree
+ * landlock_introspect_register_domain - Make a new domain visible in the tree
  *
  * @domain: A domain just created by landlock_merge_ruleset().
  *
- * Called by landlock_restrict_self() before the domain is committed.  Costs
+ * Called by landlock_merge_ruleset() past its last point of failure, so no
+ * path that creates a domain can leave it out of the tree.  Costs
  * one atomic add (the tree's counter), a copy of the layer's access masks
  * and a list insertion under a bucket's spinlock: no allocation, no
  * reference, no dentry or inode.
  */
-void landlock_fs_register_domain(const struct landlock_domain *const domain)
+void
+landlock_introspect_register_domain(const struct landlock_domain *const domain)
 {
 	struct landlock_hierarchy *const hierarchy = domain->hierarchy;
 	const struct access_masks masks =
 		domain->handled_masks[domain->num_layers - 1];
-	struct landlock_fs_registry *r;
+	struct landlock_introspect_registry *r;
 
-	/* Pairs with cmpxchg_release() in landlock_fs_registry_init_global(). */
-	r = smp_load_acquire(&landlock_fs_global);
+	/* Pairs with cmpxchg_release() in landlock_introspect_registry_init_global(). */
+	r = smp_load_acquire(&landlock_introspect_global);
 
-	hierarchy->fs.counter =
-		atomic64_fetch_inc_relaxed(&landlock_fs_next_counter);
-	hierarchy->fs.access[0] = masks.fs;
-	hierarchy->fs.access[1] = masks.net;
-	hierarchy->fs.access[2] = masks.scope;
+	hierarchy->introspect.counter =
+		atomic64_fetch_inc_relaxed(&landlock_introspect_next_counter);
+	hierarchy->introspect.access[0] = masks.fs;
+	hierarchy->introspect.access[1] = masks.net;
+	hierarchy->introspect.access[2] = masks.scope;
 	index_insert(hierarchy);
 	if (r)
 		registry_insert(r, hierarchy);
 }
 
 /**
- * landlock_fs_unregister - Remove a domain from the tree
+ * landlock_introspect_unregister - Remove a domain from the tree
  *
  * @hierarchy: A hierarchy about to be freed (its usage is 0).
  *
  * Called by landlock_put_hierarchy() before it frees the hierarchy's
  * details and the hierarchy.
  */
-void landlock_fs_unregister(struct landlock_hierarchy *const hierarchy)
+void landlock_introspect_unregister(struct landlock_hierarchy *const hierarchy)
 {
-	struct landlock_fs_registry *r;
+	struct landlock_introspect_registry *r;
 
-	/* Pairs with cmpxchg_release() in landlock_fs_registry_init_global(). */
-	r = smp_load_acquire(&landlock_fs_global);
+	/* Pairs with cmpxchg_release() in landlock_introspect_registry_init_global(). */
+	r = smp_load_acquire(&landlock_introspect_global);
 	if (r)
 		registry_remove(r, hierarchy);
 	index_remove(hierarchy);
 }
 
-/* The task index (see struct landlock_fs_task in fs_glue.h). */
+/* The task index (see struct landlock_introspect_task in introspect.h). */
 
 /*
  * Whether the task hooks, and so the task blob, are in:
- * landlock_fs_add_task_hooks(), from landlock_init().
+ * landlock_introspect_add_task_hooks(), from landlock_init().
  */
-static bool landlock_fs_index_on __ro_after_init;
+static bool landlock_introspect_index_on __ro_after_init;
 
-static struct landlock_fs_task *task_blob(const struct task_struct *const task)
+static struct landlock_introspect_task *
+task_blob(const struct task_struct *const task)
 {
 	return task->security + landlock_blob_sizes.lbs_task;
 }
 
 /* Links @t into @to's list (NULL: none); @t is in no list. */
-static void index_link(struct landlock_fs_task *const t,
+static void index_link(struct landlock_introspect_task *const t,
 		       struct landlock_hierarchy *const to)
 {
 	unsigned long flags;
 
 	if (!to)
 		return;
-	spin_lock_irqsave(&to->fs.lock, flags);
-	list_add_tail(&t->node, &to->fs.tasks);
+	spin_lock_irqsave(&to->introspect.lock, flags);
+	list_add_tail(&t->node, &to->introspect.tasks);
 	WRITE_ONCE(t->in, to);
-	spin_unlock_irqrestore(&to->fs.lock, flags);
+	spin_unlock_irqrestore(&to->introspect.lock, flags);
 }
 
 /* Unlinks @t from the list it is in, if any. */
-static void index_unlink(struct landlock_fs_task *const t)
+static void index_unlink(struct landlock_introspect_task *const t)
 {
 	struct landlock_hierarchy *const in = t->in;
 	unsigned long flags;
 
 	if (!in)
 		return;
-	spin_lock_irqsave(&in->fs.lock, flags);
+	spin_lock_irqsave(&in->introspect.lock, flags);
 	list_del(&t->node);
 	WRITE_ONCE(t->in, NULL);
-	spin_unlock_irqrestore(&in->fs.lock, flags);
+	spin_unlock_irqrestore(&in->introspect.lock, flags);
 }
 
 static struct landlock_hierarchy *cred_hierarchy(const struct cred *const cred)
@@ -342,7 +349,7 @@ static struct landlock_hierarchy *cred_hierarchy(const struct cred *const cred)
 static int hook_task_alloc(struct task_struct *const task,
 			   const u64 clone_flags)
 {
-	struct landlock_fs_task *const t = task_blob(task);
+	struct landlock_introspect_task *const t = task_blob(task);
 	/* Nobody else sees @task yet: its credentials cannot change. */
 	const struct cred *const cred =
 		rcu_dereference_protected(task->real_cred, true);
@@ -359,20 +366,20 @@ static int hook_task_alloc(struct task_struct *const task,
  */
 static void hook_task_free(struct task_struct *const task)
 {
-#ifdef CONFIG_SECURITY_LANDLOCK_FS_DEBUG
-	struct landlock_fs_task *const t = task_blob(task);
+#ifdef CONFIG_SECURITY_LANDLOCK_INTROSPECTION_DEBUG
+	struct landlock_introspect_task *const t = task_blob(task);
 	/* The task is gone (or never ran): its credentials cannot change. */
 	const struct cred *const cred =
 		rcu_dereference_protected(task->real_cred, true);
 
 	/* A task that was set up is in its credentials' domain. */
 	WARN_ON_ONCE(t->task && t->in != cred_hierarchy(cred));
-#endif /* CONFIG_SECURITY_LANDLOCK_FS_DEBUG */
+#endif /* CONFIG_SECURITY_LANDLOCK_INTROSPECTION_DEBUG */
 	index_unlink(task_blob(task));
 }
 
 /**
- * landlock_fs_task_move - Move the current task to the domain of @new
+ * landlock_introspect_task_move - Move the current task to the domain of @new
  *
  * @new: The credentials the current task commits right after this call,
  *       which can no longer fail (landlock_restrict_self() and thread-sync).
@@ -384,41 +391,42 @@ static void hook_task_free(struct task_struct *const task)
  * does not count there), or miss it in its old domain's list: as if the
  * reader had looked a moment before or after.
  */
-void landlock_fs_task_move(const struct cred *const new)
+void landlock_introspect_task_move(const struct cred *const new)
 {
-	struct landlock_fs_task *t;
+	struct landlock_introspect_task *t;
 	struct landlock_hierarchy *to;
 
 	/* No task blob without the hooks (the option's registry patch). */
-	if (!landlock_fs_index_on)
+	if (!landlock_introspect_index_on)
 		return;
 	t = task_blob(current);
 	to = cred_hierarchy(new);
-#ifdef CONFIG_SECURITY_LANDLOCK_FS_DEBUG
+#ifdef CONFIG_SECURITY_LANDLOCK_INTROSPECTION_DEBUG
 	/* Every domain change goes through here: the index is in step. */
 	WARN_ON_ONCE(t->in != cred_hierarchy(current_real_cred()));
-#endif /* CONFIG_SECURITY_LANDLOCK_FS_DEBUG */
+#endif /* CONFIG_SECURITY_LANDLOCK_INTROSPECTION_DEBUG */
 	if (t->in == to)
 		return;
 	index_unlink(t);
 	index_link(t, to);
 }
 
-static struct security_hook_list landlock_fs_hooks[] __ro_after_init = {
+static struct security_hook_list landlock_introspect_hooks[] __ro_after_init = {
 	LSM_HOOK_INIT(task_alloc, hook_task_alloc),
 	LSM_HOOK_INIT(task_free, hook_task_free),
 };
 
 /**
- * landlock_fs_add_task_hooks - Maintain the task index
+ * landlock_introspect_add_task_hooks - Maintain the task index
  *
  * Called by landlock_init(), with Landlock's other hooks.
  */
-void __init landlock_fs_add_task_hooks(void)
+void __init landlock_introspect_add_task_hooks(void)
 {
-	security_add_hooks(landlock_fs_hooks, ARRAY_SIZE(landlock_fs_hooks),
+	security_add_hooks(landlock_introspect_hooks,
+			   ARRAY_SIZE(landlock_introspect_hooks),
 			   &landlock_lsmid);
-	landlock_fs_index_on = true;
+	landlock_introspect_index_on = true;
 }
 
 /*
@@ -427,7 +435,7 @@ void __init landlock_fs_add_task_hooks(void)
  * cursors are held (usage references); so is @cursor.  Nothing is locked
  * between calls.
  */
-struct landlock_fs_walk {
+struct landlock_introspect_walk {
 	/* @stack[0] is the walk's root; @stack[@depth - 1] is being walked. */
 	struct landlock_hierarchy *stack[LANDLOCK_MAX_NUM_LAYERS];
 	/*
@@ -441,7 +449,7 @@ struct landlock_fs_walk {
 	 * an entry without a task, which other walkers skip, so that tasks
 	 * moving or going meanwhile cannot make the walk lose its place.
 	 */
-	struct landlock_fs_task cursor;
+	struct landlock_introspect_task cursor;
 	bool linked;
 	/* @stack[@depth - 1]'s list was walked to its end. */
 	bool at_end;
@@ -459,12 +467,12 @@ static bool hierarchy_tryget(struct landlock_hierarchy *const h)
 	return refcount_inc_not_zero(&h->usage);
 }
 
-struct landlock_fs_walk *
-landlock_fs_walk_start(struct landlock_fs_registry *const r, const u64 counter,
-		       const bool subtree)
+struct landlock_introspect_walk *
+landlock_introspect_walk_start(struct landlock_introspect_registry *const r,
+			       const u64 counter, const bool subtree)
 {
 	typeof(*r->buckets) *const b = bucket_of(r, counter);
-	struct landlock_fs_walk *const w =
+	struct landlock_introspect_walk *const w =
 		kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
 	struct landlock_hierarchy *h;
 
@@ -489,7 +497,7 @@ landlock_fs_walk_start(struct landlock_fs_registry *const r, const u64 counter,
  * Takes references to the next tasks of @h's list, after the walk's cursor,
  * into @out, and moves the cursor after the last entry looked at.
  */
-static size_t walk_tasks(struct landlock_fs_walk *const w,
+static size_t walk_tasks(struct landlock_introspect_walk *const w,
 			 struct landlock_hierarchy *const h,
 			 struct task_struct **const out)
 {
@@ -499,13 +507,13 @@ static size_t walk_tasks(struct landlock_fs_walk *const w,
 
 	if (w->at_end)
 		return 0;
-	spin_lock_irqsave(&h->fs.lock, flags);
-	pos = w->linked ? &w->cursor.node : &h->fs.tasks;
+	spin_lock_irqsave(&h->introspect.lock, flags);
+	pos = w->linked ? &w->cursor.node : &h->introspect.tasks;
 	for (pos = pos->next;
-	     pos != &h->fs.tasks && n < LANDLOCK_FS_WALK_BATCH;
+	     pos != &h->introspect.tasks && n < LANDLOCK_INTROSPECT_WALK_BATCH;
 	     pos = pos->next) {
-		struct landlock_fs_task *const t =
-			list_entry(pos, struct landlock_fs_task, node);
+		struct landlock_introspect_task *const t =
+			list_entry(pos, struct landlock_introspect_task, node);
 
 		/*
 		 * Another walk's cursor, or a task whose last reference is
@@ -519,26 +527,26 @@ static size_t walk_tasks(struct landlock_fs_walk *const w,
 	}
 	if (w->linked)
 		list_del(&w->cursor.node);
-	w->linked = pos != &h->fs.tasks;
+	w->linked = pos != &h->introspect.tasks;
 	w->at_end = !w->linked;
 	/* Before the first entry not looked at. */
 	if (w->linked)
 		list_add_tail(&w->cursor.node, pos);
-	spin_unlock_irqrestore(&h->fs.lock, flags);
+	spin_unlock_irqrestore(&h->introspect.lock, flags);
 	return n;
 }
 
 /* Takes the walk's cursor out of @h's list, if it is there. */
-static void walk_unlink_cursor(struct landlock_fs_walk *const w,
+static void walk_unlink_cursor(struct landlock_introspect_walk *const w,
 			       struct landlock_hierarchy *const h)
 {
 	unsigned long flags;
 
 	if (!w->linked)
 		return;
-	spin_lock_irqsave(&h->fs.lock, flags);
+	spin_lock_irqsave(&h->introspect.lock, flags);
 	list_del(&w->cursor.node);
-	spin_unlock_irqrestore(&h->fs.lock, flags);
+	spin_unlock_irqrestore(&h->introspect.lock, flags);
 	w->linked = false;
 }
 
@@ -550,24 +558,26 @@ walk_next_child(struct landlock_hierarchy *const h,
 	struct landlock_hierarchy *c, *found = NULL;
 	unsigned long flags;
 
-	spin_lock_irqsave(&h->fs.lock, flags);
+	spin_lock_irqsave(&h->introspect.lock, flags);
 	/* @prev is held, so it is still linked among @h's children. */
-	c = prev ? list_next_entry(prev, fs.sibling) :
-		   list_first_entry(&h->fs.children, typeof(*c), fs.sibling);
-	for (; !list_entry_is_head(c, &h->fs.children, fs.sibling);
-	     c = list_next_entry(c, fs.sibling)) {
+	c = prev ? list_next_entry(prev, introspect.sibling) :
+		   list_first_entry(&h->introspect.children, typeof(*c),
+				    introspect.sibling);
+	for (; !list_entry_is_head(c, &h->introspect.children,
+				   introspect.sibling);
+	     c = list_next_entry(c, introspect.sibling)) {
 		/* A child being freed has no task and no live child. */
 		if (hierarchy_tryget(c)) {
 			found = c;
 			break;
 		}
 	}
-	spin_unlock_irqrestore(&h->fs.lock, flags);
+	spin_unlock_irqrestore(&h->introspect.lock, flags);
 	return found;
 }
 
-size_t landlock_fs_walk_next(struct landlock_fs_walk *const w,
-			     struct task_struct **const out)
+size_t landlock_introspect_walk_next(struct landlock_introspect_walk *const w,
+				     struct task_struct **const out)
 {
 	while (w->depth && !w->gave_up) {
 		const size_t top = w->depth - 1;
@@ -613,7 +623,7 @@ size_t landlock_fs_walk_next(struct landlock_fs_walk *const w,
 	return 0;
 }
 
-bool landlock_fs_walk_end(struct landlock_fs_walk *const w)
+bool landlock_introspect_walk_end(struct landlock_introspect_walk *const w)
 {
 	const bool complete = !w->gave_up && !w->depth;
 	size_t i;
@@ -634,12 +644,12 @@ bool landlock_fs_walk_end(struct landlock_fs_walk *const w)
 	return complete;
 }
 
-/* Registry operations for Rust (registry.rs; documented in fs_glue.h). */
+/* Registry operations for Rust (registry.rs; documented in introspect.h). */
 
-struct landlock_fs_registry *landlock_fs_registry_new(void)
+struct landlock_introspect_registry *landlock_introspect_registry_new(void)
 {
-	struct landlock_fs_registry *const r =
-		kvzalloc(sizeof(struct landlock_fs_registry), GFP_KERNEL);
+	struct landlock_introspect_registry *const r =
+		kvzalloc(sizeof(*r), GFP_KERNEL);
 	size_t b;
 
 	if (!r)
@@ -650,45 +660,46 @@ struct landlock_fs_registry *landlock_fs_registry_new(void)
 	return r;
 }
 
-void landlock_fs_registry_free(struct landlock_fs_registry *const r)
+void
+landlock_introspect_registry_free(struct landlock_introspect_registry *const r)
 {
 	kvfree(r);
 }
 
-struct landlock_fs_registry *
-landlock_fs_registry_init_global(const u64 first_counter)
+struct landlock_introspect_registry *
+landlock_introspect_registry_init_global(const u64 first_counter)
 {
-	struct landlock_fs_registry *r;
+	struct landlock_introspect_registry *r;
 
 	/*
 	 * Once only: a second registry would split the entries in two, and
 	 * the counter must never go back.
 	 */
-	if (READ_ONCE(landlock_fs_global))
+	if (READ_ONCE(landlock_introspect_global))
 		return NULL;
-	r = landlock_fs_registry_new();
+	r = landlock_introspect_registry_new();
 	if (!r)
 		return NULL;
-#ifdef CONFIG_SECURITY_LANDLOCK_FS_DEBUG
-	landlock_fs_first_counter = first_counter;
-#endif /* CONFIG_SECURITY_LANDLOCK_FS_DEBUG */
-	atomic64_set(&landlock_fs_next_counter, first_counter);
-	if (cmpxchg_release(&landlock_fs_global, NULL, r)) {
-		landlock_fs_registry_free(r);
+#ifdef CONFIG_SECURITY_LANDLOCK_INTROSPECTION_DEBUG
+	landlock_introspect_first_counter = first_counter;
+#endif /* CONFIG_SECURITY_LANDLOCK_INTROSPECTION_DEBUG */
+	atomic64_set(&landlock_introspect_next_counter, first_counter);
+	if (cmpxchg_release(&landlock_introspect_global, NULL, r)) {
+		landlock_introspect_registry_free(r);
 		return NULL;
 	}
 	return r;
 }
 
-#if IS_ENABLED(CONFIG_SECURITY_LANDLOCK_FS_DEBUG) || \
+#if IS_ENABLED(CONFIG_SECURITY_LANDLOCK_INTROSPECTION_DEBUG) || \
 	IS_ENABLED(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)
 
 /*
  * The registry's self-check: /sys/kernel/debug/landlock/registry (with
- * CONFIG_SECURITY_LANDLOCK_FS_DEBUG, for tests: the in-VM fault-injection
- * test reads it after every injected failure), proven by KUnit below to
- * count each inconsistency it looks for.  A walk holds one bucket's lock at
- * a time and only counts; the counts are printed once all locks are
+ * CONFIG_SECURITY_LANDLOCK_INTROSPECTION_DEBUG, for tests: the in-VM
+ * fault-injection test reads it after every injected failure), proven by KUnit
+ * below to count each inconsistency it looks for.  A walk holds one bucket's
+ * lock at a time and only counts; the counts are printed once all locks are
  * released, and name no domain.
  */
 
@@ -707,7 +718,7 @@ struct registry_check {
 };
 
 /* Called with the lock of @head, @h's bucket, held. */
-static void check_entry(struct landlock_fs_registry *const r,
+static void check_entry(struct landlock_introspect_registry *const r,
 			struct hlist_head *const head,
 			const struct landlock_hierarchy *const h,
 			const u64 first, const u64 next,
@@ -720,14 +731,15 @@ static void check_entry(struct landlock_fs_registry *const r,
 	c->entries++;
 	if (!refcount_read(&h->usage))
 		c->dying++;
-	if (&bucket_of(r, h->fs.counter)->head != head)
+	if (&bucket_of(r, h->introspect.counter)->head != head)
 		c->wrong_bucket++;
-	if (h->fs.counter < first || h->fs.counter >= next)
+	if (h->introspect.counter < first || h->introspect.counter >= next)
 		c->out_of_range++;
 	/* Equal counters share a bucket: compare with the entries after @h. */
-	for (pos = h->fs.node.next; pos; pos = pos->next) {
-		o = hlist_entry(pos, struct landlock_hierarchy, fs.node);
-		if (o->fs.counter == h->fs.counter)
+	for (pos = h->introspect.node.next; pos; pos = pos->next) {
+		o = hlist_entry(pos, struct landlock_hierarchy,
+				introspect.node);
+		if (o->introspect.counter == h->introspect.counter)
 			c->duplicate++;
 	}
 	for (a = h; a && depth <= LANDLOCK_MAX_NUM_LAYERS; a = a->parent) {
@@ -739,11 +751,17 @@ static void check_entry(struct landlock_fs_registry *const r,
 		 * neighbour in its bucket, under a lock this read does not
 		 * hold), hence data_race().
 		 */
-		if (a != h && data_race(hlist_unhashed(&a->fs.node)))
+		if (a != h && data_race(hlist_unhashed(&a->introspect.node)))
 			c->orphan++;
 	}
 	if (depth > LANDLOCK_MAX_NUM_LAYERS)
 		c->too_deep++;
+}
+
+/* The kernel's next counter: the end of the valid ones. */
+static u64 counter_end(void)
+{
+	return atomic64_read(&landlock_introspect_next_counter);
 }
 
 /*
@@ -751,7 +769,7 @@ static void check_entry(struct landlock_fs_registry *const r,
  * means the kernel's next counter, read under each bucket's lock: an entry
  * found there was registered before, with a lower counter.
  */
-static void check_registry(struct landlock_fs_registry *const r,
+static void check_registry(struct landlock_introspect_registry *const r,
 			   const u64 first, const u64 next,
 			   struct registry_check *const c)
 {
@@ -760,29 +778,28 @@ static void check_registry(struct landlock_fs_registry *const r,
 
 	for (b = 0; b < ARRAY_SIZE(r->buckets); b++) {
 		spin_lock(&r->buckets[b].lock);
-		hlist_for_each_entry(h, &r->buckets[b].head, fs.node)
+		hlist_for_each_entry(h, &r->buckets[b].head, introspect.node)
 			check_entry(r, &r->buckets[b].head, h, first,
-				    next ?: atomic64_read(&landlock_fs_next_counter),
-				    c);
+				    next ?: counter_end(), c);
 		spin_unlock(&r->buckets[b].lock);
 		cond_resched();
 	}
 }
 
-#endif /* CONFIG_SECURITY_LANDLOCK_FS_DEBUG || CONFIG_SECURITY_LANDLOCK_KUNIT_TEST */
+#endif /* CONFIG_SECURITY_LANDLOCK_INTROSPECTION_DEBUG || CONFIG_SECURITY_LANDLOCK_KUNIT_TEST */
 
-#ifdef CONFIG_SECURITY_LANDLOCK_FS_DEBUG
+#ifdef CONFIG_SECURITY_LANDLOCK_INTROSPECTION_DEBUG
 
 static int registry_check_show(struct seq_file *const m, void *const v)
 {
-	struct landlock_fs_registry *r;
+	struct landlock_introspect_registry *r;
 	struct registry_check c = {};
 
-	/* Pairs with cmpxchg_release() in landlock_fs_registry_init_global(). */
-	r = smp_load_acquire(&landlock_fs_global);
+	/* Pairs with cmpxchg_release() in landlock_introspect_registry_init_global(). */
+	r = smp_load_acquire(&landlock_introspect_global);
 	if (!r)
 		return -ENOENT;
-	check_registry(r, landlock_fs_first_counter, 0, &c);
+	check_registry(r, landlock_introspect_first_counter, 0, &c);
 	seq_printf(m, "entries %zu\ndying %zu\n", c.entries, c.dying);
 	seq_printf(m, "wrong_bucket %zu\nout_of_range %zu\nduplicate %zu\n",
 		   c.wrong_bucket, c.out_of_range, c.duplicate);
@@ -791,20 +808,21 @@ static int registry_check_show(struct seq_file *const m, void *const v)
 }
 DEFINE_SHOW_ATTRIBUTE(registry_check);
 
-static int __init landlock_fs_debugfs_init(void)
+static int __init landlock_introspect_debugfs_init(void)
 {
 	struct dentry *const dir = debugfs_create_dir("landlock", NULL);
 
 	debugfs_create_file("registry", 0400, dir, NULL, &registry_check_fops);
 	return 0;
 }
-late_initcall(landlock_fs_debugfs_init);
+late_initcall(landlock_introspect_debugfs_init);
 
-#endif /* CONFIG_SECURITY_LANDLOCK_FS_DEBUG */
+#endif /* CONFIG_SECURITY_LANDLOCK_INTROSPECTION_DEBUG */
 
-bool landlock_fs_registry_info(struct landlock_fs_registry *const r,
-			       const u64 counter,
-			       struct landlock_fs_info *const out)
+bool
+landlock_introspect_registry_info(struct landlock_introspect_registry *const r,
+				  const u64 counter,
+				  struct landlock_introspect_info *const out)
 {
 	typeof(*r->buckets) *const b = bucket_of(r, counter);
 	const struct landlock_hierarchy *h;
@@ -817,16 +835,17 @@ bool landlock_fs_registry_info(struct landlock_fs_registry *const r,
 	return h;
 }
 
-size_t landlock_fs_registry_infos(struct landlock_fs_registry *const r,
-				  struct landlock_fs_info *const out,
-				  const size_t cap)
+size_t
+landlock_introspect_registry_infos(struct landlock_introspect_registry *const r,
+				   struct landlock_introspect_info *const out,
+				   const size_t cap)
 {
 	const struct landlock_hierarchy *h;
 	size_t b, n = 0;
 
 	for (b = 0; b < ARRAY_SIZE(r->buckets); b++) {
 		spin_lock(&r->buckets[b].lock);
-		hlist_for_each_entry(h, &r->buckets[b].head, fs.node) {
+		hlist_for_each_entry(h, &r->buckets[b].head, introspect.node) {
 			if (n < cap)
 				fill(h, &out[n]);
 			n++;
@@ -837,8 +856,8 @@ size_t landlock_fs_registry_infos(struct landlock_fs_registry *const r,
 	return n;
 }
 
-bool landlock_fs_registry_audit_id(struct landlock_fs_registry *const r,
-				   const u64 counter, u64 *const id)
+bool landlock_introspect_registry_audit_id(struct landlock_introspect_registry *r,
+					   const u64 counter, u64 *const id)
 {
 	typeof(*r->buckets) *const b = bucket_of(r, counter);
 	const struct landlock_hierarchy *h;
@@ -851,11 +870,11 @@ bool landlock_fs_registry_audit_id(struct landlock_fs_registry *const r,
 	return h;
 }
 
-int landlock_fs_registry_creator(struct landlock_fs_registry *const r,
-				 const u64 counter,
-				 struct pid_namespace *const ns,
-				 struct landlock_fs_creator *const out,
-				 char *const exe, const size_t exe_size)
+int landlock_introspect_registry_creator(struct landlock_introspect_registry *r,
+					 const u64 counter,
+					 struct pid_namespace *const ns,
+					 struct landlock_introspect_creator *out,
+					 char *const exe, const size_t exe_size)
 {
 	typeof(*r->buckets) *const b = bucket_of(r, counter);
 	struct landlock_hierarchy *h;
@@ -875,8 +894,7 @@ int landlock_fs_registry_creator(struct landlock_fs_registry *const r,
 		const struct landlock_details *const d = h->details;
 		ssize_t len;
 
-		scoped_guard(rcu)
-		{
+		scoped_guard(rcu) {
 			if (pid_task(d->pid, PIDTYPE_TGID))
 				out->pid = pid_nr_ns(d->pid, ns);
 		}
@@ -896,21 +914,21 @@ int landlock_fs_registry_creator(struct landlock_fs_registry *const r,
 	return 0;
 }
 
-size_t landlock_fs_creator_exe_size(void)
+size_t landlock_introspect_creator_exe_size(void)
 {
 	return LANDLOCK_PATH_MAX_SIZE;
 }
 
 struct landlock_hierarchy *
-landlock_fs_test_hierarchy(struct landlock_fs_registry *const r,
-			   const u64 counter,
-			   struct landlock_hierarchy *const parent)
+landlock_introspect_test_hierarchy(struct landlock_introspect_registry *const r,
+				   const u64 counter,
+				   struct landlock_hierarchy *const parent)
 {
 	struct landlock_hierarchy *const h = kzalloc(sizeof(*h), GFP_KERNEL);
 
 	if (!h)
 		return NULL;
-	h->fs.counter = counter;
+	h->introspect.counter = counter;
 	h->parent = parent;
 	refcount_set(&h->usage, 1);
 	index_insert(h);
@@ -918,17 +936,20 @@ landlock_fs_test_hierarchy(struct landlock_fs_registry *const r,
 	return h;
 }
 
-void landlock_fs_test_hierarchy_free(struct landlock_fs_registry *const r,
-				     struct landlock_hierarchy *const h)
+void
+landlock_introspect_test_hierarchy_free(struct landlock_introspect_registry *r,
+					struct landlock_hierarchy *const h)
 {
 	registry_remove(r, h);
 	index_remove(h);
 	kfree(h);
 }
 
-struct landlock_fs_task *landlock_fs_test_task(struct landlock_hierarchy *const h)
+struct landlock_introspect_task *
+landlock_introspect_test_task(struct landlock_hierarchy *const h)
 {
-	struct landlock_fs_task *const t = kzalloc(sizeof(*t), GFP_KERNEL);
+	struct landlock_introspect_task *const t =
+		kzalloc(sizeof(*t), GFP_KERNEL);
 
 	if (!t)
 		return NULL;
@@ -937,20 +958,21 @@ struct landlock_fs_task *landlock_fs_test_task(struct landlock_hierarchy *const 
 	return t;
 }
 
-void landlock_fs_test_task_move(struct landlock_fs_task *const t,
-				struct landlock_hierarchy *const to)
+void landlock_introspect_test_task_move(struct landlock_introspect_task *const t,
+					struct landlock_hierarchy *const to)
 {
 	index_unlink(t);
 	index_link(t, to);
 }
 
-void landlock_fs_test_task_free(struct landlock_fs_task *const t)
+void landlock_introspect_test_task_free(struct landlock_introspect_task *const t)
 {
 	index_unlink(t);
 	kfree(t);
 }
 
-bool landlock_fs_test_unregistered_free(struct landlock_hierarchy *const parent)
+bool
+landlock_introspect_test_unregistered_free(struct landlock_hierarchy *parent)
 {
 	struct landlock_hierarchy *const h = kzalloc(sizeof(*h), GFP_KERNEL);
 
@@ -958,12 +980,12 @@ bool landlock_fs_test_unregistered_free(struct landlock_hierarchy *const parent)
 		return false;
 	h->parent = parent;
 	/* What landlock_put_hierarchy() does before it frees @h. */
-	landlock_fs_unregister(h);
+	landlock_introspect_unregister(h);
 	kfree(h);
 	return true;
 }
 
-/* Helpers for Rust (glue.rs; documented in fs_glue.h). */
+/* Helpers for Rust (glue.rs; documented in introspect.h). */
 
 /*
  * The names of the access rights, from the lists that audit records and
@@ -984,7 +1006,7 @@ static_assert(ARRAY_SIZE(scope_names) == LANDLOCK_NUM_SCOPE);
 
 #undef _LANDLOCK_NAME_ENTRY
 
-/* In the order of &struct landlock_fs_info.access (glue.rs: AccessClass). */
+/* In the order of &struct landlock_introspect_info.access (glue.rs: AccessClass). */
 static const struct {
 	const char *const *names;
 	size_t len;
@@ -995,9 +1017,10 @@ static const struct {
 };
 
 static_assert(ARRAY_SIZE(access_classes) ==
-	      ARRAY_SIZE(((struct landlock_fs_info *)NULL)->access));
+	      ARRAY_SIZE(((struct landlock_introspect_info *)NULL)->access));
 
-const char *landlock_fs_access_name(const size_t class, const unsigned int bit)
+const char *landlock_introspect_access_name(const size_t class,
+					    const unsigned int bit)
 {
 	if (class >= ARRAY_SIZE(access_classes) ||
 	    bit >= access_classes[class].len)
@@ -1009,120 +1032,125 @@ const char *landlock_fs_access_name(const size_t class, const unsigned int bit)
  * current_cred(), because struct task_struct is not reliably laid out by
  * bindgen.
  */
-const struct cred *landlock_fs_current_cred(void)
+const struct cred *landlock_introspect_current_cred(void)
 {
 	return current_cred();
 }
 
-u64 landlock_fs_current_objective_domain(u8 *const depth)
+u64 landlock_introspect_current_objective_domain(u8 *const depth)
 {
 	/* Only the task itself replaces its objective credentials. */
-	return landlock_fs_cred_domain(current_real_cred(), depth);
+	return landlock_introspect_cred_domain(current_real_cred(), depth);
 }
 
-u64 landlock_fs_cred_domain(const struct cred *const cred, u8 *const depth)
+u64 landlock_introspect_cred_domain(const struct cred *const cred,
+				    u8 *const depth)
 {
 	const struct landlock_domain *const dom = landlock_cred(cred)->domain;
 
 	*depth = dom ? dom->num_layers : 0;
-	return dom ? dom->hierarchy->fs.counter : 0;
+	return dom ? dom->hierarchy->introspect.counter : 0;
 }
 
-u8 landlock_fs_task_chain(struct task_struct *const task, u64 *const chain,
-			  u32 *const access)
+u8 landlock_introspect_task_chain(struct task_struct *const task,
+				  u64 *const chain, u32 *const access)
 {
 	const struct landlock_domain *dom;
 	const struct landlock_hierarchy *h;
 	size_t i;
 
 	/* The credentials, and so the domain and its hierarchies, live. */
-	guard(rcu)();
+	guard(rcu)
+		();
 	dom = landlock_get_task_domain(task);
 	if (!dom || dom->num_layers > LANDLOCK_MAX_NUM_LAYERS)
 		return 0;
 	h = dom->hierarchy;
 	for (i = dom->num_layers; i > 0 && h; i--, h = h->parent) {
-		chain[i - 1] = h->fs.counter;
+		chain[i - 1] = h->introspect.counter;
 		if (access)
-			memcpy(&access[(i - 1) * ARRAY_SIZE(h->fs.access)],
-			       h->fs.access, sizeof(h->fs.access));
+			memcpy(&access[(i - 1) *
+				       ARRAY_SIZE(h->introspect.access)],
+			       h->introspect.access,
+			       sizeof(h->introspect.access));
 	}
 	return dom->num_layers;
 }
 
-struct pid_namespace *landlock_fs_init_pid_ns(void)
+struct pid_namespace *landlock_introspect_init_pid_ns(void)
 {
 	return &init_pid_ns;
 }
 
-u64 landlock_fs_task_domain(struct task_struct *const task)
+u64 landlock_introspect_task_domain(struct task_struct *const task)
 {
 	const struct landlock_domain *dom;
 
-	guard(rcu)();
+	guard(rcu)
+		();
 	dom = landlock_get_task_domain(task);
-	return dom ? dom->hierarchy->fs.counter : 0;
+	return dom ? dom->hierarchy->introspect.counter : 0;
 }
 
-bool landlock_fs_capable_ptrace(const struct cred *const cred)
+bool landlock_introspect_capable_ptrace(const struct cred *const cred)
 {
 	return security_capable(cred, &init_user_ns, CAP_SYS_PTRACE,
 				CAP_OPT_NOAUDIT) == 0;
 }
 
-bool landlock_fs_capable_audit_read(const struct cred *const cred)
+bool landlock_introspect_capable_audit_read(const struct cred *const cred)
 {
 	return security_capable(cred, &init_user_ns, CAP_AUDIT_READ,
 				CAP_OPT_NOAUDIT) == 0;
 }
 
-bool landlock_fs_lookup_rcu(const unsigned int flags)
+bool landlock_introspect_lookup_rcu(const unsigned int flags)
 {
 	return flags & LOOKUP_RCU;
 }
 
-void landlock_fs_dont_mount(struct dentry *const dentry)
+void landlock_introspect_dont_mount(struct dentry *const dentry)
 {
 	dont_mount(dentry);
 }
 
-void landlock_fs_file_nonotify(struct file *const file)
+void landlock_introspect_file_nonotify(struct file *const file)
 {
 	file_set_fsnotify_mode(file, FMODE_NONOTIFY);
 }
 
-pid_t landlock_fs_task_tid_ns(struct task_struct *const task,
-			      struct pid_namespace *const ns)
+pid_t landlock_introspect_task_tid_ns(struct task_struct *const task,
+				      struct pid_namespace *const ns)
 {
 	return task_pid_nr_ns(task, ns);
 }
 
-bool landlock_fs_fatal_signal_pending(void)
+bool landlock_introspect_fatal_signal_pending(void)
 {
 	return fatal_signal_pending(current);
 }
 
-bool landlock_fs_dir_emit(struct dir_context *const ctx,
-			  const char *const name, const int len, const u64 ino,
-			  const unsigned int type)
+bool landlock_introspect_dir_emit(struct dir_context *const ctx,
+				  const char *const name, const int len,
+				  const u64 ino, const unsigned int type)
 {
 	return dir_emit(ctx, name, len, ino, type);
 }
 
-bool landlock_fs_dir_emit_dots(struct file *const file,
-			       struct dir_context *const ctx)
+bool landlock_introspect_dir_emit_dots(struct file *const file,
+				       struct dir_context *const ctx)
 {
 	return dir_emit_dots(file, ctx);
 }
 
-void landlock_fs_cond_resched(void)
+void landlock_introspect_cond_resched(void)
 {
 	cond_resched();
 }
 
-void landlock_fs_set_inode_ops(struct inode *const inode,
-			       const struct inode_operations *const iops,
-			       const struct file_operations *const fops)
+void landlock_introspect_set_inode_ops(struct inode *const inode,
+				       const struct inode_operations *const iops,
+				       const struct file_operations *const fops)
 {
 	inode->i_op = iops;
 	if (fops)
@@ -1134,8 +1162,9 @@ void landlock_fs_set_inode_ops(struct inode *const inode,
 	inode->i_flags |= S_NOATIME;
 }
 
-const unsigned char *landlock_fs_dentry_name(const struct dentry *const dentry,
-					     u32 *const len)
+const unsigned char *
+landlock_introspect_dentry_name(const struct dentry *const dentry,
+				u32 *const len)
 {
 	*len = dentry->d_name.len;
 	return dentry->d_name.name;
@@ -1150,7 +1179,8 @@ static size_t check_errors(const struct registry_check *const c)
 	       c->too_deep;
 }
 
-static struct registry_check check_of(struct landlock_fs_registry *const r)
+static struct registry_check
+check_of(struct landlock_introspect_registry *const r)
 {
 	struct registry_check c = {};
 
@@ -1164,12 +1194,13 @@ static struct registry_check check_of(struct landlock_fs_registry *const r)
  * and removes the entry.
  */
 static void expect_only(struct kunit *const test,
-			struct landlock_fs_registry *const r, const u64 counter,
+			struct landlock_introspect_registry *const r,
+			const u64 counter,
 			struct landlock_hierarchy *const parent,
 			const size_t offset, const char *const name)
 {
 	struct landlock_hierarchy *const h =
-		landlock_fs_test_hierarchy(r, counter, parent);
+		landlock_introspect_test_hierarchy(r, counter, parent);
 	struct registry_check c;
 
 	KUNIT_ASSERT_NOT_NULL(test, h);
@@ -1178,13 +1209,14 @@ static void expect_only(struct kunit *const test,
 			    "%s for counter %llu", name, counter);
 	KUNIT_EXPECT_EQ_MSG(test, check_errors(&c), 1,
 			    "errors for counter %llu", counter);
-	landlock_fs_test_hierarchy_free(r, h);
+	landlock_introspect_test_hierarchy_free(r, h);
 }
 
 /* Each inconsistency the self-check looks for, made in a private registry. */
 static void test_registry_check(struct kunit *const test)
 {
-	struct landlock_fs_registry *const r = landlock_fs_registry_new();
+	struct landlock_introspect_registry *const r =
+		landlock_introspect_registry_new();
 	struct landlock_hierarchy *chain[LANDLOCK_MAX_NUM_LAYERS] = {};
 	struct landlock_hierarchy *h, *p;
 	struct registry_check c;
@@ -1193,8 +1225,9 @@ static void test_registry_check(struct kunit *const test)
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	/* Consistent: a chain of the deepest nesting Landlock allows. */
 	for (i = 0; i < LANDLOCK_MAX_NUM_LAYERS; i++) {
-		chain[i] = landlock_fs_test_hierarchy(r, 1000 + i,
-						      i ? chain[i - 1] : NULL);
+		struct landlock_hierarchy *const parent = i ? chain[i - 1] : NULL;
+
+		chain[i] = landlock_introspect_test_hierarchy(r, 1000 + i, parent);
 		KUNIT_ASSERT_NOT_NULL(test, chain[i]);
 	}
 	c = check_of(r);
@@ -1212,25 +1245,25 @@ static void test_registry_check(struct kunit *const test)
 		    "out_of_range");
 
 	/* A counter changed after the entry was linked (wrong bucket). */
-	h = landlock_fs_test_hierarchy(r, 1200, NULL);
+	h = landlock_introspect_test_hierarchy(r, 1200, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, h);
-	h->fs.counter = 1201;
+	h->introspect.counter = 1201;
 	c = check_of(r);
 	KUNIT_EXPECT_EQ(test, c.wrong_bucket, 1);
 	KUNIT_EXPECT_EQ(test, check_errors(&c), 1);
-	h->fs.counter = 1200;
-	landlock_fs_test_hierarchy_free(r, h);
+	h->introspect.counter = 1200;
+	landlock_introspect_test_hierarchy_free(r, h);
 
 	/* An entry whose parent left the registry. */
-	p = landlock_fs_test_hierarchy(r, 1300, NULL);
+	p = landlock_introspect_test_hierarchy(r, 1300, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	h = landlock_fs_test_hierarchy(r, 1301, p);
+	h = landlock_introspect_test_hierarchy(r, 1301, p);
 	KUNIT_ASSERT_NOT_NULL(test, h);
 	registry_remove(r, p);
 	c = check_of(r);
 	KUNIT_EXPECT_EQ(test, c.orphan, 1);
 	KUNIT_EXPECT_EQ(test, check_errors(&c), 1);
-	landlock_fs_test_hierarchy_free(r, h);
+	landlock_introspect_test_hierarchy_free(r, h);
 	kfree(p);
 
 	/* A dying entry is counted, not an error. */
@@ -1241,9 +1274,9 @@ static void test_registry_check(struct kunit *const test)
 	refcount_set(&chain[0]->usage, 1);
 
 	for (i = LANDLOCK_MAX_NUM_LAYERS; i > 0; i--)
-		landlock_fs_test_hierarchy_free(r, chain[i - 1]);
+		landlock_introspect_test_hierarchy_free(r, chain[i - 1]);
 	KUNIT_EXPECT_EQ(test, check_of(r).entries, 0);
-	landlock_fs_registry_free(r);
+	landlock_introspect_registry_free(r);
 }
 
 static struct kunit_case registry_check_test_cases[] = {
@@ -1252,7 +1285,7 @@ static struct kunit_case registry_check_test_cases[] = {
 };
 
 static struct kunit_suite registry_check_test_suite = {
-	.name = "landlock_audit_registry_check",
+	.name = "landlock_introspect_registry_check",
 	.test_cases = registry_check_test_cases,
 };
 
