@@ -3,7 +3,7 @@
 //! The dynamic part of the tree: `domains/`, `domains/<id>/` and their
 //! files, and the top-level `tasks` and `snapshot` files.
 //!
-//! Built on `dynfs.rs`, which owns the VFS side: [`DomainsDir`] is
+//! Built on `kernel::fs::dynfs`, which owns the VFS side: [`DomainsDir`] is
 //! `domains/`, [`DomainDir`] a `domains/<id>/` and [`KindFile`] each file.
 //! Like `/proc/<pid>`, nothing exists until someone looks: a lookup parses
 //! the name, checks visibility and names the node by the domain's counter
@@ -19,12 +19,11 @@
 //! that reads a descriptor it did not open, or that sandboxed itself since,
 //! gets the content filtered (rendered again) for its domain.
 //!
-//! Every node is read-only (see `dynfs.rs`): `setattr` fails with EPERM,
+//! Every node is read-only (see `kernel::fs::dynfs`): `setattr` fails with EPERM,
 //! opening for writing with EACCES, and there are no `create`, `mkdir`,
 //! `unlink` or `rename` operations (the VFS answers EACCES or EPERM).
 
 use crate::{
-    dynfs::{Child, DirContext, DirNode, EntryType, FileNode, Node},
     format::{self, Buf},
     glue,
     id::TREE_IDS,
@@ -32,7 +31,10 @@ use crate::{
     view::{self, Dom, Reader, Reading, Snapshot},
 };
 use kernel::{
-    fs::file::{LocalFile, Offset},
+    fs::{
+        dynfs::{Child, DirContext, DirNode, EntryType, FileNode, Node},
+        file::{LocalFile, Offset},
+    },
     prelude::*,
     sync::SetOnce,
     uaccess::UserSliceWriter,

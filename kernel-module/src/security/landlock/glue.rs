@@ -4,13 +4,12 @@
 //! those that need no abstraction module of their own.
 //!
 //! `introspect.c` does what Rust cannot do itself: calling inline kernel
-//! functions and macros (`current_cred()`, `dir_emit()`,
-//! `cond_resched()`, ...), reading Landlock's private
-//! structures (domains, hierarchies), and the registry of live domains;
-//! `introspect.h` declares all of it.  [`raw`] repeats those prototypes for
-//! Rust, for the abstraction modules only (`registry.rs`, `dynfs.rs`,
-//! `securityfs.rs`); everything else here is a safe function over the
-//! `kernel` crate's types ([`Credential`], [`Task`], [`PidNamespace`]) for
+//! functions and macros (`current_cred()`, `cond_resched()`, ...), reading
+//! Landlock's private structures (domains, hierarchies), and the registry
+//! of live domains; `introspect.h` declares all of it.  [`raw`] repeats
+//! those prototypes for Rust, for the abstraction module `registry.rs`
+//! only; everything else here is a safe function over the `kernel` crate's
+//! types ([`Credential`], [`Task`], [`PidNamespace`]) for
 //! what the `kernel` crate does not offer in Linux 7.3: the current task's
 //! credentials for a scope, walking tasks by PID, the ptrace check, PID references,
 //! capabilities, UID mapping, randomness and SipHash.
@@ -121,31 +120,6 @@ pub(crate) mod raw {
         pub(crate) fn landlock_introspect_capable_audit_read(cred: *const bindings::cred) -> bool;
         pub(crate) fn landlock_introspect_init_pid_ns() -> *mut bindings::pid_namespace;
         pub(crate) fn landlock_introspect_cond_resched();
-
-        // The VFS (dynfs.rs, securityfs.rs).
-        pub(crate) fn landlock_introspect_set_inode_ops(
-            inode: *mut bindings::inode,
-            iops: *const bindings::inode_operations,
-            fops: *const bindings::file_operations,
-        );
-        pub(crate) fn landlock_introspect_dentry_name(
-            dentry: *const bindings::dentry,
-            len: *mut u32,
-        ) -> *const u8;
-        pub(crate) fn landlock_introspect_lookup_rcu(flags: c_uint) -> bool;
-        pub(crate) fn landlock_introspect_file_nonotify(file: *mut bindings::file);
-        pub(crate) fn landlock_introspect_dont_mount(dentry: *mut bindings::dentry);
-        pub(crate) fn landlock_introspect_dir_emit(
-            ctx: *mut bindings::dir_context,
-            name: *const c_char,
-            len: c_int,
-            ino: u64,
-            ty: c_uint,
-        ) -> bool;
-        pub(crate) fn landlock_introspect_dir_emit_dots(
-            file: *mut bindings::file,
-            ctx: *mut bindings::dir_context,
-        ) -> bool;
     }
 }
 

@@ -21,7 +21,6 @@
 #include <linux/string.h>
 #include <linux/fs.h>
 #include <linux/landlock.h>
-#include <linux/namei.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
@@ -1104,21 +1103,6 @@ bool landlock_introspect_capable_audit_read(const struct cred *const cred)
 				CAP_OPT_NOAUDIT) == 0;
 }
 
-bool landlock_introspect_lookup_rcu(const unsigned int flags)
-{
-	return flags & LOOKUP_RCU;
-}
-
-void landlock_introspect_dont_mount(struct dentry *const dentry)
-{
-	dont_mount(dentry);
-}
-
-void landlock_introspect_file_nonotify(struct file *const file)
-{
-	file_set_fsnotify_mode(file, FMODE_NONOTIFY);
-}
-
 pid_t landlock_introspect_task_tid_ns(struct task_struct *const task,
 				      struct pid_namespace *const ns)
 {
@@ -1130,44 +1114,9 @@ bool landlock_introspect_fatal_signal_pending(void)
 	return fatal_signal_pending(current);
 }
 
-bool landlock_introspect_dir_emit(struct dir_context *const ctx,
-				  const char *const name, const int len,
-				  const u64 ino, const unsigned int type)
-{
-	return dir_emit(ctx, name, len, ino, type);
-}
-
-bool landlock_introspect_dir_emit_dots(struct file *const file,
-				       struct dir_context *const ctx)
-{
-	return dir_emit_dots(file, ctx);
-}
-
 void landlock_introspect_cond_resched(void)
 {
 	cond_resched();
-}
-
-void landlock_introspect_set_inode_ops(struct inode *const inode,
-				       const struct inode_operations *const iops,
-				       const struct file_operations *const fops)
-{
-	inode->i_op = iops;
-	if (fops)
-		inode->i_fop = fops;
-	/*
-	 * A listing or a read would otherwise set the access time, which any
-	 * reader could stat(): when somebody last looked.
-	 */
-	inode->i_flags |= S_NOATIME;
-}
-
-const unsigned char *
-landlock_introspect_dentry_name(const struct dentry *const dentry,
-				u32 *const len)
-{
-	*len = dentry->d_name.len;
-	return dentry->d_name.name;
 }
 
 #ifdef CONFIG_SECURITY_LANDLOCK_KUNIT_TEST

@@ -3,9 +3,9 @@
  * Landlock - glue between C Landlock and the Rust introspection tree
  *
  * The tree itself (visibility policy, formatting and VFS operations) is Rust
- * (tree.rs, view.rs, domains.rs on dynfs.rs); the registry of live domains is C
- * (introspect.c, wrapped by registry.rs), because its entries are embedded in
- * struct landlock_hierarchy.  This header declares what Landlock calls, the
+ * (tree.rs, view.rs, domains.rs on kernel::fs::dynfs); the registry of live
+ * domains is C (introspect.c, wrapped by registry.rs), because its entries
+ * are embedded in struct landlock_hierarchy.  This header declares what Landlock calls, the
  * types the registry shares with Rust, and every C function Rust calls
  * (declared for Rust once, in glue.rs).
  */
@@ -187,12 +187,6 @@ static inline void landlock_introspect_add_task_hooks(void)
  * otherwise.
  */
 
-struct dentry;
-struct dir_context;
-struct file;
-struct file_operations;
-struct inode;
-struct inode_operations;
 struct landlock_introspect_walk;
 struct pid_namespace;
 
@@ -535,66 +529,6 @@ struct pid_namespace *landlock_introspect_init_pid_ns(void);
 void landlock_introspect_cond_resched(void);
 
 /**
- * landlock_introspect_set_inode_ops - Set an inode's operations
- *
- * @inode: An inode not yet visible, or a directory whose operations are
- *         replaced before anyone looks into it.
- * @iops: Its inode operations.
- * @fops: Its file operations, or NULL to keep them.
- *
- * &struct inode.i_fop sits in an anonymous union that bindgen makes awkward
- * to write.  Also sets S_NOATIME: the tree's access times would tell any
- * reader when another one last listed or read an entry.
- */
-void landlock_introspect_set_inode_ops(struct inode *inode,
-				       const struct inode_operations *iops,
-				       const struct file_operations *fops);
-
-/**
- * landlock_introspect_dentry_name - Get a dentry's name
- *
- * @dentry: A dentry whose name is stable (as during its lookup).
- * @len: Where to store the name's length.
- *
- * Return: The name's bytes, not NUL-terminated.
- */
-const unsigned char *
-landlock_introspect_dentry_name(const struct dentry *dentry, u32 *len);
-
-/**
- * landlock_introspect_lookup_rcu - Test LOOKUP_RCU
- *
- * @flags: The lookup flags &struct dentry_operations.d_revalidate gets.
- *
- * Return: True in RCU path walk, where the callee may not sleep.
- */
-bool landlock_introspect_lookup_rcu(unsigned int flags);
-
-/**
- * landlock_introspect_dont_mount - Call dont_mount()
- *
- * @dentry: A dentry being looked up, before it is spliced.
- *
- * Nothing can be mounted on the tree's dynamic entries: d_revalidate
- * answers for the current task, so a reader that may not see an entry
- * invalidates its dentry, which would detach mounts on it.
- */
-void landlock_introspect_dont_mount(struct dentry *dentry);
-
-/**
- * landlock_introspect_file_nonotify - Generate no fsnotify event for a file
- *
- * @file: A file being opened (from its &struct file_operations.open).
- *
- * Sets FMODE_NONOTIFY, as pseudo files have it: the open (reported right
- * after &struct file_operations.open returns), reads, directory listings
- * and the close of @file then report nothing to inotify or fanotify
- * watchers, whose events would name a domain's directory to users who may
- * not see it.
- */
-void landlock_introspect_file_nonotify(struct file *file);
-
-/**
  * landlock_introspect_task_tid_ns - Get a task's TID in a PID namespace
  *
  * @task: A task the caller holds a reference to.
@@ -612,30 +546,5 @@ pid_t landlock_introspect_task_tid_ns(struct task_struct *task,
  * Return: True if the current task was killed, so that a long walk stops.
  */
 bool landlock_introspect_fatal_signal_pending(void);
-
-/**
- * landlock_introspect_dir_emit - Call dir_emit()
- *
- * @ctx: The directory context of an iterate_shared() call.
- * @name: The entry's name.
- * @len: Its length.
- * @ino: Its inode number.
- * @type: Its type (DT_*).
- *
- * Return: False when the caller's buffer is full.
- */
-bool landlock_introspect_dir_emit(struct dir_context *ctx, const char *name,
-				  int len, u64 ino, unsigned int type);
-
-/**
- * landlock_introspect_dir_emit_dots - Call dir_emit_dots()
- *
- * @file: The directory being read.
- * @ctx: The directory context of an iterate_shared() call on @file.
- *
- * Return: False when the caller's buffer is full.
- */
-bool landlock_introspect_dir_emit_dots(struct file *file,
-				       struct dir_context *ctx);
 
 #endif /* _SECURITY_LANDLOCK_INTROSPECT_H */

@@ -9,12 +9,10 @@
 //! its audit records and its tracepoints do not depend on it.
 
 mod domains;
-mod dynfs;
 mod format;
 mod glue;
 mod id;
 mod registry;
-mod securityfs;
 mod tree;
 mod view;
 

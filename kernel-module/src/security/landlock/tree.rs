@@ -7,11 +7,15 @@
 //! down in Documentation/ABI/testing/securityfs-landlock: `version`,
 //! `abi_version`, `tasks`, `snapshot` and `domains/` (see `domains.rs`).
 
-use crate::{
-    domains, registry,
+use crate::{domains, registry};
+use kernel::{
+    ffi::c_int,
+    prelude::*,
     securityfs::{self, Show},
+    seq_file::SeqFile,
+    seq_print,
+    sync::SetOnce,
 };
-use kernel::{ffi::c_int, prelude::*, seq_file::SeqFile, seq_print, sync::SetOnce};
 
 /// Version of the tree's format, printed by `version`.
 const TREE_VERSION: u32 = 1;

@@ -2,12 +2,11 @@
 
 //! A small safe abstraction over securityfs (`security/inode.c`).
 //!
-//! The kernel crate has none, so this one follows `rust/kernel/debugfs`:
-//! entries are RAII objects removed when dropped, and a file's content
-//! comes from a small trait, [`Show`], whose `file_operations` table is
-//! generated once per implementing type on top of the stock `seq_file`
-//! helpers.  A file can also be a [`FileNode`] and a directory a dynamic
-//! [`DirNode`] (see `dynfs.rs`).
+//! It follows [`crate::debugfs`]: entries are RAII objects removed when
+//! dropped, and a file's content comes from a small trait, [`Show`], whose
+//! `file_operations` table is generated once per implementing type on top
+//! of the stock `seq_file` helpers.  A file can also be a [`FileNode`] and a directory a dynamic
+//! [`DirNode`] (see [`crate::fs::dynfs`]).
 //!
 //! Entries are made through a [`Builder`] by [`create_permanent`]: if the
 //! builder fails, everything it made is removed; once it succeeds, nothing
@@ -20,12 +19,8 @@
 //! be opened for writing, and no entry can be changed (`setattr` fails with
 //! EPERM even for root).
 
+use crate::fs::dynfs::{self, set_inode_ops, setattr, DirNode, FileNode};
 use crate::{
-    dynfs::{self, setattr, DirNode, FileNode},
-    glue::raw,
-};
-use core::{marker::PhantomData, ptr::NonNull};
-use kernel::{
     bindings,
     error::from_err_ptr,
     ffi::{c_int, c_void},
@@ -33,13 +28,14 @@ use kernel::{
     prelude::*,
     seq_file::SeqFile,
 };
+use core::{marker::PhantomData, ptr::NonNull};
 
 /// Content of a read-only securityfs file.
 ///
 /// [`Show::show`] runs from `read()` in process context through
 /// `single_open()`: it may sleep, and whatever it prints is what one read of
 /// the whole file returns.
-pub(crate) trait Show: Sync + 'static {
+pub trait Show: Sync + 'static {
     /// Prints the file's content.
     fn show(&self, m: &SeqFile) -> Result;
 }
@@ -80,7 +76,7 @@ impl Entry {
         let iops = if is_dir { &DIR_IOPS } else { &FILE_IOPS };
         // SAFETY: the entry is live, so is its inode; `iops` is `'static`
         // and, like securityfs's own, uses no private data.
-        unsafe { raw::landlock_introspect_set_inode_ops(entry.inode(), iops, core::ptr::null()) };
+        unsafe { set_inode_ops(entry.inode(), iops, core::ptr::null()) };
         Ok(entry)
     }
 
@@ -143,10 +139,10 @@ impl Drop for Entry {
 
 /// A directory made by a [`Builder`], to create entries below it.
 #[derive(Clone, Copy)]
-pub(crate) struct Dir(usize);
+pub struct Dir(usize);
 
 /// Makes the entries of a permanent tree (see [`create_permanent`]).
-pub(crate) struct Builder {
+pub struct Builder {
     /// Everything made so far, in creation order (parents first).
     entries: KVec<Entry>,
     /// Dynamic directories (an index into `entries`) and their operations,
@@ -175,7 +171,7 @@ impl Builder {
     }
 
     /// Creates a directory at the root of securityfs, or below `parent`.
-    pub(crate) fn dir(&mut self, name: &CStr, parent: Option<Dir>) -> Result<Dir> {
+    pub fn dir(&mut self, name: &CStr, parent: Option<Dir>) -> Result<Dir> {
         let parent = parent.map(|p| self.parent(p)).transpose()?;
         let entry = Entry::dir(name, parent);
         self.push(entry).map(Dir)
@@ -183,12 +179,7 @@ impl Builder {
 
     /// Creates a read-only (0444) file below `parent` whose content is
     /// printed by `data`.
-    pub(crate) fn show_file<T: Show>(
-        &mut self,
-        parent: Dir,
-        name: &CStr,
-        data: &'static T,
-    ) -> Result {
+    pub fn show_file<T: Show>(&mut self, parent: Dir, name: &CStr, data: &'static T) -> Result {
         let parent = self.parent(parent)?;
         // SAFETY: `parent` is a directory; `data` is `'static`, so it
         // outlives the inode whose `i_private` it becomes, as
@@ -205,7 +196,7 @@ impl Builder {
 
     /// Creates a read-only (0444) file of type `F` below `parent`, with key
     /// 0.
-    pub(crate) fn file<F: FileNode>(&mut self, parent: Dir, name: &CStr) -> Result {
+    pub fn file<F: FileNode>(&mut self, parent: Dir, name: &CStr) -> Result {
         let parent = self.parent(parent)?;
         // SAFETY: `parent` is a directory; `F`'s file operations read their
         // key from `i_private`, where NULL is key 0.
@@ -218,7 +209,7 @@ impl Builder {
     /// It is an empty securityfs directory until [`create_permanent`]
     /// completes, and keeps securityfs's link count, size and timestamps,
     /// which nothing changes afterwards.
-    pub(crate) fn dynamic_dir<D: DirNode>(&mut self, parent: Dir, name: &CStr) -> Result {
+    pub fn dynamic_dir<D: DirNode>(&mut self, parent: Dir, name: &CStr) -> Result {
         self.dynamic.reserve(1, GFP_KERNEL)?;
         let dir = self.dir(name, Some(parent))?;
         let (iops, fops) = dynfs::root_dir_ops::<D>();
@@ -241,7 +232,7 @@ impl Drop for Builder {
 /// `build` fails, every entry it made is removed; if it succeeds, its
 /// dynamic directories get their operations and nothing it made is ever
 /// removed.
-pub(crate) fn create_permanent(build: impl FnOnce(&mut Builder) -> Result) -> Result {
+pub fn create_permanent(build: impl FnOnce(&mut Builder) -> Result) -> Result {
     let mut b = Builder {
         entries: KVec::new(),
         dynamic: KVec::new(),
@@ -255,7 +246,7 @@ pub(crate) fn create_permanent(build: impl FnOnce(&mut Builder) -> Result) -> Re
             // on (below), so the entries that `D`'s operations make and free
             // themselves never meet `securityfs_remove()`; those operations
             // read the directory's key (0) from its NULL `i_private`.
-            unsafe { raw::landlock_introspect_set_inode_ops(e.inode(), iops, fops) };
+            unsafe { set_inode_ops(e.inode(), iops, fops) };
         }
     }
     // Permanent: the dentries stay pinned, the list itself is freed.
@@ -310,5 +301,47 @@ impl<T: Show> ShowFile<T> {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
         }
+    }
+}
+
+#[macros::kunit_tests(rust_kernel_securityfs)]
+mod tests {
+    use super::*;
+
+    struct Empty;
+
+    impl Show for Empty {
+        fn show(&self, _m: &SeqFile) -> Result {
+            Ok(())
+        }
+    }
+
+    static EMPTY: Empty = Empty;
+
+    #[test]
+    fn a_failed_build_removes_what_it_made() {
+        // Twice: had the first build left its directory behind, the second
+        // would fail with EEXIST instead of the builder's own error.
+        for _ in 0..2 {
+            let r = create_permanent(|b| {
+                let d = b.dir(c"rust_kunit_securityfs", None)?;
+                let sub = b.dir(c"sub", Some(d))?;
+                b.show_file(sub, c"file", &EMPTY)?;
+                Err(ENOTRECOVERABLE)
+            });
+            assert_eq!(r, Err(ENOTRECOVERABLE));
+        }
+    }
+
+    #[test]
+    fn a_file_is_not_a_parent() {
+        let r = create_permanent(|b| {
+            let d = b.dir(c"rust_kunit_securityfs_parent", None)?;
+            b.show_file(d, c"file", &EMPTY)?;
+            // The file's index, which is not a directory.
+            assert_eq!(b.dir(c"below_a_file", Some(Dir(1))).err(), Some(EINVAL));
+            Err(ENOTRECOVERABLE)
+        });
+        assert_eq!(r, Err(ENOTRECOVERABLE));
     }
 }

@@ -4,8 +4,8 @@
 //! directories whose entries exist only while someone looks at them, like
 //! `/proc/<pid>`.
 //!
-//! The `kernel` crate of Linux 7.3 has no inode, dentry or directory
-//! abstraction, so this one wraps what the tree needs.  A node (a directory
+//! It wraps only what such directories need of inodes and dentries.  A
+//! node (a directory
 //! or a read-only file) is a type implementing [`DirNode`] or [`FileNode`]
 //! and a key, a `u64` kept in the inode's `i_private` (nothing that holds a
 //! reference).  The operation tables of each type are generated once, from
@@ -27,26 +27,25 @@
 //!   with `EPERM` even for root, and there are no `create`, `mkdir`,
 //!   `unlink` or `rename` operations (the VFS answers `EACCES` or `EPERM`).
 //!
-//! The root of a dynamic directory is made by `securityfs.rs`
+//! The root of a dynamic directory is made by [`crate::securityfs`]
 //! ([`root_dir_ops`]), as are files with no lookup above them
 //! ([`file_fops`]); both have key 0 (their `i_private` is NULL).
 
-use crate::glue::raw;
-use core::{marker::PhantomData, ptr::NonNull};
-use kernel::{
+use crate::{
     bindings,
     ffi::{c_char, c_int, c_uint, c_void},
     fs::file::{flags, LocalFile, Offset},
     prelude::*,
     uaccess::{UserPtr, UserSlice, UserSliceWriter},
 };
+use core::{marker::PhantomData, ptr::NonNull};
 
-// Keys live in `i_private`, a pointer (the tree needs a 64-bit kernel).
+// Keys live in `i_private`, a pointer (hence `CONFIG_64BIT`).
 const _: () = assert!(core::mem::size_of::<*mut c_void>() >= core::mem::size_of::<u64>());
 
 /// A type of node: a directory ([`DirNode`]) or a file ([`FileNode`]).
 /// Nodes of one type differ by their key.
-pub(crate) trait Node: Sized + 'static {
+pub trait Node: Sized + 'static {
     /// What an open file or directory holds from `open` to `release`.
     type Open: Send + Sync;
 
@@ -63,7 +62,7 @@ pub(crate) trait Node: Sized + 'static {
 }
 
 /// A directory of nodes made on lookup.
-pub(crate) trait DirNode: Node {
+pub trait DirNode: Node {
     /// Looks `name` up in the directory of `key`: `Ok(Some(child))` makes
     /// an inode for it, `Ok(None)` a negative dentry (`stat` and `open`
     /// then fail with `ENOENT`, `creat` and `mkdir` with the VFS's `EACCES`
@@ -76,7 +75,7 @@ pub(crate) trait DirNode: Node {
 }
 
 /// A read-only file.
-pub(crate) trait FileNode: Node {
+pub trait FileNode: Node {
     /// `read`: copies content from `*pos` on into `out`, advances `*pos`,
     /// and returns how many bytes it copied (0 at the end).
     fn read(
@@ -90,7 +89,7 @@ pub(crate) trait FileNode: Node {
 
 /// What a lookup found: the type of the node to make, its key and,
 /// optionally, its inode number.
-pub(crate) struct Child {
+pub struct Child {
     key: u64,
     ops: &'static NodeOps,
     ino: Option<u64>,
@@ -98,7 +97,7 @@ pub(crate) struct Child {
 
 impl Child {
     /// A directory of type `D`.
-    pub(crate) fn dir<D: DirNode>(key: u64) -> Self {
+    pub fn dir<D: DirNode>(key: u64) -> Self {
         Self {
             key,
             ops: &Ops::<D>::DIR_NODE,
@@ -107,7 +106,7 @@ impl Child {
     }
 
     /// A file of type `F`.
-    pub(crate) fn file<F: FileNode>(key: u64) -> Self {
+    pub fn file<F: FileNode>(key: u64) -> Self {
         Self {
             key,
             ops: &Ops::<F>::FILE_NODE,
@@ -117,7 +116,7 @@ impl Child {
 
     /// Gives the node the inode number `ino` (the one its directory's
     /// `getdents()` reports for it), instead of one from `get_next_ino()`.
-    pub(crate) fn with_ino(self, ino: u64) -> Self {
+    pub fn with_ino(self, ino: u64) -> Self {
         Self {
             ino: Some(ino),
             ..self
@@ -127,7 +126,7 @@ impl Child {
 
 /// The type of a directory entry, as `getdents()` reports it.
 #[derive(Clone, Copy)]
-pub(crate) enum EntryType {
+pub enum EntryType {
     /// `DT_DIR`.
     Dir,
     /// `DT_REG`.
@@ -140,7 +139,7 @@ pub(crate) enum EntryType {
 ///
 /// `ctx` is the live directory context of an `iterate_shared()` call on
 /// `file`, which is live and open, both for `'a`.
-pub(crate) struct DirContext<'a> {
+pub struct DirContext<'a> {
     ctx: NonNull<bindings::dir_context>,
     file: NonNull<bindings::file>,
     _call: PhantomData<&'a mut bindings::dir_context>,
@@ -148,13 +147,13 @@ pub(crate) struct DirContext<'a> {
 
 impl DirContext<'_> {
     /// The position to continue from (0 and 1 are the dots).
-    pub(crate) fn pos(&self) -> i64 {
+    pub fn pos(&self) -> i64 {
         // SAFETY: `ctx` is live (type invariant).
         unsafe { (*self.ctx.as_ptr()).pos }
     }
 
     /// Records that the next call continues from `pos`.
-    pub(crate) fn set_pos(&mut self, pos: i64) {
+    pub fn set_pos(&mut self, pos: i64) {
         // SAFETY: `ctx` is live (type invariant), and this call is the only
         // one using it.
         unsafe { (*self.ctx.as_ptr()).pos = pos };
@@ -162,15 +161,15 @@ impl DirContext<'_> {
 
     /// Emits `.` and `..` if the position is before them
     /// (`dir_emit_dots()`); `false` when the caller's buffer is full.
-    pub(crate) fn emit_dots(&mut self) -> bool {
+    pub fn emit_dots(&mut self) -> bool {
         // SAFETY: `file` and `ctx` are live and belong together (type
         // invariant).
-        unsafe { raw::landlock_introspect_dir_emit_dots(self.file.as_ptr(), self.ctx.as_ptr()) }
+        unsafe { bindings::dir_emit_dots(self.file.as_ptr(), self.ctx.as_ptr()) }
     }
 
     /// Emits one entry (`dir_emit()`); `false` when the caller's buffer is
     /// full (or the name too long to be one).
-    pub(crate) fn emit(&mut self, name: &[u8], ino: u64, ty: EntryType) -> bool {
+    pub fn emit(&mut self, name: &[u8], ino: u64, ty: EntryType) -> bool {
         let Ok(len) = c_int::try_from(name.len()) else {
             return false;
         };
@@ -179,9 +178,7 @@ impl DirContext<'_> {
             EntryType::Regular => bindings::DT_REG,
         };
         // SAFETY: `ctx` is live (type invariant); `name` has `len` bytes.
-        unsafe {
-            raw::landlock_introspect_dir_emit(self.ctx.as_ptr(), name.as_ptr().cast(), len, ino, ty)
-        }
+        unsafe { bindings::dir_emit(self.ctx.as_ptr(), name.as_ptr().cast(), len, ino, ty) }
     }
 }
 
@@ -283,6 +280,35 @@ impl<F: FileNode> Ops<F> {
 // comments rely on: the VFS calls an inode's (or its dentry's, or its open
 // file's) operations only on that inode.
 
+/// Gives `inode` the operations `iops` and, if not null, `fops`, and
+/// `S_NOATIME` (a listing or a read would otherwise set the access time,
+/// which any reader could `stat()`: when somebody last looked).
+///
+/// # Safety
+///
+/// `inode` is live, and either new and not yet visible to anyone else, or
+/// one whose tables the caller may replace while the VFS uses it: every
+/// operation that can reach the inode through the old or the new tables
+/// finds there what it needs (its `i_private`, its children), and nothing
+/// else changes `i_flags` meanwhile.  The tables are `'static`.
+pub(crate) unsafe fn set_inode_ops(
+    inode: *mut bindings::inode,
+    iops: *const bindings::inode_operations,
+    fops: *const bindings::file_operations,
+) {
+    // SAFETY: `inode` is live.  The two pointers are written with single
+    // volatile stores (`WRITE_ONCE()`), so a concurrent reader sees the old
+    // or the new table, both valid by the caller's precondition, which
+    // also says that no one else writes `i_flags` now.
+    unsafe {
+        core::ptr::write_volatile(&raw mut (*inode).i_op, iops);
+        if !fops.is_null() {
+            core::ptr::write_volatile(&raw mut (*inode).__bindgen_anon_3.i_fop, fops);
+        }
+        (*inode).i_flags |= bindings::S_NOATIME;
+    }
+}
+
 /// The key of one of our inodes.
 ///
 /// # Safety
@@ -301,9 +327,14 @@ unsafe fn key_of(inode: *const bindings::inode) -> u64 {
 /// `dentry` is live and its name stable for `'a` (as during `lookup`, which
 /// holds the parent directory's lock).
 unsafe fn name_of<'a>(dentry: *const bindings::dentry) -> &'a [u8] {
-    let mut len = 0;
-    // SAFETY: by the caller's precondition.
-    let name = unsafe { raw::landlock_introspect_dentry_name(dentry, &mut len) };
+    // SAFETY: by the caller's precondition.  `d_name` and `__d_name` are
+    // the same `struct qstr`, and bindgen lays out its `hash`/`len` union
+    // as C does on this architecture: these are C's `d_name.name` and
+    // `d_name.len`.
+    let (name, len) = unsafe {
+        let q = &(*dentry).__bindgen_anon_1.d_name;
+        (q.name, q.__bindgen_anon_1.__bindgen_anon_1.len)
+    };
     // SAFETY: `d_name` has `len` bytes, stable for `'a`.
     unsafe { core::slice::from_raw_parts(name, len as usize) }
 }
@@ -379,7 +410,7 @@ unsafe fn splice(
         (*inode).i_mode = ops.mode as u16;
         bindings::simple_inode_init_ts(inode);
         (*inode).i_private = child.key as usize as *mut c_void;
-        raw::landlock_introspect_set_inode_ops(inode, ops.iops, ops.fops);
+        set_inode_ops(inode, ops.iops, ops.fops);
         if ops.mode & bindings::S_IFDIR != 0 {
             bindings::set_nlink(inode, 2);
         }
@@ -387,7 +418,7 @@ unsafe fn splice(
     // Nothing may be mounted on it: `d_revalidate` answers per task, and
     // a task that may not see it would detach the mount.
     // SAFETY: `dentry` is being looked up, not yet spliced.
-    unsafe { raw::landlock_introspect_dont_mount(dentry) };
+    unsafe { bindings::dont_mount(dentry) };
     // SAFETY: `dentry` is being looked up; the reference to `inode` is ours
     // to give (`d_splice_alias_ops()` puts it on failure).
     unsafe { bindings::d_splice_alias_ops(inode, dentry, ops.dops) }
@@ -436,8 +467,7 @@ unsafe extern "C" fn revalidate<N: Node>(
     dentry: *mut bindings::dentry,
     flags: c_uint,
 ) -> c_int {
-    // SAFETY: no precondition.
-    if unsafe { raw::landlock_introspect_lookup_rcu(flags) } {
+    if flags & bindings::LOOKUP_RCU != 0 {
         return ECHILD.to_errno();
     }
     // SAFETY: `dentry` is live; outside RCU walk, the VFS holds a
@@ -548,12 +578,12 @@ unsafe extern "C" fn open_dir<D: DirNode>(
     // SAFETY: `inode` is of type `D`.
     let key = unsafe { key_of(inode) };
     // No fsnotify event for any open of a node (`FMODE_NONOTIFY`, as pseudo
-    // files have): the events of an open of `domains/<id>/` would carry the
-    // domain's name to an inotify or fanotify watch on `domains/`, which
-    // any user may set.
+    // files have): the events of an open would carry the node's name to an
+    // inotify or fanotify watch on its directory, which any user may set,
+    // and a node's name may be what another reader must not learn.
     // SAFETY: `file` is being opened (from `open`): live, and in no file
     // table yet, so nothing else reads its mode.
-    unsafe { raw::landlock_introspect_file_nonotify(file) };
+    unsafe { bindings::file_set_fsnotify_mode(file, bindings::FMODE_NONOTIFY) };
     // SAFETY: as above.
     let open = D::open(key, unsafe { local_file(file) });
     // SAFETY: `file` is being opened with `D`'s file operations.
@@ -571,12 +601,12 @@ unsafe extern "C" fn open_file<F: FileNode>(
     file: *mut bindings::file,
 ) -> c_int {
     // No fsnotify event for any open of a node (`FMODE_NONOTIFY`, as pseudo
-    // files have): the events of an open of `domains/<id>/` would carry the
-    // domain's name to an inotify or fanotify watch on `domains/`, which
-    // any user may set.
+    // files have): the events of an open would carry the node's name to an
+    // inotify or fanotify watch on its directory, which any user may set,
+    // and a node's name may be what another reader must not learn.
     // SAFETY: `file` is being opened (from `open`): live, and in no file
     // table yet, so nothing else reads its mode.
-    unsafe { raw::landlock_introspect_file_nonotify(file) };
+    unsafe { bindings::file_set_fsnotify_mode(file, bindings::FMODE_NONOTIFY) };
     // SAFETY: as above.
     let f = unsafe { local_file(file) };
     if f.flags() & flags::O_ACCMODE != flags::O_RDONLY {
@@ -675,4 +705,119 @@ unsafe extern "C" fn release<N: Node>(
         }
     }
     0
+}
+
+#[macros::kunit_tests(rust_kernel_dynfs)]
+mod tests {
+    use super::*;
+
+    /// A directory context whose actor records the last entry it was given
+    /// and accepts `room` entries.
+    #[repr(C)]
+    struct Recorder {
+        ctx: bindings::dir_context,
+        room: usize,
+        calls: usize,
+        name: [u8; 8],
+        len: c_int,
+        ino: u64,
+        ty: c_uint,
+    }
+
+    /// The actor of a [`Recorder`].
+    ///
+    /// # Safety
+    ///
+    /// `ctx` is the `ctx` of a live [`Recorder`] used by no one else, and
+    /// `name` has `len` bytes.
+    unsafe extern "C" fn actor(
+        ctx: *mut bindings::dir_context,
+        name: *const c_char,
+        len: c_int,
+        _pos: i64,
+        ino: u64,
+        ty: c_uint,
+    ) -> bool {
+        // SAFETY: `ctx` is the first field of a `#[repr(C)]` `Recorder`.
+        let r = unsafe { &mut *ctx.cast::<Recorder>() };
+        if r.room == 0 {
+            return false;
+        }
+        r.room -= 1;
+        r.calls += 1;
+        let n = (len as usize).min(r.name.len());
+        // SAFETY: `name` has `len >= n` bytes.
+        let name = unsafe { core::slice::from_raw_parts(name.cast::<u8>(), n) };
+        r.name = [0; 8];
+        r.name[..n].copy_from_slice(name);
+        r.len = len;
+        r.ino = ino;
+        r.ty = ty;
+        true
+    }
+
+    fn recorder(room: usize) -> Recorder {
+        Recorder {
+            ctx: bindings::dir_context {
+                actor: Some(actor),
+                ..pin_init::zeroed()
+            },
+            room,
+            calls: 0,
+            name: [0; 8],
+            len: 0,
+            ino: 0,
+            ty: 0,
+        }
+    }
+
+    /// Runs `f` on a [`DirContext`] of `r` and the root directory, opened
+    /// for the call.
+    fn with_context(r: &mut Recorder, f: impl FnOnce(&mut DirContext<'_>)) {
+        let flags = (bindings::O_RDONLY | bindings::O_DIRECTORY) as c_int;
+        // SAFETY: a NUL-terminated path; the file is put below.
+        let file = unsafe { bindings::filp_open(c"/".as_char_ptr(), flags, 0) };
+        // SAFETY: `filp_open()` returns a file or an error pointer.
+        assert!(!unsafe { bindings::IS_ERR(file.cast()) });
+        let mut ctx = DirContext {
+            ctx: NonNull::from(&mut r.ctx),
+            // SAFETY: not an error pointer, so a live file.
+            file: unsafe { NonNull::new_unchecked(file) },
+            _call: PhantomData,
+        };
+        f(&mut ctx);
+        // SAFETY: the reference `filp_open()` gave; `ctx` is gone.
+        unsafe { bindings::fput(file) };
+    }
+
+    #[test]
+    fn dots_then_entries_reach_the_actor() {
+        let mut r = recorder(3);
+        with_context(&mut r, |ctx| {
+            assert_eq!(ctx.pos(), 0);
+            assert!(ctx.emit_dots());
+            assert_eq!(ctx.pos(), 2);
+            assert!(ctx.emit(b"abc", 42, EntryType::Dir));
+        });
+        assert_eq!(r.calls, 3);
+        assert_eq!(&r.name[..4], b"abc\0");
+        assert_eq!(r.len, 3);
+        assert_eq!(r.ino, 42);
+        assert_eq!(r.ty, bindings::DT_DIR);
+    }
+
+    #[test]
+    fn a_full_buffer_stops_the_listing() {
+        let mut r = recorder(1);
+        with_context(&mut r, |ctx| {
+            assert!(ctx.emit(b"a", 7, EntryType::Regular));
+            assert!(!ctx.emit(b"b", 8, EntryType::Regular));
+            ctx.set_pos(9);
+            assert_eq!(ctx.pos(), 9);
+        });
+        assert_eq!(r.calls, 1);
+        assert_eq!(&r.name[..2], b"a\0");
+        assert_eq!(r.ty, bindings::DT_REG);
+        assert_eq!(r.ctx.pos, 9);
+    }
 }
