@@ -75,6 +75,12 @@
 static const char access_make_dir[] = "fs: make_dir refer\nnet:\nscope:\n";
 static const char access_make_reg[] = "fs: make_reg refer\nnet:\nscope:\n";
 
+/* The tree exists when Landlock and the tree's option are enabled. */
+static bool has_tree(void)
+{
+	return !access(TREE_DIR "/version", F_OK);
+}
+
 static char *alloc_buf(struct __test_metadata *const _metadata)
 {
 	char *const buf = malloc(BUF_SIZE);
@@ -465,6 +471,9 @@ TEST(own_domain_hidden_nested_visible)
 	char *buf = alloc_buf(_metadata);
 	char expected[256];
 
+	if (!has_tree())
+		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
+
 	/* The grandchild, orphaned at the end, comes to us to be reaped. */
 	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
 	sibling_pid = spawn_sleeper(_metadata, 0, layer_make_dir, 1);
@@ -604,6 +613,9 @@ TEST(hidden_and_absent_are_enoent)
 	pid_t owner, gone, reader;
 	int n;
 
+	if (!has_tree())
+		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
+
 	owner = spawn_sleeper(_metadata, UID_A, layer_make_dir, 1);
 	get_domain_of_task(_metadata, owner, hidden);
 	gone = spawn_sleeper(_metadata, UID_A, layer_make_dir, 1);
@@ -651,6 +663,9 @@ TEST(sandboxed_after_open)
 	int tasks_fd, dir_fd, snapshot_fd, n;
 	char *buf = alloc_buf(_metadata);
 	char expected[256];
+
+	if (!has_tree())
+		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
 
 	other_pid = spawn_sleeper(_metadata, 0, layer_make_dir, 1);
 	get_domain_of_task(_metadata, other_pid, other);
@@ -742,6 +757,9 @@ TEST(descriptors_passed_to_a_sandboxed_task)
 	char *buf = alloc_buf(_metadata);
 	char expected[256];
 	pid_t child, grandchild;
+
+	if (!has_tree())
+		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, socks));
 	ASSERT_EQ(0, pipe2(to_parent, O_CLOEXEC));
@@ -839,6 +857,9 @@ TEST(child_pid_namespace)
 	char *buf = alloc_buf(_metadata);
 	int to_parent[2], release[2];
 	char expected[256], *line, c;
+
+	if (!has_tree())
+		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
 
 	outside_pid = spawn_sleeper(_metadata, 0, layer_make_dir, 1);
 	get_domain_of_task(_metadata, outside_pid, outside);
@@ -1001,6 +1022,9 @@ FIXTURE_VARIANT_ADD(yama_daemon, scope_3) {
 FIXTURE_SETUP(yama_daemon)
 {
 	const char *const env = getenv(ENV_YAMA_SCOPE_3);
+
+	if (!has_tree())
+		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
 
 	self->saved_scope = read_ptrace_scope();
 	if (self->saved_scope < 0)
@@ -1178,6 +1202,9 @@ TEST(creator_and_audit_id_need_capabilities)
 	char dom[ID_SIZE], root_dom[ID_SIZE], ids[8][ID_SIZE];
 	pid_t target, root_target, reader;
 	int fd, n;
+
+	if (!has_tree())
+		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
 
 	target = spawn_sleeper(_metadata, UID_A, layer_make_dir, 1);
 	get_domain_of_task(_metadata, target, dom);
@@ -1441,6 +1468,9 @@ TEST(snapshot_matches_domain_files)
 	pid_t root_pid, root_pid2, user_pid, reader;
 	char buf[256];
 
+	if (!has_tree())
+		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
+
 	/* A chain of two (the outer without a task of its own), a sibling. */
 	root_pid = spawn_sleeper(_metadata, 0, layers_dir_reg, 2);
 	get_domain_of_task(_metadata, root_pid, ours[1]);
@@ -1484,6 +1514,9 @@ TEST(entry_disappears_after_last_task)
 	int to_parent[2], ready[2], fd;
 	char buf[256];
 	siginfo_t info;
+
+	if (!has_tree())
+		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
 
 	/* The orphaned child comes to us, to be reaped. */
 	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
@@ -1548,6 +1581,9 @@ TEST(entry_disappears_after_last_credential)
 {
 	char dom[ID_SIZE], buf[64];
 	int held;
+
+	if (!has_tree())
+		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
 
 	held = hold_empty_domain(_metadata, dom);
 
