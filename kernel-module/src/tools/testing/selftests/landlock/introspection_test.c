@@ -314,9 +314,9 @@ static void restrict_fs(struct __test_metadata *const _metadata,
 
 /*
  * Forks a task that becomes @uid without capabilities (0: keeps root's
- * credentials; ROOT_WITHOUT_CAPS: drops root's capabilities), adds one layer per entry of
- * @layers, and sleeps until killed (also when its parent dies).  Returns
- * once the layers are in place.
+ * credentials; ROOT_WITHOUT_CAPS: drops root's capabilities), adds one
+ * layer per entry of @layers, and sleeps until killed (also when its parent
+ * dies).  Returns once the layers are in place.
  */
 static pid_t spawn_sleeper(struct __test_metadata *const _metadata,
 			   const uid_t uid, const __u64 *const layers,
@@ -609,7 +609,8 @@ static void check_enoent(struct __test_metadata *const _metadata,
 
 TEST(hidden_and_absent_are_enoent)
 {
-	char hidden[ID_SIZE], freed[ID_SIZE], made_up[ID_SIZE], ids[MAX_DOMAINS][ID_SIZE];
+	char hidden[ID_SIZE], freed[ID_SIZE], made_up[ID_SIZE];
+	char ids[MAX_DOMAINS][ID_SIZE];
 	pid_t owner, gone, reader;
 	int n;
 
@@ -852,17 +853,22 @@ TEST(descriptors_passed_to_a_sandboxed_task)
  */
 TEST(child_pid_namespace)
 {
-	char outside[ID_SIZE], inside[ID_SIZE], ids[MAX_DOMAINS][ID_SIZE];
+	char outside[ID_SIZE], inside[ID_SIZE], empty[ID_SIZE];
+	char ids[MAX_DOMAINS][ID_SIZE];
 	pid_t outside_pid, ns_parent, host_pid, ns_pid;
 	char *buf = alloc_buf(_metadata);
-	int to_parent[2], release[2];
+	int to_parent[2], release[2], held;
 	char expected[256], *line, c;
 
 	if (!has_tree())
 		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
 
-	outside_pid = spawn_sleeper(_metadata, 0, layer_make_dir, 1);
+	/* Traceable by a root reader without CAP_SYS_PTRACE, but outside. */
+	outside_pid = spawn_sleeper(_metadata, ROOT_WITHOUT_CAPS,
+				    layer_make_dir, 1);
 	get_domain_of_task(_metadata, outside_pid, outside);
+	/* A domain without tasks, in any namespace. */
+	held = hold_empty_domain(_metadata, empty);
 	ASSERT_EQ(0, pipe2(to_parent, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(release, O_CLOEXEC));
 
@@ -901,15 +907,18 @@ TEST(child_pid_namespace)
 				 access_make_reg, ns_pid, ns_pid);
 			EXPECT_STREQ(expected, buf);
 			EXPECT_EQ(-ENOENT, stat_domain(outside, NULL));
+			EXPECT_EQ(-ENOENT, stat_domain(empty, NULL));
 
 			/*
-			 * CAP_SYS_PTRACE shows domains without tasks, but never
-			 * one whose tasks are all outside our namespace.
+			 * CAP_SYS_PTRACE shows domains without tasks (in any
+			 * namespace), but never one whose tasks are all outside
+			 * our namespace.
 			 */
 			set_cap(_metadata, CAP_SYS_PTRACE);
 			EXPECT_EQ(-ENOENT, stat_domain(outside, NULL));
 			EXPECT_EQ(-ENOENT, domain_of_task(outside_pid, ids[0]));
 			EXPECT_EQ(0, stat_domain(inside, NULL));
+			EXPECT_EQ(0, stat_domain(empty, NULL));
 
 			write_all(_metadata, to_parent[1], &ns_pid,
 				  sizeof(ns_pid));
@@ -943,6 +952,7 @@ TEST(child_pid_namespace)
 	EXPECT_EQ(0, close(release[1]));
 	wait_child_ok(_metadata, ns_parent);
 	kill_and_reap(outside_pid);
+	EXPECT_EQ(0, close(held));
 	free(buf);
 }
 
@@ -980,13 +990,18 @@ static int try_ptrace_attach(const pid_t pid)
 	return 0;
 }
 
-static void sort_ids(char (*const ids)[ID_SIZE], const int n)
+static int cmp_ids(const void *const a, const void *const b)
 {
-	qsort(ids, n, sizeof(*ids), (int (*)(const void *, const void *))strcmp);
+	return strcmp(a, b);
 }
 
-static bool same_ids(char (*const a)[ID_SIZE], const int na, char (*const b)[ID_SIZE],
-		     const int nb)
+static void sort_ids(char (*const ids)[ID_SIZE], const int n)
+{
+	qsort(ids, n, sizeof(*ids), cmp_ids);
+}
+
+static bool same_ids(char (*const a)[ID_SIZE], const int na,
+		     char (*const b)[ID_SIZE], const int nb)
 {
 	sort_ids(a, na);
 	sort_ids(b, nb);
@@ -1296,6 +1311,8 @@ TEST(creator_and_audit_id_need_capabilities)
 		write_all(_metadata, fd, map, strlen(map));
 		EXPECT_EQ(0, close(fd));
 
+		/* Same UID, but it may not trace into the parent namespace. */
+		check_gated(_metadata, dom, ENOENT, ENOENT);
 		inner_pid = spawn_sleeper(_metadata, 0, layer_make_reg, 1);
 		ASSERT_EQ(0, domain_of_task(inner_pid, inner));
 		check_gated(_metadata, inner, EACCES, EACCES);
