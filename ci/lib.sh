@@ -11,6 +11,9 @@ SHARED_KERNEL=${LANDLOCK_AUDIT_SHARED_KERNEL:-$ROOT/../shared/kernel}
 SRC=$CACHE/src/linux            # pristine source, unpacked once
 PSRC=$CACHE/src/linux-patched   # pristine + kernel-module/, updated file by file
 VMDIR=$ROOT/target/vm
+# Where ci/build-selftests puts the kselftests and ci/build-initramfs takes
+# them from.
+SELFTESTS_OUT=${LANDLOCK_AUDIT_SELFTESTS_OUT:-$CACHE/selftests}
 export LLVM=-19
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 export PATH=$HOME/.cargo/bin:$PATH
