@@ -29,3 +29,12 @@ kernel_module_hash() {
 	(cd "$ROOT" && find kernel-module -type f -print0 | LC_ALL=C sort -z |
 		xargs -0 sha256sum) | sha256sum | cut -c1-12
 }
+
+# The hash ci/check-series records and ci/test compares: the series' patches
+# (not the cover letter), the configuration it builds and the KUnit suites it
+# requires.
+series_hash() {
+	cat "$ROOT"/kernel-module/patches/000[1-9]-*.patch "$ROOT"/kernel-module/patches/00[1-9][0-9]-*.patch \
+		"$ROOT"/kernel-module/config/base.config "$ROOT"/kernel-module/kunit-suites 2>/dev/null |
+		sha256sum | cut -c1-16
+}
