@@ -554,7 +554,11 @@ impl DirNode for DomainsDir {
         let as_opener = reading.covers(opener_dom);
         let start = ctx.pos().saturating_sub(2) as usize;
         let mut shown = 0usize;
-        for (i, &k) in open.by_id.iter().enumerate() {
+        // The opener's positions are indexes: a later call starts at its
+        // position instead of counting again from the first entry (a
+        // listing in many small calls stays linear).
+        let skip = if as_opener { start } else { 0 };
+        for (i, &k) in open.by_id.iter().enumerate().skip(skip) {
             let d = &open.snapshot.shown[k];
             if !filtered.shows(&d.info) {
                 continue;

@@ -6,7 +6,7 @@
 //! `introspect.c` does what Rust cannot do itself: calling inline kernel
 //! functions and macros (`current_cred()`, `cond_resched()`, ...), reading
 //! Landlock's private structures (domains, hierarchies), and the registry
-//! of live domains; `introspect.h` declares all of it.  [`raw`] repeats
+//! of live domains; `introspect_api.h` declares all of it.  [`raw`] repeats
 //! those prototypes for Rust, for the abstraction module `registry.rs`
 //! only; everything else here is a safe function over the `kernel` crate's
 //! types ([`Credential`], [`Task`], [`PidNamespace`]) for
@@ -28,7 +28,7 @@ use kernel::{
     task::{CurrentTask, Task},
 };
 
-/// The prototypes of `introspect.h` (see there for each function's contract).
+/// The prototypes of `introspect_api.h` (see there for each function's contract).
 pub(crate) mod raw {
     use super::*;
     use kernel::ffi::{c_char, c_int, c_uint};
@@ -53,11 +53,14 @@ pub(crate) mod raw {
             out: *mut Info,
             cap: usize,
         ) -> usize;
-        pub(crate) fn landlock_introspect_walk_start(
+        pub(crate) fn landlock_introspect_walk_alloc() -> *mut RawWalk;
+        pub(crate) fn landlock_introspect_walk_begin(
+            w: *mut RawWalk,
             r: *mut RawRegistry,
             counter: u64,
             subtree: bool,
-        ) -> *mut RawWalk;
+        ) -> bool;
+        pub(crate) fn landlock_introspect_walk_free(w: *mut RawWalk);
         pub(crate) fn landlock_introspect_walk_next(
             w: *mut RawWalk,
             out: *mut *mut bindings::task_struct,
@@ -118,6 +121,8 @@ pub(crate) mod raw {
         ) -> i32;
         pub(crate) fn landlock_introspect_capable_ptrace(cred: *const bindings::cred) -> bool;
         pub(crate) fn landlock_introspect_capable_audit_read(cred: *const bindings::cred) -> bool;
+        pub(crate) fn landlock_introspect_uid_seen_by(cred: *const bindings::cred, uid: u32)
+            -> u32;
         pub(crate) fn landlock_introspect_init_pid_ns() -> *mut bindings::pid_namespace;
         pub(crate) fn landlock_introspect_cond_resched();
     }
@@ -171,12 +176,9 @@ pub(crate) fn capable_audit_read(cred: &Credential) -> bool {
 /// namespace (`from_kuid_munged()`: the overflow UID if it has no
 /// mapping there).
 pub(crate) fn uid_seen_by(cred: &Credential, uid: u32) -> u32 {
-    // SAFETY: `init_user_ns` is static; `cred` is live, and it holds a
-    // reference to its user namespace, which `user_ns` never stops naming.
-    unsafe {
-        let kuid = bindings::make_kuid(core::ptr::addr_of_mut!(bindings::init_user_ns), uid);
-        bindings::from_kuid_munged((*cred.as_ptr()).user_ns, kuid)
-    }
+    // SAFETY: `cred` is live (C: `make_kuid()` and `from_kuid_munged()`,
+    // inline without `CONFIG_USER_NS`, which is why this is C).
+    unsafe { raw::landlock_introspect_uid_seen_by(cred.as_ptr(), uid) }
 }
 
 // ---------------------------------------------------------------------------

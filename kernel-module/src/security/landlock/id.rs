@@ -223,9 +223,10 @@ mod tests {
     /// Key of the SipHash paper's test vectors.
     const TEST_KEY: (u64, u64) = (0x0706050403020100, 0x0f0e0d0c0b0a0908);
 
-    /// `(counter, id)` pairs computed by the userspace library
-    /// (`landlock_audit::id::VECTORS`, `siphasher` crate) for `TEST_KEY`.
-    /// The last two take two Feistel passes (cycle walk).
+    /// `(counter, id)` pairs for `TEST_KEY`, computed by an independent
+    /// implementation of the construction (another SipHash-2-4), so that
+    /// the kernel's IDs can be checked from outside.  The last two take two
+    /// Feistel passes (cycle walk).
     const VECTORS: &[(u64, u64)] = &[
         (0x1000000000000000, 0xb5810441718bad79),
         (0x1000000000000001, 0x9e7060e9bc2e5040),

@@ -6,9 +6,9 @@
  * (domains, hierarchies, credentials), calling inline kernel functions and
  * macros, naming access rights with the kernel's own names, and the
  * registry of live domains, whose entries are embedded in struct
- * landlock_hierarchy (registering a domain allocates nothing).  introspect.h
- * documents each function Rust calls.  No policy lives here: it is in
- * view.rs.
+ * landlock_hierarchy (registering a domain allocates nothing).
+ * introspect_api.h documents each function Rust calls.  No policy lives
+ * here: it is in view.rs.
  */
 
 #include <kunit/test.h>
@@ -23,6 +23,7 @@
 #include <linux/landlock.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
+#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
@@ -30,11 +31,13 @@
 #include <linux/spinlock.h>
 #include <linux/security.h>
 #include <linux/seq_file.h>
+#include <linux/siphash.h>
 
 #include "common.h"
 #include "cred.h"
 #include "domain.h"
 #include "introspect.h"
+#include "introspect_api.h"
 #include "limits.h"
 #include "setup.h"
 
@@ -67,11 +70,16 @@ static_assert(sizeof_field(struct landlock_introspect_creator, comm) ==
 /**
  * struct landlock_introspect_registry - The live domains, by counter
  *
- * Counters are handed out in sequence, so their low bits spread the domains
- * evenly over the buckets, and a domain being created and one being freed
- * (from a workqueue, on another CPU) almost never share a bucket's lock.
+ * A domain's bucket is a keyed hash (SipHash) of its counter, with a key
+ * drawn when the registry is made: nobody can tell which bucket a domain
+ * is in, so nobody can fill one bucket on purpose (making every lookup in
+ * it, and every creation that lands in it, slow) or probe one bucket's
+ * length.  Domains spread evenly, and a domain being created and one being
+ * freed (from a workqueue, on another CPU) almost never share a lock.
  */
 struct landlock_introspect_registry {
+	/** @key: The key of the buckets' hash. */
+	siphash_key_t key;
 	/**
 	 * @buckets: Entries (&struct landlock_introspect_entry.node) by
 	 * counter.  A hierarchy leaves its bucket under the bucket's @lock
@@ -117,10 +125,20 @@ static atomic64_t landlock_introspect_next_counter = ATOMIC64_INIT(0);
 static u64 landlock_introspect_first_counter;
 #endif /* CONFIG_SECURITY_LANDLOCK_INTROSPECTION_DEBUG */
 
+/* The index of @counter's bucket in @r. */
+static size_t bucket_index(const struct landlock_introspect_registry *const r,
+			   const u64 counter)
+{
+	return siphash_1u64(counter, &r->key) &
+	       ((1 << LANDLOCK_INTROSPECT_BUCKET_BITS) - 1);
+}
+
 /* The bucket of @counter: its list and its lock. */
-#define bucket_of(r, counter)      \
-	(&(r)->buckets[(counter) & \
-		       ((1 << LANDLOCK_INTROSPECT_BUCKET_BITS) - 1)])
+#define bucket_of(r, counter)                                        \
+	({                                                           \
+		typeof(r) __r = (r);                                 \
+		&__r->buckets[bucket_index(__r, (counter))];         \
+	})
 
 /* Called with the lock of @head, @counter's bucket, held. */
 static struct landlock_hierarchy *find(struct hlist_head *const head,
@@ -466,30 +484,35 @@ static bool hierarchy_tryget(struct landlock_hierarchy *const h)
 	return refcount_inc_not_zero(&h->usage);
 }
 
-struct landlock_introspect_walk *
-landlock_introspect_walk_start(struct landlock_introspect_registry *const r,
-			       const u64 counter, const bool subtree)
+struct landlock_introspect_walk *landlock_introspect_walk_alloc(void)
+{
+	return kzalloc(sizeof(struct landlock_introspect_walk),
+		       GFP_KERNEL_ACCOUNT);
+}
+
+bool landlock_introspect_walk_begin(struct landlock_introspect_walk *const w,
+				    struct landlock_introspect_registry *const r,
+				    const u64 counter, const bool subtree)
 {
 	typeof(*r->buckets) *const b = bucket_of(r, counter);
-	struct landlock_introspect_walk *const w =
-		kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
 	struct landlock_hierarchy *h;
 
-	if (!w)
-		return ERR_PTR(-ENOMEM);
 	spin_lock(&b->lock);
 	h = find(&b->head, counter);
 	if (h && !hierarchy_tryget(h))
 		h = NULL;
 	spin_unlock(&b->lock);
-	if (!h) {
-		kfree(w);
-		return NULL;
-	}
+	if (!h)
+		return false;
 	w->stack[0] = h;
 	w->depth = 1;
 	w->own_only = !subtree;
-	return w;
+	return true;
+}
+
+void landlock_introspect_walk_free(struct landlock_introspect_walk *const w)
+{
+	kfree(w);
 }
 
 /*
@@ -502,15 +525,21 @@ static size_t walk_tasks(struct landlock_introspect_walk *const w,
 {
 	struct list_head *pos;
 	unsigned long flags;
-	size_t n = 0;
+	size_t n = 0, seen = 0;
 
 	if (w->at_end)
 		return 0;
 	spin_lock_irqsave(&h->introspect.lock, flags);
 	pos = w->linked ? &w->cursor.node : &h->introspect.tasks;
+	/*
+	 * Every entry looked at counts, cursors and dying tasks included, so
+	 * that the lock is held for a bounded time however many of those the
+	 * list holds.
+	 */
 	for (pos = pos->next;
-	     pos != &h->introspect.tasks && n < LANDLOCK_INTROSPECT_WALK_BATCH;
-	     pos = pos->next) {
+	     pos != &h->introspect.tasks && n < LANDLOCK_INTROSPECT_WALK_BATCH &&
+	     seen < 4 * LANDLOCK_INTROSPECT_WALK_BATCH;
+	     pos = pos->next, seen++) {
 		struct landlock_introspect_task *const t =
 			list_entry(pos, struct landlock_introspect_task, node);
 
@@ -588,6 +617,11 @@ size_t landlock_introspect_walk_next(struct landlock_introspect_walk *const w,
 			n = walk_tasks(w, h, out);
 			if (n)
 				return n;
+			if (!w->at_end) {
+				/* Only cursors or dying tasks, and more to see. */
+				cond_resched();
+				continue;
+			}
 			w->tasks_done = true;
 		}
 		if (w->own_only) {
@@ -643,7 +677,7 @@ bool landlock_introspect_walk_end(struct landlock_introspect_walk *const w)
 	return complete;
 }
 
-/* Registry operations for Rust (registry.rs; documented in introspect.h). */
+/* Registry operations for Rust (registry.rs; documented in introspect_api.h). */
 
 struct landlock_introspect_registry *landlock_introspect_registry_new(void)
 {
@@ -653,6 +687,7 @@ struct landlock_introspect_registry *landlock_introspect_registry_new(void)
 
 	if (!r)
 		return NULL;
+	get_random_bytes(&r->key, sizeof(r->key));
 	/* Zeroed heads are empty lists. */
 	for (b = 0; b < ARRAY_SIZE(r->buckets); b++)
 		spin_lock_init(&r->buckets[b].lock);
@@ -918,6 +953,10 @@ size_t landlock_introspect_creator_exe_size(void)
 	return LANDLOCK_PATH_MAX_SIZE;
 }
 
+#ifdef CONFIG_SECURITY_LANDLOCK_KUNIT_TEST
+
+/* KUnit's helpers (introspect_api.h): test hierarchies and task entries. */
+
 struct landlock_hierarchy *
 landlock_introspect_test_hierarchy(struct landlock_introspect_registry *const r,
 				   const u64 counter,
@@ -984,7 +1023,9 @@ landlock_introspect_test_unregistered_free(struct landlock_hierarchy *parent)
 	return true;
 }
 
-/* Helpers for Rust (glue.rs; documented in introspect.h). */
+#endif /* CONFIG_SECURITY_LANDLOCK_KUNIT_TEST */
+
+/* Helpers for Rust (glue.rs; documented in introspect_api.h). */
 
 /*
  * The names of the access rights, from the lists that audit records and
@@ -1103,6 +1144,12 @@ bool landlock_introspect_capable_audit_read(const struct cred *const cred)
 				CAP_OPT_NOAUDIT) == 0;
 }
 
+u32 landlock_introspect_uid_seen_by(const struct cred *const cred,
+				    const u32 uid)
+{
+	return from_kuid_munged(cred->user_ns, make_kuid(&init_user_ns, uid));
+}
+
 pid_t landlock_introspect_task_tid_ns(struct task_struct *const task,
 				      struct pid_namespace *const ns)
 {
@@ -1169,6 +1216,7 @@ static void test_registry_check(struct kunit *const test)
 	struct landlock_hierarchy *chain[LANDLOCK_MAX_NUM_LAYERS] = {};
 	struct landlock_hierarchy *h, *p;
 	struct registry_check c;
+	u64 other;
 	size_t i;
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
@@ -1196,7 +1244,9 @@ static void test_registry_check(struct kunit *const test)
 	/* A counter changed after the entry was linked (wrong bucket). */
 	h = landlock_introspect_test_hierarchy(r, 1200, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, h);
-	h->introspect.counter = 1201;
+	for (other = 1201; bucket_of(r, other) == bucket_of(r, 1200); other++)
+		;
+	h->introspect.counter = other;
 	c = check_of(r);
 	KUNIT_EXPECT_EQ(test, c.wrong_bucket, 1);
 	KUNIT_EXPECT_EQ(test, check_errors(&c), 1);
@@ -1228,8 +1278,38 @@ static void test_registry_check(struct kunit *const test)
 	landlock_introspect_registry_free(r);
 }
 
+/*
+ * A domain's bucket is a keyed hash of its counter: not the counter's low
+ * bits, and not the same in two registries (two keys).  Either check fails
+ * by chance with a probability of about 2^-640.
+ */
+static void test_buckets_are_keyed(struct kunit *const test)
+{
+	struct landlock_introspect_registry *const r1 =
+		landlock_introspect_registry_new();
+	struct landlock_introspect_registry *const r2 =
+		landlock_introspect_registry_new();
+	size_t same = 0, low_bits = 0;
+	u64 c;
+
+	KUNIT_ASSERT_NOT_NULL(test, r1);
+	KUNIT_ASSERT_NOT_NULL(test, r2);
+	for (c = 0; c < 64; c++) {
+		const size_t b1 = bucket_of(r1, c) - r1->buckets;
+		const size_t b2 = bucket_of(r2, c) - r2->buckets;
+
+		same += b1 == b2;
+		low_bits += b1 == c;
+	}
+	KUNIT_EXPECT_LT(test, same, 64);
+	KUNIT_EXPECT_LT(test, low_bits, 64);
+	landlock_introspect_registry_free(r1);
+	landlock_introspect_registry_free(r2);
+}
+
 static struct kunit_case registry_check_test_cases[] = {
 	KUNIT_CASE(test_registry_check),
+	KUNIT_CASE(test_buckets_are_keyed),
 	{}
 };
 

@@ -5,7 +5,7 @@
 //!
 //! Built into the kernel as part of `landlock.o` when
 //! `CONFIG_SECURITY_LANDLOCK_INTROSPECTION` is set (and only then); C calls it through
-//! the `extern "C"` functions declared in `introspect.h`.  Upstream Landlock,
+//! the `extern "C"` functions declared in `introspect_api.h`.  Upstream Landlock,
 //! its audit records and its tracepoints do not depend on it.
 
 mod domains;

@@ -79,7 +79,7 @@ pub(crate) enum WalkEnd {
     GaveUp,
 }
 
-/// Mirror of `struct landlock_introspect_creator` (introspect.h; both sides check its
+/// Mirror of `struct landlock_introspect_creator` (introspect_api.h; both sides check its
 /// layout).
 #[repr(C)]
 #[derive(Default)]
@@ -101,7 +101,7 @@ const _: () = {
 
 /// What the tree shows of one domain, apart from its creator: plain data,
 /// copied out of the registry.  Mirror of `struct landlock_introspect_info`
-/// (introspect.h; introspect.c checks the layout).
+/// (introspect_api.h; introspect.c checks the layout).
 #[repr(C)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Info {
@@ -246,15 +246,64 @@ impl Registry {
         &self,
         counter: u64,
         subtree: bool,
+        f: impl FnMut(&Task) -> ControlFlow<()>,
+    ) -> Result<Option<WalkEnd>> {
+        self.reserve_walk()?.walk_tasks(counter, subtree, f)
+    }
+
+    /// The memory of a walk, allocated before the caller knows whether the
+    /// domain exists, so that an allocation failure (`ENOMEM`) cannot tell
+    /// a live domain from a gone one.
+    pub(crate) fn reserve_walk(&self) -> Result<WalkReserve<'_>> {
+        // SAFETY: no precondition.
+        let w = NonNull::new(unsafe { raw::landlock_introspect_walk_alloc() }).ok_or(ENOMEM)?;
+        Ok(WalkReserve { registry: self, w })
+    }
+}
+
+/// A walk allocated by [`Registry::reserve_walk`], not begun yet.
+///
+/// # Invariants
+///
+/// `w` came from `landlock_introspect_walk_alloc()` and was not begun.
+pub(crate) struct WalkReserve<'a> {
+    registry: &'a Registry,
+    w: NonNull<RawWalk>,
+}
+
+impl Drop for WalkReserve<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `w` is allocated and not begun (type invariant; a walk
+        // that begins is forgotten first).
+        unsafe { raw::landlock_introspect_walk_free(self.w.as_ptr()) };
+    }
+}
+
+impl WalkReserve<'_> {
+    /// As [`Registry::walk_tasks`], with this memory.
+    pub(crate) fn walk_tasks(
+        self,
+        counter: u64,
+        subtree: bool,
         mut f: impl FnMut(&Task) -> ControlFlow<()>,
     ) -> Result<Option<WalkEnd>> {
-        // SAFETY: `raw` is live (type invariant).
-        let w = unsafe { raw::landlock_introspect_walk_start(self.raw.as_ptr(), counter, subtree) };
-        if w.is_null() {
+        // SAFETY: `w` is allocated and not begun (type invariant), and the
+        // registry is live (its type invariant).
+        let begun = unsafe {
+            raw::landlock_introspect_walk_begin(
+                self.w.as_ptr(),
+                self.registry.raw.as_ptr(),
+                counter,
+                subtree,
+            )
+        };
+        if !begun {
+            // Gone: `self` frees the walk.
             return Ok(None);
         }
-        // An error pointer (`ENOMEM`) or a walk.
-        let w = kernel::error::from_err_ptr(w)?;
+        let w = self.w.as_ptr();
+        // Begun: ended (and freed) below, not by `drop`.
+        core::mem::forget(self);
         let mut stopped = false;
         let mut batch: [*mut bindings::task_struct; WALK_BATCH] =
             [core::ptr::null_mut(); WALK_BATCH];
@@ -282,7 +331,7 @@ impl Registry {
                 break;
             }
         }
-        // SAFETY: `w` came from `landlock_introspect_walk_start` and is ended once.
+        // SAFETY: `w` was begun above and is ended once.
         let complete = unsafe { raw::landlock_introspect_walk_end(w) };
         Ok(Some(if stopped {
             WalkEnd::Stopped
@@ -292,7 +341,9 @@ impl Registry {
             WalkEnd::GaveUp
         }))
     }
+}
 
+impl Registry {
     /// Upstream's ID of the domain of `counter` (`landlock_hierarchy.id`, as
     /// audit records print it), if it is live.
     pub(crate) fn audit_id(&self, counter: u64) -> Option<u64> {

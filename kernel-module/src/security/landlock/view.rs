@@ -200,6 +200,10 @@ impl<'a> Reader<'a> {
         if !self.may_be_below(counter) {
             return Ok(None);
         }
+        // The walk's memory first: whether the domain exists cannot decide
+        // whether this fails (a reader in a tight memory cgroup would
+        // otherwise tell a live domain, ENOMEM, from a gone one, ENOENT).
+        let walk = registry.reserve_walk()?;
         let Some(info) = registry.info(counter) else {
             return Ok(None);
         };
@@ -209,7 +213,7 @@ impl<'a> Reader<'a> {
         let init_ns = glue::init_pid_ns();
         let mut occupied = false;
         let mut killed = false;
-        let end = registry.walk_tasks(counter, true, |task| {
+        let end = walk.walk_tasks(counter, true, |task| {
             // A task past `release_task()` (reaped, not yet freed)
             // neither shows nor occupies a domain, as for a walk by PID.
             if task.tgid_nr_ns(Some(init_ns)) == 0 {

@@ -27,7 +27,7 @@
 //!   with `EPERM` even for root, and there are no `create`, `mkdir`,
 //!   `unlink` or `rename` operations (the VFS answers `EACCES` or `EPERM`).
 //!
-//! The root of a dynamic directory is made by [`crate::securityfs`]
+//! The root of a dynamic directory is made by `kernel::securityfs`
 //! ([`root_dir_ops`]), as are files with no lookup above them
 //! ([`file_fops`]); both have key 0 (their `i_private` is NULL).
 
@@ -185,7 +185,7 @@ impl DirContext<'_> {
 /// The `inode_operations` of the root of a dynamic directory of type `D`
 /// (a securityfs directory: no visibility check, so paths through it stay
 /// in RCU walk), and its `file_operations`.
-pub(crate) fn root_dir_ops<D: DirNode>() -> (
+pub fn root_dir_ops<D: DirNode>() -> (
     &'static bindings::inode_operations,
     &'static bindings::file_operations,
 ) {
@@ -194,7 +194,7 @@ pub(crate) fn root_dir_ops<D: DirNode>() -> (
 
 /// The `file_operations` of a file of type `F` (for a file that securityfs
 /// makes, with key 0).
-pub(crate) fn file_fops<F: FileNode>() -> &'static bindings::file_operations {
+pub fn file_fops<F: FileNode>() -> &'static bindings::file_operations {
     &Ops::<F>::FILE_FOPS
 }
 
@@ -289,8 +289,10 @@ impl<F: FileNode> Ops<F> {
 /// `inode` is live, and either new and not yet visible to anyone else, or
 /// one whose tables the caller may replace while the VFS uses it: every
 /// operation that can reach the inode through the old or the new tables
-/// finds there what it needs (its `i_private`, its children), and nothing
-/// else changes `i_flags` meanwhile.  The tables are `'static`.
+/// finds there what it needs (its `i_private`, its children), and the new
+/// `iops` adds no `permission`, `get_link` or `listxattr` that the old one
+/// lacked (the VFS caches their absence in `i_opflags`, so they would be
+/// skipped).  The tables are `'static`.
 pub(crate) unsafe fn set_inode_ops(
     inode: *mut bindings::inode,
     iops: *const bindings::inode_operations,
@@ -298,14 +300,15 @@ pub(crate) unsafe fn set_inode_ops(
 ) {
     // SAFETY: `inode` is live.  The two pointers are written with single
     // volatile stores (`WRITE_ONCE()`), so a concurrent reader sees the old
-    // or the new table, both valid by the caller's precondition, which
-    // also says that no one else writes `i_flags` now.
+    // or the new table, both valid by the caller's precondition.
+    // `inode_set_flags()` changes `i_flags` atomically (`cmpxchg`), as
+    // other writers of a live inode's flags do.
     unsafe {
         core::ptr::write_volatile(&raw mut (*inode).i_op, iops);
         if !fops.is_null() {
             core::ptr::write_volatile(&raw mut (*inode).__bindgen_anon_3.i_fop, fops);
         }
-        (*inode).i_flags |= bindings::S_NOATIME;
+        bindings::inode_set_flags(inode, bindings::S_NOATIME, bindings::S_NOATIME);
     }
 }
 
@@ -408,7 +411,15 @@ unsafe fn splice(
             None => u64::from(bindings::get_next_ino()),
         };
         (*inode).i_mode = ops.mode as u16;
-        bindings::simple_inode_init_ts(inode);
+        // The directory's times, not the lookup's: a node's inode lives as
+        // long as somebody holds its dentry, so the time of its lookup
+        // would tell other readers since when somebody holds it.
+        (*inode).i_atime_sec = (*dir).i_atime_sec;
+        (*inode).i_atime_nsec = (*dir).i_atime_nsec;
+        (*inode).i_mtime_sec = (*dir).i_mtime_sec;
+        (*inode).i_mtime_nsec = (*dir).i_mtime_nsec;
+        (*inode).i_ctime_sec = (*dir).i_ctime_sec;
+        (*inode).i_ctime_nsec = (*dir).i_ctime_nsec;
         (*inode).i_private = child.key as usize as *mut c_void;
         set_inode_ops(inode, ops.iops, ops.fops);
         if ops.mode & bindings::S_IFDIR != 0 {
@@ -433,8 +444,22 @@ unsafe fn splice(
 unsafe extern "C" fn lookup<D: DirNode>(
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
-    _flags: c_uint,
+    flags: c_uint,
 ) -> *mut bindings::dentry {
+    // A lookup that means to create (`open(O_CREAT)`, `mkdir`, `mknod`,
+    // `symlink`, `link`, a rename's target) runs with `dir` locked
+    // exclusively, and may run even on a read-only mount.  Nothing can be
+    // created here, so every name gets the same negative dentry (and the
+    // caller `EACCES` or `EPERM`) without asking `D`: whatever `D::lookup`
+    // costs, it never holds up the directory's other users.
+    if flags & (bindings::LOOKUP_CREATE | bindings::LOOKUP_EXCL | bindings::LOOKUP_RENAME_TARGET)
+        != 0
+    {
+        // SAFETY: `dentry` is being looked up.
+        return unsafe {
+            bindings::d_splice_alias_ops(core::ptr::null_mut(), dentry, &Ops::<D>::DENTRY_OPS)
+        };
+    }
     // SAFETY: `dir` has `D`'s operations, so it is one of ours.
     let key = unsafe { key_of(dir) };
     // SAFETY: the name of a dentry being looked up is stable (the VFS holds
@@ -469,6 +494,14 @@ unsafe extern "C" fn revalidate<N: Node>(
 ) -> c_int {
     if flags & bindings::LOOKUP_RCU != 0 {
         return ECHILD.to_errno();
+    }
+    // As in `lookup`: with the intent to create, the directory is locked
+    // exclusively; the dentry is dropped without asking `N`, and the lookup
+    // that follows answers without asking either.
+    if flags & (bindings::LOOKUP_CREATE | bindings::LOOKUP_EXCL | bindings::LOOKUP_RENAME_TARGET)
+        != 0
+    {
+        return 0;
     }
     // SAFETY: `dentry` is live; outside RCU walk, the VFS holds a
     // reference to it, so its inode (if any) stays.

@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Landlock - domain introspection: what the Rust tree calls
+ *
+ * The tree itself (visibility policy, formatting and VFS operations) is Rust
+ * (tree.rs, view.rs, domains.rs on kernel::fs::dynfs); the registry of live
+ * domains is C (introspect.c, wrapped by registry.rs), because its entries
+ * are embedded in struct landlock_hierarchy.  This header declares the types
+ * the registry shares with Rust and every C function Rust calls (declared
+ * for Rust once, in glue.rs).
+ */
+
+#ifndef _SECURITY_LANDLOCK_INTROSPECT_API_H
+#define _SECURITY_LANDLOCK_INTROSPECT_API_H
+
+#include <linux/types.h>
+
+#include "introspect.h"
+
+struct landlock_introspect_registry;
+
+/**
+ * struct landlock_introspect_info - What readers copy out of the registry
+ *
+ * Mirrored by registry::Info (Rust); introspect.c checks the layout.
+ */
+struct landlock_introspect_info {
+	/** @parent: The parent domain's counter, 0 for a root domain. */
+	u64 parent;
+	/**
+	 * @ancestors: Counters of the domain's chain, root first; entry
+	 * @depth - 1 is the domain itself.
+	 */
+	u64 ancestors[16];
+	/** @access: Access rights handled by this layer: fs, net, scope. */
+	u32 access[3];
+	/** @depth: Number of layers of the domain (1 for a root domain). */
+	u8 depth;
+};
+
+/**
+ * struct landlock_introspect_creator - The creator's details, copied for a
+ * reader
+ */
+struct landlock_introspect_creator {
+	/** @pid: TGID in the reader's PID namespace, 0 once gone. */
+	s32 pid;
+	/** @uid: Real UID at creation, in the initial user namespace. */
+	u32 uid;
+	/** @comm_len: Length of @comm. */
+	u32 comm_len;
+	/** @exe_len: Length of what was copied into the caller's buffer. */
+	u32 exe_len;
+	/** @comm: The creator's comm, not NUL-terminated. */
+	char comm[16];
+};
+
+/*
+ * What Rust calls: introspect.c defines these only with
+ * CONFIG_SECURITY_LANDLOCK_INTROSPECTION, and glue.rs declares them (and only
+ * there) for the crate.  Pointers are borrowed for the call unless said
+ * otherwise.
+ */
+
+struct landlock_introspect_walk;
+struct pid_namespace;
+
+/**
+ * landlock_introspect_registry_new - Allocate an empty registry
+ *
+ * For KUnit tests, which make their own.
+ *
+ * Return: The registry, or NULL.
+ */
+struct landlock_introspect_registry *landlock_introspect_registry_new(void);
+
+/**
+ * landlock_introspect_registry_free - Free an empty registry
+ *
+ * @r: A registry from landlock_introspect_registry_new(), never the global one,
+ *     whose entries are all unregistered.
+ */
+void landlock_introspect_registry_free(struct landlock_introspect_registry *r);
+
+/**
+ * landlock_introspect_registry_init_global - Make the kernel's registry
+ *
+ * @first_counter: The counter of the first domain registered from now on:
+ *                 the lower bound of the tree's IDs (id.rs).
+ *
+ * Called once, from an initcall, before user space runs (so before any
+ * domain can be created).  Domains created before (none) would not be shown.
+ *
+ * Return: The registry, never freed, or NULL on failure or if it exists
+ * already.
+ */
+struct landlock_introspect_registry *
+landlock_introspect_registry_init_global(u64 first_counter);
+
+/**
+ * landlock_introspect_registry_info - Copy one entry
+ *
+ * @r: A registry.
+ * @counter: The domain's counter.
+ * @out: Where to copy it.
+ *
+ * Return: True if @counter's domain is registered (and copied).
+ */
+bool landlock_introspect_registry_info(struct landlock_introspect_registry *r,
+				       u64 counter,
+				       struct landlock_introspect_info *out);
+
+/**
+ * landlock_introspect_registry_infos - Copy every entry
+ *
+ * @r: A registry.
+ * @out: Room for @cap entries.
+ * @cap: Capacity of @out.
+ *
+ * Copies up to @cap entries, in no particular order.  One bucket's lock is
+ * held at a time, with a reschedule point between, so a copy never delays
+ * a domain creation by more than one bucket's worth.  Process context.
+ *
+ * Return: How many entries there are: more than @cap means "call again
+ * with more room".
+ */
+size_t
+landlock_introspect_registry_infos(struct landlock_introspect_registry *r,
+				   struct landlock_introspect_info *out,
+				   size_t cap);
+
+/**
+ * landlock_introspect_walk_alloc - Allocate a walk not begun yet
+ *
+ * A walk visits every task in a domain (and optionally in the domains
+ * nested below it), a batch at a time (landlock_introspect_walk_next()),
+ * through the task index: its cost is the subtree's, never the system's.
+ * It holds references to the hierarchies it is in and to its cursor task,
+ * never a lock between two calls.  It is allocated before the domain is
+ * looked up (landlock_introspect_walk_begin()), so that an allocation
+ * failure cannot tell a live domain from a gone one.  Process context.
+ *
+ * Return: The walk (memory charged to the caller), or NULL.
+ */
+struct landlock_introspect_walk *landlock_introspect_walk_alloc(void);
+
+/**
+ * landlock_introspect_walk_begin - Begin an allocated walk
+ *
+ * @w: A walk from landlock_introspect_walk_alloc(), not begun yet.
+ * @r: A registry.
+ * @counter: The domain's counter.
+ * @subtree: Whether to walk the tasks of the domains nested below it too.
+ *
+ * Looks the domain up and takes a reference to it.
+ *
+ * Return: True if the domain is live: @w is then ended with
+ * landlock_introspect_walk_end(); false if it is gone: @w is unchanged,
+ * freed with landlock_introspect_walk_free() or begun again.
+ */
+bool landlock_introspect_walk_begin(struct landlock_introspect_walk *w,
+				    struct landlock_introspect_registry *r,
+				    u64 counter, bool subtree);
+
+/**
+ * landlock_introspect_walk_free - Free a walk that was not begun
+ *
+ * @w: A walk from landlock_introspect_walk_alloc(), not begun.
+ */
+void landlock_introspect_walk_free(struct landlock_introspect_walk *w);
+
+/**
+ * landlock_introspect_walk_next - Get the next tasks of a walk
+ *
+ * @w: A walk.
+ * @out: Room for LANDLOCK_INTROSPECT_WALK_BATCH tasks.
+ *
+ * The walk keeps its place in a list with a cursor entry of its own,
+ * which other walkers skip, so tasks that move or go meanwhile do not
+ * disturb it: each task linked during the whole walk is given once (a
+ * task that moved into a nested domain not walked yet may be given again
+ * there).
+ *
+ * Return: How many tasks were stored in @out, each with a reference the
+ * caller puts; 0 once the walk is over.
+ */
+size_t landlock_introspect_walk_next(struct landlock_introspect_walk *w,
+				     struct task_struct **out);
+
+/**
+ * landlock_introspect_walk_end - End a walk
+ *
+ * @w: A walk begun by landlock_introspect_walk_begin().
+ *
+ * Puts what the walk holds and frees it.  Process context.
+ *
+ * Return: False if the walk could not visit every task (a chain deeper than
+ * Landlock allows, which cannot happen), so that "no task" cannot be
+ * concluded from it.
+ */
+bool landlock_introspect_walk_end(struct landlock_introspect_walk *w);
+
+/* Tasks per landlock_introspect_walk_next() batch. */
+#define LANDLOCK_INTROSPECT_WALK_BATCH 16
+
+/**
+ * landlock_introspect_test_task - Make a test entry of the task index (KUnit)
+ *
+ * @h: A test hierarchy (landlock_introspect_test_hierarchy()) to link it in, or
+ *     NULL.
+ *
+ * Return: An index entry for the current task, not its blob, linked in
+ * @h, or NULL; landlock_introspect_test_task_free() unlinks and frees it.
+ */
+struct landlock_introspect_task *
+landlock_introspect_test_task(struct landlock_hierarchy *h);
+
+/**
+ * landlock_introspect_test_task_move - Move a test entry of the task index
+ * (KUnit)
+ *
+ * @t: An entry from landlock_introspect_test_task().
+ * @to: The test hierarchy to move it to, or NULL.
+ */
+void landlock_introspect_test_task_move(struct landlock_introspect_task *t,
+					struct landlock_hierarchy *to);
+
+/**
+ * landlock_introspect_test_unregistered_free - Free a never-registered child
+ * (KUnit)
+ *
+ * @parent: A test hierarchy.
+ *
+ * Makes a zeroed hierarchy under @parent and unregisters and frees it, as
+ * landlock_merge_ruleset()'s error paths do.
+ *
+ * Return: False if it could not be allocated.
+ */
+bool
+landlock_introspect_test_unregistered_free(struct landlock_hierarchy *parent);
+
+/**
+ * landlock_introspect_test_task_free - Unlink and free a test entry (KUnit)
+ *
+ * @t: An entry from landlock_introspect_test_task().
+ */
+void landlock_introspect_test_task_free(struct landlock_introspect_task *t);
+
+/**
+ * landlock_introspect_registry_audit_id - Get upstream's ID of a domain
+ *
+ * @r: A registry.
+ * @counter: The domain's counter.
+ * @id: Where to store &struct landlock_hierarchy.id, as audit records and
+ *      tracepoints print it.
+ *
+ * Return: False if there is no such domain.
+ */
+bool landlock_introspect_registry_audit_id(struct landlock_introspect_registry *r,
+					   u64 counter, u64 *id);
+
+/**
+ * landlock_introspect_registry_creator - Copy a domain's creator
+ *
+ * @r: A registry.
+ * @counter: The domain's counter.
+ * @ns: The reader's PID namespace.
+ * @out: The creator as a reader in @ns sees it: TGID in @ns (0 once gone),
+ *       real UID in the initial user namespace, comm.
+ * @exe: Room for @exe_size bytes of the executable's path (truncated).
+ * @exe_size: Size of @exe; landlock_introspect_creator_exe_size() is enough.
+ *
+ * Copies nothing under the registry's lock: it takes a reference to the
+ * hierarchy there (none if it is being freed), copies after releasing the
+ * lock, and puts the reference.  Process context (the put may free the
+ * hierarchy).
+ *
+ * Return: 0, or -ENOENT if the domain is gone.
+ */
+int landlock_introspect_registry_creator(struct landlock_introspect_registry *r,
+					 u64 counter, struct pid_namespace *ns,
+					 struct landlock_introspect_creator *out,
+					 char *exe, size_t exe_size);
+
+/**
+ * landlock_introspect_creator_exe_size - Room for any creator's executable path
+ *
+ * Return: LANDLOCK_PATH_MAX_SIZE, the size of the longest path (with its
+ * NUL) that Landlock stores.
+ */
+size_t landlock_introspect_creator_exe_size(void);
+
+/**
+ * landlock_introspect_test_hierarchy - Register a bare test hierarchy (KUnit)
+ *
+ * @r: A private registry.
+ * @counter: The counter of the new entry.
+ * @parent: Its parent, a test hierarchy of @r, or NULL.
+ *
+ * Return: A hierarchy with no details and no domain, registered in @r, or
+ * NULL; landlock_introspect_test_hierarchy_free() unregisters and frees it.
+ */
+struct landlock_hierarchy *
+landlock_introspect_test_hierarchy(struct landlock_introspect_registry *r,
+				   u64 counter,
+				   struct landlock_hierarchy *parent);
+
+/**
+ * landlock_introspect_test_hierarchy_free - Unregister and free a test
+ * hierarchy
+ *
+ * @r: The registry of @h.
+ * @h: A hierarchy from landlock_introspect_test_hierarchy(), whose children are
+ *     freed already.
+ */
+void
+landlock_introspect_test_hierarchy_free(struct landlock_introspect_registry *r,
+					struct landlock_hierarchy *h);
+
+/**
+ * landlock_introspect_cred_domain - Get the domain of credentials
+ *
+ * @cred: Credentials.
+ * @depth: Where to store the domain's depth (number of layers), 0 when it
+ *         has none.
+ *
+ * Return: The counter of @cred's domain, or 0 when it has none.
+ */
+u64 landlock_introspect_cred_domain(const struct cred *cred, u8 *depth);
+
+/**
+ * landlock_introspect_current_objective_domain - Get the current task's own
+ * domain
+ *
+ * @depth: Where to store the domain's depth, 0 when it has none.
+ *
+ * The domain of current_real_cred(): the task's own sandbox, which an
+ * override of its subjective credentials (an io_uring personality,
+ * overlayfs's mounter credentials) does not change.
+ *
+ * Return: The domain's counter, or 0 when it has none.
+ */
+u64 landlock_introspect_current_objective_domain(u8 *depth);
+
+/**
+ * landlock_introspect_task_domain - Get the current domain of a task
+ *
+ * @task: A task the caller holds a reference to.
+ *
+ * Return: The counter of @task's domain, or 0 when it has none.
+ */
+u64 landlock_introspect_task_domain(struct task_struct *task);
+
+/**
+ * landlock_introspect_task_chain - Get a task's domain chain
+ *
+ * @task: A task the caller holds a reference to.
+ * @chain: Room for LANDLOCK_MAX_NUM_LAYERS counters, filled root first.
+ * @access: NULL, or room for LANDLOCK_MAX_NUM_LAYERS times the three masks
+ *          of &struct landlock_introspect_entry.access, filled root first.
+ *
+ * Reads the task's credentials under RCU; takes no lock.
+ *
+ * Return: The chain's depth, 0 for an unsandboxed task.
+ */
+u8 landlock_introspect_task_chain(struct task_struct *task, u64 *chain,
+				  u32 *access);
+
+/**
+ * landlock_introspect_access_name - Name an access right
+ *
+ * @class: Index of the mask in &struct landlock_introspect_info.access: 0 for
+ *         LANDLOCK_ACCESS_FS_*, 1 for LANDLOCK_ACCESS_NET_*, 2 for
+ *         LANDLOCK_SCOPE_*.
+ * @bit: Index of the right's bit in that mask.
+ *
+ * The names are <linux/landlock.h>'s, which audit records and tracepoints
+ * print too.
+ *
+ * Return: A static string, or NULL for a bit or class this kernel does not
+ * know.
+ */
+const char *landlock_introspect_access_name(size_t class, unsigned int bit);
+
+/**
+ * landlock_introspect_current_cred - Get current_cred()
+ *
+ * Return: The current task's subjective credentials (no reference taken).
+ */
+const struct cred *landlock_introspect_current_cred(void);
+
+/**
+ * landlock_introspect_capable_ptrace - Check CAP_SYS_PTRACE
+ *
+ * @cred: Credentials.
+ *
+ * Return: True if @cred has CAP_SYS_PTRACE in the initial user namespace;
+ * never audited.
+ */
+bool landlock_introspect_capable_ptrace(const struct cred *cred);
+
+/**
+ * landlock_introspect_uid_seen_by - Map a UID into a reader's user namespace
+ *
+ * @cred: The reader's credentials.
+ * @uid: A UID of the initial user namespace.
+ *
+ * Return: @uid as @cred's user namespace sees it, or the overflow UID if
+ * it has no mapping there (from_kuid_munged()).
+ */
+u32 landlock_introspect_uid_seen_by(const struct cred *cred, u32 uid);
+
+/**
+ * landlock_introspect_capable_audit_read - Check CAP_AUDIT_READ
+ *
+ * @cred: Credentials.
+ *
+ * Gates upstream's domain IDs (the audit_id file).  Never audited: any
+ * reader may try, in a loop, and a denial only means EACCES.
+ *
+ * Return: True if @cred has CAP_AUDIT_READ in the initial user namespace.
+ */
+bool landlock_introspect_capable_audit_read(const struct cred *cred);
+
+/**
+ * landlock_introspect_init_pid_ns - Get &init_pid_ns
+ *
+ * Return: The initial PID namespace.
+ */
+struct pid_namespace *landlock_introspect_init_pid_ns(void);
+
+/**
+ * landlock_introspect_cond_resched - Call cond_resched()
+ */
+void landlock_introspect_cond_resched(void);
+
+/**
+ * landlock_introspect_task_tid_ns - Get a task's TID in a PID namespace
+ *
+ * @task: A task the caller holds a reference to.
+ * @ns: A PID namespace.
+ *
+ * Return: task_pid_nr_ns(@task, @ns): 0 if the task has no PID there (or
+ * no PID any more).
+ */
+pid_t landlock_introspect_task_tid_ns(struct task_struct *task,
+				      struct pid_namespace *ns);
+
+/**
+ * landlock_introspect_fatal_signal_pending - Test fatal_signal_pending(current)
+ *
+ * Return: True if the current task was killed, so that a long walk stops.
+ */
+bool landlock_introspect_fatal_signal_pending(void);
+
+#endif /* _SECURITY_LANDLOCK_INTROSPECT_API_H */
