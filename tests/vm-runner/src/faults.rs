@@ -1020,6 +1020,43 @@ fn run() -> TestResult {
             crate::sys::in_child(reads)?;
         }
     }
+    // A reader that may see neither (uid 3000, no capability: rule 2 fails
+    // on the daemon's root tasks): a hidden live domain and an ID that
+    // never existed must fail alike whichever allocation fails.  The walk's
+    // memory is allocated before the registry lookup; when it was
+    // allocated after a hit only, the first failure gave ENOMEM for the
+    // live domain and ENOENT for the other: an existence oracle for any
+    // reader in a tight memory cgroup.
+    let never = DomainId::new(d2.get() ^ 1).ok_or("no twin ID")?;
+    crate::sys::in_child(move || {
+        become_user(3000, 3000, &[])?;
+        let fail = FailNth::open()?;
+        let mut enomem = 0;
+        for n in 1..=4 {
+            let mut got = Vec::new();
+            for id in [d2, never] {
+                fail.arm(n)?;
+                let r = vfs::stat(format!("{TREE}/domains/{id}").as_bytes());
+                fail.disarm()?;
+                got.push(r.err());
+            }
+            ensure(got[0] == got[1], || {
+                format!(
+                    "fail-nth {n}: a hidden domain gave {:?}, a never-existing one {:?}",
+                    got[0].map(errno_name),
+                    got[1].map(errno_name)
+                )
+            })?;
+            ensure(got[0].is_some(), || {
+                format!("fail-nth {n}: the hidden domain was found")
+            })?;
+            enomem += usize::from(got[0] == Some(libc::ENOMEM));
+        }
+        println!("# faults: hidden and never-existing IDs fail alike ({enomem} of 4 with ENOMEM)");
+        ensure(enomem > 0, || {
+            "no allocation failed on a lookup's path".to_string()
+        })
+    })?;
     drop(daemon);
     registry_settles(0, "the daemons exited")
 }
