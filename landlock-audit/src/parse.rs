@@ -213,6 +213,24 @@ pub fn parent(input: &[u8]) -> ParseResult<Option<DomainId>> {
     Ok(Some(id))
 }
 
+/// `/proc/<pid>/attr/landlock/domain`: empty (the task is in no domain
+/// strictly below the reader's: unsandboxed, in the reader's own domain or
+/// elsewhere), or `"<id>\n"`, the name of the task's domain in the tree.
+/// The format is that of [`parent`].
+///
+/// ```
+/// use landlock_audit::{parse, DomainId};
+///
+/// let id: DomainId = "8f3a5c0e91b2d4f6".parse().unwrap();
+/// assert_eq!(parse::proc_attr_domain(b"8f3a5c0e91b2d4f6\n"), Ok(Some(id)));
+/// assert_eq!(parse::proc_attr_domain(b""), Ok(None));
+/// assert!(parse::proc_attr_domain(b"8f3a5c0e91b2d4f6\nx\n").is_err());
+/// assert!(parse::proc_attr_domain(b"0000000000000001\n").is_err());
+/// ```
+pub fn proc_attr_domain(input: &[u8]) -> ParseResult<Option<DomainId>> {
+    parent(input)
+}
+
 /// The `audit_id` file: `"<hex>\n"`, upstream Landlock's ID of the domain
 /// exactly as audit prints it (`domain=%llx`): 1 to 16 lowercase
 /// hexadecimal digits, no `0x`, no leading zero, not 0

@@ -10,7 +10,9 @@
 //! `/proc` is refused rather than blocking or filling memory.
 
 use std::ffi::OsString;
+use std::fs::File;
 use std::io;
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
@@ -18,7 +20,7 @@ use crate::cgroup::{self, Container};
 use crate::parse;
 use crate::source::{FileBuf, ReadMode, RealFs, Source, MAX_FILE_SIZE};
 use crate::walk::io_error;
-use crate::Result;
+use crate::{DomainId, Domains, Error, Result};
 
 /// `PF_KTHREAD`, the flag of a kernel thread in field 9 (`flags`) of
 /// `/proc/<pid>/stat`.
@@ -310,4 +312,172 @@ pub fn comm_with<S: Source>(
     let bytes = buf.contents();
     let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     Some(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// How [`task_domain`] learned a task's domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Via {
+    /// `attr/landlock/domain` under the task's `/proc` directory: read
+    /// through the open directory, so it is the domain of that very task,
+    /// never of a task that reused its PID.
+    ProcAttr,
+    /// The tree's `tasks` file, on a kernel without `attr/landlock/` (the
+    /// PID is read from the directory's name; a task that reused the PID
+    /// between the two reads cannot be told apart).
+    TasksFile,
+}
+
+/// A task's domain, as [`task_domain`] found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskDomain {
+    /// The task's domain, or `None`: the task runs in no domain this reader
+    /// may see (it is not sandboxed, or it runs in the reader's own domain
+    /// or in one that is not nested below it; the kernel does not say
+    /// which).
+    pub id: Option<DomainId>,
+    /// Where it came from.
+    pub via: Via,
+}
+
+/// Longest `attr/landlock/domain`: 16 digits and a newline, with room to
+/// detect a longer one.
+const ATTR_MAX: usize = 64;
+
+/// The domain of a process (its thread-group leader), or of its thread
+/// `tid`, given an open `/proc/<pid>` directory (`File::open("/proc/1234")`).
+///
+/// It reads `attr/landlock/domain` (or `task/<tid>/attr/landlock/domain`)
+/// through the open directory (`/proc/self/fd/N/...`), so the answer is
+/// about the process the directory was opened for, even if its PID has
+/// been reused since.  On a kernel without that file it falls back to the
+/// tree's `tasks` file ([`Via::TasksFile`]).
+///
+/// ```no_run
+/// use landlock_audit::procfs::task_domain;
+///
+/// let dir = std::fs::File::open("/proc/1")?;
+/// match task_domain(&dir, None)?.id {
+///     Some(id) => println!("PID 1 runs in domain {id}"),
+///     None => println!("PID 1 runs in no domain visible to me"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::PermissionDenied`] when the caller may not ptrace-read the
+/// task (`PTRACE_MODE_READ_FSCREDS`); [`Error::Io`] with `ESRCH` or
+/// `ENOENT` when it has exited (or `tid` is not one of its threads);
+/// [`Error::Malformed`] for a file that is not a domain ID; on the
+/// fallback, what [`Domains::read`] returns.
+pub fn task_domain(proc_dir: &File, tid: Option<u32>) -> Result<TaskDomain> {
+    let mut dir = PathBuf::from(format!("/proc/self/fd/{}", proc_dir.as_raw_fd()));
+    if let Some(t) = tid {
+        dir.push("task");
+        dir.push(t.to_string());
+    }
+    let attr = dir.join("attr/landlock/domain");
+    let mut buf = FileBuf::new();
+    match RealFs.read(&attr, ATTR_MAX, ReadMode::Once, &mut buf) {
+        Ok(()) => {
+            let id = parse::proc_attr_domain(buf.contents()).map_err(|e| Error::Malformed {
+                path: attr.clone(),
+                line: e.line,
+                reason: e.reason,
+            })?;
+            return Ok(TaskDomain {
+                id,
+                via: Via::ProcAttr,
+            });
+        }
+        // No attr/landlock/ (or no such thread: told apart below).
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_error(&attr, e)),
+    }
+    // The task must exist: then only the file is missing.
+    let stat = dir.join("stat");
+    RealFs
+        .read(&stat, MAX_FILE_SIZE, ReadMode::Once, &mut buf)
+        .map_err(|e| io_error(&stat, e))?;
+    let tid = match tid {
+        Some(t) => t,
+        None => pid_of_dir(proc_dir)?,
+    };
+    let domains = Domains::read()?;
+    let id = domains.domain_of_task(tid).map(|d| d.id);
+    // The task may have exited (and its PID been reused) while the tree
+    // was read: then the answer is not about it.
+    RealFs
+        .read(&stat, MAX_FILE_SIZE, ReadMode::Once, &mut buf)
+        .map_err(|e| io_error(&stat, e))?;
+    Ok(TaskDomain {
+        id,
+        via: Via::TasksFile,
+    })
+}
+
+/// The PID a `/proc/<pid>` directory was opened for, from its path.
+fn pid_of_dir(proc_dir: &File) -> Result<u32> {
+    let link = PathBuf::from(format!("/proc/self/fd/{}", proc_dir.as_raw_fd()));
+    let target = std::fs::read_link(&link).map_err(|e| io_error(&link, e))?;
+    target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| Error::Malformed {
+            path: link,
+            line: 0,
+            reason: format!(
+                "not a /proc/<pid> directory: {}",
+                parse::quote(target.as_os_str().as_bytes())
+            ),
+        })
+}
+
+#[cfg(test)]
+mod task_domain_tests {
+    use super::*;
+
+    /// On a kernel without `attr/landlock/` (this host's, unless it runs
+    /// the patched kernel), the fallback reads the tree; without a tree,
+    /// that is an "unavailable" error, not a silent `None`.
+    #[test]
+    fn falls_back_to_the_tree_without_the_attr_file() {
+        if Path::new("/proc/self/attr/landlock/domain").exists() {
+            eprintln!(
+                "SKIPPED: this kernel has /proc/<pid>/attr/landlock/ (the in-VM tests cover it)"
+            );
+            return;
+        }
+        let dir = File::open("/proc/self").unwrap();
+        match task_domain(&dir, None) {
+            Ok(d) => assert_eq!(d.via, Via::TasksFile),
+            Err(e) => assert!(e.is_unavailable(), "{e}"),
+        }
+    }
+
+    /// A thread that does not exist is an error, not "no domain".
+    #[test]
+    fn a_missing_thread_is_an_error() {
+        let dir = File::open("/proc/self").unwrap();
+        let e = task_domain(&dir, Some(u32::MAX)).unwrap_err();
+        assert!(
+            matches!(&e, Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound),
+            "{e}"
+        );
+    }
+
+    /// The PID comes from the directory the descriptor stands for.
+    #[test]
+    fn the_pid_is_the_directory_name() {
+        let me = std::process::id();
+        let dir = File::open(format!("/proc/{me}")).unwrap();
+        assert_eq!(pid_of_dir(&dir).unwrap(), me);
+        let not_proc = File::open("/").unwrap();
+        assert!(matches!(
+            pid_of_dir(&not_proc),
+            Err(Error::Malformed { .. })
+        ));
+    }
 }

@@ -782,6 +782,15 @@ fn errors_are_json_with_json() {
     let (code, kind, _) = json_error(&o);
     assert_eq!((code, kind.as_str()), (2, "usage"));
 
+    // --pid reads the live system: not with a copied tree.
+    let o = run(&f, &["--json", "domain", "--pid", "1"]);
+    let (code, kind, msg) = json_error(&o);
+    assert_eq!((code, kind.as_str()), (2, "usage"), "{msg}");
+    assert!(msg.contains("--root"), "{msg}");
+    // One of ID, --audit-id and --pid.
+    let o = run(&f, &["domain", "--pid", "1", "--audit-id", "1a"]);
+    assert_eq!(o.status.code(), Some(2));
+
     let victim = f.model.domains[0].id;
     f.remove_snapshot();
     fs::write(f.domain_file(victim, "depth"), "x\n").unwrap();

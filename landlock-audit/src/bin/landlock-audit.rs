@@ -50,6 +50,8 @@ const COMM_MAX: usize = 64;
 enum Failure {
     Lib(Error),
     UnknownDomain(String),
+    /// `domain --pid`: the process runs in no domain the caller may see.
+    NoVisibleDomain(u32),
     AmbiguousDomain(String, Vec<DomainId>),
     Output(io::Error),
     /// An expectations file missing or invalid: exit status 2.
@@ -112,6 +114,7 @@ impl Failure {
         match self {
             Failure::Lib(e) => lib_error_kind(e),
             Failure::UnknownDomain(_) => "unknown_domain",
+            Failure::NoVisibleDomain(_) => "no_visible_domain",
             Failure::AmbiguousDomain(..) => "ambiguous_domain",
             Failure::Output(_) => "output",
             Failure::Expectations(_) => "expectations",
@@ -148,6 +151,10 @@ impl Failure {
                 )
             }
             Failure::Lib(e) => e.to_string(),
+            Failure::NoVisibleDomain(pid) => format!(
+                "process {pid} runs in no domain visible to you (it is not sandboxed, or it \
+                 runs in your own domain or in one not nested below yours)"
+            ),
             Failure::UnknownDomain(id) => format!(
                 "domain {id} is not in the tree (it does not exist, is gone, or is not \
                  visible to you)"
@@ -310,11 +317,21 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
         Command::Domain {
             id: None,
             audit_id: Some(a),
+            ..
         } => domain(cli, &domains, domains.find_by_audit_id(&cli.root, *a)?, out),
         Command::Domain {
             id: None,
             audit_id: None,
-        } => unreachable!("clap requires the ID or --audit-id"),
+            pid: Some(pid),
+        } => {
+            let d = domain_of_pid(cli, &domains, *pid)?;
+            domain(cli, &domains, d, out)
+        }
+        Command::Domain {
+            id: None,
+            audit_id: None,
+            pid: None,
+        } => unreachable!("clap requires the ID, --audit-id or --pid"),
         Command::Metrics { .. } | Command::Verify { .. } => unreachable!("handled above"),
     }
 }
@@ -1030,6 +1047,25 @@ fn find_domain<'a>(domains: &'a Domains, id: &str) -> Result<&'a Domain, Failure
             many.iter().map(|d| d.id).collect(),
         )),
     }
+}
+
+/// `domain --pid`: the domain process `pid` runs in, through its `/proc`
+/// directory ([`procfs::task_domain`]).
+fn domain_of_pid<'a>(cli: &Cli, domains: &'a Domains, pid: u32) -> Result<&'a Domain, Failure> {
+    if !cli.root_is_default() {
+        return Err(Failure::Usage(
+            "--pid reads the live system's /proc: it cannot be combined with --root".into(),
+        ));
+    }
+    let path = cli.proc_root.join(pid.to_string());
+    let dir = fs::File::open(&path).map_err(|e| Failure::Lib(Error::from_io(path, e)))?;
+    let id = procfs::task_domain(&dir, None)?
+        .id
+        .ok_or(Failure::NoVisibleDomain(pid))?;
+    // The domain may have ended since the tree was read.
+    domains
+        .get(id)
+        .ok_or_else(|| Failure::UnknownDomain(id.to_string()))
 }
 
 /// `domain`: one domain in detail, found by its ID or its audit ID.

@@ -46,7 +46,7 @@ error is also a JSON document on stdout, with the same exit status:
 
 KIND is one of securityfs_not_mounted,
 landlock_disabled, feature_absent, permission_denied, malformed,
-unsupported_version, io, unknown_domain, ambiguous_domain,
+unsupported_version, io, unknown_domain, ambiguous_domain, no_visible_domain,
 audit_id_not_found, audit_id_permission_denied, audit_id_unsupported,
 not_a_tree, expectations, usage, other.
 
@@ -73,6 +73,15 @@ domains/<id>/audit_id of each visible domain until one holds that ID, and
 shown as by its tree ID (text or --json alike).  Opening audit_id needs
 CAP_AUDIT_READ in the initial user namespace: audit IDs are monotonic and
 reveal the creation order that the tree's IDs hide.
+
+With --pid, the process's domain is read from /proc/PID/attr/landlock/domain
+through the open /proc/PID directory, so a PID reused meanwhile cannot be
+mistaken for it.  That file is empty, and the command fails (exit 1, kind
+no_visible_domain), when the process runs in no domain you may see: it is
+not sandboxed, or it runs in your own domain (a sandboxed process learns
+nothing about its own sandbox) or in one not nested below yours.  Reading
+it needs the right to ptrace-read the process (exit 1, kind
+permission_denied, otherwise).
 
 Errors of --audit-id (exit status, --json kind):
   1  audit_id_not_found: no visible domain has that audit ID (it
@@ -470,7 +479,7 @@ pub enum Command {
     /// print.
     #[command(
         after_help = DOMAIN_AFTER_HELP,
-        group(clap::ArgGroup::new("which").required(true).args(["id", "audit_id"]))
+        group(clap::ArgGroup::new("which").required(true).args(["id", "audit_id", "pid"]))
     )]
     Domain {
         /// The domain's ID in the tree (16 lowercase hexadecimal digits), or a
@@ -483,6 +492,12 @@ pub enum Command {
         /// zero), e.g. domain=1a2b3c4d5.  Needs CAP_AUDIT_READ.
         #[arg(long, value_name = "HEX")]
         audit_id: Option<AuditId>,
+
+        /// The domain process PID runs in, from /proc/PID/attr/landlock/domain
+        /// (from the tree's tasks file on kernels without it).  Needs the
+        /// right to ptrace-read the process.
+        #[arg(long, value_name = "PID", value_parser = pid)]
+        pid: Option<u32>,
     },
     /// Prometheus text exposition, for node_exporter's textfile collector.
     #[command(after_help = metrics_after_help())]
