@@ -19,6 +19,7 @@ mod landlock_crate;
 mod mounts;
 mod notify;
 mod overrides;
+mod procattr;
 mod procs;
 mod scale;
 mod sys;
@@ -452,6 +453,37 @@ fn main() {
     r.run(
         "command_tree_and_ps_show_the_daemons",
         tree::command_tree_and_ps_show_the_daemons,
+    );
+    r.run("attr_directory_exists", procattr::attr_directory_exists);
+    r.run(
+        "attr_names_the_tree_entry",
+        procattr::attr_names_the_tree_entry,
+    );
+    r.run(
+        "attr_reads_make_no_fsnotify_event",
+        procattr::attr_reads_make_no_fsnotify_event,
+    );
+    r.run(
+        "sandboxed_reader_learns_nothing_about_itself",
+        procattr::sandboxed_reader_learns_nothing_about_itself,
+    );
+    r.run(
+        "attr_needs_ptrace_read_access",
+        procattr::attr_needs_ptrace_read_access,
+    );
+    r.run(
+        "thread_domain_differs_from_the_leaders",
+        procattr::thread_domain_differs_from_the_leaders,
+    );
+    r.run(
+        "a_proc_directory_cannot_reach_a_reused_pid",
+        procattr::a_proc_directory_cannot_reach_a_reused_pid,
+    );
+    r.run("command_domain_by_pid", procattr::command_domain_by_pid);
+    // Needs AppArmor, which main has (the debug kernel skips it by name).
+    r.run(
+        "legacy_attr_files_stay_the_major_lsms",
+        procattr::legacy_attr_files_stay_the_major_lsms,
     );
     r.run(
         "command_verify_holds_and_violates",

@@ -36,7 +36,7 @@ fn cstr(s: &str) -> Result<CString, String> {
 }
 
 /// An inotify instance watching `paths` for every event.
-fn inotify(paths: &[&str]) -> Result<OwnedFd, String> {
+pub(crate) fn inotify(paths: &[&str]) -> Result<OwnedFd, String> {
     // SAFETY: plain inotify_init1(2).
     let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
     if fd < 0 {
@@ -99,7 +99,7 @@ fn fanotify(path: &str, filesystem: bool) -> Result<OwnedFd, String> {
 }
 
 /// Everything queued on a non-blocking notification descriptor, raw.
-fn drain(fd: &OwnedFd) -> Result<Vec<u8>, String> {
+pub(crate) fn drain(fd: &OwnedFd) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
     loop {

@@ -571,7 +571,7 @@ pub fn other_uid_cannot_read_tasks_of_others() -> TestResult {
     })
 }
 
-fn set_ptrace_scope(n: u32) -> TestResult {
+pub(crate) fn set_ptrace_scope(n: u32) -> TestResult {
     fs::write("/proc/sys/kernel/yama/ptrace_scope", format!("{n}\n"))
         .map_err(|e| format!("ptrace_scope: {e}"))
 }

@@ -7,7 +7,7 @@
 //! down in Documentation/ABI/testing/securityfs-landlock: `version`,
 //! `abi_version`, `tasks`, `snapshot` and `domains/` (see `domains.rs`).
 
-use crate::{domains, registry};
+use crate::{domains, id::TREE_IDS, registry};
 use kernel::{
     ffi::c_int,
     prelude::*,
@@ -69,5 +69,22 @@ pub(crate) extern "C" fn landlock_introspect_init(abi_version: c_int) -> c_int {
             pr_err!("cannot create /sys/kernel/security/landlock: {e:?}\n");
             e.to_errno()
         }
+    }
+}
+
+/// Gives in `id` the name, in `domains/`, of the domain whose counter is
+/// `counter`, for `/proc/<pid>/attr/landlock/domain` (`procattr.c`, which
+/// decided that the reader may learn it).
+///
+/// Might sleep: the first use of the IDs draws their key
+/// ([`crate::id::TreeIds::get_or_draw`]).  Returns 0 or a negative errno.
+#[no_mangle]
+pub(crate) extern "C" fn landlock_introspect_tree_id(counter: u64, id: &mut u64) -> c_int {
+    match TREE_IDS.get_or_draw() {
+        Ok(ids) => {
+            *id = ids.id(counter);
+            0
+        }
+        Err(e) => e.to_errno(),
     }
 }

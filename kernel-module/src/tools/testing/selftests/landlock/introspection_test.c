@@ -1614,4 +1614,75 @@ TEST(entry_disappears_after_last_credential)
 	EXPECT_EQ(-ENOENT, open_domain(dom, DOMAIN_ACCESS, O_RDONLY));
 }
 
+#define PROC_ATTR_FMT "/proc/%d/attr/landlock/domain"
+
+/* Reads @pid's attr/landlock/domain.  Returns its length, or -errno. */
+static ssize_t read_proc_attr(const pid_t pid, char *const buf,
+			      const size_t size)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), PROC_ATTR_FMT, pid);
+	return read_path(path, buf, size);
+}
+
+/*
+ * /proc/<pid>/attr/landlock/domain names the task's domain in the tree for
+ * a reader above it, is empty for the reader's own domain (principle 1) and
+ * for an unsandboxed task, and needs PTRACE_MODE_READ_FSCREDS (EACCES).
+ */
+TEST(proc_attr_domain)
+{
+	char sibling[ID_SIZE], inner[ID_SIZE], expected[ID_SIZE + 1];
+	char buf[64];
+	pid_t sibling_pid, child;
+
+	if (access("/proc/self/attr/landlock/domain", F_OK))
+		SKIP(return, "no /proc/self/attr/landlock/domain");
+
+	sibling_pid = spawn_sleeper(_metadata, 0, layer_make_dir, 1);
+	get_domain_of_task(_metadata, sibling_pid, sibling);
+	snprintf(expected, sizeof(expected), "%s\n", sibling);
+	ASSERT_EQ(ID_LEN + 1, read_proc_attr(sibling_pid, buf, sizeof(buf)));
+	EXPECT_STREQ(expected, buf);
+	/* Unsandboxed: empty, as for init. */
+	EXPECT_EQ(0, read_proc_attr(getpid(), buf, sizeof(buf)));
+	EXPECT_EQ(0, read_proc_attr(1, buf, sizeof(buf)));
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		pid_t grandchild;
+
+		restrict_fs(_metadata, LANDLOCK_ACCESS_FS_MAKE_DIR);
+		/* Our own domain: exactly what an unsandboxed task reads. */
+		EXPECT_EQ(0, read_proc_attr(getpid(), buf, sizeof(buf)));
+		grandchild = spawn_sleeper(_metadata, 0, layer_make_reg, 1);
+		get_domain_of_task(_metadata, grandchild, inner);
+		snprintf(expected, sizeof(expected), "%s\n", inner);
+		EXPECT_EQ(ID_LEN + 1,
+			  read_proc_attr(grandchild, buf, sizeof(buf)));
+		EXPECT_STREQ(expected, buf);
+		/* Outside our subtree, Landlock's ptrace restriction: EACCES. */
+		EXPECT_EQ(-EACCES, read_proc_attr(sibling_pid, buf,
+						  sizeof(buf)));
+		EXPECT_EQ(-EACCES, read_proc_attr(1, buf, sizeof(buf)));
+		kill_and_reap(grandchild);
+		_exit(_metadata->exit_code);
+	}
+	wait_child_ok(_metadata, child);
+
+	/* Another UID may not ptrace-read root's task. */
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		become(_metadata, UID_B, NULL, 0);
+		EXPECT_EQ(-EACCES, read_proc_attr(sibling_pid, buf,
+						  sizeof(buf)));
+		_exit(_metadata->exit_code);
+	}
+	wait_child_ok(_metadata, child);
+	kill_and_reap(sibling_pid);
+}
+
 TEST_HARNESS_MAIN
