@@ -1690,7 +1690,7 @@ fn ps_p_without_a_process_and_domain_usage() {
 
     let o = run(&f, &["domain", "--help"]);
     assert!(
-        stdout(&o).contains("<ID|--audit-id <HEX>>"),
+        stdout(&o).contains("<ID|--audit-id <HEX>|--pid <PID>>"),
         "{}",
         stdout(&o)
     );

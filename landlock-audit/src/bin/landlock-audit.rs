@@ -51,7 +51,9 @@ enum Failure {
     Lib(Error),
     UnknownDomain(String),
     /// `domain --pid`: the process runs in no domain the caller may see.
-    NoVisibleDomain(u32),
+    NoVisibleDomain(String),
+    /// `domain --pid`: no such process (or no such thread of it).
+    NoSuchProcess(String),
     AmbiguousDomain(String, Vec<DomainId>),
     Output(io::Error),
     /// An expectations file missing or invalid: exit status 2.
@@ -115,6 +117,7 @@ impl Failure {
             Failure::Lib(e) => lib_error_kind(e),
             Failure::UnknownDomain(_) => "unknown_domain",
             Failure::NoVisibleDomain(_) => "no_visible_domain",
+            Failure::NoSuchProcess(_) => "no_such_process",
             Failure::AmbiguousDomain(..) => "ambiguous_domain",
             Failure::Output(_) => "output",
             Failure::Expectations(_) => "expectations",
@@ -152,9 +155,11 @@ impl Failure {
             }
             Failure::Lib(e) => e.to_string(),
             Failure::NoVisibleDomain(pid) => format!(
-                "process {pid} runs in no domain visible to you (it is not sandboxed, or it \
-                 runs in your own domain or in one not nested below yours)"
+                "{pid} runs in no domain visible to you (it is not sandboxed, or it runs \
+                 in your own domain or in one not nested below yours; for a process, this is \
+                 its main thread: ps shows whether its other threads differ, --tid reads one)"
             ),
+            Failure::NoSuchProcess(what) => format!("no such process: {what}"),
             Failure::UnknownDomain(id) => format!(
                 "domain {id} is not in the tree (it does not exist, is gone, or is not \
                  visible to you)"
@@ -323,14 +328,16 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
             id: None,
             audit_id: None,
             pid: Some(pid),
+            tid,
         } => {
-            let d = domain_of_pid(cli, &domains, *pid)?;
+            let d = domain_of_pid(cli, &domains, *pid, *tid)?;
             domain(cli, &domains, d, out)
         }
         Command::Domain {
             id: None,
             audit_id: None,
             pid: None,
+            ..
         } => unreachable!("clap requires the ID, --audit-id or --pid"),
         Command::Metrics { .. } | Command::Verify { .. } => unreachable!("handled above"),
     }
@@ -1049,19 +1056,57 @@ fn find_domain<'a>(domains: &'a Domains, id: &str) -> Result<&'a Domain, Failure
     }
 }
 
-/// `domain --pid`: the domain process `pid` runs in, through its `/proc`
-/// directory ([`procfs::task_domain`]).
-fn domain_of_pid<'a>(cli: &Cli, domains: &'a Domains, pid: u32) -> Result<&'a Domain, Failure> {
+/// "Process 12" for messages that start with it.
+fn what_cap(what: &str) -> String {
+    let mut c = what.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// `domain --pid`: the domain process `pid` (or its thread `tid`) runs in,
+/// through its `/proc` directory ([`procfs::task_domain`]).
+fn domain_of_pid<'a>(
+    cli: &Cli,
+    domains: &'a Domains,
+    pid: u32,
+    tid: Option<u32>,
+) -> Result<&'a Domain, Failure> {
     if !cli.root_is_default() {
         return Err(Failure::Usage(
-            "--pid reads the live system's /proc: it cannot be combined with --root".into(),
+            "--pid cannot be combined with --root: a process runs under the system's tree, \
+             not under a copy"
+                .into(),
         ));
     }
+    let what = match tid {
+        Some(t) => format!("thread {t} of process {pid}"),
+        None => format!("process {pid}"),
+    };
     let path = cli.proc_root.join(pid.to_string());
-    let dir = fs::File::open(&path).map_err(|e| Failure::Lib(Error::from_io(path, e)))?;
-    let id = procfs::task_domain(&dir, None)?
-        .id
-        .ok_or(Failure::NoVisibleDomain(pid))?;
+    let dir = fs::File::open(&path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => Failure::NoSuchProcess(what.clone()),
+        _ => Failure::Lib(Error::from_io(path, e)),
+    })?;
+    let id = match procfs::task_domain(&dir, tid) {
+        Ok(d) => {
+            d.id.ok_or_else(|| Failure::NoVisibleDomain(what_cap(&what)))?
+        }
+        Err(Error::PermissionDenied { .. }) => {
+            return Err(Failure::Lib(Error::PermissionDenied {
+                path: std::path::PathBuf::from(format!(
+                    "the domain of {what} (reading it needs the right to ptrace-read the \
+                     process: be its owner, or have CAP_SYS_PTRACE)"
+                )),
+            }))
+        }
+        Err(Error::Io { source, .. })
+            if matches!(source.raw_os_error(), Some(libc::ENOENT | libc::ESRCH)) =>
+        {
+            return Err(Failure::NoSuchProcess(what));
+        }
+        Err(e) => return Err(e.into()),
+    };
     // The domain may have ended since the tree was read.
     domains
         .get(id)

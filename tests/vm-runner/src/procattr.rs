@@ -227,14 +227,43 @@ pub fn command_domain_by_pid() -> TestResult {
         o.status.success() && text.contains(&format!("domain   {id}")),
         || format!("domain --pid: {:?} {text}", o.status),
     )?;
+    let pid = daemon.pid.to_string();
+    for (args, code, kind) in [
+        (
+            vec!["--json", "domain", "--pid", "1"],
+            1,
+            "no_visible_domain",
+        ),
+        (
+            vec!["--json", "domain", "--pid", "4000000"],
+            1,
+            "no_such_process",
+        ),
+        (
+            vec!["--json", "domain", "--pid", &pid, "--tid", "4000000"],
+            1,
+            "no_such_process",
+        ),
+    ] {
+        let o = std::process::Command::new("/bin/landlock-audit")
+            .args(&args)
+            .output()
+            .map_err(|e| e.to_string())?;
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).map_err(|e| e.to_string())?;
+        ensure(
+            o.status.code() == Some(code) && v["error"]["kind"] == kind,
+            || format!("{args:?}: {:?} {v}", o.status),
+        )?;
+    }
+    // --tid: the main thread's domain again, through task/<tid>/.
     let o = std::process::Command::new("/bin/landlock-audit")
-        .args(["--json", "domain", "--pid", "1"])
+        .args(["domain", "--pid", &pid, "--tid", &pid])
         .output()
         .map_err(|e| e.to_string())?;
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&o.stdout);
     ensure(
-        o.status.code() == Some(1) && v["error"]["kind"] == "no_visible_domain",
-        || format!("domain --pid 1: {:?} {v}", o.status),
+        o.status.success() && text.contains(&format!("domain   {id}")),
+        || format!("domain --pid --tid: {:?} {text}", o.status),
     )
 }
 

@@ -46,9 +46,10 @@ error is also a JSON document on stdout, with the same exit status:
 
 KIND is one of securityfs_not_mounted,
 landlock_disabled, feature_absent, permission_denied, malformed,
-unsupported_version, io, unknown_domain, ambiguous_domain, no_visible_domain,
-audit_id_not_found, audit_id_permission_denied, audit_id_unsupported,
-not_a_tree, expectations, usage, other.
+unsupported_version, io, unknown_domain, ambiguous_domain,
+no_visible_domain, no_such_process, audit_id_not_found,
+audit_id_permission_denied, audit_id_unsupported, not_a_tree,
+expectations, usage, other.
 
 --root and --proc may be symbolic links (followed, once); symbolic links
 below them are refused.
@@ -74,14 +75,16 @@ shown as by its tree ID (text or --json alike).  Opening audit_id needs
 CAP_AUDIT_READ in the initial user namespace: audit IDs are monotonic and
 reveal the creation order that the tree's IDs hide.
 
-With --pid, the process's domain is read from /proc/PID/attr/landlock/domain
+With --pid, the domain of the process's main thread (--tid: of one of its
+threads) is read from /proc/PID/attr/landlock/domain (/proc/PID/task/TID/...)
 through the open /proc/PID directory, so a PID reused meanwhile cannot be
 mistaken for it.  That file is empty, and the command fails (exit 1, kind
-no_visible_domain), when the process runs in no domain you may see: it is
+no_visible_domain), when the thread runs in no domain you may see: it is
 not sandboxed, or it runs in your own domain (a sandboxed process learns
 nothing about its own sandbox) or in one not nested below yours.  Reading
-it needs the right to ptrace-read the process (exit 1, kind
-permission_denied, otherwise).
+it needs the right to ptrace-read the process: its owner (and it
+dumpable), or CAP_SYS_PTRACE (exit 1, kind permission_denied, otherwise).
+--pid reads the system's tree: it is refused with --root.
 
 Errors of --audit-id (exit status, --json kind):
   1  audit_id_not_found: no visible domain has that audit ID (it
@@ -289,9 +292,13 @@ pub fn subcommand_exit_status(sub: &str) -> String {
 {read}; also an unknown domain or an
      ambiguous ID prefix (kind ambiguous_domain), and for
      --audit-id no visible domain with that audit ID, or
-     audit_id without CAP_AUDIT_READ
+     audit_id without CAP_AUDIT_READ; for --pid no such process
+     or thread (kind no_such_process), no domain visible to you
+     (kind no_visible_domain), or no right to ptrace-read it
+     (kind permission_denied)
   2  usage error (bad command line: not an ID prefix, not an
-     audit ID, neither ID nor --audit-id)
+     audit ID, neither ID nor --audit-id nor --pid, --pid with
+     --root)
 {no_tree}; for --audit-id, also a kernel whose tree has no
      audit_id files"
         ),
@@ -475,8 +482,8 @@ pub enum Command {
     /// One line per domain, as lsns lists namespaces: ID, depth, number of
     /// processes, and the creator's PID, user, systemd unit and executable.
     List,
-    /// One domain in detail, by its ID in the tree or the ID audit records
-    /// print.
+    /// One domain in detail, by its ID in the tree, the ID audit records
+    /// print, or a process that runs in it.
     #[command(
         after_help = DOMAIN_AFTER_HELP,
         group(clap::ArgGroup::new("which").required(true).args(["id", "audit_id", "pid"]))
@@ -493,11 +500,19 @@ pub enum Command {
         #[arg(long, value_name = "HEX")]
         audit_id: Option<AuditId>,
 
-        /// The domain process PID runs in, from /proc/PID/attr/landlock/domain
-        /// (from the tree's tasks file on kernels without it).  Needs the
-        /// right to ptrace-read the process.
+        /// The domain process PID runs in (its main thread's), from
+        /// /proc/PID/attr/landlock/domain (from the tree's tasks file on
+        /// kernels without it).  Needs the right to ptrace-read the
+        /// process.  Not with --root: a copied tree is not the one the
+        /// process runs under.
         #[arg(long, value_name = "PID", value_parser = pid)]
         pid: Option<u32>,
+
+        /// With --pid: the domain of this thread of the process instead of
+        /// its main thread's (threads may run in different domains; ps
+        /// shows a process whose threads differ as mixed).
+        #[arg(long, value_name = "TID", value_parser = pid, requires = "pid")]
+        tid: Option<u32>,
     },
     /// Prometheus text exposition, for node_exporter's textfile collector.
     #[command(after_help = metrics_after_help())]
