@@ -531,7 +531,9 @@ mod tests {
             page_of("verify")
         );
         assert!(
-            page_of("domain").contains("(\\fIID\\fR | \\fB\\-\\-audit\\-id\\fR \\fIHEX\\fR)"),
+            page_of("domain").contains(
+                "(\\fIID\\fR | \\fB\\-\\-audit\\-id\\fR \\fIHEX\\fR | \\fB\\-\\-pid\\fR \\fIPID\\fR)"
+            ),
             "{}",
             page_of("domain")
         );
