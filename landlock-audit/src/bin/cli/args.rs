@@ -22,7 +22,8 @@ pub const EXIT_STATUS: &str = "  0  success (for verify: every expectation holds
      disabled, or a kernel without the landlock-audit patch;
      for domain --audit-id, also a kernel whose tree has no
      audit_id files (older than them); for --root DIR, a DIR
-     that does not exist or has no version file (kind not_a_tree)";
+     without a version file (kind not_a_tree) or one that does
+     not exist (kind securityfs_not_mounted: no tree there)";
 
 /// The text after the exit statuses of `--help` (OUTPUT in the man page):
 /// escaping, JSON and errors.
