@@ -18,7 +18,12 @@
 //! Figures: `file` = one open+read+close of `domains/<id>/parent`, over
 //! all visible IDs in a shuffled order; `read` = `Domains::read()`; `cli` =
 //! `landlock-audit --json tree` (a child process, output discarded);
-//! `proc` = reading `/proc/<pid>/task/<tid>/status` of every task.
+//! `proc` = reading `/proc/<pid>/task/<tid>/status` of every task; `attr` =
+//! one open+read+close of `/proc/<pid>/attr/landlock/domain`, over the
+//! sandboxed processes in turn (at least 300 reads).
+//!
+//! `la_bench_configs=I,J` on the kernel command line runs only those
+//! configurations (indices into the list in [`run`]).
 
 use crate::procs::{become_user, Daemon, CAP_SYS_PTRACE};
 use crate::sys::{in_child, Access, Ruleset};
@@ -107,6 +112,27 @@ fn per_file() -> f64 {
     start.elapsed().as_secs_f64() * 1e6 / n as f64
 }
 
+/// Mean µs of one open+read+close of `/proc/<pid>/attr/landlock/domain`,
+/// over the processes `pids` in turn, at least 300 reads (a read the
+/// reader may not make, EACCES, counts too: it costs the same checks).
+fn per_attr(pids: &[i32]) -> f64 {
+    if pids.is_empty() {
+        return f64::NAN;
+    }
+    let mut buf = [0u8; 64];
+    let mut n = 0;
+    let start = Instant::now();
+    while n < 300 {
+        for pid in pids {
+            if let Ok(mut f) = fs::File::open(format!("/proc/{pid}/attr/landlock/domain")) {
+                let _ = f.read(&mut buf);
+            }
+            n += 1;
+        }
+    }
+    start.elapsed().as_secs_f64() * 1e6 / n as f64
+}
+
 pub(crate) fn ms(f: impl FnOnce()) -> f64 {
     let start = Instant::now();
     f();
@@ -156,7 +182,7 @@ fn cli_tree() -> Result<(), String> {
 }
 
 /// Measures as one reader; returns the line to print.
-fn measure(who: &str, whole: bool) -> Result<String, String> {
+fn measure(who: &str, whole: bool, pids: &[i32]) -> Result<String, String> {
     let (mut rd, wr) = std::io::pipe().map_err(|e| e.to_string())?;
     let who2 = who.to_owned();
     in_child(move || {
@@ -174,7 +200,8 @@ fn measure(who: &str, whole: bool) -> Result<String, String> {
             _ => {}
         }
         let file = per_file();
-        let mut line = format!("file_us {file:.1}");
+        let attr = per_attr(pids);
+        let mut line = format!("file_us {file:.1} attr_us {attr:.1}");
         if whole {
             let mut seen = 0;
             let read = ms(|| seen = Domains::read().map(|d| d.len()).unwrap_or(0));
@@ -215,7 +242,12 @@ pub fn run() -> ! {
         (100, 10_000, true),
         (1_000, 10_000, true),
     ];
-    for (d, t, whole) in configs {
+    let only: Option<Vec<usize>> = crate::cmdline_param("la_bench_configs")
+        .map(|s| s.split(',').filter_map(|i| i.parse().ok()).collect());
+    for (i, (d, t, whole)) in configs.into_iter().enumerate() {
+        if only.as_ref().is_some_and(|o| !o.contains(&i)) {
+            continue;
+        }
         let daemons = match populate(d, t) {
             Ok(v) => v,
             Err(e) => {
@@ -223,8 +255,9 @@ pub fn run() -> ! {
                 continue;
             }
         };
+        let pids: Vec<i32> = daemons.iter().map(|d| d.pid).collect();
         for who in ["root", "daemon", "user"] {
-            match measure(who, whole) {
+            match measure(who, whole, &pids) {
                 Ok(line) => println!("bench-scale: D={d} T={t} reader={who} {line}"),
                 Err(e) => println!("bench-scale: D={d} T={t} reader={who} failed: {e}"),
             }
