@@ -1056,14 +1056,6 @@ fn find_domain<'a>(domains: &'a Domains, id: &str) -> Result<&'a Domain, Failure
     }
 }
 
-/// "Process 12" for messages that start with it.
-fn what_cap(what: &str) -> String {
-    let mut c = what.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
 /// `domain --pid`: the domain process `pid` (or its thread `tid`) runs in,
 /// through its `/proc` directory ([`procfs::task_domain`]).
 fn domain_of_pid<'a>(
@@ -1089,9 +1081,7 @@ fn domain_of_pid<'a>(
         _ => Failure::Lib(Error::from_io(path, e)),
     })?;
     let id = match procfs::task_domain(&dir, tid) {
-        Ok(d) => {
-            d.id.ok_or_else(|| Failure::NoVisibleDomain(what_cap(&what)))?
-        }
+        Ok(d) => d.id.ok_or_else(|| Failure::NoVisibleDomain(what.clone()))?,
         Err(Error::PermissionDenied { .. }) => {
             return Err(Failure::Lib(Error::PermissionDenied {
                 path: std::path::PathBuf::from(format!(

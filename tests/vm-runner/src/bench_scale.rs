@@ -94,37 +94,36 @@ pub(crate) fn names() -> Vec<String> {
 
 /// Mean µs of one open+read+close of `parent`, over at least 300 opens.
 fn per_file() -> f64 {
-    let ids = names();
-    if ids.is_empty() {
-        return f64::NAN;
-    }
-    let mut buf = [0u8; 64];
-    let mut n = 0;
-    let start = Instant::now();
-    while n < 300 {
-        for id in &ids {
-            if let Ok(mut f) = fs::File::open(format!("{TREE_DOMAINS}/{id}/parent")) {
-                let _ = f.read(&mut buf);
-            }
-            n += 1;
-        }
-    }
-    start.elapsed().as_secs_f64() * 1e6 / n as f64
+    let paths: Vec<String> = names()
+        .iter()
+        .map(|id| format!("{TREE_DOMAINS}/{id}/parent"))
+        .collect();
+    per_open(&paths)
 }
 
 /// Mean µs of one open+read+close of `/proc/<pid>/attr/landlock/domain`,
-/// over the processes `pids` in turn, at least 300 reads (a read the
-/// reader may not make, EACCES, counts too: it costs the same checks).
+/// over the processes `pids` in turn (a read the reader may not make,
+/// EACCES, counts too: it costs the same checks).
 fn per_attr(pids: &[i32]) -> f64 {
-    if pids.is_empty() {
+    let paths: Vec<String> = pids
+        .iter()
+        .map(|pid| format!("/proc/{pid}/attr/landlock/domain"))
+        .collect();
+    per_open(&paths)
+}
+
+/// Mean µs of one open+read+close of `paths` in turn, over at least 300
+/// opens (a failed open counts); NaN without paths.
+fn per_open(paths: &[String]) -> f64 {
+    if paths.is_empty() {
         return f64::NAN;
     }
     let mut buf = [0u8; 64];
     let mut n = 0;
     let start = Instant::now();
     while n < 300 {
-        for pid in pids {
-            if let Ok(mut f) = fs::File::open(format!("/proc/{pid}/attr/landlock/domain")) {
+        for p in paths {
+            if let Ok(mut f) = fs::File::open(p) {
                 let _ = f.read(&mut buf);
             }
             n += 1;
