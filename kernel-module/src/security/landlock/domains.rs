@@ -25,7 +25,6 @@
 
 use crate::{
     format::{self, Buf},
-    glue,
     id::TREE_IDS,
     registry::{CreatorText, Info, Registry, MAX_LAYERS},
     view::{self, Dom, Reader, Reading, Snapshot},
@@ -208,9 +207,7 @@ fn current_sees(counter: u64) -> Result<bool> {
 /// in its namespace, UID mapped into its user namespace).  The registry
 /// lock is held for the copy only (see `registry.rs`).
 fn creator_of(registry: &Registry, counter: u64, reader: &Reader<'_>) -> Result<CreatorText> {
-    let mut c = registry.creator(counter, reader.ns())?;
-    c.uid = glue::uid_seen_by(reader.cred(), c.uid);
-    Ok(c)
+    registry.creator(counter, reader.ns(), reader.cred())
 }
 
 /// What a reading task whose domains are `reading` sees of an open file's

@@ -13,9 +13,9 @@
 //! gives the reasons; the test vectors below pin the construction bit for
 //! bit, so that userspace can check an ID without the key.
 
-use crate::glue::{self, SipHashKey};
 use kernel::prelude::*;
 use kernel::sync::atomic::{Acquire, Atomic, Full};
+use kernel::{random, siphash};
 
 /// Lower bound of every counter value and of every ID, so that an ID always
 /// prints as exactly 16 hex digits.  Also the first counter value, which
@@ -28,14 +28,14 @@ const ROUNDS: u64 = 8;
 /// A keyed permutation of `[ID_MIN, u64::MAX]`.
 #[derive(Clone, Copy)]
 pub(crate) struct IdPermutation {
-    key: SipHashKey,
+    key: siphash::Key,
 }
 
 impl IdPermutation {
     /// Creates the permutation for a 128-bit SipHash key.
     pub(crate) const fn new(k0: u64, k1: u64) -> Self {
         Self {
-            key: SipHashKey::new(k0, k1),
+            key: siphash::Key::new(k0, k1),
         }
     }
 
@@ -157,7 +157,7 @@ impl TreeIds {
             return Ok(p);
         }
         // Our callers are file operations: process context, no lock held.
-        glue::wait_for_random_bytes()?;
+        random::wait_for_random_bytes()?;
         self.draw_seeded()
     }
 
@@ -169,7 +169,7 @@ impl TreeIds {
         if let Some(p) = self.get() {
             return Some(p);
         }
-        glue::rng_is_initialized()
+        random::rng_is_initialized()
             .then(|| self.draw_seeded().ok())
             .flatten()
     }
@@ -183,7 +183,7 @@ impl TreeIds {
     /// winner on its CPU would livelock).
     fn draw_seeded(&self) -> Result<IdPermutation> {
         // The CRNG is seeded, so the values are full-strength.
-        let mine = IdPermutation::new(glue::get_random_u64(), glue::get_random_u64());
+        let mine = IdPermutation::new(random::get_random_u64(), random::get_random_u64());
         let ptr = KBox::into_raw(KBox::new(mine, GFP_KERNEL)?);
         // Full ordering: the key's bytes are visible before the pointer
         // (pairs with the acquire load of `get`).
@@ -245,7 +245,7 @@ mod tests {
     }
 
     fn random_permutation() -> IdPermutation {
-        let (k0, k1) = (glue::get_random_u64(), glue::get_random_u64());
+        let (k0, k1) = (random::get_random_u64(), random::get_random_u64());
         IdPermutation::new(k0, k1)
     }
 

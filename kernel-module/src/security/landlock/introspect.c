@@ -1117,11 +1117,6 @@ u8 landlock_introspect_task_chain(struct task_struct *const task,
 	return dom->num_layers;
 }
 
-struct pid_namespace *landlock_introspect_init_pid_ns(void)
-{
-	return &init_pid_ns;
-}
-
 u64 landlock_introspect_task_domain(struct task_struct *const task)
 {
 	const struct landlock_domain *dom;
@@ -1130,40 +1125,6 @@ u64 landlock_introspect_task_domain(struct task_struct *const task)
 		();
 	dom = landlock_get_task_domain(task);
 	return dom ? dom->hierarchy->introspect.counter : 0;
-}
-
-bool landlock_introspect_capable_ptrace(const struct cred *const cred)
-{
-	return security_capable(cred, &init_user_ns, CAP_SYS_PTRACE,
-				CAP_OPT_NOAUDIT) == 0;
-}
-
-bool landlock_introspect_capable_audit_read(const struct cred *const cred)
-{
-	return security_capable(cred, &init_user_ns, CAP_AUDIT_READ,
-				CAP_OPT_NOAUDIT) == 0;
-}
-
-u32 landlock_introspect_uid_seen_by(const struct cred *const cred,
-				    const u32 uid)
-{
-	return from_kuid_munged(cred->user_ns, make_kuid(&init_user_ns, uid));
-}
-
-pid_t landlock_introspect_task_tid_ns(struct task_struct *const task,
-				      struct pid_namespace *const ns)
-{
-	return task_pid_nr_ns(task, ns);
-}
-
-bool landlock_introspect_fatal_signal_pending(void)
-{
-	return fatal_signal_pending(current);
-}
-
-void landlock_introspect_cond_resched(void)
-{
-	cond_resched();
 }
 
 #ifdef CONFIG_SECURITY_LANDLOCK_KUNIT_TEST

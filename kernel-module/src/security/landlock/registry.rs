@@ -26,10 +26,11 @@ use core::{ops::ControlFlow, ptr::NonNull};
 use kernel::{
     alloc::flags::__GFP_NOWARN,
     bindings,
+    cred::Credential,
     pid_namespace::PidNamespace,
     prelude::*,
     sync::{aref::ARef, SetOnce},
-    task::Task,
+    task::{Kuid, Task},
 };
 
 /// Maximum nesting of Landlock domains (`LANDLOCK_MAX_NUM_LAYERS`): the
@@ -155,7 +156,8 @@ impl Info {
 pub(crate) struct CreatorText {
     /// TGID in the reader's PID namespace; 0 once it has exited.
     pub(crate) pid: i32,
-    /// Real UID at creation, in the initial user namespace.
+    /// Real UID at creation, in the reader's user namespace (the overflow
+    /// UID if it has no mapping there).
     pub(crate) uid: u32,
     /// `comm` at creation.
     pub(crate) comm: KVec<u8>,
@@ -353,11 +355,17 @@ impl Registry {
             .then_some(id)
     }
 
-    /// The creator of the domain of `counter`, as a reader in `ns` sees it;
-    /// `ENOENT` if the domain is gone.  Memory is allocated before the
+    /// The creator of the domain of `counter`, as a reader in `ns` with
+    /// credentials `cred` sees it (its PID in `ns`, its UID in `cred`'s user
+    /// namespace); `ENOENT` if the domain is gone.  Memory is allocated before the
     /// lookup and trimmed after; the copy holds a reference to the domain's
     /// hierarchy, not the registry's lock.
-    pub(crate) fn creator(&self, counter: u64, ns: &PidNamespace) -> Result<CreatorText> {
+    pub(crate) fn creator(
+        &self,
+        counter: u64,
+        ns: &PidNamespace,
+        cred: &Credential,
+    ) -> Result<CreatorText> {
         // SAFETY: no precondition.
         let exe_size = unsafe { raw::landlock_introspect_creator_exe_size() };
         let mut exe = KVec::<u8>::with_capacity(exe_size, GFP_KERNEL_ACCOUNT)?;
@@ -389,7 +397,7 @@ impl Registry {
         comm.extend_from_slice(&raw.comm[..comm_len], GFP_KERNEL_ACCOUNT)?;
         Ok(CreatorText {
             pid: raw.pid,
-            uid: raw.uid,
+            uid: cred.uid_in_user_ns(Kuid::from_raw(bindings::kuid_t { val: raw.uid })),
             comm,
             exe: exact,
         })
@@ -686,9 +694,10 @@ mod tests {
         assert!(all.windows(2).all(|w| w[0].counter() < w[1].counter()));
         // ENOENT for the creator of a
         // domain that is not there.
-        assert!(r
-            .creator(A + 1, kernel::current!().active_pid_ns().ok_or(ESRCH)?)
-            .is_err());
+        let me = kernel::current!();
+        let ns = me.active_pid_ns().ok_or(ESRCH)?;
+        let gone = crate::glue::with_current_cred(me, |cred| r.creator(A + 1, ns, cred));
+        assert!(gone.is_err());
         Ok(())
     }
 }

@@ -38,7 +38,12 @@ use crate::{
     registry::{self, Info, Registry, WalkEnd, MAX_LAYERS},
 };
 use core::ops::ControlFlow;
-use kernel::{cred::Credential, pid_namespace::PidNamespace, prelude::*, task::Task};
+use kernel::{
+    cred::{Capability, Credential},
+    pid_namespace::PidNamespace,
+    prelude::*,
+    task::{self, PtraceMode, Task},
+};
 
 /// A domain as a reader's rule 1 needs it: its counter and absolute depth
 /// (0 and 0 for "not sandboxed").
@@ -135,7 +140,7 @@ impl<'a> Reader<'a> {
     /// namespace `ns`; `reading` (its objective domain) must pass rule 1
     /// too.
     fn new(cred: &'a Credential, ns: &'a PidNamespace, reading: Dom) -> Self {
-        let privileged = glue::capable_ptrace(cred);
+        let privileged = cred.capable_noaudit(Capability::SYS_PTRACE);
         Self {
             cred,
             ns,
@@ -169,7 +174,7 @@ impl<'a> Reader<'a> {
     /// `landlock_introspect_capable_audit_read()` uses `CAP_OPT_NOAUDIT`).  Gates upstream's
     /// monotonic domain IDs (`audit_id`).
     pub(crate) fn reads_audit(&self) -> bool {
-        glue::capable_audit_read(self.cred)
+        self.cred.capable_noaudit(Capability::AUDIT_READ)
     }
 
     /// Rule 1 without the registry: a descendant was created after its
@@ -210,7 +215,7 @@ impl<'a> Reader<'a> {
         if !self.is_below(&info) {
             return Ok(None);
         }
-        let init_ns = glue::init_pid_ns();
+        let init_ns = PidNamespace::init();
         let mut occupied = false;
         let mut killed = false;
         let end = walk.walk_tasks(counter, true, |task| {
@@ -223,7 +228,7 @@ impl<'a> Reader<'a> {
             if task.tgid_nr_ns(Some(self.ns)) != 0 && self.may_trace(task) {
                 return ControlFlow::Break(());
             }
-            if glue::fatal_signal_pending() {
+            if kernel::current!().fatal_signal_pending() {
                 killed = true;
                 return ControlFlow::Break(());
             }
@@ -254,7 +259,7 @@ impl<'a> Reader<'a> {
     /// The ptrace check, with the reader's (the current task's own)
     /// credentials.
     fn may_trace(&self, task: &Task) -> bool {
-        glue::ptrace_may_read(task)
+        task.ptrace_may_access(PtraceMode::READ_FSCREDS.noaudit())
     }
 
     /// Calls `f` for each sandboxed task with a PID in `ns` that `want`
@@ -270,7 +275,7 @@ impl<'a> Reader<'a> {
         want: impl Fn(u64, &Task) -> bool,
         mut f: impl FnMut(&TaskInfo, &Task) -> ControlFlow<()>,
     ) -> Result {
-        for (tid, task) in glue::tasks(ns) {
+        for (tid, task) in ns.pids() {
             if let Some(task) = task {
                 let domain = glue::task_domain(&task);
                 // 0 once the task was reaped after the walk found it: it
@@ -294,10 +299,10 @@ impl<'a> Reader<'a> {
                     break;
                 }
             }
-            if glue::fatal_signal_pending() {
+            if kernel::current!().fatal_signal_pending() {
                 return Err(EINTR);
             }
-            glue::cond_resched();
+            task::cond_resched();
         }
         Ok(())
     }
@@ -315,7 +320,7 @@ impl<'a> Reader<'a> {
         let mut marks = Marks::new(infos.len())?;
         let mut tasks = KVVec::new();
         let mut failed = None;
-        let init_ns = glue::init_pid_ns();
+        let init_ns = PidNamespace::init();
         let all_here = core::ptr::eq(self.ns, init_ns);
         // A task in a domain that fails rule 1 can neither show it nor mark
         // a visible one (rule 1 fails for its ancestors too): no ptrace
@@ -374,12 +379,12 @@ impl Reader<'_> {
         let mut failed = Ok(());
         registry
             .walk_tasks(counter, false, |task| {
-                if glue::fatal_signal_pending() {
+                if kernel::current!().fatal_signal_pending() {
                     failed = Err(EINTR);
                     return ControlFlow::Break(());
                 }
                 let tgid = task.tgid_nr_ns(Some(self.ns));
-                let tid = glue::task_tid_in(task, self.ns);
+                let tid = task.pid_nr_ns(Some(self.ns));
                 // Listed in the index a moment ago: it may have moved into
                 // a nested domain since (or been reaped).
                 if tgid == 0
