@@ -296,7 +296,39 @@ mod tests {
         check(&keys);
     }
 
+    /// Up to 600 distinct keys in ascending order, as `Domains` hands them
+    /// over, with some of the extremes of u64 mixed in.
+    fn ascending_keys() -> impl Strategy<Value = Vec<u64>> {
+        let extreme = prop_oneof![
+            Just(0u64),
+            Just(1),
+            Just(1 << 60),
+            Just(u64::MAX - 1),
+            Just(u64::MAX)
+        ];
+        (
+            proptest::collection::btree_set(any::<u64>(), 0..600),
+            proptest::collection::vec(extreme, 0..3),
+        )
+            .prop_map(|(mut keys, extremes)| {
+                keys.extend(extremes);
+                keys.into_iter().collect()
+            })
+    }
+
     proptest! {
+        #[test]
+        fn finds_every_ascending_key_and_no_neighbour(keys in ascending_keys(), probe: u64) {
+            let idx = IdIndex::new(keys.iter().copied());
+            for (i, &k) in keys.iter().enumerate() {
+                prop_assert_eq!(idx.get(k), Some(i));
+                for a in [k.wrapping_sub(1), k.wrapping_add(1), !k] {
+                    prop_assert_eq!(idx.get(a), keys.binary_search(&a).ok());
+                }
+            }
+            prop_assert_eq!(idx.get(probe), keys.binary_search(&probe).ok());
+        }
+
         #[test]
         fn finds_every_key(keys in proptest::collection::hash_set(any::<u64>(), 0..500), probe: u64) {
             let keys: Vec<u64> = keys.into_iter().collect();
