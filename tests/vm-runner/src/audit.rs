@@ -8,6 +8,7 @@ const AUDIT_SET: u16 = 1001;
 const AUDIT_STATUS_ENABLED: u32 = 1;
 const AUDIT_STATUS_PID: u32 = 4;
 const AUDIT_LANDLOCK_ACCESS: u16 = 1423;
+const AUDIT_LANDLOCK_DOMAIN: u16 = 1424;
 const NLMSG_HDRLEN: usize = 16;
 
 struct Socket(libc::c_int);
@@ -130,6 +131,23 @@ impl Audit {
             }
         }
         Err("no Landlock access record".into())
+    }
+
+    /// The `denials=` of the next record that says upstream's domain
+    /// `domain` was deallocated.
+    pub fn deallocation_denials(&mut self, domain: u64) -> Result<u64, String> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let want = format!("domain={domain:x} status=deallocated denials=");
+        while Instant::now() < deadline {
+            if let Some((AUDIT_LANDLOCK_DOMAIN, text)) = self.0.recv() {
+                if let Some(i) = text.find(&want) {
+                    let n = &text[i + want.len()..];
+                    let n = n.split(|c: char| !c.is_ascii_digit()).next().unwrap_or("");
+                    return n.parse().map_err(|_| format!("bad denials= in {text:?}"));
+                }
+            }
+        }
+        Err(format!("no deallocation record of domain {domain:x}"))
     }
 }
 

@@ -525,7 +525,9 @@ impl Reader {
             self.s.invisible_seen += names.len() as u64;
             self.bad(format!("uid 1001 lists {names:?}"));
         }
-        let files = ["access", "audit_id", "creator", "depth", "parent", "tasks"];
+        let files = [
+            "access", "audit_id", "creator", "denials", "depth", "parent", "tasks",
+        ];
         for n in names {
             let id = match n.parse::<landlock_audit::DomainId>() {
                 Ok(id) => id.get(),

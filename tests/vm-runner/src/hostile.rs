@@ -24,8 +24,9 @@ const O_WRONLY: i32 = libc::O_WRONLY;
 const O_RDWR: i32 = libc::O_RDWR;
 
 /// The files of a domain directory, in `getdents` order.
-pub(crate) const DOMAIN_FILES: [&str; 6] =
-    ["parent", "depth", "access", "tasks", "creator", "audit_id"];
+pub(crate) const DOMAIN_FILES: [&str; 7] = [
+    "parent", "depth", "access", "tasks", "creator", "audit_id", "denials",
+];
 /// The top-level files.
 pub(crate) const TOP_FILES: [&str; 4] = ["version", "abi_version", "tasks", "snapshot"];
 
@@ -845,7 +846,7 @@ pub fn hostile_opens_error_or_data() -> TestResult {
             .iter()
             .map(|f| ((*f).to_owned(), p(f)))
             .collect();
-        for f in ["parent", "depth", "access", "tasks"] {
+        for f in ["parent", "depth", "access", "tasks", "denials"] {
             readable.push((format!("domains/<B>/{f}"), p(&format!("domains/{b}/{f}"))));
         }
         readable.push(("domains/".into(), p("domains")));

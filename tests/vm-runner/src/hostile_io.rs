@@ -900,7 +900,7 @@ pub fn hostile_operations_change_nothing() -> TestResult {
         (
             "domains/<A>/",
             a_dir.clone(),
-            "access audit_id creator depth parent tasks",
+            "access audit_id creator denials depth parent tasks",
         ),
     ] {
         let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -953,7 +953,7 @@ pub fn hostile_operations_change_nothing() -> TestResult {
         let b_dir = p(&format!("domains/{b}"));
         let e = |e: i32| errno_name(e);
         dir_ops(&mut t, "domains/<B>/", &b_dir, true, tmp).map_err(e)?;
-        for f in ["parent", "depth", "access", "tasks"] {
+        for f in ["parent", "depth", "access", "tasks", "denials"] {
             let path = format!("{b_dir}/{f}");
             let want = read_path(&path).map_err(e)?;
             let sib = if f == "parent" { "depth" } else { "parent" };

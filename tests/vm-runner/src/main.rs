@@ -447,6 +447,10 @@ fn main() {
         tree::audit_id_matches_the_audit_record,
     );
     r.run(
+        "denials_count_matches_the_audit_record",
+        tree::denials_count_matches_the_audit_record,
+    );
+    r.run(
         "status_json_gives_coverage",
         tree::status_json_gives_coverage,
     );

@@ -170,6 +170,8 @@ struct Block {
     parent: String,
     depth: String,
     access: String,
+    /// The `denials` line's count and a newline, as the file says it.
+    denials: String,
     creator: Option<String>,
     tasks: Vec<String>,
 }
@@ -204,6 +206,16 @@ fn parse_snapshot(text: &str) -> Result<BTreeMap<String, Block>, String> {
                     .ok_or("access before domain")?;
                 b.access.push_str(line);
                 b.access.push('\n');
+            }
+            "denials" => {
+                let b = cur
+                    .as_ref()
+                    .and_then(|c| out.get_mut(c))
+                    .ok_or("denials before domain")?;
+                ensure(b.denials.is_empty() && !b.access.is_empty(), || {
+                    format!("denials line out of place: {line:?}")
+                })?;
+                b.denials = format!("{rest}\n");
             }
             "creator" => {
                 let b = cur
@@ -267,6 +279,8 @@ fn compare_snapshot(privileged: bool) -> TestResult {
             parent: read(&format!("{dir}/parent"))?,
             depth: read(&format!("{dir}/depth"))?,
             access: read(&format!("{dir}/access"))?,
+            // The family sleeps: nothing moves the counts in between.
+            denials: read(&format!("{dir}/denials"))?,
             creator: if privileged {
                 Some(read(&format!("{dir}/creator"))?)
             } else {

@@ -1056,6 +1056,85 @@ pub fn ids_never_repeat_over_100k_domains() -> TestResult {
 /// `CAP_AUDIT_READ` (include/uapi/linux/capability.h).
 const CAP_AUDIT_READ: u32 = 37;
 
+/// `domains/<id>/denials` counts exactly the requests the domain denied as
+/// the youngest denying layer, live, and says what upstream's deallocation
+/// record will say.
+pub fn denials_count_matches_the_audit_record() -> TestResult {
+    let mut audit = crate::audit::Audit::open()?;
+    // Outer layer: make_dir; inner: make_reg.  Five mkdir denials are the
+    // outer layer's; two mknod ones the inner's.
+    let (go_rx, go_tx) = std::io::pipe().map_err(|e| e.to_string())?;
+    let daemon = Daemon::spawn(move || {
+        restrict(Access::MAKE_DIR)?;
+        restrict(Access::MAKE_REG)?;
+        // spawn() returns once this setup does: deny later, from a thread
+        // (made after restrict(), so in the inner domain) that waits for
+        // the go.
+        std::thread::spawn(move || {
+            let mut go_rx = go_rx;
+            let mut b = [0u8; 1];
+            if std::io::Read::read_exact(&mut go_rx, &mut b).is_err() {
+                return;
+            }
+            for _ in 0..5 {
+                let _ = fs::create_dir("/tmp/denied-count");
+            }
+            for _ in 0..2 {
+                let _ = fs::File::create("/tmp/denied-count-file");
+            }
+        });
+        Ok(())
+    })?;
+    let d = domains()?;
+    let inner = domain_of(&d, daemon.pid)?;
+    let outer = inner
+        .parent
+        .ok_or("the inner domain has no visible parent")?;
+    let file = |id: landlock_audit::DomainId| format!("{TREE}/domains/{id}/denials");
+    for id in [outer, inner.id] {
+        let text = read(&file(id))?;
+        ensure(text == "0\n", || {
+            format!("{} says {text:?} before any denial", file(id))
+        })?;
+    }
+    let mut go_tx = go_tx;
+    std::io::Write::write_all(&mut go_tx, b".").map_err(|e| e.to_string())?;
+    let counted = eventually(5, || {
+        read(&file(outer)).is_ok_and(|t| t == "5\n")
+            && read(&file(inner.id)).is_ok_and(|t| t == "2\n")
+    });
+    ensure(counted, || {
+        format!(
+            "outer {:?} inner {:?}, want 5 and 2",
+            read(&file(outer)),
+            read(&file(inner.id))
+        )
+    })?;
+    // The snapshot's denials lines say the same.
+    let snapshot = read(&format!("{TREE}/snapshot"))?;
+    for (id, n) in [(outer, 5), (inner.id, 2)] {
+        let block: Vec<&str> = snapshot
+            .split("domain ")
+            .filter(|b| b.starts_with(&id.to_string()))
+            .collect();
+        ensure(
+            block.len() == 1 && block[0].lines().any(|l| l == format!("denials {n}")),
+            || format!("snapshot block of {id}: {block:?}"),
+        )?;
+    }
+    // Upstream's count, in the inner domain's deallocation record.
+    let audit_inner = u64::from_str_radix(
+        read(&format!("{TREE}/domains/{}/audit_id", inner.id))?.trim(),
+        16,
+    )
+    .map_err(|e| e.to_string())?;
+    drop(daemon);
+    let n = audit.deallocation_denials(audit_inner)?;
+    ensure(n == 2, || {
+        format!("deallocation record says denials={n}, the tree said 2")
+    })
+}
+
 /// The audit record's `domain=` is upstream's ID, which the tree shows in
 /// `domains/<id>/audit_id` to readers with `CAP_AUDIT_READ` only.
 pub fn audit_id_matches_the_audit_record() -> TestResult {

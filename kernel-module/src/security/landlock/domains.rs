@@ -60,13 +60,14 @@ fn id_of(counter: u64) -> Result<u64> {
 }
 
 /// The files of a domain directory, in `readdir` order.
-const DOMAIN_FILES: [(&CStr, Kind); 6] = [
+const DOMAIN_FILES: [(&CStr, Kind); 7] = [
     (c"parent", Kind::Parent),
     (c"depth", Kind::Depth),
     (c"access", Kind::Access),
     (c"tasks", Kind::Tasks),
     (c"creator", Kind::Creator),
     (c"audit_id", Kind::AuditId),
+    (c"denials", Kind::Denials),
 ];
 
 /// What a file of the tree shows.
@@ -84,6 +85,9 @@ enum Kind {
     Snapshot = 6,
     /// Upstream's ID of the domain, as audit records print it.
     AuditId = 7,
+    /// How many access requests the domain denied (upstream's
+    /// `num_denials`).
+    Denials = 8,
 }
 
 impl Kind {
@@ -98,6 +102,7 @@ impl Kind {
             5 => Some(Kind::AllTasks),
             6 => Some(Kind::Snapshot),
             7 => Some(Kind::AuditId),
+            8 => Some(Kind::Denials),
             _ => None,
         }
     }
@@ -122,6 +127,10 @@ pub(crate) struct Open {
     /// Upstream's ID of the file's domain, for `audit_id` (openers with
     /// `CAP_AUDIT_READ` only).
     audit_id: Option<u64>,
+    /// The count of denials at open, for `denials` (the file's domain's)
+    /// and `snapshot` (every visible domain's), in the order of
+    /// `snapshot.shown`; `None` for a domain freed during the open.
+    denials: KVVec<Option<u64>>,
     /// The content rendered for the opener.
     content: Buf,
     /// For `domains/`: the indices of `snapshot.shown` sorted by ID, the
@@ -308,6 +317,11 @@ fn render(kind: Kind, counter: u64, open: &Open, reading: Reading, out: &mut Buf
             format::audit_id(out, open.audit_id.ok_or(EACCES)?)?;
             out.bytes(b"\n")?;
         }
+        Kind::Denials => {
+            // None: the domain was freed during the open.
+            out.num(open.denials.get(i).copied().flatten().ok_or(ENOENT)?)?;
+            out.bytes(b"\n")?;
+        }
         Kind::AllTasks | Kind::Snapshot => {}
     }
     Ok(())
@@ -342,6 +356,11 @@ fn render_snapshot(view: &Filtered<'_>, open: &Open, out: &mut Buf) -> Result {
         out.num(view.depth(i))?;
         out.bytes(b"\n")?;
         format::access(out, d.info.access)?;
+        if let Some(Some(n)) = open.denials.get(i) {
+            out.bytes(b"denials ")?;
+            out.num(*n)?;
+            out.bytes(b"\n")?;
+        }
         if let Some(Some(c)) = open.creators.get(i) {
             write_creator(out, c, b"creator pid ", b" uid ", b" comm ", b" exe ")?;
             out.bytes(b"\n")?;
@@ -412,6 +431,24 @@ fn open_view(kind: Option<Kind>, counter: u64, dir: bool) -> Result<Open> {
         } else {
             None
         };
+        // Counts of denials as they are now, for whoever sees the domain:
+        // every visible domain's for `snapshot`, the file's own for
+        // `denials` (ENOENT if freed since it was found).
+        let mut denials = KVVec::new();
+        if matches!(kind, Some(Kind::Denials | Kind::Snapshot)) {
+            for s in snapshot.shown.iter() {
+                let c = s.info.counter();
+                let n = if kind == Some(Kind::Snapshot) || c == counter {
+                    registry.denials(c)
+                } else {
+                    None
+                };
+                if kind == Some(Kind::Denials) && c == counter && n.is_none() {
+                    return Err(ENOENT);
+                }
+                denials.push(n, GFP_KERNEL_ACCOUNT)?;
+            }
+        }
         // Creators: every visible domain's for `snapshot`, the file's own
         // for `creator`, in the order of `snapshot.shown`.  A domain freed
         // since it was found has none (ENOENT for `creator`).
@@ -435,6 +472,7 @@ fn open_view(kind: Option<Kind>, counter: u64, dir: bool) -> Result<Open> {
             snapshot,
             creators,
             audit_id,
+            denials,
             content: Buf::new(),
             by_id: KVVec::new(),
             foreign: SetOnce::new(),
@@ -653,6 +691,7 @@ fn file_child(kind: Kind, counter: u64) -> Child {
         Kind::Tasks => Child::file::<KindFile<{ Kind::Tasks as u8 }>>(counter),
         Kind::Creator => Child::file::<KindFile<{ Kind::Creator as u8 }>>(counter),
         Kind::AuditId => Child::file::<KindFile<{ Kind::AuditId as u8 }>>(counter),
+        Kind::Denials => Child::file::<KindFile<{ Kind::Denials as u8 }>>(counter),
         Kind::AllTasks => Child::file::<AllTasksFile>(counter),
         Kind::Snapshot => Child::file::<SnapshotFile>(counter),
     }

@@ -67,6 +67,11 @@ pub(crate) mod raw {
             counter: u64,
             id: *mut u64,
         ) -> bool;
+        pub(crate) fn landlock_introspect_registry_denials(
+            r: *mut RawRegistry,
+            counter: u64,
+            denials: *mut u64,
+        ) -> bool;
         pub(crate) fn landlock_introspect_registry_creator(
             r: *mut RawRegistry,
             counter: u64,

@@ -904,6 +904,20 @@ bool landlock_introspect_registry_audit_id(struct landlock_introspect_registry *
 	return h;
 }
 
+bool landlock_introspect_registry_denials(struct landlock_introspect_registry *r,
+					  const u64 counter, u64 *const denials)
+{
+	typeof(*r->buckets) *const b = bucket_of(r, counter);
+	const struct landlock_hierarchy *h;
+
+	spin_lock(&b->lock);
+	h = find(&b->head, counter);
+	if (h)
+		*denials = atomic64_read(&h->num_denials);
+	spin_unlock(&b->lock);
+	return h;
+}
+
 int landlock_introspect_registry_creator(struct landlock_introspect_registry *r,
 					 const u64 counter,
 					 struct pid_namespace *const ns,

@@ -260,6 +260,21 @@ bool landlock_introspect_registry_audit_id(struct landlock_introspect_registry *
 					   u64 counter, u64 *id);
 
 /**
+ * landlock_introspect_registry_denials - Count a domain's denials
+ *
+ * @r: A registry.
+ * @counter: The domain's counter.
+ * @denials: Where to store &struct landlock_hierarchy.num_denials: the
+ *           access requests this domain denied as the youngest denying
+ *           layer, logged or not (as audit's domain deallocation record
+ *           counts them).
+ *
+ * Return: False if there is no such domain.
+ */
+bool landlock_introspect_registry_denials(struct landlock_introspect_registry *r,
+					  u64 counter, u64 *denials);
+
+/**
  * landlock_introspect_registry_creator - Copy a domain's creator
  *
  * @r: A registry.

@@ -355,6 +355,16 @@ impl Registry {
             .then_some(id)
     }
 
+    /// How many access requests the domain of `counter` denied as the
+    /// youngest denying layer, logged or not (upstream's `num_denials`),
+    /// if it is live.
+    pub(crate) fn denials(&self, counter: u64) -> Option<u64> {
+        let mut n = 0;
+        // SAFETY: `self.raw` is a live registry; `n` is a live `u64`.
+        unsafe { raw::landlock_introspect_registry_denials(self.raw.as_ptr(), counter, &mut n) }
+            .then_some(n)
+    }
+
     /// The creator of the domain of `counter`, as a reader in `ns` with
     /// credentials `cred` sees it (its PID in `ns`, its UID in `cred`'s user
     /// namespace); `ENOENT` if the domain is gone.  Memory is allocated before the
@@ -698,6 +708,10 @@ mod tests {
         let ns = me.active_pid_ns().ok_or(ESRCH)?;
         let gone = crate::glue::with_current_cred(me, |cred| r.creator(A + 1, ns, cred));
         assert!(gone.is_err());
+        // A new domain has denied nothing; a counter with no domain has
+        // no count (not 0).
+        assert_eq!(r.denials(A + 299 * 1000), Some(0));
+        assert_eq!(r.denials(A + 1), None);
         Ok(())
     }
 }

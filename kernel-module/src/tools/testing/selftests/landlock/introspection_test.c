@@ -43,6 +43,7 @@
 #define DOMAIN_TASKS "tasks"
 #define DOMAIN_CREATOR "creator"
 #define DOMAIN_AUDIT_ID "audit_id"
+#define DOMAIN_DENIALS "denials"
 
 #define YAMA_PTRACE_SCOPE "/proc/sys/kernel/yama/ptrace_scope"
 /*
@@ -1330,6 +1331,7 @@ struct snapshot_domain {
 	char access[512];
 	char creator[PATH_MAX + 256];
 	char tasks[4096];
+	char denials[24];
 	bool has_creator;
 };
 
@@ -1393,6 +1395,9 @@ static int parse_snapshot(char *const text, struct snapshot_domain *const doms,
 			d->has_creator = true;
 		} else if (!strncmp(line, "task ", 5)) {
 			append(d->tasks, sizeof(d->tasks), line + 5, len - 5 + 1);
+		} else if (!strncmp(line, "denials ", 8)) {
+			append(d->denials, sizeof(d->denials), line + 8,
+			       len - 8 + 1);
 		}
 	}
 	return n;
@@ -1462,6 +1467,10 @@ static void check_snapshot(struct __test_metadata *const _metadata,
 		ASSERT_LE(0, read_domain_file(d->id, DOMAIN_TASKS, buf,
 					      BUF_SIZE));
 		EXPECT_STREQ(d->tasks, buf);
+		/* Our sleepers deny nothing: the count cannot move. */
+		ASSERT_LE(0, read_domain_file(d->id, DOMAIN_DENIALS, buf,
+					      BUF_SIZE));
+		EXPECT_STREQ(d->denials, buf);
 		if (privileged) {
 			ASSERT_LE(0, read_domain_file(d->id, DOMAIN_CREATOR,
 						      buf, BUF_SIZE));
@@ -1683,6 +1692,95 @@ TEST(proc_attr_domain)
 	}
 	wait_child_ok(_metadata, child);
 	kill_and_reap(sibling_pid);
+}
+
+/*
+ * Tries to make a directory @n times in a domain that handles make_dir
+ * without any rule.
+ */
+static void deny_mkdir(struct __test_metadata *const _metadata, const int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(-1, mkdir("/landlock-introspection-denied", 0700));
+		EXPECT_EQ(EACCES, errno);
+	}
+}
+
+/*
+ * domains/<id>/denials counts the requests a domain denied as the youngest
+ * denying layer, exactly, and the snapshot's "denials" line agrees.
+ */
+TEST(denials_count)
+{
+	char inner[ID_SIZE], outer[ID_SIZE], buf[64];
+	int to_child[2], to_parent[2];
+	pid_t child;
+	char c;
+
+	ASSERT_EQ(0, pipe2(to_child, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(to_parent, O_CLOEXEC));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		EXPECT_EQ(0, close(to_child[1]));
+		EXPECT_EQ(0, close(to_parent[0]));
+		ASSERT_EQ(0, prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0));
+		/* Outer layer: make_dir; inner layer: make_reg only. */
+		restrict_fs(_metadata, LANDLOCK_ACCESS_FS_MAKE_DIR);
+		restrict_fs(_metadata, LANDLOCK_ACCESS_FS_MAKE_REG);
+		write_all(_metadata, to_parent[1], ".", 1);
+		/* Phase 1: 7 denials, all the outer layer's. */
+		read_exact(_metadata, to_child[0], &c, 1);
+		deny_mkdir(_metadata, 7);
+		write_all(_metadata, to_parent[1], ".", 1);
+		/* Phase 2: 3 denials of the inner layer (make_reg). */
+		read_exact(_metadata, to_child[0], &c, 1);
+		EXPECT_EQ(-1, mknod("/landlock-introspection-denied",
+				    S_IFREG | 0600, 0));
+		EXPECT_EQ(EACCES, errno);
+		EXPECT_EQ(-1, mknod("/landlock-introspection-denied",
+				    S_IFREG | 0600, 0));
+		EXPECT_EQ(-1, mknod("/landlock-introspection-denied",
+				    S_IFREG | 0600, 0));
+		write_all(_metadata, to_parent[1], ".", 1);
+		read_exact(_metadata, to_child[0], &c, 1);
+		_exit(_metadata->exit_code);
+	}
+	EXPECT_EQ(0, close(to_child[0]));
+	EXPECT_EQ(0, close(to_parent[1]));
+	read_exact(_metadata, to_parent[0], &c, 1);
+	get_domain_of_task(_metadata, child, inner);
+	ASSERT_EQ(ID_LEN + 1,
+		  read_domain_file(inner, DOMAIN_PARENT, buf, sizeof(buf)));
+	memcpy(outer, buf, ID_LEN);
+	outer[ID_LEN] = '\0';
+
+	/* A new domain has denied nothing. */
+	ASSERT_EQ(2, read_domain_file(outer, DOMAIN_DENIALS, buf, sizeof(buf)));
+	EXPECT_STREQ("0\n", buf);
+	ASSERT_EQ(2, read_domain_file(inner, DOMAIN_DENIALS, buf, sizeof(buf)));
+	EXPECT_STREQ("0\n", buf);
+
+	write_all(_metadata, to_child[1], ".", 1);
+	read_exact(_metadata, to_parent[0], &c, 1);
+	ASSERT_EQ(2, read_domain_file(outer, DOMAIN_DENIALS, buf, sizeof(buf)));
+	EXPECT_STREQ("7\n", buf);
+	ASSERT_EQ(2, read_domain_file(inner, DOMAIN_DENIALS, buf, sizeof(buf)));
+	EXPECT_STREQ("0\n", buf);
+
+	write_all(_metadata, to_child[1], ".", 1);
+	read_exact(_metadata, to_parent[0], &c, 1);
+	ASSERT_EQ(2, read_domain_file(outer, DOMAIN_DENIALS, buf, sizeof(buf)));
+	EXPECT_STREQ("7\n", buf);
+	ASSERT_EQ(2, read_domain_file(inner, DOMAIN_DENIALS, buf, sizeof(buf)));
+	EXPECT_STREQ("3\n", buf);
+
+	write_all(_metadata, to_child[1], ".", 1);
+	wait_child_ok(_metadata, child);
+	EXPECT_EQ(0, close(to_child[1]));
+	EXPECT_EQ(0, close(to_parent[0]));
 }
 
 TEST_HARNESS_MAIN
