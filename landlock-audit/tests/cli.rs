@@ -326,6 +326,120 @@ fn domain_json_and_text() {
     assert!(out.contains(&format!("depth    {}\n", target.depth)));
 }
 
+/// The `domain` lines of `out` that start with `key` and two spaces.
+fn lines_of<'a>(out: &'a str, key: &str) -> Vec<&'a str> {
+    out.lines()
+        .filter(|l| l.strip_prefix(key).is_some_and(|r| r.starts_with("  ")))
+        .collect()
+}
+
+/// A tree of three domains: 1 denied 7 requests, 2 (below 1) more than
+/// 2^53 (a JSON number a double cannot hold), 3 is on a kernel that does
+/// not say.
+fn denials_model() -> Model {
+    let mut d1 = dom(1, None, &[(100, 100)]);
+    d1.denials = Some(7);
+    let mut d2 = dom(2, Some(1), &[(101, 101)]);
+    d2.denials = Some(u64::MAX - 1);
+    let mut d3 = dom(3, None, &[(102, 102)]);
+    d3.denials = None;
+    Model {
+        domains: vec![d1, d2, d3],
+        ..Model::default()
+    }
+}
+
+#[test]
+fn domain_list_and_tree_show_the_denials() {
+    let f = Fixture::new(denials_model());
+    // With the snapshot file, then domain by domain.
+    for snapshot in [true, false] {
+        if !snapshot {
+            f.remove_snapshot();
+        }
+        let out = stdout(&run(&f, &["domain", &id(1).to_string()]));
+        assert_eq!(lines_of(&out, "denials"), ["denials  7"], "{out}");
+        // Right after what the domain handles and enforces.
+        let keys: Vec<&str> = out
+            .lines()
+            .take(6)
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(
+            keys,
+            ["domain", "parent", "depth", "handles", "enforces", "denials"],
+            "{out}"
+        );
+        let out = stdout(&run(&f, &["domain", &id(2).to_string()]));
+        assert_eq!(
+            lines_of(&out, "denials"),
+            [format!("denials  {}", u64::MAX - 1)],
+            "{out}"
+        );
+        let out = stdout(&run(&f, &["domain", &id(3).to_string()]));
+        assert_eq!(
+            lines_of(&out, "denials"),
+            ["denials  unknown (kernel without the denials file)"],
+            "{out}"
+        );
+        // JSON: the number, exactly, or null.
+        for (n, want) in [
+            (1, Value::from(7u64)),
+            (2, Value::from(u64::MAX - 1)),
+            (3, Value::Null),
+        ] {
+            let v = json(&run(&f, &["domain", &id(n).to_string(), "--json"]));
+            assert_eq!(v["domains"][0]["denials"], want, "domain {n}: {v}");
+        }
+        let v = json(&run(&f, &["tree", "--json"]));
+        let got: Vec<Value> = v["domains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["denials"].clone())
+            .collect();
+        assert_eq!(
+            got,
+            [Value::from(7u64), Value::from(u64::MAX - 1), Value::Null]
+        );
+        let doc: DomainList = serde_json::from_value(v).unwrap();
+        let counts: Vec<Option<u64>> = doc.domains.iter().map(|d| d.denials).collect();
+        assert_eq!(counts, [Some(7), Some(u64::MAX - 1), None]);
+        let v = json(&run(&f, &["list", "--json"]));
+        assert_eq!(v["domains"][0]["denials"], 7, "{v}");
+        assert_eq!(v["domains"][2]["denials"], Value::Null, "{v}");
+        let out = stdout(&run(&f, &["list"]));
+        let column: Vec<&str> = out
+            .lines()
+            .map(|l| l.split_whitespace().nth(3).unwrap())
+            .collect();
+        let big = (u64::MAX - 1).to_string();
+        assert_eq!(column, ["DENIALS", "7", &big, "-"], "{out}");
+    }
+}
+
+/// A document of an older command, without `denials`, still reads (as
+/// unknown); and the schema refuses a count that is not a count.
+#[test]
+fn denials_in_json_documents_old_and_bad() {
+    let f = Fixture::new(denials_model());
+    let mut v = json(&run(&f, &["tree", "--json"]));
+    for d in v["domains"].as_array_mut().unwrap() {
+        d.as_object_mut().unwrap().remove("denials");
+    }
+    let doc: DomainList = serde_json::from_value(v.clone()).unwrap();
+    assert!(doc.domains.iter().all(|d| d.denials.is_none()));
+    for bad in [Value::from(-1), Value::from(1.5), Value::from("7")] {
+        let mut d = json(&run(&f, &["tree", "--json"]));
+        d["domains"][0]["denials"] = bad.clone();
+        let r = std::panic::catch_unwind(|| command::validate("tree.json", &d));
+        assert!(r.is_err(), "denials {bad} accepted");
+    }
+    // Required: this command always writes it, null or a number.
+    let r = std::panic::catch_unwind(|| command::validate("tree.json", &v));
+    assert!(r.is_err(), "a domain without denials accepted");
+}
+
 #[test]
 fn metrics_prometheus_text() {
     let f = Fixture::generated(40, 150);
@@ -641,7 +755,7 @@ fn hostile_creator_cannot_forge_domain_lines() {
         )],
         "{out}"
     );
-    assert_eq!(out.lines().count(), 10, "{out}");
+    assert_eq!(out.lines().count(), 11, "{out}");
 }
 
 #[test]
@@ -1477,7 +1591,7 @@ fn list_names_domains_by_their_creators_and_ids_by_prefix() {
     let header: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
     assert_eq!(
         header,
-        ["ID", "DEPTH", "NPROCS", "PID", "USER", "UNIT", "EXE"]
+        ["ID", "DEPTH", "NPROCS", "DENIALS", "PID", "USER", "UNIT", "EXE"]
     );
     assert_eq!(out.lines().count(), 7, "{out}");
     let row = |id: DomainId| -> Vec<String> {
@@ -1488,9 +1602,9 @@ fn list_names_domains_by_their_creators_and_ids_by_prefix() {
             .map(str::to_owned)
             .collect()
     };
-    assert_eq!(row(first)[3], "exited", "an exited creator: {out}");
-    assert_eq!(row(first)[5], "-", "no unit once exited: {out}");
-    assert_eq!(row(second)[5], "creator.service", "{out}");
+    assert_eq!(row(first)[4], "exited", "an exited creator: {out}");
+    assert_eq!(row(first)[6], "-", "no unit once exited: {out}");
+    assert_eq!(row(second)[6], "creator.service", "{out}");
     // A unique prefix finds the domain, as git finds a commit.
     let prefix = &first.to_string()[..8];
     let by_prefix = stdout(&run(&f, &["domain", prefix]));

@@ -937,6 +937,8 @@ struct ListEntry<'a> {
     nprocs: usize,
     /// Threads in the domain itself.
     ntasks: usize,
+    /// Access requests the domain denied ([`Domain::denials`]).
+    denials: Option<u64>,
     creator: Option<&'a landlock_audit::Creator>,
     /// The creator's systemd unit ([`creator_unit`]).
     creator_unit: Option<String>,
@@ -950,10 +952,11 @@ struct ListDoc<'a> {
 }
 
 /// The columns of `list`, in order (see [`list`]).
-const LIST_COLUMNS: [text::Column; 7] = [
+const LIST_COLUMNS: [text::Column; 8] = [
     ("ID", text::Align::Left),
     ("DEPTH", text::Align::Right),
     ("NPROCS", text::Align::Right),
+    ("DENIALS", text::Align::Right),
     ("PID", text::Align::Right),
     ("USER", text::Align::Left),
     ("UNIT", text::Align::Left),
@@ -995,6 +998,7 @@ fn list(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
                     depth: d.depth,
                     nprocs: by_process(&d.tasks).count(),
                     ntasks: d.tasks.len(),
+                    denials: d.denials,
                     creator: d.creator.as_ref(),
                     creator_unit: d
                         .creator
@@ -1025,6 +1029,7 @@ fn list(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
             d.id.to_string(),
             d.depth.to_string(),
             by_process(&d.tasks).count().to_string(),
+            d.denials.map_or_else(|| "-".to_owned(), |n| n.to_string()),
             pid,
             user,
             unit,
@@ -1103,6 +1108,15 @@ fn domain_of_pid<'a>(
         .ok_or_else(|| Failure::UnknownDomain(id.to_string()))
 }
 
+/// A domain's count of denials for `domain`: the number, or why there is
+/// none.
+fn denials_text(denials: Option<u64>) -> String {
+    denials.map_or_else(
+        || "unknown (kernel without the denials file)".to_owned(),
+        |n| n.to_string(),
+    )
+}
+
 /// `domain`: one domain in detail, found by its ID or its audit ID.
 fn domain(cli: &Cli, domains: &Domains, d: &Domain, out: &mut impl Write) -> Result<(), Failure> {
     let id = d.id;
@@ -1120,6 +1134,7 @@ fn domain(cli: &Cli, domains: &Domains, d: &Domain, out: &mut impl Write) -> Res
     writeln!(out, "depth    {}", d.depth)?;
     writeln!(out, "handles  {}", d.access)?;
     writeln!(out, "enforces {}", domains.enforced(id))?;
+    writeln!(out, "denials  {}", denials_text(d.denials))?;
     match &d.creator {
         Some(c) => writeln!(
             out,
