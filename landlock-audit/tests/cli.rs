@@ -1,6 +1,10 @@
 //! The `landlock-audit` command on fixture trees: outputs, JSON schema,
 //! exit statuses.
 
+// The command line, for the list of metric families (`args::METRICS`).
+#[allow(dead_code)]
+#[path = "../src/bin/cli/args.rs"]
+mod args;
 #[path = "common/command.rs"]
 mod command;
 mod common;
@@ -975,6 +979,140 @@ fn metrics_always_has_up_and_info() {
         out.contains("landlock_audit_error_info{kind=\"malformed\"} 1\n"),
         "{out}"
     );
+}
+
+/// The samples of the family `name` (exactly: not those of a longer name).
+fn family<'a>(out: &'a str, name: &str) -> Vec<(&'a str, &'a str)> {
+    samples(out)
+        .into_iter()
+        .filter(|(series, _)| series.split('{').next() == Some(name))
+        .collect()
+}
+
+#[test]
+fn metrics_sum_the_denials_and_write_per_domain_series_only_on_request() {
+    let f = Fixture::new(denials_model());
+    let out = stdout(&run(&f, &["metrics"]));
+    // 7 + (2^64 - 2), beyond u64: summed without overflow.
+    let sum = (7u128 + u128::from(u64::MAX - 1)).to_string();
+    assert_eq!(
+        family(&out, "landlock_audit_denials"),
+        [("landlock_audit_denials", sum.as_str())],
+        "{out}"
+    );
+    assert!(
+        out.contains("# TYPE landlock_audit_denials gauge\n"),
+        "{out}"
+    );
+    // No series per domain ID by default.
+    assert!(
+        !out.contains("landlock_audit_domain_denials_total"),
+        "{out}"
+    );
+    assert!(!out.contains(&id(1).to_string()), "{out}");
+    let out = stdout(&run(&f, &["metrics", "--per-domain"]));
+    let big = (u64::MAX - 1).to_string();
+    let (s1, s2) = (
+        format!(
+            "landlock_audit_domain_denials_total{{domain=\"{}\"}}",
+            id(1)
+        ),
+        format!(
+            "landlock_audit_domain_denials_total{{domain=\"{}\"}}",
+            id(2)
+        ),
+    );
+    // Domain 3 has no count: no series.
+    assert_eq!(
+        family(&out, "landlock_audit_domain_denials_total"),
+        [(s1.as_str(), "7"), (s2.as_str(), big.as_str())],
+        "{out}"
+    );
+    assert!(
+        out.contains("# TYPE landlock_audit_domain_denials_total counter\n"),
+        "{out}"
+    );
+    assert_eq!(family(&out, "landlock_audit_denials").len(), 1, "{out}");
+    // The same domain by domain (but for the time of the read).
+    let timeless = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| !l.starts_with("landlock_audit_last_success_timestamp_seconds "))
+            .map(str::to_owned)
+            .collect()
+    };
+    f.remove_snapshot();
+    let again = stdout(&run(&f, &["metrics", "--per-domain"]));
+    assert_eq!(timeless(&again), timeless(&out));
+}
+
+#[test]
+fn metrics_have_no_denials_when_the_kernel_gives_no_count() {
+    let mut model = denials_model();
+    for d in &mut model.domains {
+        d.denials = None;
+    }
+    let f = Fixture::new(model);
+    let out = stdout(&run(&f, &["metrics", "--per-domain"]));
+    assert!(!out.contains("denials"), "{out}");
+    assert!(out.contains("landlock_audit_domains 3\n"), "{out}");
+    // A count of 0 is a count: written.
+    let mut model = denials_model();
+    for d in &mut model.domains {
+        d.denials = Some(0);
+    }
+    let f = Fixture::new(model);
+    let out = stdout(&run(&f, &["metrics", "--per-domain"]));
+    assert_eq!(
+        family(&out, "landlock_audit_denials"),
+        [("landlock_audit_denials", "0")]
+    );
+    assert_eq!(family(&out, "landlock_audit_domain_denials_total").len(), 3);
+}
+
+/// Every family `metrics` writes, with all its options, is listed in
+/// `args::METRICS` (landlock-audit-metrics(1)) with its type and labels,
+/// and the list names no family the command cannot write.
+#[test]
+fn metrics_families_are_those_the_man_page_lists() {
+    let f = Fixture::generated(12, 40);
+    let e = f.dir.path().join("e.toml");
+    fs::write(&e, "[[expect]]\nname = \"x\"\ncomm = \"x\"\n").unwrap();
+    let out = stdout(&run(
+        &f,
+        &["metrics", "--per-domain", "--expect", e.to_str().unwrap()],
+    ));
+    let mut written: Vec<&str> = Vec::new();
+    for l in out.lines() {
+        let Some(t) = l.strip_prefix("# TYPE ") else {
+            continue;
+        };
+        let (name, kind) = t.split_once(' ').unwrap();
+        let m = args::METRICS
+            .iter()
+            .find(|m| m.name == name)
+            .unwrap_or_else(|| panic!("{name} is not in args::METRICS"));
+        assert_eq!(m.kind, kind, "{name}");
+        for (series, _) in family(&out, name) {
+            let labels: Vec<&str> = series
+                .strip_prefix(name)
+                .unwrap()
+                .trim_matches(['{', '}'])
+                .split(',')
+                .filter(|l| !l.is_empty())
+                .map(|l| l.split('=').next().unwrap())
+                .collect();
+            assert_eq!(labels, m.labels, "{series}");
+        }
+        written.push(name);
+    }
+    // Only a failed read writes the error.
+    let unwritten: Vec<&str> = args::METRICS
+        .iter()
+        .map(|m| m.name)
+        .filter(|n| !written.contains(n))
+        .collect();
+    assert_eq!(unwritten, ["landlock_audit_error_info"], "{out}");
+    assert!(written.contains(&"landlock_audit_domain_denials_total"));
 }
 
 fn dir_names(dir: &Path) -> Vec<String> {
