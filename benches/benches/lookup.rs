@@ -63,6 +63,7 @@ fn sequential(n: usize) -> (Domains, Vec<DomainId>) {
         access: HandledAccess::default(),
         tasks: Vec::new(),
         creator: None,
+        denials: None,
     });
     let d = Domains::from_domains(7, domains).expect("consistent");
     shuffle(&mut ids, 0x5eed);

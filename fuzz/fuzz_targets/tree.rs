@@ -1,7 +1,8 @@
 //! Fuzz target: a whole tree on disk.  The input is cut at each `\0\0`
 //! into chunks; the first byte of a chunk chooses a file (`version`,
-//! `abi_version`, `tasks`, `snapshot`, or one of the five files of one of
-//! three domain directories), the rest is its contents.  The tree is
+//! `abi_version`, `tasks`, `snapshot`, or one of the six files of one of
+//! three domain directories, `denials` included: see
+//! `landlock_audit::fixture::write_fuzz_tree`), the rest is its contents.  The tree is
 //! written into a fresh directory and read with `Domains::read_from`: no
 //! panic, and a tree that reads is consistent.
 #![no_main]

@@ -41,6 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             tid: 100,
         }],
         creator: None,
+        denials: Some(0),
     };
     let domains = Domains::from_domains(7, vec![web])?;
     let nginx =

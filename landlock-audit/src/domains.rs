@@ -171,7 +171,10 @@ impl Domains {
     /// absent from the snapshot makes the whole tree be read again, up to
     /// [`ORPHAN_ATTEMPTS`](crate::ORPHAN_ATTEMPTS) times in all, after which
     /// such orphans (and their descendants) are dropped.  An unreadable
-    /// `creator` file (`EACCES`/`EPERM`) gives `creator: None`.
+    /// `creator` file (`EACCES`/`EPERM`) gives `creator: None`; a missing
+    /// `denials` file (`ENOENT`: a kernel older than it) gives
+    /// `denials: None`, and so does a domain block of `snapshot` without a
+    /// `denials` line.
     ///
     /// Files are read defensively (see [`crate::source`]): only regular
     /// files, no symbolic links, at most a documented size each.
@@ -232,6 +235,7 @@ impl Domains {
     ///     access: HandledAccess::default(),
     ///     tasks: vec![],
     ///     creator: None,
+    ///     denials: None,
     /// };
     /// let s = Domains::from_domains(7, vec![d(0xb000000000000000, Some(0xa000000000000000), 2), d(0xa000000000000000, None, 1)])?;
     /// assert_eq!(s.roots().next().map(|r| r.id), DomainId::new(0xa000000000000000));
@@ -682,7 +686,7 @@ impl Domains {
     ///
     /// let d = |id: u64, parent: Option<u64>, depth: u32, access: HandledAccess| Domain {
     ///     id: DomainId::new(id).unwrap(), parent: parent.and_then(DomainId::new), depth,
-    ///     access, tasks: vec![], creator: None,
+    ///     access, tasks: vec![], creator: None, denials: None,
     /// };
     /// let fs = HandledAccess { fs: AccessFs::WRITE_FILE, ..Default::default() };
     /// let net = HandledAccess { net: AccessNet::BIND_TCP, ..Default::default() };

@@ -50,6 +50,10 @@ pub struct ModelDomain {
     /// `domains/<id>/audit_id` when `Some`; no such file when `None` (a
     /// kernel older than the file).  Not in the `snapshot` file.
     pub audit_id: Option<AuditId>,
+    /// Its count of denials: written to `domains/<id>/denials` and as the
+    /// `denials` line of its `snapshot` block when `Some`; neither when
+    /// `None` (a kernel older than them).
+    pub denials: Option<u64>,
 }
 
 /// One process of a [`Model`], for the fake `/proc`.
@@ -189,7 +193,9 @@ impl Model {
     /// domains) and
     /// `spec.unconfined` processes outside any domain.  IDs come from an
     /// [`IdPermutation`] keyed by the seed; audit IDs grow in creation
-    /// order, as upstream Landlock's do.
+    /// order, as upstream Landlock's do.  Every domain has a count of
+    /// denials: 0 for about half of them, up to a few thousand for most
+    /// others, and beyond 2^32 for about one in 16.
     pub fn generate(spec: &Spec) -> Self {
         let mut rng = SplitMix(spec.seed);
         let perm = IdPermutation::new(rng.next(), rng.next());
@@ -199,6 +205,8 @@ impl Model {
         // models' shapes do not depend on them.
         let mut audit_rng = SplitMix(spec.seed ^ 0x6175_6469_745f_6964);
         let mut next_audit = (1u64 << 32) + (audit_rng.next() & 0xffff_ffff);
+        // Counts of denials, from a generator of their own too.
+        let mut denial_rng = SplitMix(spec.seed ^ 0x6465_6e69_616c_7321);
         let max_depth = spec.max_depth.max(1);
         let mut domains: Vec<ModelDomain> = Vec::with_capacity(spec.domains);
         let mut depths: Vec<u32> = Vec::with_capacity(spec.domains);
@@ -233,6 +241,11 @@ impl Model {
             };
             let audit_id = AuditId::new(next_audit);
             next_audit += 1 + audit_rng.below(16);
+            let denials = match denial_rng.below(16) {
+                0..=7 => 0,
+                8..=14 => 1 + denial_rng.below(5000),
+                _ => (1 << 32) + denial_rng.below(1 << 40),
+            };
             domains.push(ModelDomain {
                 id,
                 parent: parent.map(|p| domains[p].id),
@@ -240,6 +253,7 @@ impl Model {
                 tasks: Vec::new(),
                 creator,
                 audit_id,
+                denials: Some(denials),
             });
             depths.push(depth);
         }
@@ -344,6 +358,7 @@ impl Model {
                     access: d.access.clone(),
                     tasks,
                     creator: Some(d.creator.clone()),
+                    denials: d.denials,
                 }
             })
             .collect();
@@ -389,7 +404,8 @@ impl Model {
     /// Writes the tree under `root` (created if needed), as the kernel with
     /// the `snapshot` file shows it: `version`, `abi_version`, `tasks`,
     /// `snapshot` and `domains/<id>/{parent,depth,access,tasks,creator}`,
-    /// plus `domains/<id>/audit_id` for the domains that have one.
+    /// plus `domains/<id>/audit_id` and `domains/<id>/denials` for the
+    /// domains that have one.
     ///
     /// # Errors
     ///
@@ -435,6 +451,9 @@ impl Model {
             if let Some(a) = d.audit_id {
                 fs::write(dir.join("audit_id"), format!("{a}\n"))?;
             }
+            if let Some(n) = d.denials {
+                fs::write(dir.join("denials"), format!("{n}\n"))?;
+            }
         }
         all.sort_unstable();
         let mut f = io::BufWriter::new(fs::File::create(root.join("tasks"))?);
@@ -445,7 +464,8 @@ impl Model {
     }
 
     /// The bytes of the `snapshot` file of this model: domains in ascending
-    /// ID order, each with its access lines, creator line and task lines.
+    /// ID order, each with its access lines, `denials` line (when it has a
+    /// count), creator line and task lines.
     pub fn snapshot_text(&self) -> Vec<u8> {
         let depths = self.depths();
         let mut domains: Vec<&ModelDomain> = self.domains.iter().collect();
@@ -456,6 +476,9 @@ impl Model {
             let depth = depths.get(&d.id).copied().unwrap_or(1);
             out.extend(format!("domain {} {parent} {depth}\n", d.id).bytes());
             out.extend(access_text(&d.access).bytes());
+            if let Some(n) = d.denials {
+                out.extend(format!("denials {n}\n").bytes());
+            }
             let c = &d.creator;
             out.extend(format!("creator pid {} uid {} comm ", c.pid, c.uid).bytes());
             out.extend(escape(c.comm.as_bytes()));
@@ -538,8 +561,11 @@ pub const FUZZ_TREE_IDS: [&str; 3] = ["1000000000000001", "1000000000000002", "f
 /// target `fuzz/fuzz_targets/tree.rs` and its corpus' regression test): the
 /// three directories of [`FUZZ_TREE_IDS`], then the input cut at each
 /// `\0\0` into chunks whose first byte chooses a file (`version`,
-/// `abi_version`, `tasks`, `snapshot`, or one of the five files of one of
-/// the three domain directories) and whose rest is its contents.
+/// `abi_version`, `tasks`, `snapshot`, one of the five files `parent`,
+/// `depth`, `access`, `tasks`, `creator` of one of the three domain
+/// directories, or the `denials` file of one of them) and whose rest is
+/// its contents.  The first byte is taken modulo 22: 0 to 18 choose the
+/// files they chose before `denials` existed, 19 to 21 the `denials` files.
 pub fn write_fuzz_tree(root: &Path, data: &[u8]) -> io::Result<()> {
     const FILES: [&str; 5] = ["parent", "depth", "access", "tasks", "creator"];
     for id in FUZZ_TREE_IDS {
@@ -555,11 +581,15 @@ pub fn write_fuzz_tree(root: &Path, data: &[u8]) -> io::Result<()> {
         let Some((&sel, contents)) = chunk.split_first() else {
             continue;
         };
-        let path = match sel % 19 {
+        let path = match sel % 22 {
             0 => root.join("version"),
             1 => root.join("abi_version"),
             2 => root.join("tasks"),
             3 => root.join("snapshot"),
+            n @ 19.. => root
+                .join("domains")
+                .join(FUZZ_TREE_IDS[usize::from(n - 19)])
+                .join("denials"),
             n => {
                 let n = usize::from(n - 4);
                 root.join("domains")

@@ -260,6 +260,73 @@ pub fn audit_id(input: &[u8]) -> ParseResult<AuditId> {
     Ok(id)
 }
 
+/// The most digits of a count of denials: those of `u64::MAX`, 20.
+pub const DENIALS_DIGITS_MAX: usize = 20;
+
+/// A count of denials (the value of the `denials` file or of a snapshot's
+/// `denials` line): a decimal `u64` without sign, leading zero, padding or
+/// more than [`DENIALS_DIGITS_MAX`] digits.  Each refusal says why (a
+/// negative number, a sign, not a decimal, a leading zero, too long, an
+/// overflow), quoting at most [`QUOTE_MAX`] bytes of `s`.
+fn denials_value(n: usize, s: &[u8]) -> ParseResult<u64> {
+    let bad = |why: &str| ParseError::new(n, format!("{why}: {}", show(s)));
+    match s {
+        [] => return Err(ParseError::new(n, "empty count of denials")),
+        [b'-', ..] => return Err(bad("negative count of denials")),
+        [b'+', ..] => return Err(bad("count of denials with a sign")),
+        _ => {}
+    }
+    if !s.iter().all(u8::is_ascii_digit) {
+        return Err(bad("count of denials not a decimal number"));
+    }
+    if s.len() > 1 && s[0] == b'0' {
+        return Err(bad("count of denials with a leading zero"));
+    }
+    if s.len() > DENIALS_DIGITS_MAX {
+        return Err(ParseError::new(
+            n,
+            format!(
+                "count of denials too long: {} digits (at most {DENIALS_DIGITS_MAX})",
+                s.len()
+            ),
+        ));
+    }
+    decimal(s).ok_or_else(|| bad("count of denials overflows 64 bits"))
+}
+
+/// The `denials` file of a domain: `"N\n"`, the number of access requests
+/// the domain denied (see [`Domain::denials`]), a decimal `u64` without
+/// sign, leading zero or padding.
+///
+/// ```
+/// use landlock_audit::parse;
+///
+/// assert_eq!(parse::denials(b"0\n"), Ok(0));
+/// assert_eq!(parse::denials(b"18446744073709551615\n"), Ok(u64::MAX));
+/// assert!(parse::denials(b"18446744073709551616\n").unwrap_err().reason.contains("overflows"));
+/// assert!(parse::denials(b"-1\n").unwrap_err().reason.contains("negative"));
+/// assert_eq!(parse::denials(b"7").unwrap_err().line, 1);
+/// assert_eq!(parse::denials(b"").unwrap_err().line, 0);
+/// ```
+pub fn denials(input: &[u8]) -> ParseResult<u64> {
+    let mut it = lines(input);
+    let (n, line) = match it.next() {
+        Some(r) => r?,
+        None => {
+            return Err(ParseError::new(
+                0,
+                "empty file, expected a count of denials",
+            ))
+        }
+    };
+    let v = denials_value(n, line)?;
+    if let Some(extra) = it.next() {
+        let (n, _) = extra?;
+        return Err(ParseError::new(n, "unexpected extra line"));
+    }
+    Ok(v)
+}
+
 /// Landlock's maximum number of stacked domains (`LANDLOCK_MAX_NUM_LAYERS`):
 /// no depth exceeds it.
 pub const MAX_DEPTH: u32 = 16;
@@ -627,26 +694,29 @@ pub fn domain_dir_name(name: &[u8]) -> ParseResult<DomainId> {
 /// The top-level `snapshot` file (one consistent snapshot of the whole
 /// visible tree, `/work/notes/snapshot-spec.md`): for each domain, in
 /// ascending ID order, `domain <id> <parent-id or -> <depth>`, the three
-/// lines of its `access` file, an optional
-/// `creator pid N uid N comm NAME exe PATH` line and its `task <tgid> <tid>`
-/// lines, sorted.
+/// lines of its `access` file, an optional `denials N` line (its count of
+/// denials, [`Domain::denials`]: absent on kernels older than it), an
+/// optional `creator pid N uid N comm NAME exe PATH` line and its
+/// `task <tgid> <tid>` lines, sorted.
 ///
 /// Lines whose first word is not a keyword of the format are ignored (a
-/// later kernel may add some); a known keyword with a bad shape, a domain
-/// out of order or listed twice, a task out of order or in two domains is
-/// an error.  The result is sorted by ID; parents and depths are checked by
+/// later kernel may add some); a known keyword with a bad shape or out of
+/// its place (a `denials` line repeated, or after the `creator` or `task`
+/// lines), a domain out of order or listed twice, a task out of order or
+/// in two domains is an error.  The result is sorted by ID; parents and depths are checked by
 /// the caller ([`Domains::read_from`](crate::Domains::read_from)).
 ///
 /// ```
 /// use landlock_audit::parse;
 ///
 /// let d = parse::snapshot(b"domain 3f9a0c21d4e8b157 - 1\nfs: execute refer\nnet:\nscope: signal\n\
-///     creator pid 120 uid 1000 comm sh exe /bin/busybox\ntask 120 120\n\
+///     denials 12\ncreator pid 120 uid 1000 comm sh exe /bin/busybox\ntask 120 120\n\
 ///     domain 8c0d5e77a1b2c3d4 3f9a0c21d4e8b157 2\nfs:\nnet:\nscope:\n").unwrap();
 /// assert_eq!(d.len(), 2);
 /// assert_eq!(d[1].parent, Some(d[0].id));
 /// assert_eq!(d[0].creator.as_ref().map(|c| c.comm.to_str()), Some(Some("sh")));
 /// assert!(d[1].creator.is_none());
+/// assert_eq!((d[0].denials, d[1].denials), (Some(12), None));
 /// ```
 pub fn snapshot(input: &[u8]) -> ParseResult<Vec<Domain>> {
     let mut out: Vec<Domain> = Vec::new();
@@ -710,7 +780,20 @@ pub fn snapshot(input: &[u8]) -> ParseResult<Vec<Domain>> {
                     access: access_lines([l1, l2, l3])?,
                     tasks: Vec::new(),
                     creator: None,
+                    denials: None,
                 });
+            }
+            b"denials" => {
+                let d = out
+                    .last_mut()
+                    .ok_or_else(|| ParseError::new(n, "denials line before any domain line"))?;
+                if d.denials.is_some() || d.creator.is_some() || !d.tasks.is_empty() {
+                    return Err(ParseError::new(
+                        n,
+                        "denials line repeated or after the creator or task lines",
+                    ));
+                }
+                d.denials = Some(denials_value(n, rest)?);
             }
             b"fs:" | b"net:" | b"scope:" => {
                 return Err(ParseError::new(
@@ -994,6 +1077,110 @@ mod tests {
     }
 
     #[test]
+    fn denials_files() {
+        assert_eq!(denials(b"0\n"), Ok(0));
+        assert_eq!(denials(b"42\n"), Ok(42));
+        assert_eq!(denials(b"18446744073709551615\n"), Ok(u64::MAX));
+        // Each refusal says why, on the line it concerns.
+        for (bad, line, why) in [
+            (&b""[..], 0, "empty file"),
+            (b"\n", 1, "empty count"),
+            (b"-1\n", 1, "negative"),
+            (b"+1\n", 1, "sign"),
+            (b"1a\n", 1, "not a decimal"),
+            (b" 1\n", 1, "not a decimal"),
+            (b"1 \n", 1, "not a decimal"),
+            (b"0x10\n", 1, "not a decimal"),
+            (b"007\n", 1, "leading zero"),
+            (b"18446744073709551616\n", 1, "overflows"),
+            (b"99999999999999999999\n", 1, "overflows"),
+            (b"100000000000000000000\n", 1, "too long"),
+            (b"7", 1, "newline"),
+            (b"7\n\n", 2, "extra line"),
+            (b"7\n8\n", 2, "extra line"),
+        ] {
+            let e = denials(bad).unwrap_err();
+            assert_eq!(e.line, line, "{}", quote(bad));
+            assert!(e.reason.contains(why), "{}: {}", quote(bad), e.reason);
+        }
+        // Hostile input is quoted, not echoed whole.
+        let mut huge = vec![b'9'; 100_000];
+        huge.push(b'\n');
+        let e = denials(&huge).unwrap_err();
+        assert!(e.reason.contains("100000 digits"), "{}", e.reason);
+        assert!(e.reason.len() <= 400, "{}", e.reason.len());
+        let mut huge = vec![b'\x1b'; 100_000];
+        huge.push(b'\n');
+        let e = denials(&huge).unwrap_err();
+        assert!(e.reason.len() <= 400, "{}", e.reason.len());
+        assert!(!e.reason.contains('\x1b'));
+    }
+
+    /// A snapshot of one domain with `extra` after its access lines.
+    fn one_domain(extra: &str) -> Vec<u8> {
+        format!("domain 3f9a0c21d4e8b157 - 1\nfs: execute\nnet:\nscope:\n{extra}").into_bytes()
+    }
+
+    #[test]
+    fn snapshot_denials_lines() {
+        // Present, on each domain that has one; absent: None (an older
+        // kernel, or a domain freed while the snapshot was taken).
+        let d = snapshot(
+            b"domain 3f9a0c21d4e8b157 - 1\nfs:\nnet:\nscope:\ndenials 0\ntask 1 1\n\
+              domain 8c0d5e77a1b2c3d4 3f9a0c21d4e8b157 2\nfs:\nnet:\nscope:\n\
+              denials 18446744073709551615\ncreator pid 1 uid 0 comm a exe /a\n\
+              domain 9000000000000000 - 1\nfs:\nnet:\nscope:\ntask 2 2\n",
+        )
+        .unwrap();
+        let got: Vec<Option<u64>> = d.iter().map(|d| d.denials).collect();
+        assert_eq!(got, [Some(0), Some(u64::MAX), None]);
+        assert_eq!(d[0].tasks, [Task { tgid: 1, tid: 1 }]);
+        assert!(d[1].creator.is_some());
+        let old = snapshot(&one_domain("task 5 5\n")).unwrap();
+        assert_eq!(old[0].denials, None);
+        // Malformed values: the line and the reason.
+        for (extra, why) in [
+            ("denials -1\n", "negative"),
+            ("denials +1\n", "sign"),
+            ("denials 1x\n", "not a decimal"),
+            ("denials 1 2\n", "not a decimal"),
+            ("denials  1\n", "not a decimal"),
+            ("denials\n", "empty count"),
+            ("denials 01\n", "leading zero"),
+            ("denials 18446744073709551616\n", "overflows"),
+            ("denials 123456789012345678901\n", "too long"),
+        ] {
+            let e = snapshot(&one_domain(extra)).unwrap_err();
+            assert_eq!(e.line, 5, "{extra:?}");
+            assert!(e.reason.contains(why), "{extra:?}: {}", e.reason);
+        }
+        // Out of its place: repeated, after the creator or task lines,
+        // before any domain.
+        for (extra, line) in [
+            ("denials 1\ndenials 1\n", 6),
+            ("creator pid 1 uid 0 comm a exe /a\ndenials 1\n", 6),
+            ("task 1 1\ndenials 1\n", 6),
+        ] {
+            let e = snapshot(&one_domain(extra)).unwrap_err();
+            assert_eq!(e.line, line, "{extra:?}");
+            assert!(e.reason.contains("repeated or after"), "{}", e.reason);
+        }
+        let e = snapshot(b"denials 1\n").unwrap_err();
+        assert_eq!((e.line, e.reason.contains("before any domain")), (1, true));
+        // A long hostile value is quoted, bounded.
+        let e = snapshot(&one_domain(&format!(
+            "denials -{}\n",
+            "\u{1b}".repeat(50_000)
+        )))
+        .unwrap_err();
+        assert!(
+            e.reason.len() <= 400 && !e.reason.contains('\x1b'),
+            "{}",
+            e.reason.len()
+        );
+    }
+
+    #[test]
     fn lsm_lists() {
         assert!(lsm_has_landlock(b"capability,landlock,yama"));
         assert!(lsm_has_landlock(b"capability,landlock\n"));
@@ -1019,6 +1206,16 @@ mod tests {
             let _ = creator(&s);
             let _ = domain_dir_name(&s);
             let _ = audit_id(&s);
+            let _ = denials(&s);
+        }
+
+        #[test]
+        fn denials_roundtrip(v: u64) {
+            prop_assert_eq!(denials(format!("{v}\n").as_bytes()), Ok(v));
+            let mut snap = one_domain(&format!("denials {v}\n"));
+            snap.extend_from_slice(b"task 1 1\n");
+            let d = snapshot(&snap).unwrap();
+            prop_assert_eq!(d[0].denials, Some(v));
         }
 
         #[test]

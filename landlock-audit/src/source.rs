@@ -74,6 +74,10 @@ pub const MAX_FILE_SIZE: usize = 64 << 10;
 /// is at most 17 (16 hexadecimal digits and a newline).
 pub const MAX_AUDIT_ID_SIZE: usize = 64;
 
+/// The most bytes a domain's `denials` file may hold: 64.  The kernel's
+/// is at most 21 (the 20 digits of `u64::MAX` and a newline).
+pub const MAX_DENIALS_SIZE: usize = 64;
+
 /// The most bytes a `tasks` file (top-level or of a domain) may hold:
 /// 160 MiB, enough for `PID_MAX_LIMIT` (2^22) tasks at the longest line of
 /// the top-level file (33 bytes).

@@ -739,6 +739,19 @@ pub struct Domain {
     /// unreadable to the caller (it needs `CAP_SYS_PTRACE` in the initial
     /// user namespace).
     pub creator: Option<Creator>,
+    /// How many access requests this domain denied so far (upstream
+    /// Landlock's `num_denials`: a request counts for the youngest layer
+    /// that denies it, whether it was logged or not), as the kernel gave it
+    /// when the tree was read: `domains/<id>/denials`, or the `denials` line
+    /// of the `snapshot` file.  It only grows while the domain lives.
+    ///
+    /// `None` when the kernel does not give it: a kernel older than the
+    /// `denials` file (and the `snapshot` line), or a `snapshot` taken
+    /// while this domain was being freed (the kernel then leaves the line
+    /// out).  In JSON, `null`; a document without the field (from an older
+    /// command) reads as `None`.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub denials: Option<u64>,
 }
 
 /// Writes the names of `a` separated by spaces, or `-` for no right.
@@ -851,7 +864,8 @@ impl fmt::Display for Creator {
 /// use landlock_audit::{Domain, DomainId, HandledAccess};
 ///
 /// let d = Domain { id: DomainId::MIN, parent: None, depth: 1,
-///                  access: HandledAccess::default(), tasks: vec![], creator: None };
+///                  access: HandledAccess::default(), tasks: vec![], creator: None,
+///                  denials: Some(3) };
 /// assert_eq!(d.to_string(), "1000000000000000 parent - depth 1; fs: -; net: -; scope: -; 0 tasks");
 /// ```
 impl fmt::Display for Domain {

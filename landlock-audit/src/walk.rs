@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use crate::parse::{self, TaskLine, MAX_DEPTH};
 use crate::source::{
-    FileBuf, ReadMode, Refusal, Source, MAX_FILE_SIZE, MAX_SNAPSHOT_SIZE, MAX_TASKS_SIZE,
+    FileBuf, ReadMode, Refusal, Source, MAX_DENIALS_SIZE, MAX_FILE_SIZE, MAX_SNAPSHOT_SIZE,
+    MAX_TASKS_SIZE,
 };
 use crate::types::{Domain, DomainId};
 use crate::{Error, Result};
@@ -77,11 +78,10 @@ pub(crate) fn diagnose<S: Source>(src: &S, root: &Path) -> Error {
     }
 }
 
-/// A domain read from its directory, or the name of its missing file.
-enum Read {
-    Found(Domain),
-    Missing(&'static str),
-}
+/// A domain read from its directory (`Ok`), or the name of its missing
+/// file (`Err`).  (A `Result` rather than an enum of its own: a `Domain`
+/// is large, and the missing name small.)
+type Read = std::result::Result<Domain, &'static str>;
 
 struct Reader<'a, S> {
     src: &'a S,
@@ -125,7 +125,7 @@ impl<S: Source> Reader<'_, S> {
                 dir.pop();
                 match r? {
                     Some(v) => v,
-                    None => return Ok(Read::Missing($name)),
+                    None => return Ok(Err($name)),
                 }
             }};
         }
@@ -133,6 +133,14 @@ impl<S: Source> Reader<'_, S> {
         let depth = file!("depth", MAX_FILE_SIZE, parse::depth);
         let access = file!("access", MAX_FILE_SIZE, parse::access);
         let tasks = file!("tasks", MAX_TASKS_SIZE, parse::domain_tasks);
+        // Optional: a kernel older than the file has none (`None`).  Read
+        // before `creator`, which every kernel has: if the domain vanished
+        // meanwhile, `creator` is missing too, and the domain is dropped by
+        // the race rules rather than kept without its count.
+        dir.push("denials");
+        let denials = self.file(dir, MAX_DENIALS_SIZE, parse::denials);
+        dir.pop();
+        let denials = denials?;
         dir.push("creator");
         let creator = match self
             .src
@@ -141,19 +149,20 @@ impl<S: Source> Reader<'_, S> {
             Ok(()) => Some(parse::creator(self.buf.contents()).map_err(|e| e.at(&*dir))?),
             Err(e) if is_gone(&e) => {
                 dir.pop();
-                return Ok(Read::Missing("creator"));
+                return Ok(Err("creator"));
             }
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied => None,
             Err(e) => return Err(io_error(dir, e)),
         };
         dir.pop();
-        Ok(Read::Found(Domain {
+        Ok(Ok(Domain {
             id,
             parent,
             depth,
             access,
             tasks,
             creator,
+            denials,
         }))
     }
 
@@ -172,16 +181,16 @@ impl<S: Source> Reader<'_, S> {
     fn domain(&mut self, dir: &mut PathBuf, id: DomainId) -> Result<Option<Domain>> {
         for attempt in 0..2 {
             match self.domain_once(dir, id)? {
-                Read::Found(d) => return Ok(Some(d)),
-                Read::Missing(_) if !self.dir_exists(dir)? => return Ok(None),
-                Read::Missing(name) if attempt == 1 => {
+                Ok(d) => return Ok(Some(d)),
+                Err(_) if !self.dir_exists(dir)? => return Ok(None),
+                Err(name) if attempt == 1 => {
                     return Err(Error::Malformed {
                         path: dir.join(name),
                         line: 0,
                         reason: "missing although its domain directory exists (read twice)".into(),
                     })
                 }
-                Read::Missing(_) => {}
+                Err(_) => {}
             }
         }
         Ok(None)
@@ -537,6 +546,7 @@ mod tests {
                 exe: "/sbin/init".into(),
             },
             audit_id: None,
+            denials: Some(n * 10),
         }
     }
 
@@ -688,6 +698,7 @@ mod tests {
                 access: HandledAccess::default(),
                 tasks: vec![],
                 creator: None,
+                denials: None,
             })
             .collect();
         domains.push(Domain {
@@ -697,6 +708,7 @@ mod tests {
             access: HandledAccess::default(),
             tasks: vec![],
             creator: None,
+            denials: None,
         });
         assert!(drop_orphans(&mut domains));
         assert_eq!(domains.len(), 1);
@@ -716,6 +728,86 @@ mod tests {
         let d = Domains::read_with(&src, dir.path()).unwrap();
         assert_eq!(d.get(id(2)).unwrap().creator, None);
         assert!(d.get(id(1)).unwrap().creator.is_some());
+    }
+
+    #[test]
+    fn denials_files_are_read_and_a_missing_one_is_none() {
+        let (dir, _) = chain();
+        let d = Domains::read_with(RealFs, dir.path()).unwrap();
+        let counts: Vec<Option<u64>> = d.iter().map(|d| d.denials).collect();
+        assert_eq!(counts, [Some(10), Some(20), Some(30), Some(40)]);
+        // A kernel older than the file: no file in a directory that exists
+        // is no race, and no error.
+        for n in [1, 3] {
+            fs::remove_file(
+                dir.path()
+                    .join("domains")
+                    .join(id(n).to_string())
+                    .join("denials"),
+            )
+            .unwrap();
+        }
+        let src = Hooked::new();
+        let d = Domains::read_with(&src, dir.path()).unwrap();
+        let counts: Vec<Option<u64>> = d.iter().map(|d| d.denials).collect();
+        assert_eq!(counts, [None, Some(20), None, Some(40)]);
+        assert_eq!(src.lists.get(), 1, "no re-read for a missing denials file");
+    }
+
+    #[test]
+    fn a_domain_vanishing_at_its_denials_file_is_dropped() {
+        let (dir, _) = chain();
+        let ddir = dir.path().join("domains").join(id(4).to_string());
+        let denials = ddir.join("denials");
+        let mut src = Hooked::new();
+        src.fail = Box::new(|p| {
+            (p == denials).then(|| {
+                let _ = fs::remove_dir_all(&ddir);
+                io::ErrorKind::NotFound.into()
+            })
+        });
+        let d = Domains::read_with(&src, dir.path()).unwrap();
+        // Not kept with an unknown count: gone.
+        assert_eq!(ids(&d), [id(1), id(2), id(3)]);
+        assert!(d.domain_of_task(40).is_none());
+    }
+
+    #[test]
+    fn a_bad_denials_file_is_malformed_or_refused() {
+        let (dir, _) = chain();
+        let file = dir
+            .path()
+            .join("domains")
+            .join(id(2).to_string())
+            .join("denials");
+        fs::write(&file, "-3\n").unwrap();
+        match Domains::read_with(RealFs, dir.path()) {
+            Err(Error::Malformed { path, line, reason }) => {
+                assert_eq!((path, line), (file.clone(), 1));
+                assert!(reason.contains("negative"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Larger than the kernel ever writes: refused, not read whole.
+        fs::write(&file, format!("{}\n", "9".repeat(100_000))).unwrap();
+        match Domains::read_with(RealFs, dir.path()) {
+            Err(Error::Malformed { path, line, reason }) => {
+                assert_eq!((path, line), (file.clone(), 0));
+                assert!(reason.contains("larger than 64"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Whoever sees the domain may read it: EACCES is an error, not None.
+        fs::write(&file, "3\n").unwrap();
+        let mut src = Hooked::new();
+        src.fail = Box::new(|p| {
+            p.ends_with("denials")
+                .then(|| io::Error::from_raw_os_error(13))
+        });
+        match Domains::read_with(&src, dir.path()) {
+            Err(Error::PermissionDenied { path }) => assert!(path.ends_with("denials")),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! The `landlock-audit` command on fixture trees: outputs, JSON schema,
 //! exit statuses.
 
+// The command line, for the list of metric families (`args::METRICS`).
+#[allow(dead_code)]
+#[path = "../src/bin/cli/args.rs"]
+mod args;
 #[path = "common/command.rs"]
 mod command;
 mod common;
@@ -326,6 +330,120 @@ fn domain_json_and_text() {
     assert!(out.contains(&format!("depth    {}\n", target.depth)));
 }
 
+/// The `domain` lines of `out` that start with `key` and two spaces.
+fn lines_of<'a>(out: &'a str, key: &str) -> Vec<&'a str> {
+    out.lines()
+        .filter(|l| l.strip_prefix(key).is_some_and(|r| r.starts_with("  ")))
+        .collect()
+}
+
+/// A tree of three domains: 1 denied 7 requests, 2 (below 1) more than
+/// 2^53 (a JSON number a double cannot hold), 3 is on a kernel that does
+/// not say.
+fn denials_model() -> Model {
+    let mut d1 = dom(1, None, &[(100, 100)]);
+    d1.denials = Some(7);
+    let mut d2 = dom(2, Some(1), &[(101, 101)]);
+    d2.denials = Some(u64::MAX - 1);
+    let mut d3 = dom(3, None, &[(102, 102)]);
+    d3.denials = None;
+    Model {
+        domains: vec![d1, d2, d3],
+        ..Model::default()
+    }
+}
+
+#[test]
+fn domain_list_and_tree_show_the_denials() {
+    let f = Fixture::new(denials_model());
+    // With the snapshot file, then domain by domain.
+    for snapshot in [true, false] {
+        if !snapshot {
+            f.remove_snapshot();
+        }
+        let out = stdout(&run(&f, &["domain", &id(1).to_string()]));
+        assert_eq!(lines_of(&out, "denials"), ["denials  7"], "{out}");
+        // Right after what the domain handles and enforces.
+        let keys: Vec<&str> = out
+            .lines()
+            .take(6)
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(
+            keys,
+            ["domain", "parent", "depth", "handles", "enforces", "denials"],
+            "{out}"
+        );
+        let out = stdout(&run(&f, &["domain", &id(2).to_string()]));
+        assert_eq!(
+            lines_of(&out, "denials"),
+            [format!("denials  {}", u64::MAX - 1)],
+            "{out}"
+        );
+        let out = stdout(&run(&f, &["domain", &id(3).to_string()]));
+        assert_eq!(
+            lines_of(&out, "denials"),
+            ["denials  unknown (kernel without the denials file)"],
+            "{out}"
+        );
+        // JSON: the number, exactly, or null.
+        for (n, want) in [
+            (1, Value::from(7u64)),
+            (2, Value::from(u64::MAX - 1)),
+            (3, Value::Null),
+        ] {
+            let v = json(&run(&f, &["domain", &id(n).to_string(), "--json"]));
+            assert_eq!(v["domains"][0]["denials"], want, "domain {n}: {v}");
+        }
+        let v = json(&run(&f, &["tree", "--json"]));
+        let got: Vec<Value> = v["domains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["denials"].clone())
+            .collect();
+        assert_eq!(
+            got,
+            [Value::from(7u64), Value::from(u64::MAX - 1), Value::Null]
+        );
+        let doc: DomainList = serde_json::from_value(v).unwrap();
+        let counts: Vec<Option<u64>> = doc.domains.iter().map(|d| d.denials).collect();
+        assert_eq!(counts, [Some(7), Some(u64::MAX - 1), None]);
+        let v = json(&run(&f, &["list", "--json"]));
+        assert_eq!(v["domains"][0]["denials"], 7, "{v}");
+        assert_eq!(v["domains"][2]["denials"], Value::Null, "{v}");
+        let out = stdout(&run(&f, &["list"]));
+        let column: Vec<&str> = out
+            .lines()
+            .map(|l| l.split_whitespace().nth(3).unwrap())
+            .collect();
+        let big = (u64::MAX - 1).to_string();
+        assert_eq!(column, ["DENIALS", "7", &big, "-"], "{out}");
+    }
+}
+
+/// A document of an older command, without `denials`, still reads (as
+/// unknown); and the schema refuses a count that is not a count.
+#[test]
+fn denials_in_json_documents_old_and_bad() {
+    let f = Fixture::new(denials_model());
+    let mut v = json(&run(&f, &["tree", "--json"]));
+    for d in v["domains"].as_array_mut().unwrap() {
+        d.as_object_mut().unwrap().remove("denials");
+    }
+    let doc: DomainList = serde_json::from_value(v.clone()).unwrap();
+    assert!(doc.domains.iter().all(|d| d.denials.is_none()));
+    for bad in [Value::from(-1), Value::from(1.5), Value::from("7")] {
+        let mut d = json(&run(&f, &["tree", "--json"]));
+        d["domains"][0]["denials"] = bad.clone();
+        let r = std::panic::catch_unwind(|| command::validate("tree.json", &d));
+        assert!(r.is_err(), "denials {bad} accepted");
+    }
+    // Required: this command always writes it, null or a number.
+    let r = std::panic::catch_unwind(|| command::validate("tree.json", &v));
+    assert!(r.is_err(), "a domain without denials accepted");
+}
+
 #[test]
 fn metrics_prometheus_text() {
     let f = Fixture::generated(40, 150);
@@ -641,7 +759,7 @@ fn hostile_creator_cannot_forge_domain_lines() {
         )],
         "{out}"
     );
-    assert_eq!(out.lines().count(), 10, "{out}");
+    assert_eq!(out.lines().count(), 11, "{out}");
 }
 
 #[test]
@@ -861,6 +979,140 @@ fn metrics_always_has_up_and_info() {
         out.contains("landlock_audit_error_info{kind=\"malformed\"} 1\n"),
         "{out}"
     );
+}
+
+/// The samples of the family `name` (exactly: not those of a longer name).
+fn family<'a>(out: &'a str, name: &str) -> Vec<(&'a str, &'a str)> {
+    samples(out)
+        .into_iter()
+        .filter(|(series, _)| series.split('{').next() == Some(name))
+        .collect()
+}
+
+#[test]
+fn metrics_sum_the_denials_and_write_per_domain_series_only_on_request() {
+    let f = Fixture::new(denials_model());
+    let out = stdout(&run(&f, &["metrics"]));
+    // 7 + (2^64 - 2), beyond u64: summed without overflow.
+    let sum = (7u128 + u128::from(u64::MAX - 1)).to_string();
+    assert_eq!(
+        family(&out, "landlock_audit_denials"),
+        [("landlock_audit_denials", sum.as_str())],
+        "{out}"
+    );
+    assert!(
+        out.contains("# TYPE landlock_audit_denials gauge\n"),
+        "{out}"
+    );
+    // No series per domain ID by default.
+    assert!(
+        !out.contains("landlock_audit_domain_denials_total"),
+        "{out}"
+    );
+    assert!(!out.contains(&id(1).to_string()), "{out}");
+    let out = stdout(&run(&f, &["metrics", "--per-domain"]));
+    let big = (u64::MAX - 1).to_string();
+    let (s1, s2) = (
+        format!(
+            "landlock_audit_domain_denials_total{{domain=\"{}\"}}",
+            id(1)
+        ),
+        format!(
+            "landlock_audit_domain_denials_total{{domain=\"{}\"}}",
+            id(2)
+        ),
+    );
+    // Domain 3 has no count: no series.
+    assert_eq!(
+        family(&out, "landlock_audit_domain_denials_total"),
+        [(s1.as_str(), "7"), (s2.as_str(), big.as_str())],
+        "{out}"
+    );
+    assert!(
+        out.contains("# TYPE landlock_audit_domain_denials_total counter\n"),
+        "{out}"
+    );
+    assert_eq!(family(&out, "landlock_audit_denials").len(), 1, "{out}");
+    // The same domain by domain (but for the time of the read).
+    let timeless = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| !l.starts_with("landlock_audit_last_success_timestamp_seconds "))
+            .map(str::to_owned)
+            .collect()
+    };
+    f.remove_snapshot();
+    let again = stdout(&run(&f, &["metrics", "--per-domain"]));
+    assert_eq!(timeless(&again), timeless(&out));
+}
+
+#[test]
+fn metrics_have_no_denials_when_the_kernel_gives_no_count() {
+    let mut model = denials_model();
+    for d in &mut model.domains {
+        d.denials = None;
+    }
+    let f = Fixture::new(model);
+    let out = stdout(&run(&f, &["metrics", "--per-domain"]));
+    assert!(!out.contains("denials"), "{out}");
+    assert!(out.contains("landlock_audit_domains 3\n"), "{out}");
+    // A count of 0 is a count: written.
+    let mut model = denials_model();
+    for d in &mut model.domains {
+        d.denials = Some(0);
+    }
+    let f = Fixture::new(model);
+    let out = stdout(&run(&f, &["metrics", "--per-domain"]));
+    assert_eq!(
+        family(&out, "landlock_audit_denials"),
+        [("landlock_audit_denials", "0")]
+    );
+    assert_eq!(family(&out, "landlock_audit_domain_denials_total").len(), 3);
+}
+
+/// Every family `metrics` writes, with all its options, is listed in
+/// `args::METRICS` (landlock-audit-metrics(1)) with its type and labels,
+/// and the list names no family the command cannot write.
+#[test]
+fn metrics_families_are_those_the_man_page_lists() {
+    let f = Fixture::generated(12, 40);
+    let e = f.dir.path().join("e.toml");
+    fs::write(&e, "[[expect]]\nname = \"x\"\ncomm = \"x\"\n").unwrap();
+    let out = stdout(&run(
+        &f,
+        &["metrics", "--per-domain", "--expect", e.to_str().unwrap()],
+    ));
+    let mut written: Vec<&str> = Vec::new();
+    for l in out.lines() {
+        let Some(t) = l.strip_prefix("# TYPE ") else {
+            continue;
+        };
+        let (name, kind) = t.split_once(' ').unwrap();
+        let m = args::METRICS
+            .iter()
+            .find(|m| m.name == name)
+            .unwrap_or_else(|| panic!("{name} is not in args::METRICS"));
+        assert_eq!(m.kind, kind, "{name}");
+        for (series, _) in family(&out, name) {
+            let labels: Vec<&str> = series
+                .strip_prefix(name)
+                .unwrap()
+                .trim_matches(['{', '}'])
+                .split(',')
+                .filter(|l| !l.is_empty())
+                .map(|l| l.split('=').next().unwrap())
+                .collect();
+            assert_eq!(labels, m.labels, "{series}");
+        }
+        written.push(name);
+    }
+    // Only a failed read writes the error.
+    let unwritten: Vec<&str> = args::METRICS
+        .iter()
+        .map(|m| m.name)
+        .filter(|n| !written.contains(n))
+        .collect();
+    assert_eq!(unwritten, ["landlock_audit_error_info"], "{out}");
+    assert!(written.contains(&"landlock_audit_domain_denials_total"));
 }
 
 fn dir_names(dir: &Path) -> Vec<String> {
@@ -1477,7 +1729,7 @@ fn list_names_domains_by_their_creators_and_ids_by_prefix() {
     let header: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
     assert_eq!(
         header,
-        ["ID", "DEPTH", "NPROCS", "PID", "USER", "UNIT", "EXE"]
+        ["ID", "DEPTH", "NPROCS", "DENIALS", "PID", "USER", "UNIT", "EXE"]
     );
     assert_eq!(out.lines().count(), 7, "{out}");
     let row = |id: DomainId| -> Vec<String> {
@@ -1488,9 +1740,9 @@ fn list_names_domains_by_their_creators_and_ids_by_prefix() {
             .map(str::to_owned)
             .collect()
     };
-    assert_eq!(row(first)[3], "exited", "an exited creator: {out}");
-    assert_eq!(row(first)[5], "-", "no unit once exited: {out}");
-    assert_eq!(row(second)[5], "creator.service", "{out}");
+    assert_eq!(row(first)[4], "exited", "an exited creator: {out}");
+    assert_eq!(row(first)[6], "-", "no unit once exited: {out}");
+    assert_eq!(row(second)[6], "creator.service", "{out}");
     // A unique prefix finds the domain, as git finds a commit.
     let prefix = &first.to_string()[..8];
     let by_prefix = stdout(&run(&f, &["domain", prefix]));

@@ -129,6 +129,35 @@ fn audit_id() {
     );
 }
 
+/// The `denials` target's checks: what parses is the canonical text, and
+/// the same count in a snapshot's `denials` line; the corpus holds both
+/// counts and refusals.
+#[test]
+fn denials() {
+    let (mut parsed, mut refused) = (0, 0);
+    for (p, data) in corpus("denials") {
+        match parse::denials(&data) {
+            Err(e) => {
+                refused += 1;
+                bounded("denials", &p, &e.reason);
+            }
+            Ok(n) => {
+                parsed += 1;
+                assert_eq!(format!("{n}\n").as_bytes(), &data[..], "{}", p.display());
+                let mut snapshot =
+                    b"domain 1000000000000001 - 1\nfs:\nnet:\nscope:\ndenials ".to_vec();
+                snapshot.extend_from_slice(&data);
+                let d = parse::snapshot(&snapshot).unwrap();
+                assert_eq!(d[0].denials, Some(n), "{}", p.display());
+            }
+        }
+    }
+    assert!(
+        parsed > 0 && refused > 0,
+        "the corpus holds valid and invalid counts"
+    );
+}
+
 #[test]
 fn snapshot() {
     for (p, data) in corpus("snapshot") {
@@ -152,7 +181,7 @@ fn write_tree(root: &Path, data: &[u8]) {
 
 #[test]
 fn tree() {
-    let mut read = 0;
+    let (mut read, mut counted) = (0, 0);
     for (p, data) in corpus("tree") {
         let dir = common::tempdir();
         let root = dir.path().join("landlock");
@@ -166,10 +195,12 @@ fn tree() {
                     if let Some(parent) = x.parent {
                         assert_eq!(d.get(parent).map(|y| y.depth + 1), Some(x.depth));
                     }
+                    counted += usize::from(x.denials.is_some());
                 }
             }
             Err(e) => assert!(e.to_string().len() < 1200, "{}: {e}", p.display()),
         }
     }
     assert!(read > 0, "the corpus holds readable trees too");
+    assert!(counted > 0, "the corpus holds trees with denials files");
 }

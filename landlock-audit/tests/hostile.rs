@@ -45,6 +45,7 @@ fn a_fifo_anywhere_in_the_tree_is_refused_without_blocking() {
         (false, "tasks".to_owned()),
         (false, format!("domains/{}/access", id(2))),
         (false, format!("domains/{}/creator", id(1))),
+        (false, format!("domains/{}/denials", id(2))),
         (true, "snapshot".to_owned()),
     ] {
         let f = two_domains(snapshot);
@@ -88,6 +89,15 @@ fn symbolic_links_are_refused() {
     symlink(&moved, &dir).unwrap();
     let (path, _, reason) = malformed(Domains::read_from(f.root()).unwrap_err());
     assert_eq!(path, dir);
+    assert!(reason.contains("symbolic link"), "{reason}");
+
+    // `denials`, optional as it is, is not followed either.
+    let f = two_domains(false);
+    let denials = f.domain_file(id(2), "denials");
+    fs::remove_file(&denials).unwrap();
+    symlink(&secret, &denials).unwrap();
+    let (path, _, reason) = malformed(Domains::read_from(f.root()).unwrap_err());
+    assert_eq!(path, denials);
     assert!(reason.contains("symbolic link"), "{reason}");
 
     let f = two_domains(false);
@@ -205,7 +215,7 @@ fn depth_beyond_16_layers_is_malformed() {
 
 #[test]
 fn strictness_as_in_abi_rst() {
-    let cases: [(&str, &[u8], &str); 9] = [
+    let cases: [(&str, &[u8], &str); 13] = [
         (
             "access",
             b"fs: bit0\nnet:\nscope:\n",
@@ -243,6 +253,10 @@ fn strictness_as_in_abi_rst() {
             "bad escape",
         ),
         ("creator", b"pid 1\nuid 0\ncomm a\nexe /x\tb\n", "unescaped"),
+        ("denials", b"+1\n", "with a sign"),
+        ("denials", b"01\n", "leading zero"),
+        ("denials", b"1\n1\n", "extra line"),
+        ("denials", b"\n", "empty count"),
     ];
     for (file, contents, why) in cases {
         let f = two_domains(false);

@@ -101,6 +101,35 @@ fn a_snapshot_without_creator_lines_gives_no_creator() {
     assert_eq!(d.domain_of_task(10).map(|x| x.id), Some(id(1)));
 }
 
+/// The `denials` line gives each domain's count; a snapshot without it
+/// (an older kernel) gives `None`, even when the per-domain `denials`
+/// files exist: the snapshot is read alone.
+#[test]
+fn denials_lines_of_the_snapshot() {
+    let mut d1 = dom(1, None, &[(10, 10)]);
+    d1.denials = Some(5);
+    let f = Fixture::new(Model {
+        domains: vec![d1, dom(2, Some(1), &[(20, 20)])],
+        ..Model::default()
+    });
+    let d = Domains::read_from(f.root()).unwrap();
+    assert_eq!(d.get(id(1)).unwrap().denials, Some(5));
+    assert_eq!(d.get(id(2)).unwrap().denials, Some(2));
+    let text = fs::read_to_string(f.root().join("snapshot")).unwrap();
+    assert!(text.contains("scope:\ndenials 5\ncreator pid 1 "), "{text}");
+    let old: String = text
+        .lines()
+        .filter(|l| !l.starts_with("denials "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(f.root().join("snapshot"), old).unwrap();
+    assert!(f.domain_file(id(1), "denials").is_file());
+    let d = Domains::read_from(f.root()).unwrap();
+    assert_eq!(d.get(id(1)).unwrap().denials, None);
+    assert_eq!(d.get(id(2)).unwrap().denials, None);
+    assert_eq!(d.domain_of_task(20).map(|x| x.id), Some(id(2)));
+}
+
 #[test]
 fn unknown_keywords_and_creator_keys_are_ignored() {
     let f = Fixture::new(Model::default());
@@ -156,6 +185,13 @@ fn malformed_snapshots() {
         ("task 1 1\n".to_owned(), 1, "before any domain"),
         ("creator pid 1\n".to_owned(), 1, "before any domain"),
         ("fs:\n".to_owned(), 1, "outside its place"),
+        (format!("domain {a} - 1\n{acc}denials -1\n"), 5, "negative count of denials"),
+        (format!("domain {a} - 1\n{acc}denials 18446744073709551616\n"), 5, "overflows 64 bits"),
+        (format!("domain {a} - 1\n{acc}denials {}\n", "1".repeat(21)), 5, "too long"),
+        (format!("domain {a} - 1\n{acc}denials 1e3\n"), 5, "not a decimal"),
+        (format!("domain {a} - 1\n{acc}denials 1\ndenials 1\n"), 6, "repeated"),
+        (format!("domain {a} - 1\n{acc}task 1 1\ndenials 1\n"), 6, "after the creator or task"),
+        ("denials 1\n".to_owned(), 1, "before any domain"),
         (format!("domain {a} - 1\n{acc}\n"), 5, "empty line"),
         (format!("domain {a} - 1\n{acc}task 1 1"), 5, "newline"),
     ];

@@ -620,14 +620,17 @@ fn json_shape_of_a_domain() {
             "depth": 2,
             "access": {"fs": ["execute", "read_file"], "net": [], "scope": ["signal"]},
             "tasks": [{"tgid": 20, "tid": 20}, {"tgid": 20, "tid": 21}],
-            "creator": {"pid": 1, "uid": 0, "comm": "init", "exe": "/sbin/init"}
+            "creator": {"pid": 1, "uid": 0, "comm": "init", "exe": "/sbin/init"},
+            "denials": 2
         })
     );
     let mut root = d.get(id(1)).unwrap().clone();
     root.creator = None;
+    root.denials = None;
     let v = serde_json::to_value(&root).unwrap();
     assert_eq!(v["parent"], serde_json::Value::Null);
     assert_eq!(v["creator"], serde_json::Value::Null);
+    assert_eq!(v["denials"], serde_json::Value::Null);
 }
 
 #[test]
@@ -676,6 +679,7 @@ fn from_domains_sorts_and_dedups_tasks() {
         access: HandledAccess::default(),
         tasks,
         creator: None,
+        denials: None,
     };
     let s = Domains::from_domains(
         7,

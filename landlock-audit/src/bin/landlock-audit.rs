@@ -299,9 +299,14 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
         output,
         expect,
         no_units,
+        per_domain,
     } = command
     {
-        return metrics(cli, output.as_deref(), expect.as_deref(), !*no_units, out);
+        let opts = MetricsOptions {
+            per_unit: !*no_units,
+            per_domain: *per_domain,
+        };
+        return metrics(cli, output.as_deref(), expect.as_deref(), opts, out);
     }
     if let Command::Verify { expect } = command {
         // An invalid expectations file is exit status 2, tree or no tree.
@@ -937,6 +942,8 @@ struct ListEntry<'a> {
     nprocs: usize,
     /// Threads in the domain itself.
     ntasks: usize,
+    /// Access requests the domain denied ([`Domain::denials`]).
+    denials: Option<u64>,
     creator: Option<&'a landlock_audit::Creator>,
     /// The creator's systemd unit ([`creator_unit`]).
     creator_unit: Option<String>,
@@ -950,10 +957,11 @@ struct ListDoc<'a> {
 }
 
 /// The columns of `list`, in order (see [`list`]).
-const LIST_COLUMNS: [text::Column; 7] = [
+const LIST_COLUMNS: [text::Column; 8] = [
     ("ID", text::Align::Left),
     ("DEPTH", text::Align::Right),
     ("NPROCS", text::Align::Right),
+    ("DENIALS", text::Align::Right),
     ("PID", text::Align::Right),
     ("USER", text::Align::Left),
     ("UNIT", text::Align::Left),
@@ -995,6 +1003,7 @@ fn list(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
                     depth: d.depth,
                     nprocs: by_process(&d.tasks).count(),
                     ntasks: d.tasks.len(),
+                    denials: d.denials,
                     creator: d.creator.as_ref(),
                     creator_unit: d
                         .creator
@@ -1025,6 +1034,7 @@ fn list(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
             d.id.to_string(),
             d.depth.to_string(),
             by_process(&d.tasks).count().to_string(),
+            d.denials.map_or_else(|| "-".to_owned(), |n| n.to_string()),
             pid,
             user,
             unit,
@@ -1103,6 +1113,15 @@ fn domain_of_pid<'a>(
         .ok_or_else(|| Failure::UnknownDomain(id.to_string()))
 }
 
+/// A domain's count of denials for `domain`: the number, or why there is
+/// none.
+fn denials_text(denials: Option<u64>) -> String {
+    denials.map_or_else(
+        || "unknown (kernel without the denials file)".to_owned(),
+        |n| n.to_string(),
+    )
+}
+
 /// `domain`: one domain in detail, found by its ID or its audit ID.
 fn domain(cli: &Cli, domains: &Domains, d: &Domain, out: &mut impl Write) -> Result<(), Failure> {
     let id = d.id;
@@ -1120,6 +1139,7 @@ fn domain(cli: &Cli, domains: &Domains, d: &Domain, out: &mut impl Write) -> Res
     writeln!(out, "depth    {}", d.depth)?;
     writeln!(out, "handles  {}", d.access)?;
     writeln!(out, "enforces {}", domains.enforced(id))?;
+    writeln!(out, "denials  {}", denials_text(d.denials))?;
     match &d.creator {
         Some(c) => writeln!(
             out,
@@ -1155,13 +1175,23 @@ fn domain(cli: &Cli, domains: &Domains, d: &Domain, out: &mut impl Write) -> Res
     Ok(())
 }
 
+/// What `metrics` writes beyond the families it always writes.
+#[derive(Debug, Clone, Copy)]
+struct MetricsOptions {
+    /// Processes per systemd unit (unless `--no-units`).
+    per_unit: bool,
+    /// Each domain's count of denials (`--per-domain`).
+    per_domain: bool,
+}
+
 fn metrics(
     cli: &Cli,
     output: Option<&Path>,
     expect: Option<&Path>,
-    per_unit: bool,
+    opts: MetricsOptions,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
+    let per_unit = opts.per_unit;
     // `-o -` is stdout, as for most commands.
     let output = output.filter(|p| *p != Path::new("-"));
     if let Some(path) = output {
@@ -1223,6 +1253,7 @@ fn metrics(
         }
         Ok((expectations, v)) => {
             coverage_metrics(&mut e, &v.domains, &v.cov);
+            denial_metrics(&mut e, &v.domains, opts.per_domain);
             if per_unit {
                 units::metrics(&mut e, &v.domains.coverage_by_unit(v.counted()));
             }
@@ -1243,6 +1274,44 @@ fn metrics(
         None => out.write_all(&body)?,
     }
     result
+}
+
+/// The denial metrics: the sum over the visible domains (a gauge: it falls
+/// when a domain ends) and, with `per_domain`, one counter per domain.
+/// Nothing when no domain has a count (a kernel without them).
+fn denial_metrics(e: &mut prom::Exposition, domains: &Domains, per_domain: bool) {
+    let counted: Vec<(String, u64)> = domains
+        .iter()
+        .filter_map(|d| d.denials.map(|n| (d.id.to_string(), n)))
+        .collect();
+    if counted.is_empty() {
+        return;
+    }
+    // At most 2^64 domains of at most 2^64 - 1 each: no overflow in u128.
+    let sum: u128 = counted.iter().map(|(_, n)| u128::from(*n)).sum();
+    e.single(
+        "landlock_audit_denials",
+        "Access requests denied by the visible domains, summed (each domain's count is \
+         upstream Landlock's num_denials: a request counts for the youngest denying layer, \
+         logged or not).  It falls when a domain ends, hence a gauge.",
+        sum,
+    );
+    if per_domain {
+        let labels: Vec<[(&str, &str); 1]> = counted
+            .iter()
+            .map(|(id, _)| [("domain", id.as_str())])
+            .collect();
+        e.counter(
+            "landlock_audit_domain_denials_total",
+            "Access requests this domain denied (upstream Landlock's num_denials); it grows \
+             while the domain lives, and its series ends with the domain.",
+            &labels
+                .iter()
+                .zip(&counted)
+                .map(|(l, (_, n))| (&l[..], n.to_string()))
+                .collect::<Vec<_>>(),
+        );
+    }
 }
 
 /// What a file type is, for a message: `a FIFO`, `a directory`, …

@@ -104,6 +104,7 @@ pub fn dom(n: u64, parent: Option<u64>, tasks: &[(u32, u32)]) -> ModelDomain {
             exe: "/sbin/init".into(),
         },
         audit_id: None,
+        denials: Some(n),
     }
 }
 

@@ -115,6 +115,18 @@ unit in each state, with the states of landlock_audit_processes{state}
 the processes outside any unit, and beyond 1000 units the rest are summed
 in unit=\"-other\" (neither is a valid unit name).
 
+Denials: landlock_audit_denials sums the access requests the visible
+domains denied (each kernel count is upstream Landlock's num_denials:
+a request counts for the youngest layer that denies it, logged or not).
+It falls when a domain ends, so it is a gauge, not a counter.  No series
+is written per domain unless --per-domain adds
+landlock_audit_domain_denials_total{domain=\"ID\"}, one counter per visible
+domain (16-hexadecimal-digit ID), which only grows while the domain lives
+and ends with it: a new series for every domain ever seen, so opt in only
+where the Prometheus server can take them.  Both are absent when the
+kernel gives no count (a kernel without domains/<id>/denials, or no
+visible domain).
+
 With --expect FILE, per expectation (label expectation=NAME):
 landlock_audit_expectation_ok (1 when it holds, else 0),
 landlock_audit_expectation_matched_processes and
@@ -243,6 +255,22 @@ pub const METRICS: &[Metric] = &[
         labels: &["class"],
         meaning: "landlock_audit_processes_handling / judged processes; absent when \
                   none is judged.",
+    },
+    Metric {
+        name: "landlock_audit_denials",
+        kind: "gauge",
+        labels: &[],
+        meaning: "Access requests the visible domains denied, summed (upstream's \
+                  num_denials: counted for the youngest denying layer); falls when a \
+                  domain ends.  Absent when the kernel gives no count.",
+    },
+    Metric {
+        name: "landlock_audit_domain_denials_total",
+        kind: "counter",
+        labels: &["domain"],
+        meaning: "With --per-domain: access requests each visible domain denied \
+                  (domain=ID); grows while the domain lives, the series ends with it.  \
+                  Absent for a domain without a count.",
     },
     Metric {
         name: "landlock_audit_unit_processes",
@@ -533,6 +561,13 @@ pub enum Command {
         /// Do not export processes per systemd unit.
         #[arg(long)]
         no_units: bool,
+
+        /// Also export each visible domain's count of denials as a counter
+        /// labelled with its ID, landlock_audit_domain_denials_total{domain}:
+        /// one series per domain ever seen (by default only their sum,
+        /// landlock_audit_denials, is written).  Prometheus text only.
+        #[arg(long)]
+        per_domain: bool,
     },
     /// Check the processes against an expectations file (TOML): exit 0 when
     /// every expectation holds, 1 when one is violated.

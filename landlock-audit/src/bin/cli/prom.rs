@@ -34,8 +34,26 @@ pub struct Exposition(String);
 impl Exposition {
     /// Adds a gauge family with its samples: `(labels, value)`.
     pub fn gauge(&mut self, name: &str, help: &str, samples: &[(&[(&str, &str)], String)]) {
+        self.family(name, "gauge", help, samples);
+    }
+
+    /// Adds a counter family with its samples: `(labels, value)`.  `name`
+    /// ends with `_total`, as the exposition format's conventions want.
+    pub fn counter(&mut self, name: &str, help: &str, samples: &[(&[(&str, &str)], String)]) {
+        debug_assert!(name.ends_with("_total"), "{name}");
+        self.family(name, "counter", help, samples);
+    }
+
+    /// Adds a family of type `kind` with its samples.
+    fn family(
+        &mut self,
+        name: &str,
+        kind: &str,
+        help: &str,
+        samples: &[(&[(&str, &str)], String)],
+    ) {
         let _ = writeln!(self.0, "# HELP {name} {}", help_text(help));
-        let _ = writeln!(self.0, "# TYPE {name} gauge");
+        let _ = writeln!(self.0, "# TYPE {name} {kind}");
         for (labels, value) in samples {
             self.0.push_str(name);
             if !labels.is_empty() {
@@ -176,6 +194,21 @@ mod tests {
         assert_eq!(
             String::from_utf8(e.into_bytes()).unwrap(),
             "# HELP x_up Up.\\nReally \\\\ up.\n# TYPE x_up gauge\nx_up{error=\"a\\\"b\"} 0\n"
+        );
+    }
+
+    #[test]
+    fn counters_have_their_type() {
+        let mut e = Exposition::default();
+        e.counter(
+            "x_denials_total",
+            "Denials.",
+            &[(&[("domain", "1000000000000001")], "3".into())],
+        );
+        assert_eq!(
+            String::from_utf8(e.into_bytes()).unwrap(),
+            "# HELP x_denials_total Denials.\n# TYPE x_denials_total counter\n\
+             x_denials_total{domain=\"1000000000000001\"} 3\n"
         );
     }
 }
