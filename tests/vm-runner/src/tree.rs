@@ -1110,6 +1110,28 @@ pub fn denials_count_matches_the_audit_record() -> TestResult {
             read(&file(inner.id))
         )
     })?;
+    // The library and the command read the same counts.
+    let d = domains()?;
+    for (id, n) in [(outer, 5), (inner.id, 2)] {
+        let got = d.get(id).and_then(|x| x.denials);
+        ensure(got == Some(n), || {
+            format!("Domains gives {got:?} for {id}, want {n}")
+        })?;
+    }
+    let out = std::process::Command::new("/bin/landlock-audit")
+        .args(["domain", &inner.id.to_string()])
+        .output()
+        .map_err(|e| format!("landlock-audit: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    ensure(
+        out.status.success() && stdout.lines().any(|l| l == "denials  2"),
+        || {
+            format!(
+                "landlock-audit domain {}: {:?} {stdout:?}",
+                inner.id, out.status
+            )
+        },
+    )?;
     // The snapshot's denials lines say the same.
     let snapshot = read(&format!("{TREE}/snapshot"))?;
     for (id, n) in [(outer, 5), (inner.id, 2)] {

@@ -793,8 +793,8 @@ TEST(descriptors_passed_to_a_sandboxed_task)
 		EXPECT_STREQ(below, ids[0]);
 		ASSERT_LE(0, read_fd(fds[FD_SNAPSHOT], buf, BUF_SIZE));
 		snprintf(expected, sizeof(expected),
-			 "domain %s - 1\n%screator pid %d uid 0 comm ", below,
-			 access_make_reg, grandchild);
+			 "domain %s - 1\n%sdenials 0\ncreator pid %d uid 0 comm ",
+			 below, access_make_reg, grandchild);
 		EXPECT_EQ(0, strncmp(expected, buf, strlen(expected)))
 		{
 			TH_LOG("Passed snapshot: %s", buf);
@@ -904,8 +904,8 @@ TEST(child_pid_namespace)
 					       ns_pid), buf);
 			ASSERT_LE(0, read_path(TREE_SNAPSHOT, buf, BUF_SIZE));
 			snprintf(expected, sizeof(expected),
-				 "domain %s - 1\n%stask %d %d\n", inside,
-				 access_make_reg, ns_pid, ns_pid);
+				 "domain %s - 1\n%sdenials 0\ntask %d %d\n",
+				 inside, access_make_reg, ns_pid, ns_pid);
 			EXPECT_STREQ(expected, buf);
 			EXPECT_EQ(-ENOENT, stat_domain(outside, NULL));
 			EXPECT_EQ(-ENOENT, stat_domain(empty, NULL));
@@ -1236,9 +1236,10 @@ TEST(creator_and_audit_id_need_capabilities)
 		fd = open_domain(dom, NULL, O_RDONLY | O_DIRECTORY);
 		ASSERT_LE(0, fd);
 		n = list_dir_fd(fd, ids, ARRAY_SIZE(ids));
-		EXPECT_EQ(6, n);
+		EXPECT_EQ(7, n);
 		EXPECT_TRUE(has_id(ids, n, DOMAIN_CREATOR));
 		EXPECT_TRUE(has_id(ids, n, DOMAIN_AUDIT_ID));
+		EXPECT_TRUE(has_id(ids, n, DOMAIN_DENIALS));
 		EXPECT_EQ(0, close(fd));
 		check_gated(_metadata, dom, EACCES, EACCES);
 		_exit(_metadata->exit_code);
