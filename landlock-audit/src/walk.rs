@@ -133,14 +133,21 @@ impl<S: Source> Reader<'_, S> {
         let depth = file!("depth", MAX_FILE_SIZE, parse::depth);
         let access = file!("access", MAX_FILE_SIZE, parse::access);
         let tasks = file!("tasks", MAX_TASKS_SIZE, parse::domain_tasks);
-        // Optional: a kernel older than the file has none (`None`).  Read
-        // before `creator`, which every kernel has: if the domain vanished
-        // meanwhile, `creator` is missing too, and the domain is dropped by
-        // the race rules rather than kept without its count.
+        // Optional: a kernel older than the file has none, and a reader
+        // without CAP_AUDIT_READ may not open it (EACCES): `None` for both.
+        // Read before `creator`, which every kernel has: if the domain
+        // vanished meanwhile, `creator` is missing too, and the domain is
+        // dropped by the race rules rather than kept without its count.
         dir.push("denials");
-        let denials = self.file(dir, MAX_DENIALS_SIZE, parse::denials);
+        let denials = match self
+            .src
+            .read(dir, MAX_DENIALS_SIZE, ReadMode::Once, &mut self.buf)
+        {
+            Ok(()) => Some(parse::denials(self.buf.contents()).map_err(|e| e.at(&*dir))?),
+            Err(e) if is_gone(&e) || e.kind() == io::ErrorKind::PermissionDenied => None,
+            Err(e) => return Err(io_error(dir, e)),
+        };
         dir.pop();
-        let denials = denials?;
         dir.push("creator");
         let creator = match self
             .src
@@ -797,17 +804,17 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // Whoever sees the domain may read it: EACCES is an error, not None.
+        // A reader without CAP_AUDIT_READ may not open it: EACCES is no
+        // count (None), not an error, and the other domains keep theirs.
         fs::write(&file, "3\n").unwrap();
         let mut src = Hooked::new();
-        src.fail = Box::new(|p| {
-            p.ends_with("denials")
+        src.fail = Box::new(move |p| {
+            (p.ends_with("denials") && p.parent().is_some_and(|d| d.ends_with(id(2).to_string())))
                 .then(|| io::Error::from_raw_os_error(13))
         });
-        match Domains::read_with(&src, dir.path()) {
-            Err(Error::PermissionDenied { path }) => assert!(path.ends_with("denials")),
-            other => panic!("{other:?}"),
-        }
+        let d = Domains::read_with(&src, dir.path()).unwrap();
+        assert_eq!(d.get(id(2)).unwrap().denials, None);
+        assert!(d.iter().any(|x| x.id != id(2) && x.denials.is_some()));
     }
 
     #[test]

@@ -383,7 +383,7 @@ fn domain_list_and_tree_show_the_denials() {
         let out = stdout(&run(&f, &["domain", &id(3).to_string()]));
         assert_eq!(
             lines_of(&out, "denials"),
-            ["denials  unknown (a kernel without the count, or the domain ended while read)"],
+            ["denials  unknown (needs CAP_AUDIT_READ; or a kernel without the count, or the domain ended while read)"],
             "{out}"
         );
         // JSON: the number, exactly, or null.

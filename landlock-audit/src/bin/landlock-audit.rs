@@ -1117,7 +1117,7 @@ fn domain_of_pid<'a>(
 /// none.
 fn denials_text(denials: Option<u64>) -> String {
     denials.map_or_else(
-        || "unknown (a kernel without the count, or the domain ended while read)".to_owned(),
+        || "unknown (needs CAP_AUDIT_READ; or a kernel without the count, or the domain ended while read)".to_owned(),
         |n| n.to_string(),
     )
 }

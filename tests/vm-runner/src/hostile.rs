@@ -846,14 +846,15 @@ pub fn hostile_opens_error_or_data() -> TestResult {
             .iter()
             .map(|f| ((*f).to_owned(), p(f)))
             .collect();
-        for f in ["parent", "depth", "access", "tasks", "denials"] {
+        for f in ["parent", "depth", "access", "tasks"] {
             readable.push((format!("domains/<B>/{f}"), p(&format!("domains/{b}/{f}"))));
         }
         readable.push(("domains/".into(), p("domains")));
         readable.push(("domains/<B>/".into(), p(&format!("domains/{b}"))));
         open_table(&mut t, &readable)?;
-        // creator and audit_id need a capability: EACCES for any open.
-        for f in ["creator", "audit_id"] {
+        // creator, audit_id and denials need a capability: EACCES for any
+        // open.
+        for f in ["creator", "audit_id", "denials"] {
             let path = p(&format!("domains/{b}/{f}"));
             for &(fname, flags, expect) in &FILE_FLAGS {
                 let r = vfs::open(&path, flags);

@@ -953,7 +953,7 @@ pub fn hostile_operations_change_nothing() -> TestResult {
         let b_dir = p(&format!("domains/{b}"));
         let e = |e: i32| errno_name(e);
         dir_ops(&mut t, "domains/<B>/", &b_dir, true, tmp).map_err(e)?;
-        for f in ["parent", "depth", "access", "tasks", "denials"] {
+        for f in ["parent", "depth", "access", "tasks"] {
             let path = format!("{b_dir}/{f}");
             let want = read_path(&path).map_err(e)?;
             let sib = if f == "parent" { "depth" } else { "parent" };

@@ -1057,31 +1057,49 @@ pub fn ids_never_repeat_over_100k_domains() -> TestResult {
 const CAP_AUDIT_READ: u32 = 37;
 
 /// `domains/<id>/denials` counts exactly the requests the domain denied as
-/// the youngest denying layer, live, and says what upstream's deallocation
-/// record will say.
+/// the youngest denying layer, live, for readers with `CAP_AUDIT_READ`
+/// (root here), and says what upstream's deallocation records will say.
 pub fn denials_count_matches_the_audit_record() -> TestResult {
     let mut audit = crate::audit::Audit::open()?;
-    // Outer layer: make_dir; inner: make_reg.  Five mkdir denials are the
-    // outer layer's; two mknod ones the inner's.
+    // Outer layer: make_dir and make_reg; inner: make_dir.  Both deny the
+    // five mkdir(): the inner one, the youngest, counts them; only the
+    // outer denies the two creat().
+    let dir = "/tmp/denied-count";
+    let file = "/tmp/denied-count-file";
+    for p in [dir, file] {
+        ensure(fs::symlink_metadata(p).is_err(), || format!("{p} exists"))?;
+    }
     let (go_rx, go_tx) = std::io::pipe().map_err(|e| e.to_string())?;
+    let (done_rx, done_tx) = std::io::pipe().map_err(|e| e.to_string())?;
     let daemon = Daemon::spawn(move || {
+        restrict(Access::MAKE_DIR | Access::MAKE_REG)?;
         restrict(Access::MAKE_DIR)?;
-        restrict(Access::MAKE_REG)?;
         // spawn() returns once this setup does: deny later, from a thread
         // (made after restrict(), so in the inner domain) that waits for
-        // the go.
+        // the go and reports each denial's error.
         std::thread::spawn(move || {
-            let mut go_rx = go_rx;
+            let (mut go_rx, mut done_tx) = (go_rx, done_tx);
             let mut b = [0u8; 1];
             if std::io::Read::read_exact(&mut go_rx, &mut b).is_err() {
                 return;
             }
+            let denied = |r: std::io::Result<()>| matches!(r, Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied);
+            let mut report = Vec::new();
             for _ in 0..5 {
-                let _ = fs::create_dir("/tmp/denied-count");
+                report.push(if denied(fs::create_dir(dir)) {
+                    b'd'
+                } else {
+                    b'?'
+                });
             }
             for _ in 0..2 {
-                let _ = fs::File::create("/tmp/denied-count-file");
+                report.push(if denied(fs::File::create(file).map(drop)) {
+                    b'f'
+                } else {
+                    b'?'
+                });
             }
+            let _ = std::io::Write::write_all(&mut done_tx, &report);
         });
         Ok(())
     })?;
@@ -1090,29 +1108,31 @@ pub fn denials_count_matches_the_audit_record() -> TestResult {
     let outer = inner
         .parent
         .ok_or("the inner domain has no visible parent")?;
-    let file = |id: landlock_audit::DomainId| format!("{TREE}/domains/{id}/denials");
+    let path = |id: landlock_audit::DomainId| format!("{TREE}/domains/{id}/denials");
     for id in [outer, inner.id] {
-        let text = read(&file(id))?;
+        let text = read(&path(id))?;
         ensure(text == "0\n", || {
-            format!("{} says {text:?} before any denial", file(id))
+            format!("{} says {text:?} before any denial", path(id))
         })?;
     }
     let mut go_tx = go_tx;
     std::io::Write::write_all(&mut go_tx, b".").map_err(|e| e.to_string())?;
-    let counted = eventually(5, || {
-        read(&file(outer)).is_ok_and(|t| t == "5\n")
-            && read(&file(inner.id)).is_ok_and(|t| t == "2\n")
-    });
-    ensure(counted, || {
+    let mut report = [0u8; 7];
+    let mut done_rx = done_rx;
+    std::io::Read::read_exact(&mut done_rx, &mut report).map_err(|e| format!("report: {e}"))?;
+    ensure(&report == b"dddddff", || {
         format!(
-            "outer {:?} inner {:?}, want 5 and 2",
-            read(&file(outer)),
-            read(&file(inner.id))
+            "denied calls: {:?} (d, f: EACCES)",
+            String::from_utf8_lossy(&report)
         )
+    })?;
+    let (o, i) = (read(&path(outer))?, read(&path(inner.id))?);
+    ensure(o == "2\n" && i == "5\n", || {
+        format!("outer {o:?} inner {i:?}, want 2 and 5")
     })?;
     // The library and the command read the same counts.
     let d = domains()?;
-    for (id, n) in [(outer, 5), (inner.id, 2)] {
+    for (id, n) in [(outer, 2), (inner.id, 5)] {
         let got = d.get(id).and_then(|x| x.denials);
         ensure(got == Some(n), || {
             format!("Domains gives {got:?} for {id}, want {n}")
@@ -1124,7 +1144,7 @@ pub fn denials_count_matches_the_audit_record() -> TestResult {
         .map_err(|e| format!("landlock-audit: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     ensure(
-        out.status.success() && stdout.lines().any(|l| l == "denials  2"),
+        out.status.success() && stdout.lines().any(|l| l == "denials  5"),
         || {
             format!(
                 "landlock-audit domain {}: {:?} {stdout:?}",
@@ -1132,9 +1152,9 @@ pub fn denials_count_matches_the_audit_record() -> TestResult {
             )
         },
     )?;
-    // The snapshot's denials lines say the same.
+    // The snapshot's denials lines say the same, each in its block.
     let snapshot = read(&format!("{TREE}/snapshot"))?;
-    for (id, n) in [(outer, 5), (inner.id, 2)] {
+    for (id, n) in [(outer, 2), (inner.id, 5)] {
         let block: Vec<&str> = snapshot
             .split("domain ")
             .filter(|b| b.starts_with(&id.to_string()))
@@ -1144,17 +1164,36 @@ pub fn denials_count_matches_the_audit_record() -> TestResult {
             || format!("snapshot block of {id}: {block:?}"),
         )?;
     }
-    // Upstream's count, in the inner domain's deallocation record.
-    let audit_inner = u64::from_str_radix(
-        read(&format!("{TREE}/domains/{}/audit_id", inner.id))?.trim(),
-        16,
-    )
-    .map_err(|e| e.to_string())?;
+    // The metrics daemon without CAP_AUDIT_READ sees both domains, not
+    // their counts: EACCES, and no denials line in the snapshot.
+    let (inner_id, outer_id) = (inner.id, outer);
+    in_child(move || {
+        become_user(1002, 1002, &[CAP_SYS_PTRACE])?;
+        expect_errno(
+            "open denials without CAP_AUDIT_READ",
+            fs::File::open(path(inner_id)),
+            &[libc::EACCES],
+        )?;
+        let snapshot = read(&format!("{TREE}/snapshot"))?;
+        ensure(
+            snapshot.contains(&format!("domain {outer_id}")) && !snapshot.contains("\ndenials "),
+            || format!("snapshot without CAP_AUDIT_READ: {snapshot:?}"),
+        )
+    })?;
+    // Upstream's counts, in the deallocation records.
+    let audit_of = |id: landlock_audit::DomainId| -> Result<u64, String> {
+        u64::from_str_radix(read(&format!("{TREE}/domains/{id}/audit_id"))?.trim(), 16)
+            .map_err(|e| e.to_string())
+    };
+    let (audit_inner, audit_outer) = (audit_of(inner.id)?, audit_of(outer)?);
     drop(daemon);
-    let n = audit.deallocation_denials(audit_inner)?;
-    ensure(n == 2, || {
-        format!("deallocation record says denials={n}, the tree said 2")
-    })
+    for (a, n) in [(audit_inner, 5), (audit_outer, 2)] {
+        let got = audit.deallocation_denials(a)?;
+        ensure(got == n, || {
+            format!("deallocation record of {a:x} says denials={got}, the tree said {n}")
+        })?;
+    }
+    Ok(())
 }
 
 /// The audit record's `domain=` is upstream's ID, which the tree shows in

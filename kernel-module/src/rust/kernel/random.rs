@@ -27,11 +27,12 @@ pub fn rng_is_initialized() -> bool {
 /// Waits until the CRNG is seeded (`wait_for_random_bytes()`).
 ///
 /// Returns at once if it is. Sleeps interruptibly otherwise, and fails with `ERESTARTSYS` if a
-/// signal interrupts the wait. Only for a nonatomic context.
+/// signal interrupts the wait. Only for a nonatomic context: not with a spinlock held, not in
+/// an RCU read-side critical section.
 #[inline]
 pub fn wait_for_random_bytes() -> Result {
-    // SAFETY: Always safe to call from a nonatomic context; calling it from an atomic one is a
-    // bug the kernel reports, not undefined behavior.
+    // SAFETY: Always safe to call; the nonatomic context it needs is the caller's duty, as for
+    // every function that may sleep (see `kernel::task::might_sleep`).
     to_result(unsafe { bindings::wait_for_random_bytes() })
 }
 

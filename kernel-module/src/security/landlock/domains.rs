@@ -431,11 +431,20 @@ fn open_view(kind: Option<Kind>, counter: u64, dir: bool) -> Result<Open> {
         } else {
             None
         };
-        // Counts of denials as they are now, for whoever sees the domain:
-        // every visible domain's for `snapshot`, the file's own for
-        // `denials` (ENOENT if freed since it was found).
+        // Counts of denials as they are now: every visible domain's for
+        // `snapshot`, the file's own for `denials` (ENOENT if freed since it
+        // was found).  Only for readers of audit records, where upstream
+        // shows them: a domain counts the requests it denied that the
+        // layers below it allowed, so its count follows the rules of
+        // nested domains the reader may not see, and the requests of
+        // tasks it may not trace (and, for a sandboxed reader, whether a
+        // request got past its own domain).
+        let counts = matches!(kind, Some(Kind::Denials | Kind::Snapshot)) && reader.reads_audit();
+        if kind == Some(Kind::Denials) && !counts {
+            return Err(EACCES);
+        }
         let mut denials = KVVec::new();
-        if matches!(kind, Some(Kind::Denials | Kind::Snapshot)) {
+        if counts {
             for s in snapshot.shown.iter() {
                 let c = s.info.counter();
                 let n = if kind == Some(Kind::Snapshot) || c == counter {

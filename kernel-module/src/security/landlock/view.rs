@@ -170,9 +170,10 @@ impl<'a> Reader<'a> {
     }
 
     /// Whether the reader may read audit records: CAP_AUDIT_READ in the
-    /// initial user namespace (a denial is not audited:
-    /// `landlock_introspect_capable_audit_read()` uses `CAP_OPT_NOAUDIT`).  Gates upstream's
-    /// monotonic domain IDs (`audit_id`).
+    /// initial user namespace, checked without an audit record
+    /// (`Credential::capable_noaudit()`).  Gates what upstream shows in
+    /// audit records only: its monotonic domain IDs (`audit_id`) and its
+    /// counts of denials (`denials`).
     pub(crate) fn reads_audit(&self) -> bool {
         self.cred.capable_noaudit(Capability::AUDIT_READ)
     }
@@ -215,7 +216,7 @@ impl<'a> Reader<'a> {
         if !self.is_below(&info) {
             return Ok(None);
         }
-        let init_ns = PidNamespace::init();
+        let init_ns = PidNamespace::init_ns();
         let mut occupied = false;
         let mut killed = false;
         let end = walk.walk_tasks(counter, true, |task| {
@@ -320,7 +321,7 @@ impl<'a> Reader<'a> {
         let mut marks = Marks::new(infos.len())?;
         let mut tasks = KVVec::new();
         let mut failed = None;
-        let init_ns = PidNamespace::init();
+        let init_ns = PidNamespace::init_ns();
         let all_here = core::ptr::eq(self.ns, init_ns);
         // A task in a domain that fails rule 1 can neither show it nor mark
         // a visible one (rule 1 fails for its ancestors too): no ptrace

@@ -124,7 +124,8 @@ landlock_audit_domain_denials_total{domain=\"ID\"}, one counter per visible
 domain (16-hexadecimal-digit ID), which only grows while the domain lives
 and ends with it: a new series for every domain ever seen, so opt in only
 where the Prometheus server can take them.  Both are absent when the
-kernel gives no count (a kernel without domains/<id>/denials, or no
+kernel gives no count (a kernel without domains/<id>/denials, a caller
+without CAP_AUDIT_READ, which the kernel requires for the counts, or no
 visible domain).
 
 With --expect FILE, per expectation (label expectation=NAME):

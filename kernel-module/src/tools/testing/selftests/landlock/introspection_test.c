@@ -1468,10 +1468,20 @@ static void check_snapshot(struct __test_metadata *const _metadata,
 		ASSERT_LE(0, read_domain_file(d->id, DOMAIN_TASKS, buf,
 					      BUF_SIZE));
 		EXPECT_STREQ(d->tasks, buf);
-		/* Our sleepers deny nothing: the count cannot move. */
-		ASSERT_LE(0, read_domain_file(d->id, DOMAIN_DENIALS, buf,
-					      BUF_SIZE));
-		EXPECT_STREQ(d->denials, buf);
+		/*
+		 * Our sleepers deny nothing: the count cannot move.  Readers
+		 * without CAP_AUDIT_READ get neither the file nor the line.
+		 */
+		if (privileged) {
+			ASSERT_LE(0, read_domain_file(d->id, DOMAIN_DENIALS,
+						      buf, BUF_SIZE));
+			EXPECT_STREQ(d->denials, buf);
+		} else {
+			EXPECT_EQ(-EACCES, read_domain_file(d->id,
+							    DOMAIN_DENIALS, buf,
+							    BUF_SIZE));
+			EXPECT_STREQ("", d->denials);
+		}
 		if (privileged) {
 			ASSERT_LE(0, read_domain_file(d->id, DOMAIN_CREATOR,
 						      buf, BUF_SIZE));
@@ -1709,6 +1719,30 @@ static void deny_mkdir(struct __test_metadata *const _metadata, const int n)
 	}
 }
 
+/* The count of the snapshot's "denials" line for @id, or -1. */
+static long snapshot_denials(struct __test_metadata *const _metadata,
+			     const char *const id)
+{
+	struct snapshot_domain *doms = calloc(MAX_DOMAINS, sizeof(*doms));
+	char *buf = alloc_buf(_metadata);
+	long count = -1;
+	int n, i;
+
+	if (!doms)
+		goto out;
+	if (read_path(TREE_SNAPSHOT, buf, BUF_SIZE) < 0)
+		goto out;
+	n = parse_snapshot(buf, doms, MAX_DOMAINS);
+	for (i = 0; i < n; i++) {
+		if (!strcmp(doms[i].id, id) && doms[i].denials[0])
+			count = strtol(doms[i].denials, NULL, 10);
+	}
+out:
+	free(doms);
+	free(buf);
+	return count;
+}
+
 /*
  * domains/<id>/denials counts the requests a domain denied as the youngest
  * denying layer, exactly, and the snapshot's "denials" line agrees.
@@ -1717,7 +1751,7 @@ TEST(denials_count)
 {
 	char inner[ID_SIZE], outer[ID_SIZE], buf[64];
 	int to_child[2], to_parent[2];
-	pid_t child;
+	pid_t child, reader;
 	char c;
 
 	ASSERT_EQ(0, pipe2(to_child, O_CLOEXEC));
@@ -1728,23 +1762,22 @@ TEST(denials_count)
 		EXPECT_EQ(0, close(to_child[1]));
 		EXPECT_EQ(0, close(to_parent[0]));
 		ASSERT_EQ(0, prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0));
-		/* Outer layer: make_dir; inner layer: make_reg only. */
+		/* Outer layer: make_dir and make_reg; inner layer: make_dir. */
+		restrict_fs(_metadata, LANDLOCK_ACCESS_FS_MAKE_DIR |
+					       LANDLOCK_ACCESS_FS_MAKE_REG);
 		restrict_fs(_metadata, LANDLOCK_ACCESS_FS_MAKE_DIR);
-		restrict_fs(_metadata, LANDLOCK_ACCESS_FS_MAKE_REG);
 		write_all(_metadata, to_parent[1], ".", 1);
-		/* Phase 1: 7 denials, all the outer layer's. */
+		/* Phase 1: 7 mkdir() both layers deny: the inner one's. */
 		read_exact(_metadata, to_child[0], &c, 1);
 		deny_mkdir(_metadata, 7);
 		write_all(_metadata, to_parent[1], ".", 1);
-		/* Phase 2: 3 denials of the inner layer (make_reg). */
+		/* Phase 2: 3 mknod() only the outer layer denies. */
 		read_exact(_metadata, to_child[0], &c, 1);
-		EXPECT_EQ(-1, mknod("/landlock-introspection-denied",
-				    S_IFREG | 0600, 0));
-		EXPECT_EQ(EACCES, errno);
-		EXPECT_EQ(-1, mknod("/landlock-introspection-denied",
-				    S_IFREG | 0600, 0));
-		EXPECT_EQ(-1, mknod("/landlock-introspection-denied",
-				    S_IFREG | 0600, 0));
+		for (int i = 0; i < 3; i++) {
+			EXPECT_EQ(-1, mknod("/landlock-introspection-denied",
+					    S_IFREG | 0600, 0));
+			EXPECT_EQ(EACCES, errno);
+		}
 		write_all(_metadata, to_parent[1], ".", 1);
 		read_exact(_metadata, to_child[0], &c, 1);
 		_exit(_metadata->exit_code);
@@ -1767,16 +1800,32 @@ TEST(denials_count)
 	write_all(_metadata, to_child[1], ".", 1);
 	read_exact(_metadata, to_parent[0], &c, 1);
 	ASSERT_EQ(2, read_domain_file(outer, DOMAIN_DENIALS, buf, sizeof(buf)));
-	EXPECT_STREQ("7\n", buf);
-	ASSERT_EQ(2, read_domain_file(inner, DOMAIN_DENIALS, buf, sizeof(buf)));
 	EXPECT_STREQ("0\n", buf);
+	ASSERT_EQ(2, read_domain_file(inner, DOMAIN_DENIALS, buf, sizeof(buf)));
+	EXPECT_STREQ("7\n", buf);
 
 	write_all(_metadata, to_child[1], ".", 1);
 	read_exact(_metadata, to_parent[0], &c, 1);
 	ASSERT_EQ(2, read_domain_file(outer, DOMAIN_DENIALS, buf, sizeof(buf)));
-	EXPECT_STREQ("7\n", buf);
-	ASSERT_EQ(2, read_domain_file(inner, DOMAIN_DENIALS, buf, sizeof(buf)));
 	EXPECT_STREQ("3\n", buf);
+	ASSERT_EQ(2, read_domain_file(inner, DOMAIN_DENIALS, buf, sizeof(buf)));
+	EXPECT_STREQ("7\n", buf);
+	EXPECT_EQ(3, snapshot_denials(_metadata, outer));
+	EXPECT_EQ(7, snapshot_denials(_metadata, inner));
+
+	/* Without CAP_AUDIT_READ: EACCES, and no count in the snapshot. */
+	reader = fork();
+	ASSERT_LE(0, reader);
+	if (reader == 0) {
+		static const cap_value_t cap_ptrace[] = { CAP_SYS_PTRACE };
+
+		become(_metadata, UID_A, cap_ptrace, ARRAY_SIZE(cap_ptrace));
+		EXPECT_EQ(-EACCES, read_domain_file(inner, DOMAIN_DENIALS, buf,
+						    sizeof(buf)));
+		EXPECT_EQ(-1, snapshot_denials(_metadata, inner));
+		_exit(_metadata->exit_code);
+	}
+	wait_child_ok(_metadata, reader);
 
 	write_all(_metadata, to_child[1], ".", 1);
 	wait_child_ok(_metadata, child);
