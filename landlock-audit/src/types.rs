@@ -745,10 +745,11 @@ pub struct Domain {
     /// when the tree was read: `domains/<id>/denials`, or the `denials` line
     /// of the `snapshot` file.  It only grows while the domain lives.
     ///
-    /// `None` when the kernel does not give it: a kernel older than the
-    /// `denials` file (and the `snapshot` line), or a `snapshot` taken
-    /// while this domain was being freed (the kernel then leaves the line
-    /// out).  In JSON, `null`; a document without the field (from an older
+    /// `None` when the kernel does not give it: to a reader without
+    /// `CAP_AUDIT_READ` in the initial user namespace (`EACCES` on the file,
+    /// no `snapshot` line), on a kernel older than the `denials` file, or
+    /// for a `snapshot` taken while this domain was being freed (the kernel
+    /// then leaves the line out).  In JSON, `null`; a document without the field (from an older
     /// command) reads as `None`.
     #[cfg_attr(feature = "serde", serde(default))]
     pub denials: Option<u64>,

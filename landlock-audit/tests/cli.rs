@@ -383,7 +383,7 @@ fn domain_list_and_tree_show_the_denials() {
         let out = stdout(&run(&f, &["domain", &id(3).to_string()]));
         assert_eq!(
             lines_of(&out, "denials"),
-            ["denials  unknown (needs CAP_AUDIT_READ; or a kernel without the count, or the domain ended while read)"],
+            ["denials  unknown (needs CAP_AUDIT_READ in the initial user namespace; or a kernel without the count; or the domain ended while the tree was read)"],
             "{out}"
         );
         // JSON: the number, exactly, or null.
@@ -1067,6 +1067,16 @@ fn metrics_have_no_denials_when_the_kernel_gives_no_count() {
         [("landlock_audit_denials", "0")]
     );
     assert_eq!(family(&out, "landlock_audit_domain_denials_total").len(), 3);
+    // No domain at all: the sum over none is 0, not unknown.
+    let mut model = denials_model();
+    model.domains.clear();
+    let f = Fixture::new(model);
+    let out = stdout(&run(&f, &["metrics", "--per-domain"]));
+    assert_eq!(
+        family(&out, "landlock_audit_denials"),
+        [("landlock_audit_denials", "0")]
+    );
+    assert!(family(&out, "landlock_audit_domain_denials_total").is_empty());
 }
 
 /// Every family `metrics` writes, with all its options, is listed in

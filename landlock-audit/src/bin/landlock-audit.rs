@@ -1117,7 +1117,7 @@ fn domain_of_pid<'a>(
 /// none.
 fn denials_text(denials: Option<u64>) -> String {
     denials.map_or_else(
-        || "unknown (needs CAP_AUDIT_READ; or a kernel without the count, or the domain ended while read)".to_owned(),
+        || "unknown (needs CAP_AUDIT_READ in the initial user namespace; or a kernel without the count; or the domain ended while the tree was read)".to_owned(),
         |n| n.to_string(),
     )
 }
@@ -1278,13 +1278,15 @@ fn metrics(
 
 /// The denial metrics: the sum over the visible domains (a gauge: it falls
 /// when a domain ends) and, with `per_domain`, one counter per domain.
-/// Nothing when no domain has a count (a kernel without them).
+/// The sum is 0 without any domain, and nothing is written when domains
+/// exist but none has a count (a reader without `CAP_AUDIT_READ`, or a
+/// kernel without the counts).
 fn denial_metrics(e: &mut prom::Exposition, domains: &Domains, per_domain: bool) {
     let counted: Vec<(String, u64)> = domains
         .iter()
         .filter_map(|d| d.denials.map(|n| (d.id.to_string(), n)))
         .collect();
-    if counted.is_empty() {
+    if counted.is_empty() && !domains.is_empty() {
         return;
     }
     // At most 2^64 domains of at most 2^64 - 1 each: no overflow in u128.

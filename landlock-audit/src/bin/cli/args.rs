@@ -67,7 +67,11 @@ is an error (exit 1, kind ambiguous_domain) that names them.
 
 handles lists the rights this domain's own layer handles; enforces lists
 what its chain enforces, the union over the domain and its visible
-ancestors (an access is checked against every layer).
+ancestors (an access is checked against every layer).  denials counts the
+access requests this domain denied as the youngest layer that denied them
+(a request a sub-domain also denies counts for the sub-domain), logged or
+not; the kernel gives it only to readers with CAP_AUDIT_READ in the
+initial user namespace (as audit_id), so it is unknown otherwise.
 
 Audit records (domain=) and tracepoints print upstream Landlock's domain
 IDs, not the tree's.  With --audit-id, the domain is found by reading
@@ -262,8 +266,11 @@ pub const METRICS: &[Metric] = &[
         kind: "gauge",
         labels: &[],
         meaning: "Access requests the visible domains denied, summed (upstream's \
-                  num_denials: counted for the youngest denying layer); falls when a \
-                  domain ends.  Absent when the kernel gives no count.",
+                  num_denials: counted for the youngest denying layer) that the kernel \
+                  gave a count; falls when a domain ends.  0 without any domain; absent \
+                  when domains exist but none has a count (a reader without \
+                  CAP_AUDIT_READ in the initial user namespace, or a kernel without the \
+                  counts).",
     },
     Metric {
         name: "landlock_audit_domain_denials_total",
@@ -510,7 +517,13 @@ pub enum Command {
         pids: Vec<u32>,
     },
     /// One line per domain, as lsns lists namespaces: ID, depth, number of
-    /// processes, and the creator's PID, user, systemd unit and executable.
+    /// processes, denials, and the creator's PID, user, systemd unit and
+    /// executable.
+    ///
+    /// DENIALS is the count of access requests the domain denied (see
+    /// domain --help); - when unknown: the kernel gives it only to readers
+    /// with CAP_AUDIT_READ in the initial user namespace (or it is older
+    /// than the count).
     List,
     /// One domain in detail, by its ID in the tree, the ID audit records
     /// print, or a process that runs in it.
@@ -565,8 +578,11 @@ pub enum Command {
 
         /// Also export each visible domain's count of denials as a counter
         /// labelled with its ID, landlock_audit_domain_denials_total{domain}:
-        /// one series per domain ever seen (by default only their sum,
-        /// landlock_audit_denials, is written).  Prometheus text only.
+        /// one series per domain ever seen, and every landlock_restrict_self()
+        /// makes a new domain with a never-reused ID (each start of a
+        /// sandboxed service or command), so series grow with sandbox churn.
+        /// By default only their sum, landlock_audit_denials, is written.
+        /// Prometheus text only: ignored with --json.
         #[arg(long)]
         per_domain: bool,
     },
