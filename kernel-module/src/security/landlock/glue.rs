@@ -62,14 +62,10 @@ pub(crate) mod raw {
             out: *mut *mut bindings::task_struct,
         ) -> usize;
         pub(crate) fn landlock_introspect_walk_end(w: *mut RawWalk) -> bool;
-        pub(crate) fn landlock_introspect_registry_audit_id(
+        pub(crate) fn landlock_introspect_registry_log(
             r: *mut RawRegistry,
             counter: u64,
             id: *mut u64,
-        ) -> bool;
-        pub(crate) fn landlock_introspect_registry_denials(
-            r: *mut RawRegistry,
-            counter: u64,
             denials: *mut u64,
         ) -> bool;
         pub(crate) fn landlock_introspect_registry_creator(

@@ -890,30 +890,19 @@ landlock_introspect_registry_infos(struct landlock_introspect_registry *const r,
 	return n;
 }
 
-bool landlock_introspect_registry_audit_id(struct landlock_introspect_registry *r,
-					   const u64 counter, u64 *const id)
+bool landlock_introspect_registry_log(struct landlock_introspect_registry *r,
+				      const u64 counter, u64 *const id,
+				      u64 *const denials)
 {
 	typeof(*r->buckets) *const b = bucket_of(r, counter);
 	const struct landlock_hierarchy *h;
 
 	spin_lock(&b->lock);
 	h = find(&b->head, counter);
-	if (h)
+	if (h) {
 		*id = h->id;
-	spin_unlock(&b->lock);
-	return h;
-}
-
-bool landlock_introspect_registry_denials(struct landlock_introspect_registry *r,
-					  const u64 counter, u64 *const denials)
-{
-	typeof(*r->buckets) *const b = bucket_of(r, counter);
-	const struct landlock_hierarchy *h;
-
-	spin_lock(&b->lock);
-	h = find(&b->head, counter);
-	if (h)
 		*denials = atomic64_read(&h->num_denials);
+	}
 	spin_unlock(&b->lock);
 	return h;
 }
@@ -983,6 +972,9 @@ landlock_introspect_test_hierarchy(struct landlock_introspect_registry *const r,
 	h->introspect.counter = counter;
 	h->parent = parent;
 	refcount_set(&h->usage, 1);
+	/* Distinct made-up values, so that tests see whose fields are read. */
+	h->id = counter % 991;
+	atomic64_set(&h->num_denials, counter % 997);
 	index_insert(h);
 	registry_insert(r, h);
 	return h;

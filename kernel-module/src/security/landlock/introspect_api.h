@@ -247,23 +247,12 @@ landlock_introspect_test_unregistered_free(struct landlock_hierarchy *parent);
 void landlock_introspect_test_task_free(struct landlock_introspect_task *t);
 
 /**
- * landlock_introspect_registry_audit_id - Get upstream's ID of a domain
+ * landlock_introspect_registry_log - Get what upstream logs of a domain
  *
  * @r: A registry.
  * @counter: The domain's counter.
  * @id: Where to store &struct landlock_hierarchy.id, as audit records and
  *      tracepoints print it.
- *
- * Return: False if there is no such domain.
- */
-bool landlock_introspect_registry_audit_id(struct landlock_introspect_registry *r,
-					   u64 counter, u64 *id);
-
-/**
- * landlock_introspect_registry_denials - Count a domain's denials
- *
- * @r: A registry.
- * @counter: The domain's counter.
  * @denials: Where to store &struct landlock_hierarchy.num_denials: the
  *           access requests this domain denied as the youngest denying
  *           layer, logged or not (as audit's domain deallocation record
@@ -271,8 +260,8 @@ bool landlock_introspect_registry_audit_id(struct landlock_introspect_registry *
  *
  * Return: False if there is no such domain.
  */
-bool landlock_introspect_registry_denials(struct landlock_introspect_registry *r,
-					  u64 counter, u64 *denials);
+bool landlock_introspect_registry_log(struct landlock_introspect_registry *r,
+				      u64 counter, u64 *id, u64 *denials);
 
 /**
  * landlock_introspect_registry_creator - Copy a domain's creator
@@ -314,6 +303,8 @@ size_t landlock_introspect_creator_exe_size(void);
  *
  * Return: A hierarchy with no details and no domain, registered in @r, or
  * NULL; landlock_introspect_test_hierarchy_free() unregisters and frees it.
+ * Its upstream ID is @counter % 991 and its count of denials @counter % 997,
+ * made-up values that tell test hierarchies apart.
  */
 struct landlock_hierarchy *
 landlock_introspect_test_hierarchy(struct landlock_introspect_registry *r,

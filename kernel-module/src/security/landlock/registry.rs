@@ -346,23 +346,31 @@ impl WalkReserve<'_> {
 }
 
 impl Registry {
+    /// What upstream logs of the domain of `counter`, if it is live: its ID
+    /// (`landlock_hierarchy.id`, as audit records print it) and how many
+    /// access requests it denied as the youngest denying layer, logged or
+    /// not (`num_denials`).
+    fn log(&self, counter: u64) -> Option<(u64, u64)> {
+        let (mut id, mut denials) = (0, 0);
+        // SAFETY: `self.raw` is a live registry; `id` and `denials` are live
+        // `u64`s.
+        unsafe {
+            raw::landlock_introspect_registry_log(self.raw.as_ptr(), counter, &mut id, &mut denials)
+        }
+        .then_some((id, denials))
+    }
+
     /// Upstream's ID of the domain of `counter` (`landlock_hierarchy.id`, as
     /// audit records print it), if it is live.
     pub(crate) fn audit_id(&self, counter: u64) -> Option<u64> {
-        let mut id = 0;
-        // SAFETY: `self.raw` is a live registry; `id` is a live `u64`.
-        unsafe { raw::landlock_introspect_registry_audit_id(self.raw.as_ptr(), counter, &mut id) }
-            .then_some(id)
+        self.log(counter).map(|(id, _)| id)
     }
 
     /// How many access requests the domain of `counter` denied as the
     /// youngest denying layer, logged or not (upstream's `num_denials`),
     /// if it is live.
     pub(crate) fn denials(&self, counter: u64) -> Option<u64> {
-        let mut n = 0;
-        // SAFETY: `self.raw` is a live registry; `n` is a live `u64`.
-        unsafe { raw::landlock_introspect_registry_denials(self.raw.as_ptr(), counter, &mut n) }
-            .then_some(n)
+        self.log(counter).map(|(_, n)| n)
     }
 
     /// The creator of the domain of `counter`, as a reader in `ns` with
@@ -708,10 +716,15 @@ mod tests {
         let ns = me.active_pid_ns().ok_or(ESRCH)?;
         let gone = crate::glue::with_current_cred(me, |cred| r.creator(A + 1, ns, cred));
         assert!(gone.is_err());
-        // A new domain has denied nothing; a counter with no domain has
-        // no count (not 0).
-        assert_eq!(r.denials(A + 299 * 1000), Some(0));
+        // Each domain's own fields (test hierarchies have made-up values);
+        // a counter with no domain has none (not 0).
+        for c in [A, A + 299 * 1000] {
+            assert_eq!(r.denials(c), Some(c % 997));
+            assert_eq!(r.audit_id(c), Some(c % 991));
+        }
+        assert_ne!(r.denials(A), r.denials(A + 299 * 1000));
         assert_eq!(r.denials(A + 1), None);
+        assert_eq!(r.audit_id(A + 1), None);
         Ok(())
     }
 }
