@@ -177,21 +177,48 @@ fn show(s: &[u8]) -> String {
     quote(s)
 }
 
-/// A file holding one decimal number on one line, e.g. `version` or
-/// `abi_version`: `"N\n"`.
-pub fn number(input: &[u8]) -> ParseResult<u64> {
+/// Fails on the first line `it` still has: "unexpected extra line".
+fn no_extra_line<'a>(
+    mut it: impl Iterator<Item = ParseResult<(usize, &'a [u8])>>,
+) -> ParseResult<()> {
+    match it.next() {
+        Some(extra) => {
+            let (n, _) = extra?;
+            Err(ParseError::new(n, "unexpected extra line"))
+        }
+        None => Ok(()),
+    }
+}
+
+/// The value of a file of exactly one line, which `value` parses with the
+/// line's number; an empty file is "empty file, expected `expected`".
+fn one_line<T>(
+    input: &[u8],
+    expected: &str,
+    value: impl FnOnce(usize, &[u8]) -> ParseResult<T>,
+) -> ParseResult<T> {
     let mut it = lines(input);
     let (n, line) = match it.next() {
         Some(r) => r?,
-        None => return Err(ParseError::new(0, "empty file, expected a number")),
+        None => {
+            return Err(ParseError::new(
+                0,
+                format!("empty file, expected {expected}"),
+            ))
+        }
     };
-    let v = decimal(line)
-        .ok_or_else(|| ParseError::new(n, format!("not a decimal number: {}", show(line))))?;
-    if let Some(extra) = it.next() {
-        let (n, _) = extra?;
-        return Err(ParseError::new(n, "unexpected extra line"));
-    }
+    let v = value(n, line)?;
+    no_extra_line(it)?;
     Ok(v)
+}
+
+/// A file holding one decimal number on one line, e.g. `version` or
+/// `abi_version`: `"N\n"`.
+pub fn number(input: &[u8]) -> ParseResult<u64> {
+    one_line(input, "a number", |n, line| {
+        decimal(line)
+            .ok_or_else(|| ParseError::new(n, format!("not a decimal number: {}", show(line))))
+    })
 }
 
 /// The `parent` file: empty, or `"<id>\n"`.
@@ -199,18 +226,12 @@ pub fn parent(input: &[u8]) -> ParseResult<Option<DomainId>> {
     if input.is_empty() {
         return Ok(None);
     }
-    let mut it = lines(input);
-    let (n, line) = match it.next() {
-        Some(r) => r?,
-        None => return Ok(None),
-    };
-    let id = DomainId::from_hex(line)
-        .ok_or_else(|| ParseError::new(n, format!("not a domain ID: {}", show(line))))?;
-    if let Some(extra) = it.next() {
-        let (n, _) = extra?;
-        return Err(ParseError::new(n, "unexpected extra line"));
-    }
-    Ok(Some(id))
+    // Not empty: `one_line` finds a line.
+    one_line(input, "a domain ID", |n, line| {
+        DomainId::from_hex(line)
+            .map(Some)
+            .ok_or_else(|| ParseError::new(n, format!("not a domain ID: {}", show(line))))
+    })
 }
 
 /// `/proc/<pid>/attr/landlock/domain`: empty (the task is in no domain
@@ -246,18 +267,10 @@ pub fn proc_attr_domain(input: &[u8]) -> ParseResult<Option<DomainId>> {
 /// assert_eq!(parse::audit_id(b"").unwrap_err().line, 0);
 /// ```
 pub fn audit_id(input: &[u8]) -> ParseResult<AuditId> {
-    let mut it = lines(input);
-    let (n, line) = match it.next() {
-        Some(r) => r?,
-        None => return Err(ParseError::new(0, "empty file, expected an audit ID")),
-    };
-    let id = AuditId::from_hex(line)
-        .ok_or_else(|| ParseError::new(n, format!("not an audit ID: {}", show(line))))?;
-    if let Some(extra) = it.next() {
-        let (n, _) = extra?;
-        return Err(ParseError::new(n, "unexpected extra line"));
-    }
-    Ok(id)
+    one_line(input, "an audit ID", |n, line| {
+        AuditId::from_hex(line)
+            .ok_or_else(|| ParseError::new(n, format!("not an audit ID: {}", show(line))))
+    })
 }
 
 /// The most digits of a count of denials: those of `u64::MAX`, 20.
@@ -309,22 +322,7 @@ fn denials_value(n: usize, s: &[u8]) -> ParseResult<u64> {
 /// assert_eq!(parse::denials(b"").unwrap_err().line, 0);
 /// ```
 pub fn denials(input: &[u8]) -> ParseResult<u64> {
-    let mut it = lines(input);
-    let (n, line) = match it.next() {
-        Some(r) => r?,
-        None => {
-            return Err(ParseError::new(
-                0,
-                "empty file, expected a count of denials",
-            ))
-        }
-    };
-    let v = denials_value(n, line)?;
-    if let Some(extra) = it.next() {
-        let (n, _) = extra?;
-        return Err(ParseError::new(n, "unexpected extra line"));
-    }
-    Ok(v)
+    one_line(input, "a count of denials", denials_value)
 }
 
 /// Landlock's maximum number of stacked domains (`LANDLOCK_MAX_NUM_LAYERS`):
@@ -449,10 +447,7 @@ pub fn access(input: &[u8]) -> ParseResult<HandledAccess> {
     let (n2, l2) = next("net")?;
     let (n3, l3) = next("scope")?;
     let access = access_lines([(n, l), (n2, l2), (n3, l3)])?;
-    if let Some(extra) = it.next() {
-        let (n, _) = extra?;
-        return Err(ParseError::new(n, "unexpected extra line"));
-    }
+    no_extra_line(it)?;
     Ok(access)
 }
 
