@@ -895,7 +895,7 @@ pub fn hostile_operations_change_nothing() -> TestResult {
         (
             "landlock/",
             TREE.to_owned(),
-            "abi_version domains snapshot tasks version",
+            "abi_version domains generation snapshot tasks version",
         ),
         (
             "domains/<A>/",
@@ -1513,7 +1513,7 @@ pub fn hostile_reads_match_content() -> TestResult {
         "landlock/",
         TREE,
         &dots(
-            ["version", "abi_version", "tasks", "snapshot", "domains"]
+            ["version", "abi_version", "tasks", "snapshot", "generation", "domains"]
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect(),

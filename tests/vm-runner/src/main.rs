@@ -177,7 +177,7 @@ fn abi_version_matches_syscall() -> TestResult {
 }
 
 fn files_are_read_only() -> TestResult {
-    for name in ["version", "abi_version"] {
+    for name in ["version", "abi_version", "generation"] {
         let path = format!("{TREE}/{name}");
         let md = fs::metadata(&path).map_err(|e| format!("{path}: {e}"))?;
         ensure(md.mode() == 0o100444, || {

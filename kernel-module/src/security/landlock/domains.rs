@@ -732,6 +732,7 @@ impl<const K: u8> Node for KindFile<K> {
     }
 }
 
+#[vtable]
 impl<const K: u8> FileNode for KindFile<K> {
     /// The content rendered at open, or, for a reading task in another
     /// domain than the opener's, that content filtered by rule 1 for the

@@ -111,6 +111,12 @@ pub(crate) mod raw {
 
         // The current task's credentials.
         pub(crate) fn landlock_introspect_current_cred() -> *const bindings::cred;
+
+        // The generation file's count of changes (generation.rs).
+        pub(crate) fn landlock_introspect_generation(opener: *const bindings::cred) -> u64;
+        pub(crate) fn landlock_introspect_generation_open();
+        pub(crate) fn landlock_introspect_generation_close();
+        pub(crate) fn landlock_introspect_test_events(h: *mut RawHierarchy) -> u64;
     }
 }
 
@@ -135,6 +141,37 @@ pub(crate) fn with_current_cred<R>(_task: &CurrentTask, f: impl FnOnce(&Credenti
     // override before they return.  The borrow cannot leave `f` (its
     // lifetime is `f`'s own, higher-ranked).
     f(unsafe { Credential::from_ptr(raw::landlock_introspect_current_cred()) })
+}
+
+// ---------------------------------------------------------------------------
+// Changes of a reader's view (the generation file)
+
+/// How many times the view of the reader made of `opener` (a generation
+/// file's credentials) and the current task changed: see
+/// `landlock_introspect_generation()` in introspect_api.h.  Takes no lock.
+pub(crate) fn generation(opener: &Credential) -> u64 {
+    // SAFETY: `opener` is live for the call.
+    unsafe { raw::landlock_introspect_generation(opener.as_ptr()) }
+}
+
+/// A generation file is open until the [`Watcher`] is dropped: while one
+/// is, changes wake the pollers of generation files.
+pub(crate) struct Watcher(());
+
+impl Watcher {
+    /// Counts an open generation file.  Read [`generation`] after this.
+    pub(crate) fn new() -> Self {
+        // SAFETY: no precondition; undone once, by `drop`.
+        unsafe { raw::landlock_introspect_generation_open() };
+        Self(())
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        // SAFETY: once per `landlock_introspect_generation_open()` (`new`).
+        unsafe { raw::landlock_introspect_generation_close() };
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -214,6 +214,56 @@ static void reader_put(struct landlock_hierarchy *const h)
 }
 
 /*
+ * Changes to what the tree's generation file counts (see
+ * landlock_introspect_generation()): for an unsandboxed reader, every
+ * domain appearing or ending and every task entering or leaving one.
+ */
+static atomic64_t landlock_introspect_events = ATOMIC64_INIT(0);
+
+/*
+ * Open generation files: only while there are some does a change schedule
+ * the wake-up of their pollers.
+ */
+static atomic_t landlock_introspect_watchers = ATOMIC_INIT(0);
+
+static void wake_watchers(struct work_struct *const work)
+{
+	landlock_introspect_generation_wake();
+}
+
+/*
+ * Wakes the pollers of generation files from a workqueue: whoever changes
+ * something pays for one schedule_work() (a bit test when the work is
+ * pending already), never for a walk of the pollers, and never in the
+ * context of a lock that domain creation or fork take.
+ */
+static DECLARE_WORK(landlock_introspect_wake_work, wake_watchers);
+
+/*
+ * Something happened in @h: it appeared or is about to end, or a task
+ * entered or left it.  Counts it for the readers who may see @h: those in
+ * its strict ancestors and unsandboxed ones.  At most
+ * LANDLOCK_MAX_NUM_LAYERS atomic increments and, while a generation file
+ * is open, one schedule_work().  Any context: @h and its ancestors are
+ * alive (the caller holds @h, which holds its parent).
+ */
+static void changed(struct landlock_hierarchy *const h)
+{
+	struct landlock_hierarchy *a;
+
+	atomic64_inc(&landlock_introspect_events);
+	for (a = h->parent; a; a = a->parent)
+		atomic64_inc(&a->introspect.events);
+	/*
+	 * Pairs with the barrier in landlock_introspect_generation_open():
+	 * either this sees the new watcher, or the opener sees this change.
+	 */
+	smp_mb__after_atomic();
+	if (atomic_read(&landlock_introspect_watchers))
+		schedule_work(&landlock_introspect_wake_work);
+}
+
+/*
  * Sets up the task index of a new hierarchy and links it among its
  * parent's children.
  */
@@ -227,6 +277,7 @@ static void index_insert(struct landlock_hierarchy *const h)
 	INIT_LIST_HEAD(&h->introspect.children);
 	INIT_LIST_HEAD(&h->introspect.sibling);
 	INIT_WORK(&h->introspect.put_work, put_deferred);
+	atomic64_set(&h->introspect.events, 0);
 	if (!parent)
 		return;
 	spin_lock_irqsave(&parent->introspect.lock, flags);
@@ -289,6 +340,7 @@ landlock_introspect_register_domain(const struct landlock_domain *const domain)
 	index_insert(hierarchy);
 	if (r)
 		registry_insert(r, hierarchy);
+	changed(hierarchy);
 }
 
 /**
@@ -307,6 +359,9 @@ void landlock_introspect_unregister(struct landlock_hierarchy *const hierarchy)
 	r = smp_load_acquire(&landlock_introspect_global);
 	if (r)
 		registry_remove(r, hierarchy);
+	/* Not for a hierarchy that was never registered (see index_remove()). */
+	if (hierarchy->introspect.sibling.next)
+		changed(hierarchy);
 	index_remove(hierarchy);
 }
 
@@ -336,6 +391,7 @@ static void index_link(struct landlock_introspect_task *const t,
 	list_add_tail(&t->node, &to->introspect.tasks);
 	WRITE_ONCE(t->in, to);
 	spin_unlock_irqrestore(&to->introspect.lock, flags);
+	changed(to);
 }
 
 /* Unlinks @t from the list it is in, if any. */
@@ -350,6 +406,7 @@ static void index_unlink(struct landlock_introspect_task *const t)
 	list_del(&t->node);
 	WRITE_ONCE(t->in, NULL);
 	spin_unlock_irqrestore(&in->introspect.lock, flags);
+	changed(in);
 }
 
 static struct landlock_hierarchy *cred_hierarchy(const struct cred *const cred)
@@ -1029,6 +1086,12 @@ landlock_introspect_test_unregistered_free(struct landlock_hierarchy *parent)
 	return true;
 }
 
+u64 landlock_introspect_test_events(struct landlock_hierarchy *const h)
+{
+	return atomic64_read(h ? &h->introspect.events :
+				 &landlock_introspect_events);
+}
+
 #endif /* CONFIG_SECURITY_LANDLOCK_KUNIT_TEST */
 
 /* Helpers for Rust (glue.rs; documented in introspect_api.h). */
@@ -1078,6 +1141,59 @@ const char *landlock_introspect_access_name(const size_t class,
  * current_cred(), because struct task_struct is not reliably laid out by
  * bindgen.
  */
+/* Whether @a is @h or one of its ancestors. */
+static bool is_at_or_above(const struct landlock_hierarchy *const a,
+			   const struct landlock_hierarchy *h)
+{
+	for (; h; h = h->parent)
+		if (h == a)
+			return true;
+	return false;
+}
+
+u64 landlock_introspect_generation(const struct cred *const opener)
+{
+	/* Only the task itself replaces its credentials: no RCU needed. */
+	struct landlock_hierarchy *const doms[] = {
+		cred_hierarchy(opener),
+		cred_hierarchy(current_cred()),
+		cred_hierarchy(current_real_cred()),
+	};
+	struct landlock_hierarchy *view = NULL;
+	size_t i;
+
+	/*
+	 * The reader sees the domains strictly below all of its domains
+	 * (rule 1): those below the deepest, if the others are it or its
+	 * ancestors; none otherwise, where nothing it sees can change.
+	 */
+	for (i = 0; i < ARRAY_SIZE(doms); i++) {
+		if (!doms[i] || is_at_or_above(doms[i], view))
+			continue;
+		if (view && !is_at_or_above(view, doms[i]))
+			return 0;
+		view = doms[i];
+	}
+	if (!view)
+		return atomic64_read(&landlock_introspect_events);
+	return atomic64_read(&view->introspect.events);
+}
+
+void landlock_introspect_generation_open(void)
+{
+	atomic_inc(&landlock_introspect_watchers);
+	/*
+	 * Pairs with the barrier in changed(): either the change sees this
+	 * watcher, or the generation read after this sees the change.
+	 */
+	smp_mb__after_atomic();
+}
+
+void landlock_introspect_generation_close(void)
+{
+	atomic_dec(&landlock_introspect_watchers);
+}
+
 const struct cred *landlock_introspect_current_cred(void)
 {
 	return current_cred();

@@ -11,6 +11,7 @@
 #ifndef _SECURITY_LANDLOCK_INTROSPECT_H
 #define _SECURITY_LANDLOCK_INTROSPECT_H
 
+#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -64,6 +65,13 @@ struct landlock_introspect_entry {
 	struct list_head children;
 	/** @sibling: Link in the parent's @children. */
 	struct list_head sibling;
+	/**
+	 * @events: How many times the view of a reader in this domain
+	 * changed: a strict descendant appeared or ended, or a task entered
+	 * or left one.  Only ever incremented (any context); the tree's
+	 * generation file shows a keyed permutation of it.
+	 */
+	atomic64_t events;
 	/**
 	 * @put_work: Puts a reader's last reference to the hierarchy from a
 	 * workqueue, as upstream frees domains, so that the free (its audit

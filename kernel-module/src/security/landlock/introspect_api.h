@@ -204,6 +204,16 @@ bool landlock_introspect_walk_end(struct landlock_introspect_walk *w);
 #define LANDLOCK_INTROSPECT_WALK_BATCH 16
 
 /**
+ * landlock_introspect_test_events - Read a count of changes (KUnit)
+ *
+ * @h: A test hierarchy, or NULL for the count of unsandboxed readers.
+ *
+ * Return: The count landlock_introspect_generation() reads for a reader in
+ * @h (or for an unsandboxed reader).
+ */
+u64 landlock_introspect_test_events(struct landlock_hierarchy *h);
+
+/**
  * landlock_introspect_test_task - Make a test entry of the task index (KUnit)
  *
  * @h: A test hierarchy (landlock_introspect_test_hierarchy()) to link it in, or
@@ -387,6 +397,43 @@ u8 landlock_introspect_task_chain(struct task_struct *task, u64 *chain,
  * know.
  */
 const char *landlock_introspect_access_name(size_t class, unsigned int bit);
+
+/**
+ * landlock_introspect_generation - Count the changes of a reader's view
+ *
+ * @opener: The credentials a generation file was opened with.
+ *
+ * The reader is @opener together with the current task's subjective and
+ * objective credentials, as for every read of the tree: it sees the domains
+ * strictly below all three domains (rule 1).  Counted changes are a domain
+ * appearing or ending and a task entering or leaving a domain; each counts
+ * for the readers in the domain's strict ancestors and for unsandboxed
+ * readers, so nothing a reader may not see by rule 1 changes what it reads.
+ * Takes no lock; at most 3 * LANDLOCK_MAX_NUM_LAYERS pointer reads.
+ *
+ * Return: The count of the deepest of the three domains when the other
+ * two are it or its ancestors, the count of every change when none of the
+ * three has a domain, or 0 when two of them are unrelated (the reader sees
+ * no domain).
+ */
+u64 landlock_introspect_generation(const struct cred *opener);
+
+/**
+ * landlock_introspect_generation_open - Count an open generation file
+ *
+ * While generation files are open, a change schedules a wake-up of their
+ * pollers (landlock_introspect_generation_wake(), from a workqueue).  The
+ * caller reads landlock_introspect_generation() after this: a change it
+ * does not see wakes its pollers.
+ */
+void landlock_introspect_generation_open(void);
+
+/**
+ * landlock_introspect_generation_close - Uncount an open generation file
+ *
+ * Once per landlock_introspect_generation_open(), when the file is released.
+ */
+void landlock_introspect_generation_close(void);
 
 /**
  * landlock_introspect_current_cred - Get current_cred()

@@ -10,6 +10,7 @@
 
 mod domains;
 mod format;
+mod generation;
 mod glue;
 mod id;
 mod registry;
@@ -18,3 +19,17 @@ mod view;
 
 /// Prefix of this crate's `pr_*!` messages (there is no `module!` here).
 const __LOG_PREFIX: &[u8] = b"landlock\0";
+
+/// The owner that `#[vtable]` impls name (`crate::LocalModule`, which
+/// `module!` defines for modules): Landlock is built in, so it has no
+/// `struct module`, and its `THIS_MODULE` is NULL, as in C.
+struct LocalModule;
+
+impl kernel::ModuleMetadata for LocalModule {
+    const NAME: &'static kernel::str::CStr = c"landlock";
+
+    // SAFETY: NULL is `THIS_MODULE` for built-in code, which
+    // `try_module_get()` and `module_put()` accept.
+    const THIS_MODULE: kernel::ThisModule =
+        unsafe { kernel::ThisModule::from_ptr(core::ptr::null_mut()) };
+}

@@ -541,6 +541,18 @@ pub(crate) mod testing {
         Ok(())
     }
 
+    /// The count of changes a reader in the test domain of `counter` sees,
+    /// or (`None`) an unsandboxed reader.
+    pub(crate) fn events(registry: &Registry, counter: Option<u64>) -> Result<u64> {
+        let h = match counter {
+            Some(c) => hierarchy_of(registry, c).ok_or(EINVAL)?.as_ptr(),
+            None => core::ptr::null_mut(),
+        };
+        // SAFETY: `h` is NULL or a test hierarchy of `registry`, alive while
+        // it is.
+        Ok(unsafe { raw::landlock_introspect_test_events(h) })
+    }
+
     /// The infos of a private registry.
     pub(crate) fn infos_of(domains: &[(u64, u64)]) -> Result<KVVec<Info>> {
         registry_of(domains)?.infos()
@@ -553,6 +565,40 @@ mod tests {
     use super::*;
 
     const A: u64 = 1 << 60;
+
+    /// A task entering or leaving a domain counts for the readers in the
+    /// domain's strict ancestors and for unsandboxed ones, never for a
+    /// reader in the domain itself or beside it (generation file).
+    #[test]
+    fn changes_count_for_the_strict_ancestors_only() -> Result {
+        // A > B > C, and D beside B.
+        let mut r = testing::registry_of(&[(A, 0), (A + 1, A), (A + 2, A + 1), (A + 3, A)])?;
+        let counts = |r: &Registry| -> Result<[u64; 5]> {
+            Ok([
+                testing::events(r, Some(A))?,
+                testing::events(r, Some(A + 1))?,
+                testing::events(r, Some(A + 2))?,
+                testing::events(r, Some(A + 3))?,
+                testing::events(r, None)?,
+            ])
+        };
+        let [a, b, c, d, all] = counts(&r)?;
+        assert_eq!([a, b, c, d], [0, 0, 0, 0]);
+        // Enters C: A and B see it.
+        let t = testing::add_task(&mut r, A + 2)?;
+        let n = counts(&r)?;
+        assert_eq!(&n[..4], &[1, 1, 0, 0]);
+        assert!(n[4] > all);
+        // Leaves C for D: A and B see it leave, A sees it enter D.
+        testing::move_task(&r, t, A + 3)?;
+        let m = counts(&r)?;
+        assert_eq!(&m[..4], &[3, 2, 0, 0]);
+        assert!(m[4] >= n[4] + 2);
+        // Leaves D for A, the root: only A sees it leave D.
+        testing::move_task(&r, t, A)?;
+        assert_eq!(&counts(&r)?[..4], &[4, 2, 0, 0]);
+        Ok(())
+    }
 
     #[test]
     fn depth_and_ancestors_are_found_by_reading() -> Result {

@@ -5,9 +5,10 @@
 //! The tree is created once at boot, only when Landlock is initialized, and
 //! never removed (Landlock is not a module).  Its format is "ABI v1", written
 //! down in Documentation/ABI/testing/securityfs-landlock: `version`,
-//! `abi_version`, `tasks`, `snapshot` and `domains/` (see `domains.rs`).
+//! `abi_version`, `tasks`, `snapshot`, `generation` (see `generation.rs`)
+//! and `domains/` (see `domains.rs`).
 
-use crate::{domains, id::TREE_IDS, registry};
+use crate::{domains, generation, id::TREE_IDS, registry};
 use kernel::{
     ffi::c_int,
     prelude::*,
@@ -39,6 +40,7 @@ static ABI_VERSION: Number = Number(SetOnce::new());
 /// which can only happen here, before user space exists, and never after).
 fn create(abi_version: u32) -> Result {
     registry::init()?;
+    generation::init()?;
     VERSION.0.populate(TREE_VERSION);
     ABI_VERSION.0.populate(abi_version);
     securityfs::create_permanent(|b| {
@@ -47,6 +49,7 @@ fn create(abi_version: u32) -> Result {
         b.show_file(root, c"abi_version", &ABI_VERSION)?;
         b.file::<domains::AllTasksFile>(root, c"tasks")?;
         b.file::<domains::SnapshotFile>(root, c"snapshot")?;
+        b.file::<generation::GenerationFile>(root, c"generation")?;
         b.dynamic_dir::<domains::DomainsDir>(root, c"domains")
     })
 }

@@ -33,9 +33,11 @@
 
 use crate::{
     bindings,
+    error::VTABLE_DEFAULT_ERROR,
     ffi::{c_char, c_int, c_uint, c_void},
-    fs::file::{flags, LocalFile, Offset},
+    fs::file::{flags, File, LocalFile, Offset},
     prelude::*,
+    sync::poll::PollTable,
     uaccess::{UserPtr, UserSlice, UserSliceWriter},
 };
 use core::{marker::PhantomData, ptr::NonNull};
@@ -75,6 +77,10 @@ pub trait DirNode: Node {
 }
 
 /// A read-only file.
+///
+/// `poll` is optional: a file without it is always ready (the VFS reports
+/// the default mask without calling the file).
+#[vtable]
 pub trait FileNode: Node {
     /// `read`: copies content from `*pos` on into `out`, advances `*pos`,
     /// and returns how many bytes it copied (0 at the end).
@@ -85,6 +91,43 @@ pub trait FileNode: Node {
         out: &mut UserSliceWriter,
         pos: &mut Offset,
     ) -> Result<usize>;
+
+    /// `poll`, `select()` and epoll: registers `table` with what wakes the
+    /// file's pollers ([`PollTable::register_wait`]), then returns the
+    /// events ready now.  Nothing may block.  An error reports `POLLERR`.
+    fn poll(
+        _key: u64,
+        _open: &Self::Open,
+        _file: &File,
+        _table: &PollTable<'_>,
+    ) -> Result<PollEvents> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// Events that a `poll()` of a file reports ([`FileNode::poll`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct PollEvents(u32);
+
+impl PollEvents {
+    /// Readable without blocking (`POLLIN | POLLRDNORM`), which a file's
+    /// `read` always is.
+    pub const READABLE: Self = Self(bindings::POLLIN | bindings::POLLRDNORM);
+
+    /// The content changed (`POLLPRI | POLLERR`), as attributes that
+    /// `sysfs_notify()` wakes and `/proc/self/mounts` report it: the
+    /// reader reads the file again from offset 0.
+    pub const CHANGED: Self = Self(bindings::POLLPRI | bindings::POLLERR);
+
+    /// The events of `self` and of `other`.
+    pub const fn with(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    /// The mask of `POLL*` bits.
+    pub const fn bits(self) -> u32 {
+        self.0
+    }
 }
 
 /// What a lookup found: the type of the node to make, its key and,
@@ -260,6 +303,7 @@ impl<F: FileNode> Ops<F> {
     const FILE_FOPS: bindings::file_operations = bindings::file_operations {
         open: Some(open_file::<F>),
         read: Some(read::<F>),
+        poll: if F::HAS_POLL { Some(poll::<F>) } else { None },
         release: Some(release::<F>),
         llseek: Some(bindings::generic_file_llseek),
         ..pin_init::zeroed()
@@ -719,6 +763,37 @@ unsafe extern "C" fn read<F: FileNode>(
     }
 }
 
+/// `poll` of a file of type `F` (only in the tables of a type that has
+/// [`FileNode::poll`]).
+///
+/// # Safety
+///
+/// Called by the VFS through `F`'s file operations: `file` is an open file
+/// of type `F` (opened by [`open_file`]), and `table` null or a poll table
+/// valid during the call.
+unsafe extern "C" fn poll<F: FileNode>(
+    file: *mut bindings::file,
+    table: *mut bindings::poll_table_struct,
+) -> bindings::__poll_t {
+    // SAFETY: `file` is live during the call, and its inode is of type `F`.
+    let key = unsafe { key_of((*file).f_inode) };
+    // SAFETY: `file` was opened by `open_file::<F>`; the reference does not
+    // outlive this call.
+    let open = unsafe { open_of::<F>(file) };
+    // SAFETY: the VFS holds a reference to `file` during the call, and this
+    // thread is in no `fdget_pos()` region on it (it is in `poll()`,
+    // `select()` or an epoll call, none of which takes one), as for
+    // `miscdevice`'s operations.
+    let f = unsafe { File::from_raw_file(file) };
+    // SAFETY: `table` is null or valid during the call, which the
+    // `PollTable` does not outlive.
+    let table = unsafe { PollTable::from_raw(table) };
+    match F::poll(key, open, f, &table) {
+        Ok(events) => events.bits(),
+        Err(_) => bindings::POLLERR,
+    }
+}
+
 /// `release` of an open node of type `N`: frees what `open` stored.
 ///
 /// # Safety
@@ -852,5 +927,76 @@ mod tests {
         assert_eq!(&r.name[..2], b"a\0");
         assert_eq!(r.ty, bindings::DT_REG);
         assert_eq!(r.ctx.pos, 9);
+    }
+
+    /// A file type without `poll`, and one with it.
+    struct Plain;
+    struct Polled;
+
+    impl Node for Plain {
+        type Open = ();
+        fn visible(_key: u64) -> Result<bool> {
+            Ok(true)
+        }
+        fn open(_key: u64, _file: &LocalFile) -> Result {
+            Ok(())
+        }
+    }
+
+    #[vtable]
+    impl FileNode for Plain {
+        fn read(
+            _key: u64,
+            _open: &(),
+            _file: &LocalFile,
+            _out: &mut UserSliceWriter,
+            _pos: &mut Offset,
+        ) -> Result<usize> {
+            Ok(0)
+        }
+    }
+
+    impl Node for Polled {
+        type Open = ();
+        fn visible(_key: u64) -> Result<bool> {
+            Ok(true)
+        }
+        fn open(_key: u64, _file: &LocalFile) -> Result {
+            Ok(())
+        }
+    }
+
+    #[vtable]
+    impl FileNode for Polled {
+        fn read(
+            _key: u64,
+            _open: &(),
+            _file: &LocalFile,
+            _out: &mut UserSliceWriter,
+            _pos: &mut Offset,
+        ) -> Result<usize> {
+            Ok(0)
+        }
+        fn poll(_key: u64, _open: &(), _file: &File, _table: &PollTable<'_>) -> Result<PollEvents> {
+            Ok(PollEvents::READABLE)
+        }
+    }
+
+    #[test]
+    fn only_a_file_with_poll_has_the_operation() {
+        // Without one, the VFS reports the default mask: always ready.
+        assert!(Ops::<Plain>::FILE_FOPS.poll.is_none());
+        assert!(Ops::<Polled>::FILE_FOPS.poll.is_some());
+        assert!(file_fops::<Plain>().poll.is_none());
+        assert!(file_fops::<Polled>().poll.is_some());
+    }
+
+    #[test]
+    fn poll_events_are_the_uapi_bits() {
+        let all = PollEvents::READABLE.with(PollEvents::CHANGED);
+        assert_eq!(PollEvents::READABLE.bits(), 0x41);
+        assert_eq!(PollEvents::CHANGED.bits(), 0x0a);
+        assert_eq!(all.bits(), 0x4b);
+        assert_ne!(all, PollEvents::READABLE);
     }
 }

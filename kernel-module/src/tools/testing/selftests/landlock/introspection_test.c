@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -37,6 +38,7 @@
 #define TREE_DOMAINS TREE_DIR "/domains"
 #define TREE_TASKS TREE_DIR "/tasks"
 #define TREE_SNAPSHOT TREE_DIR "/snapshot"
+#define TREE_GENERATION TREE_DIR "/generation"
 #define DOMAIN_PARENT "parent"
 #define DOMAIN_DEPTH "depth"
 #define DOMAIN_ACCESS "access"
@@ -1831,6 +1833,197 @@ TEST(denials_count)
 	wait_child_ok(_metadata, child);
 	EXPECT_EQ(0, close(to_child[1]));
 	EXPECT_EQ(0, close(to_parent[0]));
+}
+
+/* Reads the generation number of @fd from offset 0 (which re-arms poll()). */
+static unsigned long long read_generation(struct __test_metadata *const _metadata,
+					  const int fd)
+{
+	char buf[32], *end;
+	unsigned long long n;
+	ssize_t len;
+
+	len = pread(fd, buf, sizeof(buf) - 1, 0);
+	EXPECT_LT(1, len);
+	if (len <= 1)
+		return 0;
+	buf[len] = '\0';
+	EXPECT_EQ('\n', buf[len - 1]);
+	errno = 0;
+	n = strtoull(buf, &end, 10);
+	EXPECT_EQ(0, errno);
+	EXPECT_EQ('\n', *end);
+	return n;
+}
+
+/* The events poll() reports for @fd within @timeout_ms, 0 if none. */
+static short poll_generation(const int fd, const int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLPRI };
+
+	if (poll(&p, 1, timeout_ms) != 1)
+		return 0;
+	return p.revents;
+}
+
+/*
+ * generation needs CAP_SYS_PTRACE in the initial user namespace: EACCES
+ * otherwise, even for root without it.
+ */
+TEST(generation_needs_cap_sys_ptrace)
+{
+	static const cap_value_t cap_ptrace[] = { CAP_SYS_PTRACE };
+	static const cap_value_t cap_others[] = { CAP_SYS_ADMIN,
+						  CAP_DAC_OVERRIDE,
+						  CAP_AUDIT_READ };
+	pid_t reader;
+	int fd;
+
+	if (!has_tree())
+		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
+
+	fd = open(TREE_GENERATION, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	read_generation(_metadata, fd);
+	EXPECT_EQ(0, close(fd));
+	/* Read-only, as the whole tree. */
+	EXPECT_EQ(-1, open(TREE_GENERATION, O_RDWR | O_CLOEXEC));
+	EXPECT_EQ(EACCES, errno);
+
+	reader = fork();
+	ASSERT_LE(0, reader);
+	if (reader == 0) {
+		become(_metadata, UID_A, NULL, 0);
+		EXPECT_EQ(-1, open(TREE_GENERATION, O_RDONLY | O_CLOEXEC));
+		EXPECT_EQ(EACCES, errno);
+		_exit(_metadata->exit_code);
+	}
+	wait_child_ok(_metadata, reader);
+
+	reader = fork();
+	ASSERT_LE(0, reader);
+	if (reader == 0) {
+		become(_metadata, 0, cap_others, ARRAY_SIZE(cap_others));
+		EXPECT_EQ(-1, open(TREE_GENERATION, O_RDONLY | O_CLOEXEC));
+		EXPECT_EQ(EACCES, errno);
+		_exit(_metadata->exit_code);
+	}
+	wait_child_ok(_metadata, reader);
+
+	reader = fork();
+	ASSERT_LE(0, reader);
+	if (reader == 0) {
+		become(_metadata, UID_A, cap_ptrace, ARRAY_SIZE(cap_ptrace));
+		fd = open(TREE_GENERATION, O_RDONLY | O_CLOEXEC);
+		EXPECT_LE(0, fd);
+		if (fd >= 0)
+			read_generation(_metadata, fd);
+		_exit(_metadata->exit_code);
+	}
+	wait_child_ok(_metadata, reader);
+}
+
+/*
+ * An unsandboxed reader's number changes when a domain appears (and when
+ * its task leaves it); poll() reports POLLPRI | POLLERR until the file is
+ * read again from offset 0.
+ */
+TEST(generation_changes_and_polls)
+{
+	unsigned long long before, after;
+	short revents;
+	pid_t sleeper;
+	int fd;
+
+	if (!has_tree())
+		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
+
+	fd = open(TREE_GENERATION, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	before = read_generation(_metadata, fd);
+
+	sleeper = spawn_sleeper(_metadata, 0, layer_make_dir, 1);
+	revents = poll_generation(fd, FREE_TIMEOUT_MS);
+	EXPECT_EQ(POLLPRI | POLLERR, revents & (POLLPRI | POLLERR));
+	/* Until it is read again from offset 0. */
+	EXPECT_EQ(POLLPRI | POLLERR,
+		  poll_generation(fd, 0) & (POLLPRI | POLLERR));
+	after = read_generation(_metadata, fd);
+	EXPECT_NE(before, after);
+
+	/* The task leaves, the domain ends: a change again. */
+	kill_and_reap(sleeper);
+	revents = poll_generation(fd, FREE_TIMEOUT_MS);
+	EXPECT_EQ(POLLPRI | POLLERR, revents & (POLLPRI | POLLERR));
+	EXPECT_NE(after, read_generation(_metadata, fd));
+	EXPECT_EQ(0, close(fd));
+}
+
+/*
+ * A sandboxed reader (with CAP_SYS_PTRACE) is neither woken nor shown a new
+ * number for changes it may not see: a sibling domain, or a task entering
+ * or leaving its own domain (it would learn that it is sandboxed).  A
+ * domain nested below its own changes both.
+ */
+TEST(generation_ignores_what_the_reader_may_not_see)
+{
+	int to_parent[2], to_child[2];
+	pid_t reader, sibling;
+	char c;
+
+	if (!has_tree())
+		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
+
+	ASSERT_EQ(0, pipe2(to_parent, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(to_child, O_CLOEXEC));
+	reader = fork();
+	ASSERT_LE(0, reader);
+	if (reader == 0) {
+		unsigned long long n;
+		pid_t child;
+		int fd;
+
+		EXPECT_EQ(0, close(to_parent[0]));
+		EXPECT_EQ(0, close(to_child[1]));
+		restrict_fs(_metadata, LANDLOCK_ACCESS_FS_MAKE_DIR);
+		fd = open(TREE_GENERATION, O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		n = read_generation(_metadata, fd);
+
+		/* A sibling domain appears (the parent makes it). */
+		write_all(_metadata, to_parent[1], ".", 1);
+		read_exact(_metadata, to_child[0], &c, 1);
+		EXPECT_EQ(0, poll_generation(fd, 200));
+		EXPECT_EQ(n, read_generation(_metadata, fd));
+
+		/* A task enters and leaves the reader's own domain. */
+		child = fork();
+		ASSERT_LE(0, child);
+		if (child == 0)
+			_exit(EXIT_SUCCESS);
+		wait_child_ok(_metadata, child);
+		EXPECT_EQ(0, poll_generation(fd, 200));
+		EXPECT_EQ(n, read_generation(_metadata, fd));
+
+		/* A nested domain appears. */
+		child = spawn_sleeper(_metadata, 0, layer_make_reg, 1);
+		EXPECT_EQ(POLLPRI | POLLERR,
+			  poll_generation(fd, FREE_TIMEOUT_MS) &
+				  (POLLPRI | POLLERR));
+		EXPECT_NE(n, read_generation(_metadata, fd));
+		kill_and_reap(child);
+		EXPECT_EQ(0, close(fd));
+		_exit(_metadata->exit_code);
+	}
+	EXPECT_EQ(0, close(to_parent[1]));
+	EXPECT_EQ(0, close(to_child[0]));
+	read_exact(_metadata, to_parent[0], &c, 1);
+	sibling = spawn_sleeper(_metadata, 0, layer_make_dir, 1);
+	write_all(_metadata, to_child[1], ".", 1);
+	wait_child_ok(_metadata, reader);
+	kill_and_reap(sibling);
+	EXPECT_EQ(0, close(to_parent[0]));
+	EXPECT_EQ(0, close(to_child[1]));
 }
 
 TEST_HARNESS_MAIN
