@@ -1513,10 +1513,17 @@ pub fn hostile_reads_match_content() -> TestResult {
         "landlock/",
         TREE,
         &dots(
-            ["version", "abi_version", "tasks", "snapshot", "generation", "domains"]
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect(),
+            [
+                "version",
+                "abi_version",
+                "tasks",
+                "snapshot",
+                "generation",
+                "domains",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
         ),
         false,
     )
