@@ -83,7 +83,7 @@ fn an_unreadable_generation_file_falls_back() {
     let p = f.root().join("generation");
     fs::write(&p, "1\n").unwrap();
     use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&p, fs::Permissions::from_mode(0)).unwrap();
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o000)).unwrap();
     let w = Watcher::new(f.root(), TICK).unwrap();
     assert_eq!(w.mode(), Mode::Interval(Fallback::PermissionDenied));
 }
