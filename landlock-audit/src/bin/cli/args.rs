@@ -441,6 +441,7 @@ the tree changes (a domain you may see appears or ends, a task enters or
 leaves one), and re-reads the tree at once; it also re-reads it every
 --interval SECONDS (default 10), since what a change of the tree does not
 cover changes too (processes outside any domain, command names, units).
+Reads are at least 0.1 s apart (or --interval, if shorter).
 Without a usable generation file, it re-reads every --interval SECONDS
 only.  It says once on stderr which it does: \"watching ROOT/generation\",
 or why not: no generation file (a kernel without it), the file needs

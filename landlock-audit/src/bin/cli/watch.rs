@@ -7,12 +7,17 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use landlock_audit::watch::{Mode, Wake, Watcher};
 
 use crate::args::{Cli, Command, WatchArgs, DEFAULT_INTERVAL_SECS};
 use crate::{json_error, run_once, text, Failure};
+
+/// The shortest time between two reads of the tree (or `--interval`, if
+/// shorter): at most ten outputs a second, however fast domains come and
+/// go.
+const MIN_GAP: Duration = Duration::from_millis(100);
 
 /// How outputs are told apart in text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,8 +136,12 @@ pub fn run(
     let mut mode = None;
     let mut last: Option<Vec<u8>> = None;
     let mut outputs: u64 = 0;
+    // Reads at least this far apart: under a churn of domains (a sandbox per
+    // job), the generation changes all the time.
+    let gap = interval.min(MIN_GAP);
     loop {
         let at = SystemTime::now();
+        let started = Instant::now();
         let mut buf = Vec::new();
         let result = run_once(cli, command, &mut buf);
         let first = mode.is_none();
@@ -185,6 +194,17 @@ pub fn run(
                 Ok(_) => break,
                 Err(e) => return Err(e.into()),
             }
+        }
+        // What changes meanwhile wakes nothing more: the coming read sees it.
+        loop {
+            let since = started.elapsed();
+            if since >= gap || stop.load(Ordering::Relaxed) {
+                break;
+            }
+            watcher.wait(Some(gap - since))?;
+        }
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
         }
         if mode.is_some_and(|m| m != watcher.mode()) {
             crate::warn(&mode_message(&watcher, interval));
