@@ -118,8 +118,10 @@ pub enum Fallback {
     /// No `generation` file (`ENOENT`): a kernel without it (or no tree at
     /// the root at all).
     Absent,
-    /// Opening it was refused (`EACCES`/`EPERM`): it needs
-    /// `CAP_SYS_PTRACE` in the initial user namespace.
+    /// Opening or reading it was refused (`EACCES`/`EPERM`): it needs
+    /// `CAP_SYS_PTRACE` in the initial user namespace.  Also taken when a
+    /// read after a wake-up is refused (a watcher that dropped the
+    /// capability after the open).
     PermissionDenied,
     /// It is a regular file that is not on securityfs: a copied tree,
     /// which cannot signal a change.
@@ -305,7 +307,16 @@ impl Watcher {
             .map_err(|e| io_error(&path, e.into()))
             .map(|s| i128::from(s.f_type) == SECURITYFS_MAGIC)?;
         let mut fd = GenerationFd(file);
-        let last = read_generation(&path, &mut fd)?;
+        let last = match read_generation(&path, &mut fd) {
+            Err(Error::PermissionDenied { .. }) => {
+                return Ok(Self {
+                    path,
+                    interval,
+                    state: fallback(Fallback::PermissionDenied),
+                })
+            }
+            r => r?,
+        };
         let state = if on_securityfs {
             State::Generation {
                 file: Box::new(fd),
@@ -361,8 +372,10 @@ impl Watcher {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when `poll()` or the read fails; [`Error::Malformed`]
-    /// when the file no longer holds a generation.
+    /// [`Error::Io`] when `poll()` or the read fails (but for `EACCES` and
+    /// `EPERM`, which switch the watcher to the interval,
+    /// [`Fallback::PermissionDenied`], returning [`Wake::Interval`]);
+    /// [`Error::Malformed`] when the file no longer holds a generation.
     pub fn wait(&mut self, timeout: Option<Duration>) -> Result<Wake> {
         let deadline = timeout.map(|t| Instant::now().checked_add(t));
         // `Some(None)`: a timeout beyond what an `Instant` holds: none.
@@ -399,7 +412,18 @@ impl Watcher {
                         Polled::TimedOut => return Ok(Wake::Timeout),
                         Polled::Signalled => {}
                     }
-                    let now_gen = read_generation(&self.path, file.as_mut())?;
+                    let now_gen = match read_generation(&self.path, file.as_mut()) {
+                        // The capability was dropped since the open: the
+                        // kernel checks it at every read and poll().
+                        Err(Error::PermissionDenied { .. }) => {
+                            self.state = State::Interval {
+                                why: Fallback::PermissionDenied,
+                                next: Instant::now() + self.interval,
+                            };
+                            return Ok(Wake::Interval);
+                        }
+                        r => r?,
+                    };
                     match step(last, spurious, now_gen) {
                         Step::Changed => return Ok(Wake::Changed),
                         Step::Same => {
@@ -619,6 +643,24 @@ mod tests {
         let mut w = Watcher::with_notifier(Box::new(f), Duration::from_secs(1)).unwrap();
         assert!(matches!(w.wait(SEC), Err(Error::Malformed { .. })));
         assert!(matches!(w.wait(SEC), Err(Error::Io { .. })));
+    }
+
+    #[test]
+    fn a_read_refused_after_a_wake_up_falls_back_to_the_interval() {
+        use Polled::*;
+        let f = Fake(Arc::new(Mutex::new(Script {
+            polls: vec![Ok(Signalled)].into(),
+            reads: vec![
+                Ok(b"1\n".to_vec()),
+                Err(io::Error::from_raw_os_error(libc::EACCES)),
+            ]
+            .into(),
+            timeouts: Vec::new(),
+        })));
+        let mut w = Watcher::with_notifier(Box::new(f), Duration::from_millis(5)).unwrap();
+        assert_eq!(w.wait(SEC).unwrap(), Wake::Interval);
+        assert_eq!(w.mode(), Mode::Interval(Fallback::PermissionDenied));
+        assert_eq!(w.wait(SEC).unwrap(), Wake::Interval);
     }
 
     #[test]
