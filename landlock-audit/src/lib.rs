@@ -23,20 +23,22 @@
 //! domains), and behind features: `id` (`id-model`: reference model of
 //! the ID scheme), `fixture` (`fixture`: writes trees for tests), `json`
 //! (`json`: the command's JSON documents), `verify` (`verify`: checks
-//! processes against an expectations file), `interop` (`landlock`:
-//! conversions to the `landlock` crate's types).
+//! processes against an expectations file), `watch` (`watch`: waits for
+//! the tree to change, through its `generation` file or an interval),
+//! `interop` (`landlock`: conversions to the `landlock` crate's types).
 //!
 //! # Cargo features
 //!
 //! | feature | gives | pulls in |
 //! | --- | --- | --- |
-//! | `cli` (default) | the `landlock-audit` command | clap, serde, serde_json, and `verify`'s |
+//! | `cli` (default) | the `landlock-audit` command | clap, serde, serde_json, signal-hook, and `verify`'s and `watch`'s |
 //! | `serde` | `Serialize`/`Deserialize` for the public types | serde |
 //! | `json` | `landlock_audit::json` | serde, serde_json |
 //! | `id-model` | `landlock_audit::id` | siphasher, rand_core |
 //! | `fixture` | `landlock_audit::fixture` | as `id-model` |
 //! | `landlock` | `landlock_audit::interop` | landlock |
 //! | `verify` | `landlock_audit::verify` (expectations files) | serde, toml, glob |
+//! | `watch` | `landlock_audit::watch` (waiting for changes) | rustix |
 //!
 //! With `default-features = false` the library depends on bitflags, libc
 //! and thiserror only.
@@ -63,6 +65,8 @@ mod types;
 #[cfg(feature = "verify")]
 pub mod verify;
 mod walk;
+#[cfg(feature = "watch")]
+pub mod watch;
 
 pub use domains::{Coverage, Domains, ProcessState, DEFAULT_ROOT};
 pub use error::{Error, Result};
@@ -70,7 +74,7 @@ pub use parse::MAX_DEPTH;
 pub use source::{kind_name as file_kind_name, RealFs, Source};
 pub use types::{
     is_right_name, AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain, DomainId,
-    HandledAccess, ParseAuditIdError, ParseIdError, Scope, Task, UnknownRights, CLASSES,
-    RIGHT_NAME_MAX,
+    Generation, HandledAccess, ParseAuditIdError, ParseIdError, Scope, Task, UnknownRights,
+    CLASSES, RIGHT_NAME_MAX,
 };
 pub use walk::{ORPHAN_ATTEMPTS, SUPPORTED_VERSION};

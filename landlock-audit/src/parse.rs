@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use crate::types::{
     is_bit_form, is_right_name, AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain,
-    DomainId, HandledAccess, Scope, Task,
+    DomainId, Generation, HandledAccess, Scope, Task,
 };
 use crate::Error;
 
@@ -323,6 +323,52 @@ fn denials_value(n: usize, s: &[u8]) -> ParseResult<u64> {
 /// ```
 pub fn denials(input: &[u8]) -> ParseResult<u64> {
     one_line(input, "a count of denials", denials_value)
+}
+
+/// The most digits of a generation: those of `u64::MAX`, 20.
+pub const GENERATION_DIGITS_MAX: usize = 20;
+
+/// The top-level `generation` file: `"N\n"`, an opaque decimal `u64`
+/// (see [`Generation`]) of at most [`GENERATION_DIGITS_MAX`] digits,
+/// without sign, leading zero, padding or anything else.  Each refusal
+/// says why, quoting at most [`QUOTE_MAX`] bytes of the input.
+///
+/// ```
+/// use landlock_audit::{parse, Generation};
+///
+/// assert_eq!(parse::generation(b"0\n"), Ok(Generation::new(0)));
+/// assert_eq!(parse::generation(b"18446744073709551615\n"), Ok(Generation::new(u64::MAX)));
+/// assert!(parse::generation(b"18446744073709551616\n").unwrap_err().reason.contains("overflows"));
+/// assert!(parse::generation(b"012\n").unwrap_err().reason.contains("leading zero"));
+/// assert_eq!(parse::generation(b"12").unwrap_err().line, 1);
+/// assert_eq!(parse::generation(b"").unwrap_err().line, 0);
+/// assert_eq!(parse::generation(b"1\n2\n").unwrap_err().line, 2);
+/// ```
+pub fn generation(input: &[u8]) -> ParseResult<Generation> {
+    one_line(input, "a generation number", |n, s| {
+        let bad = |why: &str| ParseError::new(n, format!("{why}: {}", show(s)));
+        if s.is_empty() {
+            return Err(ParseError::new(n, "empty generation number"));
+        }
+        if !s.iter().all(u8::is_ascii_digit) {
+            return Err(bad("generation not a decimal number"));
+        }
+        if s.len() > 1 && s[0] == b'0' {
+            return Err(bad("generation with a leading zero"));
+        }
+        if s.len() > GENERATION_DIGITS_MAX {
+            return Err(ParseError::new(
+                n,
+                format!(
+                    "generation too long: {} digits (at most {GENERATION_DIGITS_MAX})",
+                    s.len()
+                ),
+            ));
+        }
+        decimal(s)
+            .map(Generation::new)
+            .ok_or_else(|| bad("generation overflows 64 bits"))
+    })
 }
 
 /// Landlock's maximum number of stacked domains (`LANDLOCK_MAX_NUM_LAYERS`):

@@ -138,7 +138,7 @@ fn denied(e: &io::Error) -> bool {
 ///
 /// # Errors
 ///
-/// [`Error::Io`](crate::Error::Io) or [`Error::PermissionDenied`](crate::Error::PermissionDenied) when `proc_root` cannot be
+/// [`Error::Io`] or [`Error::PermissionDenied`] when `proc_root` cannot be
 /// listed.
 pub fn pids(proc_root: &Path) -> Result<Vec<u32>> {
     pids_with(&RealFs, proc_root)
@@ -157,9 +157,9 @@ pub fn pids_with<S: Source>(src: &S, proc_root: &Path) -> Result<Vec<u32>> {
 ///
 /// # Errors
 ///
-/// [`Error::Io`](crate::Error::Io) or [`Error::PermissionDenied`](crate::Error::PermissionDenied) when `proc_root` cannot be
+/// [`Error::Io`] or [`Error::PermissionDenied`] when `proc_root` cannot be
 /// listed, or a `task/` directory fails for another reason than the
-/// process's exit or a permission; [`Error::Malformed`](crate::Error::Malformed) for a `stat` file
+/// process's exit or a permission; [`Error::Malformed`] for a `stat` file
 /// that is not one, or a file the [`Source`] refuses.
 pub fn processes(proc_root: &Path) -> Result<Vec<Process>> {
     processes_with(&RealFs, proc_root)

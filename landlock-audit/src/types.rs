@@ -189,6 +189,47 @@ impl fmt::Display for AuditId {
     }
 }
 
+/// The value of the tree's top-level `generation` file: an opaque number
+/// that changes whenever the reader's view of the tree changes (a domain
+/// the reader may see appears or ends, a task enters or leaves such a
+/// domain).
+///
+/// It is a keyed permutation, not a count: two values may only be compared
+/// for equality (hence no `Ord`), and their difference means nothing.
+/// [`crate::parse::generation`] reads it; `landlock_audit::watch::Watcher`
+/// (feature `watch`) waits for it to change.
+///
+/// ```
+/// use landlock_audit::parse;
+///
+/// let a = parse::generation(b"8017263512\n").unwrap();
+/// let b = parse::generation(b"77\n").unwrap();
+/// assert_ne!(a, b);
+/// assert_eq!(a.to_string(), "8017263512");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Generation(u64);
+
+impl Generation {
+    /// The generation of this raw value (any `u64` is one).
+    #[inline]
+    pub const fn new(v: u64) -> Self {
+        Generation(v)
+    }
+
+    /// The raw value: opaque, to compare for equality or to print only.
+    #[inline]
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Generation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// The error of [`AuditId::from_str`]: the input, quoted and escaped, at
 /// most 80 bytes of it ([`crate::parse::quote`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

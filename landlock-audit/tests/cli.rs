@@ -1983,3 +1983,352 @@ fn help_groups_the_global_options() {
     assert!(at("Global options") < at("--root <DIR>"), "{help}");
     assert!(at("Global options") < at("--pretty"), "{help}");
 }
+
+// --watch (status, tree, metrics).  A fixture tree has no generation file,
+// or a regular one, which cannot signal: the command re-reads every
+// --interval; the generation mode itself is tested in the VM.
+
+/// A command running with `--watch`: its stdout lines as they come.
+struct Watching {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Watching {
+    fn start(f: &Fixture, args: &[&str]) -> Self {
+        use std::io::BufRead;
+        use std::process::Stdio;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
+            .arg("--root")
+            .arg(f.root())
+            .arg("--proc")
+            .arg(f.proc_root())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run landlock-audit");
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for l in std::io::BufReader::new(out).lines() {
+                let Ok(l) = l else { break };
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits (at most 20 s) for a line for which `pred` holds.
+    fn wait_for(&mut self, pred: impl Fn(&str) -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => {
+                    let done = pred(&l);
+                    self.seen.push(l);
+                    if done {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = self.child.kill();
+                    panic!("{e:?}; lines so far: {:#?}", self.seen)
+                }
+            }
+        }
+    }
+
+    /// Waits (at most 20 s) for the command to exit: its status, every
+    /// stdout line, stderr.
+    fn finish(mut self) -> (Option<i32>, Vec<String>, String) {
+        use std::io::Read;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("still running; lines: {:#?}", self.seen);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        self.seen.extend(self.lines.iter());
+        let mut err = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        (status.code(), self.seen, err)
+    }
+}
+
+/// Replaces `path` by `contents` atomically, as the kernel's files change.
+fn replace(path: &Path, contents: &str) {
+    let tmp = path.with_extension("new");
+    fs::write(&tmp, contents).unwrap();
+    fs::rename(&tmp, path).unwrap();
+}
+
+/// One domain running one process, `sleepy`.
+fn watch_fixture() -> Fixture {
+    use landlock_audit::fixture::ModelProcess;
+    Fixture::new(Model {
+        domains: vec![dom(1, None, &[(100, 100)])],
+        processes: vec![
+            ModelProcess {
+                pid: 100,
+                comm: "sleepy".into(),
+                threads: vec![100],
+                ..Default::default()
+            },
+            ModelProcess {
+                pid: 200,
+                comm: "free".into(),
+                threads: vec![200],
+                ..Default::default()
+            },
+        ],
+        ..Model::default()
+    })
+}
+
+fn is_separator(l: &str) -> bool {
+    l.starts_with("--- ") && l.len() == "--- 2026-12-07T10:15:03Z".len() && l.ends_with('Z')
+}
+
+#[test]
+fn watch_prints_the_tree_again_when_it_changes() {
+    let f = watch_fixture();
+    let mut w = Watching::start(
+        &f,
+        &["tree", "--watch", "--interval", "0.05", "--count", "2"],
+    );
+    w.wait_for(|l| l.contains("sleepy"));
+    // Unchanged reads print nothing: give it a few intervals.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    replace(&f.proc_root().join("100/comm"), "woken\n");
+    let (code, lines, err) = w.finish();
+    assert_eq!(code, Some(0), "{err}");
+    let once = stdout(&run(&f, &["tree"]));
+    assert!(is_separator(&lines[0]), "{lines:#?}");
+    let seps: Vec<usize> = (0..lines.len())
+        .filter(|&i| is_separator(&lines[i]))
+        .collect();
+    assert_eq!(seps.len(), 2, "{lines:#?}");
+    // Each output is what `tree` prints.
+    let second = lines[seps[1] + 1..].join("\n") + "\n";
+    assert_eq!(second, once, "{lines:#?}");
+    assert!(once.contains("woken"));
+    assert!(lines[1..seps[1]].join("\n").contains("sleepy"));
+    assert_eq!(
+        err.trim_end(),
+        "landlock-audit: no generation file (a kernel without it): re-reading every 0.05 s"
+    );
+}
+
+#[test]
+fn watch_json_is_one_document_per_line_errors_included() {
+    let f = watch_fixture();
+    let args = [
+        "status",
+        "--watch",
+        "--json",
+        "--interval",
+        "0.05",
+        "--count",
+        "2",
+    ];
+    let mut w = Watching::start(&f, &args);
+    w.wait_for(|l| l.starts_with('{'));
+    // A broken tree: an error document on its line, and watching goes on.
+    replace(&f.root().join("abi_version"), "x\n");
+    w.wait_for(|l| l.contains("\"error\""));
+    replace(&f.root().join("abi_version"), "8\n");
+    let (code, lines, err) = w.finish();
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    let docs: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("one JSON document per line"))
+        .collect();
+    for d in &docs {
+        validate(command::schema_of(&args, d), d);
+    }
+    assert_eq!(docs[0]["abi_version"], 7);
+    assert_eq!(docs[1]["error"]["kind"], "malformed");
+    assert_eq!(docs[2]["abi_version"], 8);
+    assert!(err.contains("(still watching)"), "{err}");
+}
+
+#[test]
+fn watch_with_count_1_prints_what_the_command_prints() {
+    let f = watch_fixture();
+    for sub in ["tree", "status"] {
+        let o = run(&f, &[sub, "--watch", "--count", "1"]);
+        let out = stdout(&o);
+        let (sep, rest) = out.split_once('\n').unwrap();
+        assert!(is_separator(sep), "{out}");
+        assert_eq!(rest, stdout(&run(&f, &[sub])));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("re-reading every 10 s"), "{err}");
+    }
+    let o = run(&f, &["tree", "--json", "--watch", "--count", "1"]);
+    assert_eq!(stdout(&o), stdout(&run(&f, &["tree", "--json"])));
+    // Metrics on stdout: a comment, so that each output is an exposition.
+    let out = stdout(&run(&f, &["metrics", "--watch", "--count", "1"]));
+    assert!(
+        out.starts_with("# 20") && out.contains("\nlandlock_audit_up 1\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn watch_names_the_fallback_and_refuses_a_hostile_generation_file() {
+    let f = watch_fixture();
+    let g = f.root().join("generation");
+    fs::write(&g, "42\n").unwrap();
+    let o = run(
+        &f,
+        &["tree", "--watch", "--count", "1", "--interval", "2.5"],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "not on securityfs (a copied tree cannot signal changes): re-reading every 2.5 s"
+        ),
+        "{err}"
+    );
+    // Unreadable: the capability it needs (root's DAC override dropped).
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&g, fs::Permissions::from_mode(0o000)).unwrap();
+    let o = run_without_dac_override(&f, &["tree", "--watch", "--count", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "the generation file needs CAP_SYS_PTRACE in the initial user namespace: \
+             re-reading every 10 s"
+        ),
+        "{err}"
+    );
+    fs::remove_file(&g).unwrap();
+    // A FIFO: refused at once (exit 1, kind malformed), never waited on.
+    assert!(Command::new("mkfifo").arg(&g).status().unwrap().success());
+    let t = std::time::Instant::now();
+    let o = run(&f, &["tree", "--watch", "--json"]);
+    assert!(t.elapsed() < std::time::Duration::from_secs(10));
+    let (code, kind, msg) = json_error(&o);
+    assert_eq!((code, kind.as_str()), (1, "malformed"), "{msg}");
+    assert!(msg.contains("generation") && msg.contains("FIFO"), "{msg}");
+    fs::remove_file(&g).unwrap();
+    fs::write(&g, "0042\n").unwrap();
+    let o = run(&f, &["status", "--watch"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("leading zero"));
+}
+
+#[test]
+fn metrics_watch_rewrites_the_file_at_every_read() {
+    let f = watch_fixture();
+    let file = f.dir.path().join("out/landlock.prom");
+    fs::create_dir(file.parent().unwrap()).unwrap();
+    let o = run(
+        &f,
+        &[
+            "metrics",
+            "--watch",
+            "--interval",
+            "0.05",
+            "--count",
+            "3",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(o.stdout.is_empty());
+    let text = fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\nlandlock_audit_up 1\n"), "{text}");
+    assert!(
+        !text.starts_with('#') || text.starts_with("# HELP"),
+        "{text}"
+    );
+    assert_eq!(dir_names(file.parent().unwrap()), ["landlock.prom"]);
+}
+
+#[test]
+fn watch_stops_cleanly_on_sigterm_and_sigint() {
+    let f = watch_fixture();
+    for sig in ["TERM", "INT"] {
+        let mut w = Watching::start(&f, &["tree", "--watch", "--interval", "30"]);
+        w.wait_for(|l| l.contains("sleepy"));
+        let pid = w.child.id().to_string();
+        let t = std::time::Instant::now();
+        assert!(Command::new("kill")
+            .args(["-s", sig, &pid])
+            .status()
+            .unwrap()
+            .success());
+        let (code, lines, err) = w.finish();
+        assert_eq!(code, Some(0), "SIG{sig}: {err}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(10));
+        assert!(lines.iter().any(|l| l.contains("sleepy")));
+        assert!(!err.contains("panic"), "{err}");
+    }
+}
+
+#[test]
+fn watch_usage_errors_are_exit_2() {
+    let f = watch_fixture();
+    for args in [
+        &["tree", "--watch", "--pretty"][..],
+        &["tree", "--interval", "5"],
+        &["status", "--count", "2"],
+        &["tree", "--watch", "--interval", "0"],
+        &["tree", "--watch", "--interval", "0.001"],
+        &["tree", "--watch", "--interval", "86401"],
+        &["tree", "--watch", "--interval", "-1"],
+        &["tree", "--watch", "--interval", "1e3"],
+        &["tree", "--watch", "--interval", "nan"],
+        &["tree", "--watch", "--count", "0"],
+        &["tree", "--watch", "--count", "+2"],
+        &["ps", "--watch"],
+        &["list", "--watch"],
+    ] {
+        let o = run(&f, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
+    }
+}
+
+#[test]
+fn help_tells_how_watch_works() {
+    let f = watch_fixture();
+    for sub in ["tree", "status", "metrics"] {
+        let help = stdout(&run(&f, &[sub, "--help"]));
+        for s in [
+            "--watch",
+            "--interval <SECONDS>",
+            "--count <N>",
+            "generation",
+            "CAP_SYS_PTRACE",
+            "NDJSON",
+            "SIGTERM",
+        ] {
+            assert!(help.contains(s), "{sub} --help lacks {s}: {help}");
+        }
+    }
+}

@@ -158,6 +158,31 @@ fn denials() {
     );
 }
 
+/// The `generation` target's checks: what parses is the canonical text,
+/// within the 32 bytes the watcher reads; the corpus holds both values and
+/// refusals.
+#[test]
+fn generation() {
+    let (mut parsed, mut refused) = (0, 0);
+    for (p, data) in corpus("generation") {
+        match parse::generation(&data) {
+            Err(e) => {
+                refused += 1;
+                bounded("generation", &p, &e.reason);
+            }
+            Ok(g) => {
+                parsed += 1;
+                assert_eq!(format!("{g}\n").as_bytes(), &data[..], "{}", p.display());
+                assert!(data.len() <= 21, "{}", p.display());
+            }
+        }
+    }
+    assert!(
+        parsed > 0 && refused > 0,
+        "the corpus holds valid and invalid generations"
+    );
+}
+
 #[test]
 fn snapshot() {
     for (p, data) in corpus("snapshot") {

@@ -118,14 +118,32 @@ fn page(sub: Option<&str>) -> Page {
                 ),
             ])
         },
-        Some("status") => common(&[
-            ("Counts, per systemd unit too:", "landlock-audit status"),
-            ("Without the units, as JSON:", "landlock-audit status --no-units --json"),
-        ]),
-        Some("tree") => common(&[
-            ("The domains as they nest:", "landlock-audit tree"),
-            ("Every domain with its rights and tasks:", "landlock-audit tree --json"),
-        ]),
+        Some("status") => Page {
+            text: Some(("WATCHING", args::WATCH_HELP.to_owned())),
+            ..common(&[
+                ("Counts, per systemd unit too:", "landlock-audit status"),
+                ("Without the units, as JSON:", "landlock-audit status --no-units --json"),
+                (
+                    "The counts again at each change, one JSON document per line:",
+                    "landlock-audit status --watch --json",
+                ),
+            ])
+        },
+        Some("tree") => Page {
+            text: Some(("WATCHING", args::WATCH_HELP.to_owned())),
+            ..common(&[
+                ("The domains as they nest:", "landlock-audit tree"),
+                ("Every domain with its rights and tasks:", "landlock-audit tree --json"),
+                (
+                    "The tree again at each change, re-read every minute at least:",
+                    "landlock-audit tree --watch --interval 60",
+                ),
+                (
+                    "Wait for the next change, print it, and stop:",
+                    "landlock-audit tree --watch --count 2",
+                ),
+            ])
+        },
         Some("ps") => common(&[
             ("Processes and their states:", "landlock-audit ps"),
             ("Kernel threads too:", "landlock-audit ps -e"),
@@ -157,6 +175,10 @@ fn page(sub: Option<&str>) -> Page {
                     "With the expectations' gauges:",
                     "landlock-audit metrics --expect /etc/landlock-audit/expectations.toml",
                 ),
+                (
+                    "The textfile, kept up to date by one process (at each change, and every 60 s):",
+                    "landlock-audit metrics --watch --interval 60 -o /var/lib/prometheus/node-exporter/landlock-audit.prom",
+                ),
             ])
         },
         Some("verify") => Page {
@@ -179,10 +201,14 @@ fn page(sub: Option<&str>) -> Page {
     // SUBCOMMANDS and a test keep this list complete.
 }
 
-/// [`args::METRICS_AFTER_HELP`], then every family of [`args::METRICS`]
-/// with its type and labels.
+/// [`args::METRICS_AFTER_HELP`], [`args::WATCH_HELP`], then every family
+/// of [`args::METRICS`] with its type and labels.
 fn metrics_text() -> String {
-    let mut t = format!("{}\n\nThe metric families:\n", args::METRICS_AFTER_HELP);
+    let mut t = format!(
+        "{}\n\nWatching (--watch):\n\n{}\n\nThe metric families:\n",
+        args::METRICS_AFTER_HELP,
+        args::WATCH_HELP
+    );
     for m in args::METRICS {
         let labels = if m.labels.is_empty() {
             "no label".to_owned()
@@ -523,6 +549,23 @@ mod tests {
         assert!(!page_of("ps").contains("expectation is violated"));
         assert!(!page_of("tree").contains("audit_id"));
         assert!(page_of("domain").contains("ambiguous"));
+        // --watch: its section, where the option is.
+        for s in ["status", "tree"] {
+            assert!(page_of(s).contains(".SH WATCHING"), "{s}");
+        }
+        for s in ["status", "tree", "metrics"] {
+            let p = page_of(s);
+            for w in [
+                "\\-\\-watch",
+                "\\-\\-interval",
+                "\\-\\-count",
+                "NDJSON",
+                "CAP_SYS_PTRACE",
+            ] {
+                assert!(p.contains(w), "{w} missing from landlock-audit-{s}(1)");
+            }
+        }
+        assert!(!page_of("ps").contains("\\-\\-watch"));
         assert!(page_of("metrics").contains("landlock_audit_up 0"));
         // Synopses with the values' placeholders and the domain's choice.
         assert!(

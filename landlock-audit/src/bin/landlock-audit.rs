@@ -11,6 +11,8 @@ mod text;
 mod units;
 #[path = "cli/verify.rs"]
 mod verify;
+#[path = "cli/watch.rs"]
+mod watch;
 
 use std::fs;
 use std::io::{self, BufWriter, Read, Write};
@@ -293,13 +295,31 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
-    let default = Command::Status { no_units: false };
+    let default = Command::Status {
+        no_units: false,
+        watch: args::WatchArgs::default(),
+    };
     let command = cli.command.as_ref().unwrap_or(&default);
+    match command {
+        Command::Status { watch: w, .. }
+        | Command::Tree { watch: w }
+        | Command::Metrics { watch: w, .. }
+            if w.watch =>
+        {
+            watch::run(cli, command, w, out)
+        }
+        _ => run_once(cli, command, out),
+    }
+}
+
+/// `command`, once (what `--watch` repeats).
+fn run_once(cli: &Cli, command: &Command, out: &mut impl Write) -> Result<(), Failure> {
     if let Command::Metrics {
         output,
         expect,
         no_units,
         per_domain,
+        ..
     } = command
     {
         let opts = MetricsOptions {
@@ -316,8 +336,10 @@ fn run(cli: &Cli, out: &mut impl Write) -> Result<(), Failure> {
     }
     let domains = read_domains(cli)?;
     match command {
-        Command::Status { no_units } => status(cli, &View::read(cli, domains)?, !*no_units, out),
-        Command::Tree => tree(cli, &domains, out),
+        Command::Status { no_units, .. } => {
+            status(cli, &View::read(cli, domains)?, !*no_units, out)
+        }
+        Command::Tree { .. } => tree(cli, &domains, out),
         Command::Ps { all, pids } => ps(cli, &View::read(cli, domains)?, *all, pids, out),
         Command::List => list(cli, &domains, out),
         Command::Domain { id: Some(id), .. } => {
@@ -404,8 +426,22 @@ fn is_nameless_bit(name: &str) -> bool {
         .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Writes `landlock-audit: warning: MSG` to stderr (escaped).
+/// Writes `landlock-audit: warning: MSG` to stderr (escaped), once per
+/// distinct message: `--watch` reads the tree again and again.
 fn warn(msg: &str) {
+    warn_once(msg, msg);
+}
+
+/// [`warn`], once per `key`, whatever the message says (a message with
+/// changing counts).
+fn warn_once(key: &str, msg: &str) {
+    static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    // A poisoned lock (a panic elsewhere) still holds the list.
+    let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+    if warned.iter().any(|k| k == key) {
+        return;
+    }
+    warned.push(key.to_owned());
     let _ = writeln!(
         io::stderr().lock(),
         "landlock-audit: warning: {}",
@@ -450,15 +486,18 @@ impl View {
             } else {
                 "run with CAP_SYS_PTRACE for the whole system"
             };
-            warn(&format!(
-                "partial view: {} of {} processes are not inspectable by this reader \
+            warn_once(
+                "partial view",
+                &format!(
+                    "partial view: {} of {} processes are not inspectable by this reader \
                  (effective UID {}); they are counted as unknown, and the ratios cover the \
                  {} judged processes only ({why})",
-                cov.unknown,
-                cov.total,
-                uzers::get_effective_uid(),
-                cov.judged()
-            ));
+                    cov.unknown,
+                    cov.total,
+                    uzers::get_effective_uid(),
+                    cov.judged()
+                ),
+            );
         }
         Ok(Self {
             domains,

@@ -148,7 +148,7 @@ With --json, metrics prints the document of status --json, with
 pub fn metrics_after_help() -> String {
     format!(
         "{METRICS_AFTER_HELP}\n\nlandlock-audit-metrics(1) lists every metric with its type and \
-         labels."
+         labels.\n\nWatching:\n{WATCH_HELP}"
     )
 }
 
@@ -340,11 +340,15 @@ pub fn subcommand_exit_status(sub: &str) -> String {
      audit_id files"
         ),
         "metrics" => format!(
-            "  0  success: the exposition is written
+            "  0  success: the exposition is written; with --watch, also
+     a stop by --count, SIGINT or SIGTERM
 {read}; the exposition is still
-     written, with landlock_audit_up 0
+     written, with landlock_audit_up 0 (with --watch, only
+     before the first output; later ones are written and
+     watching goes on); a malformed generation file
 {usage}; also a --output FILE that is not a
-     regular file, --output with --json (nothing written), and
+     regular file, --output with --json (nothing written),
+     --pretty with --watch, and
      an expectations file that is missing or invalid (written,
      with landlock_audit_up 0)
 {no_tree}; the exposition is still written, with
@@ -355,6 +359,16 @@ pub fn subcommand_exit_status(sub: &str) -> String {
 {read}; also ps -p PID when none of the PIDs is
      a process (the header alone is printed, as by procps's ps)
 {usage}
+{no_tree}"
+        ),
+        "status" | "tree" => format!(
+            "  0  success; with --watch, also a stop by --count, SIGINT
+     or SIGTERM
+{read}; with --watch, only before
+     the first output (later errors are reported and
+     watching goes on); also a malformed generation file
+{usage}; also --pretty with
+     --watch
 {no_tree}"
         ),
         _ => format!("  0  success\n{read}\n{usage}\n{no_tree}"),
@@ -407,6 +421,107 @@ match.  --json prints {\"version\":1,\"results\":[{\"name\",\"ok\",\"matched\",
 /// [`VERIFY_EXIT_STATUS`].
 pub fn verify_after_help() -> String {
     format!("{VERIFY_FILE_HELP}\n\nExit status:\n{VERIFY_EXIT_STATUS}")
+}
+
+/// The default of `--interval`, in seconds.
+pub const DEFAULT_INTERVAL_SECS: u64 = 10;
+/// The longest `--interval`: a day, in seconds.
+pub const MAX_INTERVAL_SECS: u64 = 86_400;
+/// The shortest `--interval`: 10 ms (shorter would re-read the tree and
+/// /proc in a busy loop).
+pub const MIN_INTERVAL_SECS: f64 = 0.01;
+
+/// The text after `status --help`, `tree --help` and `metrics --help`
+/// about `--watch` (WATCHING in their man pages).
+pub const WATCH_HELP: &str = "\
+With --watch, the command keeps running and prints its output again each
+time it changes.  It waits in poll() on the tree's generation file
+(ROOT/generation), whose number the kernel changes whenever your view of
+the tree changes (a domain you may see appears or ends, a task enters or
+leaves one), and re-reads the tree at once; it also re-reads it every
+--interval SECONDS (default 10), since what a change of the tree does not
+cover changes too (processes outside any domain, command names, units).
+Reads are at least 0.1 s apart (or --interval, if shorter).
+Without a usable generation file, it re-reads every --interval SECONDS
+only.  It says once on stderr which it does: \"watching ROOT/generation\",
+or why not: no generation file (a kernel without it), the file needs
+CAP_SYS_PTRACE in the initial user namespace (open() is refused
+otherwise), or it is not on securityfs (a copied tree, which cannot
+signal a change).  A generation file that is not a regular file holding
+one decimal number is an error (exit 1), as any malformed file of the
+tree is.
+
+An output is printed only when it differs from the last one printed
+(metrics: every time, its timestamp being new).  In text, each output
+starts with a line holding the UTC time of the read: --- 2026-12-07T10:15:03Z
+(for metrics, # 2026-12-07T10:15:03Z, a comment of the exposition format);
+the screen is never cleared, so the output is the same in a terminal, a
+pipe or a file.  With --json, each output is one JSON document on one line
+(NDJSON, the document of the command without --watch); --pretty is refused
+(exit 2).  metrics --output FILE is replaced atomically at every read, and
+prints nothing.
+
+A read that fails before the first output ends the command, as without
+--watch; a later one is reported on stderr (with --json, also as an error
+document on its line; metrics writes its landlock_audit_up 0 exposition)
+and the command goes on watching.  --count N stops after N outputs (exit
+0): --count 2 waits for the first change.  SIGINT and SIGTERM stop it
+after the output being written, with exit status 0 (a second signal stops
+it at once).";
+
+/// The `--watch` options of `status`, `tree` and `metrics`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct WatchArgs {
+    /// Keep running: print the output again whenever it changes (see
+    /// WATCHING below).
+    #[arg(long)]
+    pub watch: bool,
+
+    /// With --watch: re-read the tree at least every SECONDS (the only
+    /// re-reads without a usable generation file); a decimal from 0.01 to
+    /// 86400 [default: 10].
+    #[arg(long, value_name = "SECONDS", requires = "watch", value_parser = interval)]
+    pub interval: Option<std::time::Duration>,
+
+    /// With --watch: stop after N outputs (N >= 1; 2 waits for the first
+    /// change).
+    #[arg(long, value_name = "N", requires = "watch", value_parser = count)]
+    pub count: Option<u64>,
+}
+
+/// `--interval`: a decimal number of seconds, from
+/// [`MIN_INTERVAL_SECS`] to [`MAX_INTERVAL_SECS`].
+fn interval(s: &str) -> Result<std::time::Duration, String> {
+    let bad = || {
+        format!(
+            "not an interval: a decimal number of seconds from {MIN_INTERVAL_SECS} to \
+             {MAX_INTERVAL_SECS}, e.g. 10 or 0.5"
+        )
+    };
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(bad());
+    }
+    let v: f64 = s.parse().map_err(|_| bad())?;
+    if v <= 0.0 {
+        return Err("the interval must be greater than 0".to_owned());
+    }
+    if !(MIN_INTERVAL_SECS..=MAX_INTERVAL_SECS as f64).contains(&v) {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_secs_f64(v))
+}
+
+/// `--count`: a positive decimal number.
+fn count(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(n) if n > 0 && s.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        _ => Err("not a count (a positive decimal number)".to_owned()),
+    }
+}
+
+/// The text after `status --help` and `tree --help`.
+pub fn watch_after_help() -> String {
+    format!("Watching:\n{WATCH_HELP}")
 }
 
 /// The heading of the options every subcommand takes (in `--help`, after
@@ -490,17 +605,25 @@ pub enum Command {
     ///
     /// Kernel threads and processes this reader may not inspect are counted
     /// apart; the ratios are over the other, judged, processes.
+    #[command(after_help = watch_after_help())]
     Status {
         /// Do not count processes per systemd unit.
         #[arg(long)]
         no_units: bool,
+
+        #[command(flatten)]
+        watch: WatchArgs,
     },
     /// Domains nested as they are, with each process's PID, thread count,
     /// systemd unit and command name.
     ///
     /// A process with threads outside any visible domain is marked
     /// "mixed: N of M threads unconfined".
-    Tree,
+    #[command(after_help = watch_after_help())]
+    Tree {
+        #[command(flatten)]
+        watch: WatchArgs,
+    },
     /// Processes: PID, user, state, domains, systemd unit, executable,
     /// command name.
     ///
@@ -585,6 +708,9 @@ pub enum Command {
         /// Prometheus text only: ignored with --json.
         #[arg(long)]
         per_domain: bool,
+
+        #[command(flatten)]
+        watch: WatchArgs,
     },
     /// Check the processes against an expectations file (TOML): exit 0 when
     /// every expectation holds, 1 when one is violated.
