@@ -190,12 +190,13 @@ impl fmt::Display for AuditId {
 }
 
 /// The value of the tree's top-level `generation` file: an opaque number
-/// that changes whenever the reader's view of the tree changes (a domain
-/// the reader may see appears or ends, a task enters or leaves such a
-/// domain).
+/// that changes when a domain the reader may see appears or ends, or a task
+/// enters or leaves such a domain.
 ///
-/// It is a keyed permutation, not a count: two values may only be compared
-/// for equality (hence no `Ord`), and their difference means nothing.
+/// It is a keyed hash, not a count, under a key the kernel draws for each
+/// open file: two values read through one descriptor may only be compared
+/// for equality (hence no `Ord`); values read through different
+/// descriptors are unrelated.
 /// [`crate::parse::generation`] reads it; `landlock_audit::watch::Watcher`
 /// (feature `watch`) waits for it to change.
 ///

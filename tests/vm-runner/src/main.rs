@@ -27,6 +27,7 @@ mod table;
 mod tree;
 mod verify;
 mod vfs;
+mod watch;
 
 use std::fs;
 use std::io::ErrorKind;
@@ -484,6 +485,10 @@ fn main() {
         procattr::a_proc_directory_cannot_reach_a_reused_pid,
     );
     r.run("command_domain_by_pid", procattr::command_domain_by_pid);
+    r.run(
+        "tree_watch_wakes_on_a_new_domain",
+        watch::tree_watch_wakes_on_a_new_domain,
+    );
     // Needs AppArmor, which main has (the debug kernel skips it by name).
     r.run(
         "legacy_attr_files_stay_the_major_lsms",

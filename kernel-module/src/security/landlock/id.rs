@@ -215,11 +215,6 @@ impl Drop for TreeIds {
 /// The IDs of `/sys/kernel/security/landlock`.
 pub(crate) static TREE_IDS: TreeIds = TreeIds::new();
 
-/// The numbers of the tree's `generation` file (generation.rs): the same
-/// construction under a key of its own, so that a number never tells how
-/// many changes there were, nor is it a domain's ID.
-pub(crate) static GENERATION_IDS: TreeIds = TreeIds::new();
-
 #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
 #[kunit_tests(landlock_introspect_id)]
 mod tests {

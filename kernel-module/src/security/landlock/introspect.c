@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/fs.h>
+#include <linux/irq_work.h>
 #include <linux/landlock.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
@@ -176,6 +177,9 @@ static void registry_insert(struct landlock_introspect_registry *const r,
 {
 	typeof(*r->buckets) *const b = bucket_of(r, h->introspect.counter);
 
+	/* Keyed: nobody can tell which domains share a wake-up queue. */
+	h->introspect.wake_bucket = bucket_index(r, h->introspect.counter) %
+				    LANDLOCK_INTROSPECT_WAKE_BUCKETS;
 	spin_lock(&b->lock);
 	hlist_add_head(&h->introspect.node, &b->head);
 	spin_unlock(&b->lock);
@@ -214,53 +218,84 @@ static void reader_put(struct landlock_hierarchy *const h)
 }
 
 /*
- * Changes to what the tree's generation file counts (see
- * landlock_introspect_generation()): for an unsandboxed reader, every
- * domain appearing or ending and every task entering or leaving one.
+ * The generation file (generation.rs): changes of readers' views, counted
+ * per hierarchy for the readers in its strict ancestors and in total for
+ * unsandboxed readers, only while a generation file is open.  Each open file
+ * starts from the count it reads (its numbers mean nothing to another open
+ * file), so changes made while none is open need no count, and a task
+ * without a watcher pays one barrier and one atomic read for it.
  */
+
+/* Open generation files. */
+static atomic_t landlock_introspect_watchers = ATOMIC_INIT(0);
+
+/* Changes of every domain: the count of unsandboxed readers. */
 static atomic64_t landlock_introspect_events = ATOMIC64_INIT(0);
 
 /*
- * Open generation files: only while there are some does a change schedule
- * the wake-up of their pollers.
+ * Pollers wait in one of LANDLOCK_INTROSPECT_WAKE_BUCKETS queues (Rust
+ * PollCondVars, generation.rs), chosen by the domain they see below:
+ * &struct landlock_introspect_entry.wake_bucket, a keyed hash of its
+ * counter, or LANDLOCK_INTROSPECT_WAKE_BUCKETS for unsandboxed readers.  A
+ * change wakes only the queues of the domains that see it, so a reader is
+ * woken by a change it may not see only when its domain's queue is also
+ * the queue of one that may (one chance in LANDLOCK_INTROSPECT_WAKE_BUCKETS
+ * per such domain).
  */
-static atomic_t landlock_introspect_watchers = ATOMIC_INIT(0);
+static DECLARE_BITMAP(landlock_introspect_wake_pending,
+		      LANDLOCK_INTROSPECT_WAKE_BUCKETS + 1);
 
-static void wake_watchers(struct work_struct *const work)
+static void wake_pollers(struct irq_work *const work)
 {
-	landlock_introspect_generation_wake();
+	unsigned long b;
+
+	for_each_set_bit(b, landlock_introspect_wake_pending,
+			 LANDLOCK_INTROSPECT_WAKE_BUCKETS + 1) {
+		if (!test_and_clear_bit(b, landlock_introspect_wake_pending))
+			continue;
+		landlock_introspect_generation_wake(b);
+	}
 }
 
 /*
- * Wakes the pollers of generation files from a workqueue: whoever changes
- * something pays for one schedule_work() (a bit test when the work is
- * pending already), never for a walk of the pollers, and never in the
- * context of a lock that domain creation or fork take.
+ * Wakes the marked queues at the next tick: safe from any context (the
+ * last put of a task may run under a runqueue lock, where a wake-up could
+ * deadlock), one wake-up per queue for any number of changes in a tick,
+ * and a new task, counted at task_alloc, has its PID by then in practice.
  */
-static DECLARE_WORK(landlock_introspect_wake_work, wake_watchers);
+static struct irq_work landlock_introspect_wake_work =
+	IRQ_WORK_INIT_LAZY(wake_pollers);
 
 /*
  * Something happened in @h: it appeared or is about to end, or a task
- * entered or left it.  Counts it for the readers who may see @h: those in
- * its strict ancestors and unsandboxed ones.  At most
- * LANDLOCK_MAX_NUM_LAYERS atomic increments and, while a generation file
- * is open, one schedule_work().  Any context: @h and its ancestors are
- * alive (the caller holds @h, which holds its parent).
+ * entered or left it.  Counts it for the readers who may see @h, those in
+ * its strict ancestors and unsandboxed ones, while a generation file is
+ * open.  At most LANDLOCK_MAX_NUM_LAYERS atomic increments and bit sets and
+ * one irq_work_queue().  Any context: @h and its ancestors are alive (the
+ * caller holds @h, which holds its parent).
  */
-static void changed(struct landlock_hierarchy *const h)
+static void count_change(struct landlock_hierarchy *const h)
 {
 	struct landlock_hierarchy *a;
 
-	atomic64_inc(&landlock_introspect_events);
-	for (a = h->parent; a; a = a->parent)
-		atomic64_inc(&a->introspect.events);
 	/*
-	 * Pairs with the barrier in landlock_introspect_generation_open():
-	 * either this sees the new watcher, or the opener sees this change.
+	 * Orders the change (a list insertion or removal) before the read of
+	 * the watchers, as landlock_introspect_generation_open() orders its
+	 * increment before its first count: either the change is counted, or
+	 * that opener's reads (of the count, then of the tree) see it.
 	 */
-	smp_mb__after_atomic();
-	if (atomic_read(&landlock_introspect_watchers))
-		schedule_work(&landlock_introspect_wake_work);
+	smp_mb();
+	if (!atomic_read(&landlock_introspect_watchers))
+		return;
+	atomic64_inc(&landlock_introspect_events);
+	set_bit(LANDLOCK_INTROSPECT_WAKE_BUCKETS,
+		landlock_introspect_wake_pending);
+	for (a = h->parent; a; a = a->parent) {
+		atomic64_inc(&a->introspect.events);
+		set_bit(a->introspect.wake_bucket,
+			landlock_introspect_wake_pending);
+	}
+	irq_work_queue(&landlock_introspect_wake_work);
 }
 
 /*
@@ -278,6 +313,7 @@ static void index_insert(struct landlock_hierarchy *const h)
 	INIT_LIST_HEAD(&h->introspect.sibling);
 	INIT_WORK(&h->introspect.put_work, put_deferred);
 	atomic64_set(&h->introspect.events, 0);
+	h->introspect.wake_bucket = 0;
 	if (!parent)
 		return;
 	spin_lock_irqsave(&parent->introspect.lock, flags);
@@ -310,6 +346,28 @@ static void index_remove(struct landlock_hierarchy *const h)
 	spin_unlock_irqrestore(&parent->introspect.lock, flags);
 }
 
+/* Links a new hierarchy into the task index and into @r (if any). */
+static void enter(struct landlock_introspect_registry *const r,
+		  struct landlock_hierarchy *const h)
+{
+	index_insert(h);
+	if (r)
+		registry_insert(r, h);
+	count_change(h);
+}
+
+/* Unlinks a hierarchy about to be freed from @r (if any) and the index. */
+static void leave(struct landlock_introspect_registry *const r,
+		  struct landlock_hierarchy *const h)
+{
+	if (r)
+		registry_remove(r, h);
+	/* Not for a hierarchy that was never registered (see index_remove()). */
+	if (h->introspect.sibling.next)
+		count_change(h);
+	index_remove(h);
+}
+
 /**
  * landlock_introspect_register_domain - Make a new domain visible in the tree
  *
@@ -337,10 +395,7 @@ landlock_introspect_register_domain(const struct landlock_domain *const domain)
 	hierarchy->introspect.access[0] = masks.fs;
 	hierarchy->introspect.access[1] = masks.net;
 	hierarchy->introspect.access[2] = masks.scope;
-	index_insert(hierarchy);
-	if (r)
-		registry_insert(r, hierarchy);
-	changed(hierarchy);
+	enter(r, hierarchy);
 }
 
 /**
@@ -357,12 +412,7 @@ void landlock_introspect_unregister(struct landlock_hierarchy *const hierarchy)
 
 	/* Pairs with cmpxchg_release() in landlock_introspect_registry_init_global(). */
 	r = smp_load_acquire(&landlock_introspect_global);
-	if (r)
-		registry_remove(r, hierarchy);
-	/* Not for a hierarchy that was never registered (see index_remove()). */
-	if (hierarchy->introspect.sibling.next)
-		changed(hierarchy);
-	index_remove(hierarchy);
+	leave(r, hierarchy);
 }
 
 /* The task index (see struct landlock_introspect_task in introspect.h). */
@@ -391,7 +441,7 @@ static void index_link(struct landlock_introspect_task *const t,
 	list_add_tail(&t->node, &to->introspect.tasks);
 	WRITE_ONCE(t->in, to);
 	spin_unlock_irqrestore(&to->introspect.lock, flags);
-	changed(to);
+	count_change(to);
 }
 
 /* Unlinks @t from the list it is in, if any. */
@@ -406,7 +456,7 @@ static void index_unlink(struct landlock_introspect_task *const t)
 	list_del(&t->node);
 	WRITE_ONCE(t->in, NULL);
 	spin_unlock_irqrestore(&in->introspect.lock, flags);
-	changed(in);
+	count_change(in);
 }
 
 static struct landlock_hierarchy *cred_hierarchy(const struct cred *const cred)
@@ -1032,8 +1082,7 @@ landlock_introspect_test_hierarchy(struct landlock_introspect_registry *const r,
 	/* Distinct made-up values, so that tests see whose fields are read. */
 	h->id = counter % 991;
 	atomic64_set(&h->num_denials, counter % 997);
-	index_insert(h);
-	registry_insert(r, h);
+	enter(r, h);
 	return h;
 }
 
@@ -1041,8 +1090,7 @@ void
 landlock_introspect_test_hierarchy_free(struct landlock_introspect_registry *r,
 					struct landlock_hierarchy *const h)
 {
-	registry_remove(r, h);
-	index_remove(h);
+	leave(r, h);
 	kfree(h);
 }
 
@@ -1137,10 +1185,6 @@ const char *landlock_introspect_access_name(const size_t class,
 	return access_classes[class].names[bit];
 }
 
-/*
- * current_cred(), because struct task_struct is not reliably laid out by
- * bindgen.
- */
 /* Whether @a is @h or one of its ancestors. */
 static bool is_at_or_above(const struct landlock_hierarchy *const a,
 			   const struct landlock_hierarchy *h)
@@ -1151,7 +1195,8 @@ static bool is_at_or_above(const struct landlock_hierarchy *const a,
 	return false;
 }
 
-u64 landlock_introspect_generation(const struct cred *const opener)
+u64 landlock_introspect_generation(const struct cred *const opener,
+				   u64 *const view, u32 *const wake_bucket)
 {
 	/* Only the task itself replaces its credentials: no RCU needed. */
 	struct landlock_hierarchy *const doms[] = {
@@ -1159,7 +1204,7 @@ u64 landlock_introspect_generation(const struct cred *const opener)
 		cred_hierarchy(current_cred()),
 		cred_hierarchy(current_real_cred()),
 	};
-	struct landlock_hierarchy *view = NULL;
+	struct landlock_hierarchy *v = NULL;
 	size_t i;
 
 	/*
@@ -1168,24 +1213,30 @@ u64 landlock_introspect_generation(const struct cred *const opener)
 	 * ancestors; none otherwise, where nothing it sees can change.
 	 */
 	for (i = 0; i < ARRAY_SIZE(doms); i++) {
-		if (!doms[i] || is_at_or_above(doms[i], view))
+		if (!doms[i] || is_at_or_above(doms[i], v))
 			continue;
-		if (view && !is_at_or_above(view, doms[i]))
+		if (v && !is_at_or_above(v, doms[i])) {
+			/* Never woken: nothing it sees can change. */
+			*view = U64_MAX;
+			*wake_bucket = U32_MAX;
 			return 0;
-		view = doms[i];
+		}
+		v = doms[i];
 	}
-	if (!view)
+	if (!v) {
+		*view = 0;
+		*wake_bucket = LANDLOCK_INTROSPECT_WAKE_BUCKETS;
 		return atomic64_read(&landlock_introspect_events);
-	return atomic64_read(&view->introspect.events);
+	}
+	*view = v->introspect.counter;
+	*wake_bucket = v->introspect.wake_bucket;
+	return atomic64_read(&v->introspect.events);
 }
 
 void landlock_introspect_generation_open(void)
 {
 	atomic_inc(&landlock_introspect_watchers);
-	/*
-	 * Pairs with the barrier in changed(): either the change sees this
-	 * watcher, or the generation read after this sees the change.
-	 */
+	/* Pairs with the barrier in count_change(). */
 	smp_mb__after_atomic();
 }
 
@@ -1194,9 +1245,18 @@ void landlock_introspect_generation_close(void)
 	atomic_dec(&landlock_introspect_watchers);
 }
 
+/*
+ * current_cred() and current_real_cred(), because struct task_struct is not
+ * reliably laid out by bindgen.
+ */
 const struct cred *landlock_introspect_current_cred(void)
 {
 	return current_cred();
+}
+
+const struct cred *landlock_introspect_current_real_cred(void)
+{
+	return current_real_cred();
 }
 
 u64 landlock_introspect_current_objective_domain(u8 *const depth)

@@ -47,6 +47,12 @@ struct landlock_introspect_entry {
 	/** @access: Access rights handled by this layer: fs, net, scope. */
 	u32 access[3];
 	/**
+	 * @wake_bucket: The queue where the pollers of the tree's generation
+	 * file whose view is below this domain wait: a keyed hash of
+	 * @counter, set with it.
+	 */
+	u32 wake_bucket;
+	/**
 	 * @lock: Protects @tasks, @children and the @sibling links of the
 	 * children.  Taken with interrupts off (a task's last reference may be
 	 * put from any context), for one insertion or removal, or for a reader
@@ -67,9 +73,9 @@ struct landlock_introspect_entry {
 	struct list_head sibling;
 	/**
 	 * @events: How many times the view of a reader in this domain
-	 * changed: a strict descendant appeared or ended, or a task entered
-	 * or left one.  Only ever incremented (any context); the tree's
-	 * generation file shows a keyed permutation of it.
+	 * changed while a generation file was open: a strict descendant
+	 * appeared or ended, or a task entered or left one.  Only ever
+	 * incremented (any context).
 	 */
 	atomic64_t events;
 	/**
@@ -109,6 +115,12 @@ struct landlock_introspect_task {
 	 */
 	struct task_struct *task;
 };
+
+/*
+ * Wake-up queues of the generation file's pollers (introspect.c,
+ * generation.rs), plus one for unsandboxed readers.
+ */
+#define LANDLOCK_INTROSPECT_WAKE_BUCKETS 256
 
 #ifdef CONFIG_SECURITY_LANDLOCK_INTROSPECTION
 

@@ -402,29 +402,33 @@ const char *landlock_introspect_access_name(size_t class, unsigned int bit);
  * landlock_introspect_generation - Count the changes of a reader's view
  *
  * @opener: The credentials a generation file was opened with.
+ * @view: Where to store what the reader sees below: the counter of the
+ *        deepest domain, 0 for an unsandboxed reader, U64_MAX when the
+ *        reader's domains are unrelated (it sees no domain).
+ * @wake_bucket: Where to store the queue (0 to
+ *               LANDLOCK_INTROSPECT_WAKE_BUCKETS) whose pollers are woken
+ *               after a change of this count.
  *
  * The reader is @opener together with the current task's subjective and
  * objective credentials, as for every read of the tree: it sees the domains
  * strictly below all three domains (rule 1).  Counted changes are a domain
- * appearing or ending and a task entering or leaving a domain; each counts
- * for the readers in the domain's strict ancestors and for unsandboxed
- * readers, so nothing a reader may not see by rule 1 changes what it reads.
- * Takes no lock; at most 3 * LANDLOCK_MAX_NUM_LAYERS pointer reads.
+ * appearing or ending and a task entering or leaving a domain, while a
+ * generation file is open; each counts for the readers in the domain's
+ * strict ancestors and for unsandboxed readers, so nothing a reader may not
+ * see by rule 1 changes what it reads.  Takes no lock; at most
+ * 3 * LANDLOCK_MAX_NUM_LAYERS pointer reads.
  *
- * Return: The count of the deepest of the three domains when the other
- * two are it or its ancestors, the count of every change when none of the
- * three has a domain, or 0 when two of them are unrelated (the reader sees
- * no domain).
+ * Return: The count of @view (0 when the domains are unrelated).
  */
-u64 landlock_introspect_generation(const struct cred *opener);
+u64 landlock_introspect_generation(const struct cred *opener, u64 *view,
+				   u32 *wake_bucket);
 
 /**
  * landlock_introspect_generation_open - Count an open generation file
  *
- * While generation files are open, a change schedules a wake-up of their
- * pollers (landlock_introspect_generation_wake(), from a workqueue).  The
- * caller reads landlock_introspect_generation() after this: a change it
- * does not see wakes its pollers.
+ * Changes are counted only while generation files are open.  The caller
+ * reads landlock_introspect_generation() after this: a change it does not
+ * see is counted.
  */
 void landlock_introspect_generation_open(void);
 
@@ -441,5 +445,12 @@ void landlock_introspect_generation_close(void);
  * Return: The current task's subjective credentials (no reference taken).
  */
 const struct cred *landlock_introspect_current_cred(void);
+
+/**
+ * landlock_introspect_current_real_cred - Get current_real_cred()
+ *
+ * Return: The current task's objective credentials (no reference taken).
+ */
+const struct cred *landlock_introspect_current_real_cred(void);
 
 #endif /* _SECURITY_LANDLOCK_INTROSPECT_API_H */

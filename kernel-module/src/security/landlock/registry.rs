@@ -553,6 +553,22 @@ pub(crate) mod testing {
         Ok(unsafe { raw::landlock_introspect_test_events(h) })
     }
 
+    /// Frees the test domain of `counter`, which has no child and no test
+    /// task, as `landlock_put_hierarchy()` frees a domain.
+    pub(crate) fn free_leaf(registry: &mut Registry, counter: u64) -> Result {
+        let i = registry
+            .test_entries
+            .iter()
+            .position(|(c, _)| *c == counter)
+            .ok_or(EINVAL)?;
+        let (_, h) = registry.test_entries.remove(i)?;
+        // SAFETY: `h` was made by `landlock_introspect_test_hierarchy` in
+        // this registry, has no child and no task (the caller's
+        // precondition), and leaves `test_entries`, so it is freed once.
+        unsafe { raw::landlock_introspect_test_hierarchy_free(registry.raw.as_ptr(), h.as_ptr()) };
+        Ok(())
+    }
+
     /// The infos of a private registry.
     pub(crate) fn infos_of(domains: &[(u64, u64)]) -> Result<KVVec<Info>> {
         registry_of(domains)?.infos()
@@ -566,37 +582,66 @@ mod tests {
 
     const A: u64 = 1 << 60;
 
-    /// A task entering or leaving a domain counts for the readers in the
-    /// domain's strict ancestors and for unsandboxed ones, never for a
-    /// reader in the domain itself or beside it (generation file).
+    /// The counts of changes seen from A, B, C, D (see below) and by an
+    /// unsandboxed reader.
+    fn counts(r: &Registry) -> Result<[u64; 5]> {
+        Ok([
+            testing::events(r, Some(A))?,
+            testing::events(r, Some(A + 1))?,
+            testing::events(r, Some(A + 2))?,
+            testing::events(r, Some(A + 3))?,
+            testing::events(r, None)?,
+        ])
+    }
+
+    /// How much each count grew from `before` to `after`.
+    fn grew(before: [u64; 5], after: [u64; 5]) -> [u64; 5] {
+        core::array::from_fn(|i| after[i] - before[i])
+    }
+
+    /// While a generation file is open, a domain appearing or ending and a
+    /// task entering or leaving one count for the readers in the domain's
+    /// strict ancestors and for unsandboxed ones, never for a reader in the
+    /// domain itself or beside it.
     #[test]
     fn changes_count_for_the_strict_ancestors_only() -> Result {
-        // A > B > C, and D beside B.
+        let watching = crate::glue::Watcher::new();
+        // A > B > C, and D beside B: B counts for A, C for A and B, D for A.
         let mut r = testing::registry_of(&[(A, 0), (A + 1, A), (A + 2, A + 1), (A + 3, A)])?;
-        let counts = |r: &Registry| -> Result<[u64; 5]> {
-            Ok([
-                testing::events(r, Some(A))?,
-                testing::events(r, Some(A + 1))?,
-                testing::events(r, Some(A + 2))?,
-                testing::events(r, Some(A + 3))?,
-                testing::events(r, None)?,
-            ])
-        };
-        let [a, b, c, d, all] = counts(&r)?;
-        assert_eq!([a, b, c, d], [0, 0, 0, 0]);
+        let made = counts(&r)?;
+        assert_eq!(&made[..4], &[3, 1, 0, 0]);
         // Enters C: A and B see it.
         let t = testing::add_task(&mut r, A + 2)?;
         let n = counts(&r)?;
-        assert_eq!(&n[..4], &[1, 1, 0, 0]);
-        assert!(n[4] > all);
+        assert_eq!(&grew(made, n)[..4], &[1, 1, 0, 0]);
+        assert!(n[4] > made[4]);
         // Leaves C for D: A and B see it leave, A sees it enter D.
         testing::move_task(&r, t, A + 3)?;
         let m = counts(&r)?;
-        assert_eq!(&m[..4], &[3, 2, 0, 0]);
+        assert_eq!(&grew(n, m)[..4], &[2, 1, 0, 0]);
         assert!(m[4] >= n[4] + 2);
         // Leaves D for A, the root: only A sees it leave D.
         testing::move_task(&r, t, A)?;
-        assert_eq!(&counts(&r)?[..4], &[4, 2, 0, 0]);
+        let o = counts(&r)?;
+        assert_eq!(&grew(m, o)[..4], &[1, 0, 0, 0]);
+        // C ends: A and B see it.
+        testing::free_leaf(&mut r, A + 2)?;
+        assert_eq!(testing::events(&r, Some(A))?, o[0] + 1);
+        assert_eq!(testing::events(&r, Some(A + 1))?, o[1] + 1);
+        // A hierarchy that never was registered ends unseen.
+        assert!(testing::free_unregistered_child(&r, A + 1));
+        assert_eq!(testing::events(&r, Some(A + 1))?, o[1] + 1);
+        // Without an open generation file, nothing is counted.
+        drop(watching);
+        let a_and_b = |r: &Registry| -> Result<[u64; 2]> {
+            Ok([
+                testing::events(r, Some(A))?,
+                testing::events(r, Some(A + 1))?,
+            ])
+        };
+        let p = a_and_b(&r)?;
+        testing::move_task(&r, t, A + 3)?;
+        assert_eq!(a_and_b(&r)?, p);
         Ok(())
     }
 

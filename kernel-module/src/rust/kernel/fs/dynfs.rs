@@ -110,6 +110,9 @@ pub trait FileNode: Node {
 pub struct PollEvents(u32);
 
 impl PollEvents {
+    /// Nothing to report: the poller sleeps until its queue is woken.
+    pub const NONE: Self = Self(0);
+
     /// Readable without blocking (`POLLIN | POLLRDNORM`), which a file's
     /// `read` always is.
     pub const READABLE: Self = Self(bindings::POLLIN | bindings::POLLRDNORM);
@@ -782,8 +785,11 @@ unsafe extern "C" fn poll<F: FileNode>(
     let open = unsafe { open_of::<F>(file) };
     // SAFETY: the VFS holds a reference to `file` during the call, and this
     // thread is in no `fdget_pos()` region on it (it is in `poll()`,
-    // `select()` or an epoll call, none of which takes one), as for
-    // `miscdevice`'s operations.
+    // `select()`, epoll or io_uring, none of which takes one), as for
+    // `miscdevice`'s operations and binder's `poll`.  A `read()` on another
+    // thread may hold an `fdget_pos()` that skipped `f_pos_lock` (a file
+    // that only its reader held when the read began); nothing here or in
+    // `FileNode::poll` uses the position.
     let f = unsafe { File::from_raw_file(file) };
     // SAFETY: `table` is null or valid during the call, which the
     // `PollTable` does not outlive.
@@ -993,6 +999,10 @@ mod tests {
 
     #[test]
     fn poll_events_are_the_uapi_bits() {
+        // `POLLIN | POLLRDNORM` and `POLLPRI | POLLERR`: the same values as
+        // `EPOLLIN | EPOLLRDNORM` and `EPOLLPRI | EPOLLERR` on every
+        // architecture.
+        assert_eq!(PollEvents::NONE.bits(), 0);
         let all = PollEvents::READABLE.with(PollEvents::CHANGED);
         assert_eq!(PollEvents::READABLE.bits(), 0x41);
         assert_eq!(PollEvents::CHANGED.bits(), 0x0a);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -1866,9 +1867,18 @@ static short poll_generation(const int fd, const int timeout_ms)
 	return p.revents;
 }
 
+/* Waits until @fd reports a change, then reads it again (re-arms it). */
+static void wait_change(struct __test_metadata *const _metadata, const int fd)
+{
+	EXPECT_EQ(POLLPRI | POLLERR,
+		  poll_generation(fd, FREE_TIMEOUT_MS) & (POLLPRI | POLLERR));
+	read_generation(_metadata, fd);
+}
+
 /*
- * generation needs CAP_SYS_PTRACE in the initial user namespace: EACCES
- * otherwise, even for root without it.
+ * generation needs CAP_SYS_PTRACE in the initial user namespace at open and
+ * at every read and poll: EACCES otherwise, even for root without it, and
+ * through a descriptor opened while privileged.
  */
 TEST(generation_needs_cap_sys_ptrace)
 {
@@ -1876,6 +1886,7 @@ TEST(generation_needs_cap_sys_ptrace)
 	static const cap_value_t cap_others[] = { CAP_SYS_ADMIN,
 						  CAP_DAC_OVERRIDE,
 						  CAP_AUDIT_READ };
+	char buf[32];
 	pid_t reader;
 	int fd;
 
@@ -1883,9 +1894,10 @@ TEST(generation_needs_cap_sys_ptrace)
 		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
 
 	fd = open(TREE_GENERATION, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES)
+		SKIP(return, "the test runs without CAP_SYS_PTRACE");
 	ASSERT_LE(0, fd);
 	read_generation(_metadata, fd);
-	EXPECT_EQ(0, close(fd));
 	/* Read-only, as the whole tree. */
 	EXPECT_EQ(-1, open(TREE_GENERATION, O_RDWR | O_CLOEXEC));
 	EXPECT_EQ(EACCES, errno);
@@ -1893,9 +1905,16 @@ TEST(generation_needs_cap_sys_ptrace)
 	reader = fork();
 	ASSERT_LE(0, reader);
 	if (reader == 0) {
+		struct pollfd p = { .fd = fd, .events = POLLPRI | POLLIN };
+
 		become(_metadata, UID_A, NULL, 0);
 		EXPECT_EQ(-1, open(TREE_GENERATION, O_RDONLY | O_CLOEXEC));
 		EXPECT_EQ(EACCES, errno);
+		/* The descriptor opened with the capability stops working. */
+		EXPECT_EQ(-1, pread(fd, buf, sizeof(buf), 0));
+		EXPECT_EQ(EACCES, errno);
+		EXPECT_EQ(1, poll(&p, 1, 0));
+		EXPECT_EQ(POLLERR, p.revents);
 		_exit(_metadata->exit_code);
 	}
 	wait_child_ok(_metadata, reader);
@@ -1913,27 +1932,30 @@ TEST(generation_needs_cap_sys_ptrace)
 	reader = fork();
 	ASSERT_LE(0, reader);
 	if (reader == 0) {
+		int own;
+
 		become(_metadata, UID_A, cap_ptrace, ARRAY_SIZE(cap_ptrace));
-		fd = open(TREE_GENERATION, O_RDONLY | O_CLOEXEC);
-		EXPECT_LE(0, fd);
-		if (fd >= 0)
-			read_generation(_metadata, fd);
+		own = open(TREE_GENERATION, O_RDONLY | O_CLOEXEC);
+		EXPECT_LE(0, own);
+		if (own >= 0)
+			read_generation(_metadata, own);
 		_exit(_metadata->exit_code);
 	}
 	wait_child_ok(_metadata, reader);
+	EXPECT_EQ(0, close(fd));
 }
 
 /*
  * An unsandboxed reader's number changes when a domain appears (and when
  * its task leaves it); poll() reports POLLPRI | POLLERR until the file is
- * read again from offset 0.
+ * read again from offset 0.  Numbers are keyed by the open file.
  */
 TEST(generation_changes_and_polls)
 {
 	unsigned long long before, after;
 	short revents;
 	pid_t sleeper;
-	int fd;
+	int fd, other;
 
 	if (!has_tree())
 		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
@@ -1941,6 +1963,11 @@ TEST(generation_changes_and_polls)
 	fd = open(TREE_GENERATION, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	before = read_generation(_metadata, fd);
+	/* Another open file: another key, another number. */
+	other = open(TREE_GENERATION, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, other);
+	EXPECT_NE(before, read_generation(_metadata, other));
+	EXPECT_EQ(0, close(other));
 
 	sleeper = spawn_sleeper(_metadata, 0, layer_make_dir, 1);
 	revents = poll_generation(fd, FREE_TIMEOUT_MS);
@@ -1962,66 +1989,103 @@ TEST(generation_changes_and_polls)
 /*
  * A sandboxed reader (with CAP_SYS_PTRACE) is neither woken nor shown a new
  * number for changes it may not see: a sibling domain, or a task entering
- * or leaving its own domain (it would learn that it is sandboxed).  A
- * domain nested below its own changes both.
+ * or leaving its own domain (it would learn that it is sandboxed), also
+ * through edge-triggered epoll.  The unsandboxed parent's own descriptor
+ * shows that each change was counted before the reader looks.  A domain
+ * nested below the reader's own changes both.
  */
 TEST(generation_ignores_what_the_reader_may_not_see)
 {
-	int to_parent[2], to_child[2];
+	int to_parent[2], to_child[2], control;
 	pid_t reader, sibling;
 	char c;
 
 	if (!has_tree())
 		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
 
+	control = open(TREE_GENERATION, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, control);
+	read_generation(_metadata, control);
 	ASSERT_EQ(0, pipe2(to_parent, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(to_child, O_CLOEXEC));
 	reader = fork();
 	ASSERT_LE(0, reader);
 	if (reader == 0) {
+		struct epoll_event ev = {
+			.events = EPOLLIN | EPOLLPRI | EPOLLET,
+		};
 		unsigned long long n;
+		int fd, ep;
 		pid_t child;
-		int fd;
 
 		EXPECT_EQ(0, close(to_parent[0]));
 		EXPECT_EQ(0, close(to_child[1]));
+		EXPECT_EQ(0, close(control));
 		restrict_fs(_metadata, LANDLOCK_ACCESS_FS_MAKE_DIR);
 		fd = open(TREE_GENERATION, O_RDONLY | O_CLOEXEC);
 		ASSERT_LE(0, fd);
 		n = read_generation(_metadata, fd);
+		ep = epoll_create1(EPOLL_CLOEXEC);
+		ASSERT_LE(0, ep);
+		ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+		EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
 
 		/* A sibling domain appears (the parent makes it). */
 		write_all(_metadata, to_parent[1], ".", 1);
 		read_exact(_metadata, to_child[0], &c, 1);
-		EXPECT_EQ(0, poll_generation(fd, 200));
+		EXPECT_EQ(0, poll_generation(fd, 0));
+		EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 100));
 		EXPECT_EQ(n, read_generation(_metadata, fd));
 
-		/* A task enters and leaves the reader's own domain. */
+		/* A task enters the reader's own domain... */
 		child = fork();
 		ASSERT_LE(0, child);
-		if (child == 0)
-			_exit(EXIT_SUCCESS);
-		wait_child_ok(_metadata, child);
-		EXPECT_EQ(0, poll_generation(fd, 200));
+		if (child == 0) {
+			for (;;)
+				pause();
+		}
+		write_all(_metadata, to_parent[1], ".", 1);
+		read_exact(_metadata, to_child[0], &c, 1);
+		EXPECT_EQ(0, poll_generation(fd, 0));
+		EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 100));
+		EXPECT_EQ(n, read_generation(_metadata, fd));
+		/* ... and leaves it. */
+		kill_and_reap(child);
+		write_all(_metadata, to_parent[1], ".", 1);
+		read_exact(_metadata, to_child[0], &c, 1);
+		EXPECT_EQ(0, poll_generation(fd, 0));
+		EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 100));
 		EXPECT_EQ(n, read_generation(_metadata, fd));
 
 		/* A nested domain appears. */
 		child = spawn_sleeper(_metadata, 0, layer_make_reg, 1);
-		EXPECT_EQ(POLLPRI | POLLERR,
-			  poll_generation(fd, FREE_TIMEOUT_MS) &
-				  (POLLPRI | POLLERR));
+		EXPECT_EQ(1, epoll_wait(ep, &ev, 1, FREE_TIMEOUT_MS));
+		EXPECT_EQ(EPOLLIN | EPOLLPRI,
+			  ev.events & (EPOLLIN | EPOLLPRI));
 		EXPECT_NE(n, read_generation(_metadata, fd));
 		kill_and_reap(child);
+		EXPECT_EQ(0, close(ep));
 		EXPECT_EQ(0, close(fd));
 		_exit(_metadata->exit_code);
 	}
 	EXPECT_EQ(0, close(to_parent[1]));
 	EXPECT_EQ(0, close(to_child[0]));
+
+	/* The sibling; the reader's fork; its child's exit: each counted. */
 	read_exact(_metadata, to_parent[0], &c, 1);
 	sibling = spawn_sleeper(_metadata, 0, layer_make_dir, 1);
+	wait_change(_metadata, control);
 	write_all(_metadata, to_child[1], ".", 1);
+	read_exact(_metadata, to_parent[0], &c, 1);
+	wait_change(_metadata, control);
+	write_all(_metadata, to_child[1], ".", 1);
+	read_exact(_metadata, to_parent[0], &c, 1);
+	wait_change(_metadata, control);
+	write_all(_metadata, to_child[1], ".", 1);
+
 	wait_child_ok(_metadata, reader);
 	kill_and_reap(sibling);
+	EXPECT_EQ(0, close(control));
 	EXPECT_EQ(0, close(to_parent[0]));
 	EXPECT_EQ(0, close(to_child[1]));
 }
