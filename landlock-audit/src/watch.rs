@@ -83,6 +83,12 @@ pub const GENERATION_FILE: &str = "generation";
 /// most 21 (the 20 digits of `u64::MAX` and a newline).
 pub const MAX_GENERATION_SIZE: usize = 32;
 
+/// How long a wake-up waits before it re-reads: the kernel counts a new
+/// task when fork allocates it, an instant before it has a PID (its
+/// `Documentation/ABI` entry), and changes made meanwhile join this
+/// wake-up.
+pub const SETTLE: Duration = Duration::from_millis(10);
+
 /// How many wake-ups in a row may show an unchanged number before the
 /// watcher stops trusting the file ([`Fallback::Unreliable`]).
 pub const SPURIOUS_MAX: u32 = 3;
@@ -364,7 +370,8 @@ impl Watcher {
     /// passes ([`Wake::Timeout`]; `None`: no timeout) or a signal
     /// interrupts the sleep ([`Wake::Interrupted`]).
     ///
-    /// In generation mode, a wake-up re-reads the number from offset 0,
+    /// In generation mode, a wake-up waits [`SETTLE`] (so that a task whose
+    /// creation woke it has its PID), then re-reads the number from offset 0,
     /// which re-arms the notification; one that finds the number unchanged
     /// is ignored, and [`SPURIOUS_MAX`] of them in a row switch the
     /// watcher to the interval ([`Fallback::Unreliable`], returning
@@ -411,6 +418,12 @@ impl Watcher {
                         Polled::Interrupted => return Ok(Wake::Interrupted),
                         Polled::TimedOut => return Ok(Wake::Timeout),
                         Polled::Signalled => {}
+                    }
+                    // The kernel counts a new task when fork allocates it,
+                    // an instant before it has a PID that the tree can
+                    // show: let fork finish before the caller reads.
+                    if sleep_interruptible(SETTLE).map_err(|e| io_error(&self.path, e))? {
+                        return Ok(Wake::Interrupted);
                     }
                     let now_gen = match read_generation(&self.path, file.as_mut()) {
                         // The capability was dropped since the open: the

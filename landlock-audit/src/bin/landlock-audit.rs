@@ -232,6 +232,26 @@ fn print_stdout(bytes: &[u8]) {
     let _ = out.write_all(bytes).and_then(|()| out.flush());
 }
 
+/// clap's message for a usage error, for JSON: its lines up to the usage
+/// line and the `--help` hint, joined ("the following required arguments
+/// were not provided: --watch"), without its "error: " prefix.
+fn usage_message(e: &clap::Error) -> String {
+    let msg = e.render().to_string();
+    let text: Vec<&str> = msg
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let text = text.join(" ");
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    if text.is_empty() {
+        "usage error".to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
 fn main() -> ExitCode {
     let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -240,10 +260,7 @@ fn main() -> ExitCode {
             let wants_json = std::env::args_os().any(|a| a == "--json" || a == "--pretty");
             let is_usage = !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
             if wants_json && is_usage {
-                let msg = e.render().to_string();
-                let first = msg.lines().next().unwrap_or("usage error");
-                let first = first.strip_prefix("error: ").unwrap_or(first);
-                print_stdout(format!("{}\n", json_error("usage", first)).as_bytes());
+                print_stdout(format!("{}\n", json_error("usage", &usage_message(&e))).as_bytes());
             }
             let _ = e.print();
             return ExitCode::from(if is_usage { EXIT_USAGE } else { EXIT_OK });

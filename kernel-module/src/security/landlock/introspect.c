@@ -177,9 +177,14 @@ static void registry_insert(struct landlock_introspect_registry *const r,
 {
 	typeof(*r->buckets) *const b = bucket_of(r, h->introspect.counter);
 
-	/* Keyed: nobody can tell which domains share a wake-up queue. */
-	h->introspect.wake_bucket = bucket_index(r, h->introspect.counter) %
-				    LANDLOCK_INTROSPECT_WAKE_BUCKETS;
+	/*
+	 * Keyed, from other bits of the hash than the registry bucket's:
+	 * domains that share a wake-up queue tell nothing of their buckets.
+	 */
+	h->introspect.wake_bucket =
+		(siphash_1u64(h->introspect.counter, &r->key) >>
+		 LANDLOCK_INTROSPECT_BUCKET_BITS) %
+		LANDLOCK_INTROSPECT_WAKE_BUCKETS;
 	spin_lock(&b->lock);
 	hlist_add_head(&h->introspect.node, &b->head);
 	spin_unlock(&b->lock);
@@ -258,20 +263,27 @@ static void wake_pollers(struct irq_work *const work)
 }
 
 /*
- * Wakes the marked queues at the next tick: safe from any context (the
- * last put of a task may run under a runqueue lock, where a wake-up could
- * deadlock), one wake-up per queue for any number of changes in a tick,
- * and a new task, counted at task_alloc, has its PID by then in practice.
+ * Wakes the marked queues from an irq_work, right after the change: safe
+ * from any context (the last put of a task may run under a runqueue lock,
+ * where a wake-up could deadlock), and one wake-up per queue for the
+ * changes made until it runs.
  */
 static struct irq_work landlock_introspect_wake_work =
-	IRQ_WORK_INIT_LAZY(wake_pollers);
+	IRQ_WORK_INIT(wake_pollers);
+
+/* Marks queue @b for the next wake-up; no write when it is marked already. */
+static void mark(const u32 b)
+{
+	if (!test_bit(b, landlock_introspect_wake_pending))
+		set_bit(b, landlock_introspect_wake_pending);
+}
 
 /*
  * Something happened in @h: it appeared or is about to end, or a task
  * entered or left it.  Counts it for the readers who may see @h, those in
  * its strict ancestors and unsandboxed ones, while a generation file is
- * open.  At most LANDLOCK_MAX_NUM_LAYERS atomic increments and bit sets and
- * one irq_work_queue().  Any context: @h and its ancestors are alive (the
+ * open.  At most LANDLOCK_MAX_NUM_LAYERS + 1 atomic increments and bit tests
+ * (and sets) and one irq_work_queue().  Any context: @h and its ancestors are alive (the
  * caller holds @h, which holds its parent).
  */
 static void count_change(struct landlock_hierarchy *const h)
@@ -288,12 +300,10 @@ static void count_change(struct landlock_hierarchy *const h)
 	if (!atomic_read(&landlock_introspect_watchers))
 		return;
 	atomic64_inc(&landlock_introspect_events);
-	set_bit(LANDLOCK_INTROSPECT_WAKE_BUCKETS,
-		landlock_introspect_wake_pending);
+	mark(LANDLOCK_INTROSPECT_WAKE_BUCKETS);
 	for (a = h->parent; a; a = a->parent) {
 		atomic64_inc(&a->introspect.events);
-		set_bit(a->introspect.wake_bucket,
-			landlock_introspect_wake_pending);
+		mark(a->introspect.wake_bucket);
 	}
 	irq_work_queue(&landlock_introspect_wake_work);
 }
@@ -363,9 +373,10 @@ static void leave(struct landlock_introspect_registry *const r,
 	if (r)
 		registry_remove(r, h);
 	/* Not for a hierarchy that was never registered (see index_remove()). */
-	if (h->introspect.sibling.next)
-		count_change(h);
+	if (!h->introspect.sibling.next)
+		return;
 	index_remove(h);
+	count_change(h);
 }
 
 /**

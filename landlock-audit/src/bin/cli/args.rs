@@ -452,7 +452,7 @@ one decimal number is an error (exit 1), as any malformed file of the
 tree is.
 
 An output is printed only when it differs from the last one printed
-(metrics: every time, its timestamp being new).  In text, each output
+(metrics in text or with --output: every time, its timestamp being new).  In text, each output
 starts with a line holding the UTC time of the read: --- 2026-12-07T10:15:03Z
 (for metrics, # 2026-12-07T10:15:03Z, a comment of the exposition format);
 the screen is never cleared, so the output is the same in a terminal, a
@@ -463,8 +463,9 @@ prints nothing.
 
 A read that fails before the first output ends the command, as without
 --watch; a later one is reported on stderr (with --json, also as an error
-document on its line; metrics writes its landlock_audit_up 0 exposition)
-and the command goes on watching.  --count N stops after N outputs (exit
+document on its line; metrics writes its landlock_audit_up 0 exposition),
+once until it changes or a read succeeds, and the command goes on
+watching.  --count N stops after N outputs (exit
 0): --count 2 waits for the first change.  SIGINT and SIGTERM stop it
 after the output being written, with exit status 0 (a second signal stops
 it at once).";

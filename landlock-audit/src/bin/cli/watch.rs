@@ -122,9 +122,10 @@ pub fn run(
         Command::Metrics { .. } => Separator::Comment,
         _ => Separator::Line,
     };
-    // Every exposition differs (its timestamp), and the file's age is what
-    // an alert watches: metrics writes at every read.
-    let always = matches!(command, Command::Metrics { .. });
+    // Every text exposition differs (its timestamp), and the file's age is
+    // what an alert watches: metrics writes at every read, but for JSON on
+    // standard output, which has no timestamp and prints only changes.
+    let always = matches!(command, Command::Metrics { .. }) && (to_file || !cli.wants_json());
     let stop = stop_flag().map_err(|e| {
         Failure::Output(io::Error::new(
             e.kind(),
@@ -135,6 +136,9 @@ pub fn run(
     let mut watcher = Watcher::new(&cli.root, interval)?;
     let mut mode = None;
     let mut last: Option<Vec<u8>> = None;
+    // The last error reported while watching: the same error again is not
+    // reported until it changes or a read succeeds.
+    let mut last_error: Option<String> = None;
     let mut outputs: u64 = 0;
     // Reads at least this far apart: under a churn of domains (a sandbox per
     // job), the generation changes all the time.
@@ -156,6 +160,7 @@ pub fn run(
                     outputs += 1;
                 }
                 last = Some(buf);
+                last_error = None;
             }
             Err(f @ Failure::Output(_)) => return Err(f),
             Err(f) if first => {
@@ -167,17 +172,23 @@ pub fn run(
                 return Err(f);
             }
             Err(f) => {
-                if !buf.is_empty() {
+                let msg = f.message(cli);
+                let new = last_error.as_deref() != Some(&msg);
+                // metrics' exposition (landlock_audit_up 0) at every read,
+                // as when it succeeds.
+                if !buf.is_empty() && (always || new) {
                     emit(out, separator, at, &buf)?;
                 }
-                let msg = f.message(cli);
-                let _ = writeln!(
-                    io::stderr().lock(),
-                    "landlock-audit: error: {msg} (still watching)"
-                );
-                if cli.wants_json() && !to_file {
-                    writeln!(out, "{}", json_error(f.kind(), &msg))?;
-                    out.flush()?;
+                if new {
+                    let _ = writeln!(
+                        io::stderr().lock(),
+                        "landlock-audit: error: {msg} (still watching)"
+                    );
+                    if cli.wants_json() && !to_file {
+                        writeln!(out, "{}", json_error(f.kind(), &msg))?;
+                        out.flush()?;
+                    }
+                    last_error = Some(msg);
                 }
                 last = None;
             }
