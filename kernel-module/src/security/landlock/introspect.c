@@ -67,6 +67,9 @@ static_assert(sizeof_field(struct landlock_introspect_creator, comm) ==
 	      TASK_COMM_LEN);
 
 #define LANDLOCK_INTROSPECT_BUCKET_BITS 10
+/* &struct landlock_introspect_entry keeps both indexes in a u16. */
+static_assert((1 << LANDLOCK_INTROSPECT_BUCKET_BITS) <= U16_MAX + 1);
+static_assert(LANDLOCK_INTROSPECT_WAKE_BUCKETS <= U16_MAX);
 
 /**
  * struct landlock_introspect_registry - The live domains, by counter
@@ -175,16 +178,19 @@ static void fill(const struct landlock_hierarchy *const h,
 static void registry_insert(struct landlock_introspect_registry *const r,
 			    struct landlock_hierarchy *const h)
 {
-	typeof(*r->buckets) *const b = bucket_of(r, h->introspect.counter);
+	/* One hash for both (bucket_index() takes its low bits). */
+	const u64 hash = siphash_1u64(h->introspect.counter, &r->key);
+	typeof(*r->buckets) *b;
+
+	h->introspect.bucket = hash & ((1 << LANDLOCK_INTROSPECT_BUCKET_BITS) - 1);
+	b = &r->buckets[h->introspect.bucket];
 
 	/*
 	 * Keyed, from other bits of the hash than the registry bucket's:
 	 * domains that share a wake-up queue tell nothing of their buckets.
 	 */
-	h->introspect.wake_bucket =
-		(siphash_1u64(h->introspect.counter, &r->key) >>
-		 LANDLOCK_INTROSPECT_BUCKET_BITS) %
-		LANDLOCK_INTROSPECT_WAKE_BUCKETS;
+	h->introspect.wake_bucket = (hash >> LANDLOCK_INTROSPECT_BUCKET_BITS) %
+				    LANDLOCK_INTROSPECT_WAKE_BUCKETS;
 	spin_lock(&b->lock);
 	hlist_add_head(&h->introspect.node, &b->head);
 	spin_unlock(&b->lock);
@@ -193,7 +199,7 @@ static void registry_insert(struct landlock_introspect_registry *const r,
 static void registry_remove(struct landlock_introspect_registry *const r,
 			    struct landlock_hierarchy *const h)
 {
-	typeof(*r->buckets) *const b = bucket_of(r, h->introspect.counter);
+	typeof(*r->buckets) *const b = &r->buckets[h->introspect.bucket];
 
 	spin_lock(&b->lock);
 	if (!hlist_unhashed(&h->introspect.node))

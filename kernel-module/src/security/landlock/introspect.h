@@ -47,11 +47,16 @@ struct landlock_introspect_entry {
 	/** @access: Access rights handled by this layer: fs, net, scope. */
 	u32 access[3];
 	/**
+	 * @bucket: The registry bucket of @counter, set when it is linked
+	 * there, so that unlinking needs no hash.
+	 */
+	u16 bucket;
+	/**
 	 * @wake_bucket: The queue where the pollers of the tree's generation
 	 * file whose view is below this domain wait: a keyed hash of
-	 * @counter, set with it.
+	 * @counter, set with @bucket.
 	 */
-	u32 wake_bucket;
+	u16 wake_bucket;
 	/**
 	 * @lock: Protects @tasks, @children and the @sibling links of the
 	 * children.  Taken with interrupts off (a task's last reference may be
