@@ -140,7 +140,7 @@ pub enum Fallback {
 impl fmt::Display for Fallback {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Fallback::Absent => "no generation file (a kernel without it)",
+            Fallback::Absent => "no generation file (a kernel without it, or a copied tree)",
             Fallback::PermissionDenied => {
                 "the generation file needs CAP_SYS_PTRACE in the initial user namespace"
             }

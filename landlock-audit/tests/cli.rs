@@ -2135,7 +2135,7 @@ fn watch_prints_the_tree_again_when_it_changes() {
     assert!(lines[1..seps[1]].join("\n").contains("sleepy"));
     assert_eq!(
         err.trim_end(),
-        "landlock-audit: no generation file (a kernel without it): re-reading every 0.05 s"
+        "landlock-audit: no generation file (a kernel without it, or a copied tree): re-reading every 0.05 s"
     );
 }
 
@@ -2312,6 +2312,21 @@ fn watch_usage_errors_are_exit_2() {
         let o = run(&f, args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
     }
+    // A negative value gets the range message, not "unexpected argument".
+    for (args, want) in [
+        (&["tree", "--watch", "--interval", "-1"][..], "from 0.01 to 86400"),
+        (&["tree", "--watch", "--count", "-1"], "not a count"),
+    ] {
+        let o = run(&f, args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    // Under --json, a usage error carries clap's whole message.
+    let o = run(&f, &["tree", "--json", "--interval", "5"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("a JSON error");
+    let msg = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("--watch"), "{msg}");
 }
 
 #[test]

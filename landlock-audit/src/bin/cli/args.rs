@@ -444,7 +444,7 @@ cover changes too (processes outside any domain, command names, units).
 Reads are at least 0.1 s apart (or --interval, if shorter).
 Without a usable generation file, it re-reads every --interval SECONDS
 only.  It says once on stderr which it does: \"watching ROOT/generation\",
-or why not: no generation file (a kernel without it), the file needs
+or why not: no generation file (a kernel without it, or a copied tree), the file needs
 CAP_SYS_PTRACE in the initial user namespace (open() is refused
 otherwise), or it is not on securityfs (a copied tree, which cannot
 signal a change).  A generation file that is not a regular file holding
@@ -481,12 +481,12 @@ pub struct WatchArgs {
     /// With --watch: re-read the tree at least every SECONDS (the only
     /// re-reads without a usable generation file); a decimal from 0.01 to
     /// 86400 [default: 10].
-    #[arg(long, value_name = "SECONDS", requires = "watch", value_parser = interval)]
+    #[arg(long, value_name = "SECONDS", requires = "watch", value_parser = interval, allow_negative_numbers = true)]
     pub interval: Option<std::time::Duration>,
 
     /// With --watch: stop after N outputs (N >= 1; 2 waits for the first
     /// change).
-    #[arg(long, value_name = "N", requires = "watch", value_parser = count)]
+    #[arg(long, value_name = "N", requires = "watch", value_parser = count, allow_negative_numbers = true)]
     pub count: Option<u64>,
 }
 
