@@ -2314,7 +2314,10 @@ fn watch_usage_errors_are_exit_2() {
     }
     // A negative value gets the range message, not "unexpected argument".
     for (args, want) in [
-        (&["tree", "--watch", "--interval", "-1"][..], "from 0.01 to 86400"),
+        (
+            &["tree", "--watch", "--interval", "-1"][..],
+            "from 0.01 to 86400",
+        ),
         (&["tree", "--watch", "--count", "-1"], "not a count"),
     ] {
         let o = run(&f, args);
