@@ -447,9 +447,9 @@ only.  It says once on stderr which it does: \"watching ROOT/generation\",
 or why not: no generation file (a kernel without it, or a copied tree), the file needs
 CAP_SYS_PTRACE in the initial user namespace (open() is refused
 otherwise), or it is not on securityfs (a copied tree, which cannot
-signal a change).  A generation file that is not a regular file holding
-one decimal number is an error (exit 1), as any malformed file of the
-tree is.
+signal a change).  With --watch, a generation file that is not a regular
+file holding one decimal number is an error (exit 1), as any malformed
+file of the tree is; without --watch the file is not read.
 
 An output is printed only when it differs from the last one printed
 (metrics in text or with --output: every time, its timestamp being new).  In text, each output
