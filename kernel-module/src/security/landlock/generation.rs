@@ -45,19 +45,17 @@ use kernel::{
     uaccess::UserSliceWriter,
 };
 
-/// Wake-up queues: `LANDLOCK_INTROSPECT_WAKE_BUCKETS` (introspect.h) for
-/// the readers below a domain, chosen by a keyed hash of the domain, and
-/// one more for unsandboxed readers.
-const WAKE_BUCKETS: usize = 256 + 1;
-
-/// The queues, made with the tree and never freed.
+/// The queues, made with the tree and never freed: as many as introspect.c
+/// names (`LANDLOCK_INTROSPECT_WAKE_BUCKETS` for the readers below a domain,
+/// chosen by a keyed hash of the domain, and one for unsandboxed readers).
 static WAIT: SetOnce<KVec<Pin<KBox<PollCondVar>>>> = SetOnce::new();
 
 /// Makes what [`GenerationFile`] needs.  Called once, by the tree's
 /// creation.
 pub(crate) fn init() -> Result {
-    let mut queues = KVec::with_capacity(WAKE_BUCKETS, GFP_KERNEL)?;
-    for _ in 0..WAKE_BUCKETS {
+    let n = glue::generation_queues();
+    let mut queues = KVec::with_capacity(n, GFP_KERNEL)?;
+    for _ in 0..n {
         queues.push(
             KBox::pin_init(new_poll_condvar!("landlock_generation"), GFP_KERNEL)?,
             GFP_KERNEL,

@@ -119,6 +119,7 @@ pub(crate) mod raw {
             view: *mut u64,
             wake_bucket: *mut u32,
         ) -> u64;
+        pub(crate) fn landlock_introspect_generation_queues() -> usize;
         pub(crate) fn landlock_introspect_generation_open();
         pub(crate) fn landlock_introspect_generation_close();
         pub(crate) fn landlock_introspect_test_events(h: *mut RawHierarchy) -> u64;
@@ -192,6 +193,13 @@ pub(crate) fn generation(opener: &Credential) -> Generation {
         count,
         wake_bucket,
     }
+}
+
+/// How many wake-up queues introspect.c names (its keyed ones and the
+/// unsandboxed readers').
+pub(crate) fn generation_queues() -> usize {
+    // SAFETY: no precondition.
+    unsafe { raw::landlock_introspect_generation_queues() }
 }
 
 /// A generation file is open until the [`Watcher`] is dropped: changes

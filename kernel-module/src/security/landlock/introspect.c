@@ -1250,6 +1250,11 @@ u64 landlock_introspect_generation(const struct cred *const opener,
 	return atomic64_read(&v->introspect.events);
 }
 
+size_t landlock_introspect_generation_queues(void)
+{
+	return LANDLOCK_INTROSPECT_WAKE_BUCKETS + 1;
+}
+
 void landlock_introspect_generation_open(void)
 {
 	atomic_inc(&landlock_introspect_watchers);

@@ -424,6 +424,15 @@ u64 landlock_introspect_generation(const struct cred *opener, u64 *view,
 				   u32 *wake_bucket);
 
 /**
+ * landlock_introspect_generation_queues - Count the wake-up queues
+ *
+ * Return: How many queues landlock_introspect_generation() and the
+ * wake-ups name: LANDLOCK_INTROSPECT_WAKE_BUCKETS keyed ones and the
+ * unsandboxed readers' one.
+ */
+size_t landlock_introspect_generation_queues(void);
+
+/**
  * landlock_introspect_generation_open - Count an open generation file
  *
  * Changes are counted only while generation files are open.  The caller

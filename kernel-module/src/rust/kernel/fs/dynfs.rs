@@ -935,11 +935,12 @@ mod tests {
         assert_eq!(r.ctx.pos, 9);
     }
 
-    /// A file type without `poll`, and one with it.
-    struct Plain;
-    struct Polled;
+    /// A file type without `poll` (`TestFile<false>`), and one with it.
+    struct TestFile<const POLLS: bool>;
+    type Plain = TestFile<false>;
+    type Polled = TestFile<true>;
 
-    impl Node for Plain {
+    impl<const POLLS: bool> Node for TestFile<POLLS> {
         type Open = ();
         fn visible(_key: u64) -> Result<bool> {
             Ok(true)
@@ -959,16 +960,6 @@ mod tests {
             _pos: &mut Offset,
         ) -> Result<usize> {
             Ok(0)
-        }
-    }
-
-    impl Node for Polled {
-        type Open = ();
-        fn visible(_key: u64) -> Result<bool> {
-            Ok(true)
-        }
-        fn open(_key: u64, _file: &LocalFile) -> Result {
-            Ok(())
         }
     }
 
