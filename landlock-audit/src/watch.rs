@@ -72,7 +72,7 @@ use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec};
 
-use crate::source::{RealFs, Refusal};
+use crate::source::{FileBuf, ReadMode, RealFs};
 use crate::walk::io_error;
 use crate::{parse, Error, Generation, Result};
 
@@ -194,7 +194,7 @@ trait Notifier: fmt::Debug + Send {
     /// `poll()` for `POLLPRI`, at most `timeout` (`None`: forever).
     fn poll(&mut self, timeout: Option<Duration>) -> io::Result<Polled>;
     /// `lseek(0)` and read the contents (at most [`MAX_GENERATION_SIZE`]
-    /// bytes, else [`Refusal::TooLarge`]), which re-arms the notification.
+    /// bytes, else [`crate::source::Refusal::TooLarge`]), which re-arms the notification.
     fn reread(&mut self) -> io::Result<Vec<u8>>;
 }
 
@@ -202,18 +202,13 @@ trait Notifier: fmt::Debug + Send {
 #[derive(Debug)]
 struct GenerationFd(File);
 
-/// Reads `r` to its end, at most [`MAX_GENERATION_SIZE`] bytes.
+/// Reads `r` to its end, at most [`MAX_GENERATION_SIZE`] bytes (else
+/// [`crate::source::Refusal::TooLarge`]), as every tree file is read
+/// ([`FileBuf::fill`]).
 fn read_bounded(r: &mut impl Read) -> io::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(MAX_GENERATION_SIZE + 1);
-    r.take(MAX_GENERATION_SIZE as u64 + 1)
-        .read_to_end(&mut buf)?;
-    if buf.len() > MAX_GENERATION_SIZE {
-        return Err(Refusal::TooLarge {
-            limit: MAX_GENERATION_SIZE,
-        }
-        .into_io());
-    }
-    Ok(buf)
+    let mut buf = FileBuf::new();
+    buf.fill(r, MAX_GENERATION_SIZE, ReadMode::ToEof)?;
+    Ok(buf.contents().to_vec())
 }
 
 /// `timeout` for `poll()`: `None` waits forever.
@@ -509,6 +504,7 @@ fn step(last: &mut Generation, spurious: &mut u32, now: Generation) -> Step {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Refusal;
     use std::collections::VecDeque;
     use std::sync::{Arc, Mutex};
 
