@@ -27,6 +27,7 @@ use crate::{
     format::{self, Buf},
     id::TREE_IDS,
     registry::{CreatorText, Info, Registry, MAX_LAYERS},
+    rules::RulesFile,
     view::{self, Dom, Reader, Reading, Snapshot},
 };
 use kernel::{
@@ -60,7 +61,7 @@ fn id_of(counter: u64) -> Result<u64> {
 }
 
 /// The files of a domain directory, in `readdir` order.
-const DOMAIN_FILES: [(&CStr, Kind); 7] = [
+const DOMAIN_FILES: [(&CStr, Kind); 8] = [
     (c"parent", Kind::Parent),
     (c"depth", Kind::Depth),
     (c"access", Kind::Access),
@@ -68,6 +69,7 @@ const DOMAIN_FILES: [(&CStr, Kind); 7] = [
     (c"creator", Kind::Creator),
     (c"audit_id", Kind::AuditId),
     (c"denials", Kind::Denials),
+    (c"rules", Kind::Rules),
 ];
 
 /// What a file of the tree shows.
@@ -88,6 +90,8 @@ enum Kind {
     /// How many access requests the domain denied (upstream's
     /// `num_denials`).
     Denials = 8,
+    /// The rules of the domain's own layer (`rules.rs`).
+    Rules = 9,
 }
 
 impl Kind {
@@ -103,6 +107,7 @@ impl Kind {
             6 => Some(Kind::Snapshot),
             7 => Some(Kind::AuditId),
             8 => Some(Kind::Denials),
+            9 => Some(Kind::Rules),
             _ => None,
         }
     }
@@ -202,7 +207,7 @@ impl Open {
 
 /// Whether the current task sees the domain of `counter` (an error when
 /// that could not be decided: `ENOMEM`, `EINTR`).
-fn current_sees(counter: u64) -> Result<bool> {
+pub(crate) fn current_sees(counter: u64) -> Result<bool> {
     let Some(registry) = view::registry() else {
         return Ok(false);
     };
@@ -322,7 +327,8 @@ fn render(kind: Kind, counter: u64, open: &Open, reading: Reading, out: &mut Buf
             out.num(open.denials.get(i).copied().flatten().ok_or(ENOENT)?)?;
             out.bytes(b"\n")?;
         }
-        Kind::AllTasks | Kind::Snapshot => {}
+        // Served by `rules.rs` from the domain itself.
+        Kind::Rules | Kind::AllTasks | Kind::Snapshot => {}
     }
     Ok(())
 }
@@ -417,7 +423,7 @@ fn open_view(kind: Option<Kind>, counter: u64, dir: bool) -> Result<Open> {
             }
             Some(_) => chain_view(reader, registry, counter)?,
         };
-        if kind == Some(Kind::Creator) && !reader.privileged() {
+        if matches!(kind, Some(Kind::Creator | Kind::Rules)) && !reader.privileged() {
             return Err(EACCES);
         }
         // Upstream's IDs are monotonic: they tell creation order, which the
@@ -535,6 +541,26 @@ fn chain_view(reader: &Reader<'_>, registry: &Registry, counter: u64) -> Result<
         at = p;
     }
     Snapshot::from_infos(chain)
+}
+
+/// Checks, at the open of `domains/<id>/rules`, that the current task may
+/// see the domain of `counter` (rules 1 and 2) and is privileged (as for
+/// `creator`): the opener's view, for [`still_shows`] at each read.
+pub(crate) fn open_rules(counter: u64) -> Result<Open> {
+    open_view(Some(Kind::Rules), counter, false)
+}
+
+/// Whether the reading task may still see the domain of `counter` in what
+/// `open` holds: rule 1 for a reading task in another domain than the
+/// opener's (a passed or inherited descriptor), as every file's `read`.
+pub(crate) fn still_shows(open: &Open, counter: u64, file: &LocalFile) -> bool {
+    let reading = Reading::current();
+    if reading.covers(Dom::of_cred(file.cred())) {
+        return true;
+    }
+    open.snapshot
+        .position(counter)
+        .is_some_and(|i| reading.shows(&open.snapshot.shown[i].info))
 }
 
 // ---------------------------------------------------------------------------
@@ -701,6 +727,7 @@ fn file_child(kind: Kind, counter: u64) -> Child {
         Kind::Creator => Child::file::<KindFile<{ Kind::Creator as u8 }>>(counter),
         Kind::AuditId => Child::file::<KindFile<{ Kind::AuditId as u8 }>>(counter),
         Kind::Denials => Child::file::<KindFile<{ Kind::Denials as u8 }>>(counter),
+        Kind::Rules => Child::file::<RulesFile>(counter),
         Kind::AllTasks => Child::file::<AllTasksFile>(counter),
         Kind::Snapshot => Child::file::<SnapshotFile>(counter),
     }

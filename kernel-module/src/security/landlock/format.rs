@@ -44,6 +44,13 @@ impl Write for Buf {
 fn access_line(out: &mut Buf, prefix: &str, class: AccessClass, mask: u32) -> Result {
     out.bytes(prefix.as_bytes())?;
     out.bytes(b":")?;
+    rights(out, class, mask)?;
+    out.bytes(b"\n")
+}
+
+/// The names of the rights of `mask`, each after a space, in bit order
+/// (`bitN` for a right without a name).
+pub(crate) fn rights(out: &mut Buf, class: AccessClass, mask: u32) -> Result {
     for bit in 0..32 {
         if mask & (1 << bit) != 0 {
             match glue::access_name(class, bit) {
@@ -55,7 +62,7 @@ fn access_line(out: &mut Buf, prefix: &str, class: AccessClass, mask: u32) -> Re
             }
         }
     }
-    out.bytes(b"\n")
+    Ok(())
 }
 
 /// The `access` file: three lines, `fs:`, `net:` and `scope:`.

@@ -15,7 +15,8 @@
 //! `kernel::random`, `kernel::siphash`).
 
 use crate::registry::{
-    Info, RawCreator, RawHierarchy, RawRegistry, RawTaskEntry, RawWalk, MAX_LAYERS,
+    Info, RawCreator, RawDomain, RawHierarchy, RawMounts, RawRegistry, RawRule, RawTaskEntry,
+    RawWalk, MAX_LAYERS,
 };
 use kernel::{
     bindings,
@@ -94,6 +95,35 @@ pub(crate) mod raw {
         pub(crate) fn landlock_introspect_test_task_free(t: *mut RawTaskEntry);
         pub(crate) fn landlock_introspect_test_unregistered_free(parent: *mut RawHierarchy)
             -> bool;
+
+        // The rules file (rules.rs, through registry.rs).
+        pub(crate) fn landlock_introspect_registry_domain(
+            r: *mut RawRegistry,
+            counter: u64,
+            level: *mut u32,
+        ) -> *mut RawDomain;
+        pub(crate) fn landlock_introspect_task_domain_below(
+            task: *mut bindings::task_struct,
+            counter: u64,
+            level: *mut u32,
+        ) -> *mut RawDomain;
+        pub(crate) fn landlock_introspect_domain_put(d: *mut RawDomain);
+        pub(crate) fn landlock_introspect_domain_num_rules(d: *const RawDomain) -> usize;
+        pub(crate) fn landlock_introspect_domain_rules(
+            d: *const RawDomain,
+            level: u32,
+            out: *mut RawRule,
+            cap: usize,
+        ) -> usize;
+        pub(crate) fn landlock_introspect_mounts_collect() -> *mut RawMounts;
+        pub(crate) fn landlock_introspect_mounts_free(m: *mut RawMounts);
+        pub(crate) fn landlock_introspect_rule_path(
+            m: *const RawMounts,
+            rule: *const RawRule,
+            buf: *mut c_char,
+            size: usize,
+            start: *mut usize,
+        ) -> c_int;
 
         // Landlock's private structures.
         pub(crate) fn landlock_introspect_cred_domain(

@@ -33,6 +33,13 @@
 #include <linux/security.h>
 #include <linux/seq_file.h>
 #include <linux/siphash.h>
+#include <linux/dcache.h>
+#include <linux/fs_struct.h>
+#include <linux/mount.h>
+#include <linux/path.h>
+#include <linux/rbtree.h>
+#include <linux/sort.h>
+#include <uapi/linux/landlock.h>
 
 #include "common.h"
 #include "cred.h"
@@ -40,6 +47,8 @@
 #include "introspect.h"
 #include "introspect_api.h"
 #include "limits.h"
+#include "object.h"
+#include "ruleset.h"
 #include "setup.h"
 
 /*
@@ -396,8 +405,7 @@ static void leave(struct landlock_introspect_registry *const r,
  * and a list insertion under a bucket's spinlock: no allocation, no
  * reference, no dentry or inode.
  */
-void
-landlock_introspect_register_domain(const struct landlock_domain *const domain)
+void landlock_introspect_register_domain(struct landlock_domain *const domain)
 {
 	struct landlock_hierarchy *const hierarchy = domain->hierarchy;
 	const struct access_masks masks =
@@ -412,7 +420,33 @@ landlock_introspect_register_domain(const struct landlock_domain *const domain)
 	hierarchy->introspect.access[0] = masks.fs;
 	hierarchy->introspect.access[1] = masks.net;
 	hierarchy->introspect.access[2] = masks.scope;
+	/* Published with the entry: enter() links it under locks. */
+	hierarchy->introspect.domain = domain;
 	enter(r, hierarchy);
+}
+
+/**
+ * landlock_introspect_forget_domain - Stop handing out a domain
+ *
+ * @domain: A domain whose usage just reached 0.
+ *
+ * Called by landlock_put_domain() and landlock_put_domain_deferred() before
+ * the domain's memory is reused (its @work_free overlays @usage) or freed:
+ * afterwards no reader of the rules file can find it, and one that found it
+ * before saw its usage at 0 and took no reference.  One lock, O(1); nothing
+ * for a domain that was never registered (a failed creation).
+ */
+void landlock_introspect_forget_domain(struct landlock_domain *const domain)
+{
+	struct landlock_hierarchy *const h = domain->hierarchy;
+	unsigned long flags;
+
+	/* Set only by landlock_introspect_register_domain(), before publication. */
+	if (!h || READ_ONCE(h->introspect.domain) != domain)
+		return;
+	spin_lock_irqsave(&h->introspect.lock, flags);
+	h->introspect.domain = NULL;
+	spin_unlock_irqrestore(&h->introspect.lock, flags);
 }
 
 /**
@@ -1265,6 +1299,293 @@ void landlock_introspect_generation_open(void)
 void landlock_introspect_generation_close(void)
 {
 	atomic_dec(&landlock_introspect_watchers);
+}
+
+/* The rules file (rules.rs). */
+
+struct landlock_domain *
+landlock_introspect_registry_domain(struct landlock_introspect_registry *const r,
+				    const u64 counter, u32 *const level)
+{
+	typeof(*r->buckets) *const b = bucket_of(r, counter);
+	struct landlock_domain *d = NULL;
+	struct landlock_hierarchy *h;
+	unsigned long flags;
+
+	spin_lock(&b->lock);
+	h = find(&b->head, counter);
+	if (h) {
+		/*
+		 * Under @lock, @domain is either NULL or a domain whose memory
+		 * is intact: landlock_introspect_forget_domain() clears it
+		 * before the domain's @usage is overlaid or freed.
+		 */
+		spin_lock_irqsave(&h->introspect.lock, flags);
+		d = h->introspect.domain;
+		if (d && !refcount_inc_not_zero(&d->usage))
+			d = NULL;
+		spin_unlock_irqrestore(&h->introspect.lock, flags);
+	}
+	spin_unlock(&b->lock);
+	if (d)
+		*level = d->num_layers;
+	return d;
+}
+
+struct landlock_domain *
+landlock_introspect_task_domain_below(struct task_struct *const task,
+				      const u64 counter, u32 *const level)
+{
+	struct landlock_domain *d;
+	const struct landlock_hierarchy *h;
+	u32 depth;
+
+	guard(rcu)();
+	/*
+	 * The credentials put their domain only once an RCU grace period
+	 * after their last use: within this section it holds a reference.
+	 */
+	d = landlock_cred(__task_cred(task))->domain;
+	if (!d)
+		return NULL;
+	for (h = d->hierarchy, depth = d->num_layers; h && depth;
+	     h = h->parent, depth--) {
+		if (h->introspect.counter != counter)
+			continue;
+		if (!refcount_inc_not_zero(&d->usage))
+			return NULL;
+		*level = depth;
+		return d;
+	}
+	return NULL;
+}
+
+void landlock_introspect_domain_put(struct landlock_domain *const domain)
+{
+	landlock_put_domain_deferred(domain);
+}
+
+size_t landlock_introspect_domain_num_rules(const struct landlock_domain *const domain)
+{
+	return domain->rules.num_rules;
+}
+
+/* The layer of @rule at @level, if any (layers are sorted by level). */
+static const struct landlock_layer *
+layer_at(const struct landlock_rule *const rule, const u32 level)
+{
+	u32 i;
+
+	for (i = 0; i < rule->num_layers; i++)
+		if (rule->layers[i].level == level)
+			return &rule->layers[i];
+	return NULL;
+}
+
+/*
+ * A rule's layer holds the rights its ruleset allowed and those it did not
+ * handle (landlock_append_fs_rule() makes them absolute): @handled keeps the
+ * ones the rule was added with.
+ */
+static void fill_rule(struct landlock_introspect_rule *const out,
+		      const struct landlock_rule *const rule,
+		      const struct landlock_layer *const layer, const u8 type,
+		      const access_mask_t handled)
+{
+	memset(out, 0, sizeof(*out));
+	out->rule = rule;
+	out->type = type;
+	out->access = layer->access & handled;
+	if (layer->flags.quiet)
+		out->flags |= LANDLOCK_INTROSPECT_RULE_QUIET;
+}
+
+size_t landlock_introspect_domain_rules(const struct landlock_domain *const domain,
+					const u32 level,
+					struct landlock_introspect_rule *const out,
+					const size_t cap)
+{
+	const struct landlock_rule *rule, *next;
+	struct access_masks handled;
+	size_t n = 0;
+
+	if (!level || level > domain->num_layers)
+		return 0;
+	handled = domain->handled_masks[level - 1];
+
+	rbtree_postorder_for_each_entry_safe(rule, next,
+					     &domain->rules.root_inode, node) {
+		const struct landlock_layer *const layer =
+			layer_at(rule, level);
+		struct landlock_object *const object = rule->key.object;
+		const struct inode *inode;
+
+		if (!layer || n >= cap)
+			continue;
+		fill_rule(&out[n], rule, layer, LANDLOCK_RULE_PATH_BENEATH,
+			  handled.fs);
+		/* hook_sb_delete() releases the inode under this lock. */
+		spin_lock(&object->lock);
+		inode = object->underobj;
+		if (inode) {
+			out[n].ino = inode->i_ino;
+			out[n].dev_major = MAJOR(inode->i_sb->s_dev);
+			out[n].dev_minor = MINOR(inode->i_sb->s_dev);
+		} else {
+			out[n].flags |= LANDLOCK_INTROSPECT_RULE_RELEASED;
+		}
+		spin_unlock(&object->lock);
+		n++;
+	}
+#if IS_ENABLED(CONFIG_INET)
+	rbtree_postorder_for_each_entry_safe(rule, next,
+					     &domain->rules.root_net_port, node) {
+		const struct landlock_layer *const layer =
+			layer_at(rule, level);
+
+		if (!layer || n >= cap)
+			continue;
+		fill_rule(&out[n], rule, layer, LANDLOCK_RULE_NET_PORT,
+			  handled.net);
+		out[n].port = ntohs((__force __be16)rule->key.data);
+		n++;
+	}
+#endif /* IS_ENABLED(CONFIG_INET) */
+	return n;
+}
+
+/**
+ * struct landlock_introspect_mounts - The mounts a reader of rules sees
+ */
+struct landlock_introspect_mounts {
+	/** @root: The reader's root. */
+	struct path root;
+	/** @paths: The mounts under @root, sorted by superblock; may be NULL. */
+	const struct path *paths;
+	/** @len: How many there are in @paths (before its terminator). */
+	size_t len;
+};
+
+static int cmp_mount_sb(const void *const a, const void *const b)
+{
+	const struct super_block *const sa = ((const struct path *)a)->mnt->mnt_sb;
+	const struct super_block *const sb = ((const struct path *)b)->mnt->mnt_sb;
+
+	return sa < sb ? -1 : sa > sb;
+}
+
+struct landlock_introspect_mounts *landlock_introspect_mounts_collect(void)
+{
+	struct landlock_introspect_mounts *const m =
+		kzalloc_obj(*m, GFP_KERNEL_ACCOUNT);
+	const struct path *paths;
+
+	if (!m)
+		return NULL;
+	get_fs_root(current->fs, &m->root);
+	/*
+	 * A root outside the reader's mount namespace (-EINVAL) shows no
+	 * mount: every rule is then unreachable for this reader.
+	 */
+	paths = collect_paths(&m->root, NULL, 0);
+	if (IS_ERR(paths)) {
+		if (PTR_ERR(paths) == -ENOMEM) {
+			landlock_introspect_mounts_free(m);
+			return NULL;
+		}
+		return m;
+	}
+	m->paths = paths;
+	while (paths[m->len].mnt)
+		m->len++;
+	/* The array is the caller's (collect_paths() allocated it). */
+	sort((struct path *)paths, m->len, sizeof(*paths), cmp_mount_sb, NULL);
+	return m;
+}
+
+void landlock_introspect_mounts_free(struct landlock_introspect_mounts *const m)
+{
+	if (!m)
+		return;
+	if (m->paths)
+		drop_collected_paths(m->paths, NULL);
+	path_put(&m->root);
+	kfree(m);
+}
+
+/* The first mount of @sb in @m, by binary search, or NULL. */
+static const struct path *
+first_mount_of(const struct landlock_introspect_mounts *const m,
+	       const struct super_block *const sb)
+{
+	size_t lo = 0, hi = m->len;
+
+	while (lo < hi) {
+		const size_t mid = lo + (hi - lo) / 2;
+
+		if (m->paths[mid].mnt->mnt_sb < sb)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->len && m->paths[lo].mnt->mnt_sb == sb ? &m->paths[lo] :
+							      NULL;
+}
+
+int landlock_introspect_rule_path(const struct landlock_introspect_mounts *const m,
+				  const struct landlock_introspect_rule *const rule,
+				  char *const buf, const size_t size,
+				  size_t *const start)
+{
+	const struct landlock_rule *const r = rule->rule;
+	struct landlock_object *const object = r->key.object;
+	const struct path *first, *p;
+	struct inode *inode;
+	struct dentry *dentry;
+	int reason = LANDLOCK_INTROSPECT_PATH_UNREACHABLE;
+
+	if (rule->type != LANDLOCK_RULE_PATH_BENEATH || !size)
+		return LANDLOCK_INTROSPECT_PATH_UNREACHABLE;
+	spin_lock(&object->lock);
+	inode = object->underobj;
+	if (!inode) {
+		spin_unlock(&object->lock);
+		return LANDLOCK_INTROSPECT_PATH_RELEASED;
+	}
+	first = first_mount_of(m, inode->i_sb);
+	spin_unlock(&object->lock);
+	if (!first)
+		return LANDLOCK_INTROSPECT_PATH_UNREACHABLE;
+	/*
+	 * @m holds a mount of the inode's superblock, so the superblock
+	 * cannot shut down and hook_sb_delete() cannot release the inode,
+	 * which @object holds; the caller's domain holds the rule, which holds
+	 * @object.  The inode stays valid without a reference of our own.
+	 */
+	dentry = d_find_alias(inode);
+	if (!dentry)
+		return LANDLOCK_INTROSPECT_PATH_UNCACHED;
+	if (d_unlinked(dentry)) {
+		dput(dentry);
+		return LANDLOCK_INTROSPECT_PATH_DELETED;
+	}
+	for (p = first; p < m->paths + m->len && p->mnt->mnt_sb == inode->i_sb;
+	     p++) {
+		const struct path path = { .mnt = p->mnt, .dentry = dentry };
+		char *const s = __d_path(&path, &m->root, buf, size);
+
+		if (IS_ERR(s)) {
+			reason = LANDLOCK_INTROSPECT_PATH_TOO_LONG;
+			continue;
+		}
+		if (s) {
+			*start = s - buf;
+			dput(dentry);
+			return 0;
+		}
+	}
+	dput(dentry);
+	return reason;
 }
 
 /*

@@ -58,11 +58,12 @@ struct landlock_introspect_entry {
 	 */
 	u16 wake_bucket;
 	/**
-	 * @lock: Protects @tasks, @children and the @sibling links of the
-	 * children.  Taken with interrupts off (a task's last reference may be
-	 * put from any context), for one insertion or removal, or for a reader
-	 * to take references to at most LANDLOCK_INTROSPECT_WALK_BATCH tasks or
-	 * one child: never across a check, an allocation or a walk.
+	 * @lock: Protects @tasks, @children, the @sibling links of the
+	 * children and @domain.  Taken with interrupts off (a task's last
+	 * reference may be put from any context), for one insertion or
+	 * removal, or for a reader to take references to at most
+	 * LANDLOCK_INTROSPECT_WALK_BATCH tasks, one child or the domain: never
+	 * across a check, an allocation or a walk.
 	 */
 	spinlock_t lock;
 	/**
@@ -83,6 +84,14 @@ struct landlock_introspect_entry {
 	 * incremented (any context).
 	 */
 	atomic64_t events;
+	/**
+	 * @domain: The domain of this hierarchy while a credential holds it,
+	 * for the rules file: set by landlock_introspect_register_domain() and
+	 * cleared under @lock by landlock_introspect_forget_domain() once the
+	 * domain's usage is 0, before its memory is reused, so that a reader
+	 * who holds @lock and finds it may try to take a reference.
+	 */
+	struct landlock_domain *domain;
 	/**
 	 * @put_work: Puts a reader's last reference to the hierarchy from a
 	 * workqueue, as upstream frees domains, so that the free (its audit
@@ -133,7 +142,8 @@ struct landlock_introspect_task {
  * What Landlock calls (domain.c, syscalls.c).
  */
 
-void landlock_introspect_register_domain(const struct landlock_domain *domain);
+void landlock_introspect_register_domain(struct landlock_domain *domain);
+void landlock_introspect_forget_domain(struct landlock_domain *domain);
 void landlock_introspect_unregister(struct landlock_hierarchy *hierarchy);
 void landlock_introspect_task_move(const struct cred *new);
 void __init landlock_introspect_add_task_hooks(void);
@@ -144,7 +154,12 @@ void __init landlock_introspect_add_task_hooks(void);
 #else /* CONFIG_SECURITY_LANDLOCK_INTROSPECTION */
 
 static inline void
-landlock_introspect_register_domain(const struct landlock_domain *domain)
+landlock_introspect_register_domain(struct landlock_domain *domain)
+{
+}
+
+static inline void
+landlock_introspect_forget_domain(struct landlock_domain *domain)
 {
 }
 

@@ -55,6 +55,52 @@ struct landlock_introspect_creator {
 	char comm[16];
 };
 
+/**
+ * struct landlock_introspect_rule - One rule of a domain's own layer
+ */
+struct landlock_introspect_rule {
+	/**
+	 * @rule: The rule (&struct landlock_rule), opaque to the caller, valid
+	 * while it holds the domain.
+	 */
+	const void *rule;
+	/** @ino: The inode's number (filesystem rules, unless released). */
+	u64 ino;
+	/** @dev_major: The major number of the inode's superblock's device. */
+	u32 dev_major;
+	/** @dev_minor: Its minor number. */
+	u32 dev_minor;
+	/** @access: The access rights this layer allows for the object. */
+	u32 access;
+	/** @port: The port, in host byte order (network rules). */
+	u16 port;
+	/**
+	 * @type: %LANDLOCK_RULE_PATH_BENEATH or %LANDLOCK_RULE_NET_PORT.
+	 */
+	u8 type;
+	/**
+	 * @flags: %LANDLOCK_INTROSPECT_RULE_QUIET: the rule was added with
+	 * %LANDLOCK_ADD_RULE_QUIET; %LANDLOCK_INTROSPECT_RULE_RELEASED: the
+	 * inode's filesystem was unmounted, the kernel knows it no more.
+	 */
+	u8 flags;
+};
+
+#define LANDLOCK_INTROSPECT_RULE_QUIET BIT(0)
+#define LANDLOCK_INTROSPECT_RULE_RELEASED BIT(1)
+
+/*
+ * Why landlock_introspect_rule_path() named nothing: the inode's filesystem
+ * was unmounted (its object released), no dentry of the inode is cached,
+ * its cached dentry is unlinked, no mount under the reader's root shows it,
+ * or the path is longer than the buffer.
+ */
+#define LANDLOCK_INTROSPECT_PATH_RELEASED 1
+#define LANDLOCK_INTROSPECT_PATH_UNCACHED 2
+#define LANDLOCK_INTROSPECT_PATH_DELETED 3
+#define LANDLOCK_INTROSPECT_PATH_UNREACHABLE 4
+#define LANDLOCK_INTROSPECT_PATH_TOO_LONG 5
+
 /*
  * What Rust calls: introspect.c defines these only with
  * CONFIG_SECURITY_LANDLOCK_INTROSPECTION, and glue.rs declares them (and only
@@ -447,6 +493,127 @@ void landlock_introspect_generation_open(void);
  * Once per landlock_introspect_generation_open(), when the file is released.
  */
 void landlock_introspect_generation_close(void);
+
+struct landlock_introspect_mounts;
+
+/**
+ * landlock_introspect_registry_domain - Take a reference to a domain
+ *
+ * @r: The registry.
+ * @counter: The domain's counter.
+ * @level: Where to store the domain's depth, the level of its own layer.
+ *
+ * Return: The domain registered under @counter, with a reference the caller
+ * puts with landlock_introspect_domain_put(); NULL if no credential holds
+ * it any more (it may stay in the tree as the ancestor of live domains,
+ * whose domains hold its layer: see landlock_introspect_task_domain_below())
+ * or it is not in @r.
+ */
+struct landlock_domain *
+landlock_introspect_registry_domain(struct landlock_introspect_registry *r,
+				    u64 counter, u32 *level);
+
+/**
+ * landlock_introspect_task_domain_below - Take a reference to a task's domain
+ *
+ * @task: A task the caller holds.
+ * @counter: The counter of a domain at or above the task's.
+ * @level: Where to store the level of that domain's layer in the task's.
+ *
+ * A domain holds the layers of all its ancestors, as they were merged: the
+ * rules of an ancestor whose own domain was freed are those of the layer at
+ * its depth in any of its descendants.
+ *
+ * Return: The task's domain, with a reference the caller puts with
+ * landlock_introspect_domain_put(), if the domain of @counter is in its
+ * chain; NULL otherwise.
+ */
+struct landlock_domain *
+landlock_introspect_task_domain_below(struct task_struct *task, u64 counter,
+				      u32 *level);
+
+/**
+ * landlock_introspect_domain_put - Put a reference to a domain
+ *
+ * @domain: A domain from landlock_introspect_registry_domain().
+ *
+ * The last reference is put from a workqueue, as credentials put theirs: the
+ * free of the domain and of its hierarchy (audit record, tracepoint) never
+ * runs in a reader's context.
+ */
+void landlock_introspect_domain_put(struct landlock_domain *domain);
+
+/**
+ * landlock_introspect_domain_rules - List the rules of one layer of a domain
+ *
+ * @domain: A domain the caller holds.
+ * @level: The layer, from 1 (the outermost) to the domain's depth (its own).
+ * @out: Where to store the rules, in the trees' order.
+ * @cap: The capacity of @out, at least landlock_introspect_domain_num_rules().
+ *
+ * The rules are those with a layer at @level, with the rights that layer's
+ * ruleset handled and allowed (a layer stores the unhandled ones as allowed
+ * too).  A domain's rules never change.  Takes each filesystem rule's object
+ * lock to read its inode's numbers.
+ *
+ * Return: How many rules were stored.
+ */
+size_t landlock_introspect_domain_rules(const struct landlock_domain *domain,
+					u32 level,
+					struct landlock_introspect_rule *out,
+					size_t cap);
+
+/**
+ * landlock_introspect_domain_num_rules - Bound the number of a domain's rules
+ *
+ * @domain: A domain the caller holds.
+ *
+ * Return: How many rules the domain has, all layers together.
+ */
+size_t landlock_introspect_domain_num_rules(const struct landlock_domain *domain);
+
+/**
+ * landlock_introspect_mounts_collect - Collect the mounts a reader sees
+ *
+ * Takes references to the current task's root and to every mount below it
+ * in its mount namespace (collect_paths()), sorted by superblock, so that
+ * landlock_introspect_rule_path() can name inodes relative to that root.
+ * The references keep those superblocks alive: the caller drops them with
+ * landlock_introspect_mounts_free() before it returns to user space, so a
+ * reader never holds a mount across system calls.
+ *
+ * Return: The collection, or NULL when memory ran out.
+ */
+struct landlock_introspect_mounts *landlock_introspect_mounts_collect(void);
+
+/**
+ * landlock_introspect_mounts_free - Drop a collection of mounts
+ *
+ * @m: A collection from landlock_introspect_mounts_collect().
+ */
+void landlock_introspect_mounts_free(struct landlock_introspect_mounts *m);
+
+/**
+ * landlock_introspect_rule_path - Name a filesystem rule's inode
+ *
+ * @m: The reader's mounts.
+ * @rule: A filesystem rule of a domain the caller holds.
+ * @buf: Where to write the path.
+ * @size: The size of @buf.
+ * @start: Where to store the offset of the path in @buf (it ends with a NUL
+ *         at @buf[@size - 1]).
+ *
+ * Names the inode by a cached dentry of it, through the first mount in @m of
+ * its superblock under which that dentry is, relative to the reader's root
+ * (__d_path()).  Best effort: an inode has no name while no dentry of it is
+ * cached, and a hard-linked file has several; the caller says so.
+ *
+ * Return: 0 with the path in @buf, or one of the LANDLOCK_INTROSPECT_PATH_*
+ * reasons.
+ */
+int landlock_introspect_rule_path(const struct landlock_introspect_mounts *m,
+				  const struct landlock_introspect_rule *rule,
+				  char *buf, size_t size, size_t *start);
 
 /**
  * landlock_introspect_current_cred - Get current_cred()

@@ -14,6 +14,7 @@ mod generation;
 mod glue;
 mod id;
 mod registry;
+mod rules;
 mod tree;
 mod view;
 

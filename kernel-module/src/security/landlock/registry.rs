@@ -64,6 +64,183 @@ pub(crate) struct RawTaskEntry {
     _opaque: [u8; 0],
 }
 
+/// A C domain (`struct landlock_domain`, opaque), for the rules file.
+#[repr(C)]
+pub(crate) struct RawDomain {
+    _opaque: [u8; 0],
+}
+
+/// The mounts a reader sees (`struct landlock_introspect_mounts`, opaque).
+#[repr(C)]
+pub(crate) struct RawMounts {
+    _opaque: [u8; 0],
+}
+
+/// `LANDLOCK_RULE_PATH_BENEATH`: a filesystem rule.
+pub(crate) const RULE_FS: u8 = 1;
+/// `LANDLOCK_RULE_NET_PORT`: a network rule.
+pub(crate) const RULE_NET: u8 = 2;
+/// `LANDLOCK_INTROSPECT_RULE_QUIET`.
+pub(crate) const RULE_QUIET: u8 = 1 << 0;
+/// `LANDLOCK_INTROSPECT_RULE_RELEASED`.
+pub(crate) const RULE_RELEASED: u8 = 1 << 1;
+
+/// One rule of a domain's own layer (`struct landlock_introspect_rule`),
+/// made by C only: the rule pointer stays private to this module, so that
+/// only [`DomainRules`], which holds the rule's domain, hands it back to C.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct RawRule {
+    rule: *const core::ffi::c_void,
+    /// The inode's number (filesystem rules, unless released).
+    pub(crate) ino: u64,
+    /// The major number of the inode's filesystem's device.
+    pub(crate) dev_major: u32,
+    /// Its minor number.
+    pub(crate) dev_minor: u32,
+    /// The access rights this layer allows.
+    pub(crate) access: u32,
+    /// The port (network rules).
+    pub(crate) port: u16,
+    /// [`RULE_FS`] or [`RULE_NET`].
+    pub(crate) kind: u8,
+    /// [`RULE_QUIET`], [`RULE_RELEASED`].
+    pub(crate) flags: u8,
+}
+
+const _: () = assert!(core::mem::size_of::<RawRule>() == 32);
+
+impl RawRule {
+    /// The order of the rules file: by kind, device, inode number, port,
+    /// then rights; never the kernel's (the order of object addresses).
+    fn key(&self) -> (u8, u32, u32, u64, u16, u32, u8) {
+        (
+            self.kind,
+            self.dev_major,
+            self.dev_minor,
+            self.ino,
+            self.port,
+            self.access,
+            self.flags,
+        )
+    }
+}
+
+/// Why [`DomainRules::path`] named nothing (`LANDLOCK_INTROSPECT_PATH_*`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Unnamed {
+    /// The filesystem was unmounted: the kernel knows the inode no more.
+    Released,
+    /// No dentry of the inode is cached.
+    Uncached,
+    /// The inode's cached dentry is unlinked.
+    Deleted,
+    /// No mount under the reader's root shows it.
+    Unreachable,
+    /// The path is longer than `PATH_MAX`.
+    TooLong,
+}
+
+impl Unnamed {
+    fn from_c(reason: i32) -> Self {
+        match reason {
+            1 => Unnamed::Released,
+            2 => Unnamed::Uncached,
+            3 => Unnamed::Deleted,
+            5 => Unnamed::TooLong,
+            _ => Unnamed::Unreachable,
+        }
+    }
+}
+
+/// A reference to a live domain and the rules of its own layer, sorted
+/// ([`RawRule::key`]).  A domain's rules never change, so nothing is
+/// locked while they are read.  The reference is put from a workqueue
+/// (the free never runs in the reader's context).
+pub(crate) struct DomainRules {
+    domain: NonNull<RawDomain>,
+    rules: KVVec<RawRule>,
+}
+
+// SAFETY: the domain's reference count is atomic, its rules are immutable,
+// and the put may run in any task.
+unsafe impl Send for DomainRules {}
+// SAFETY: as above; `&DomainRules` only reads.
+unsafe impl Sync for DomainRules {}
+
+impl Drop for DomainRules {
+    fn drop(&mut self) {
+        // SAFETY: `self.domain` holds a reference taken by
+        // `landlock_introspect_registry_domain()`, put once here.
+        unsafe { raw::landlock_introspect_domain_put(self.domain.as_ptr()) };
+    }
+}
+
+impl DomainRules {
+    /// The rules, sorted.
+    pub(crate) fn rules(&self) -> &[RawRule] {
+        &self.rules
+    }
+
+    /// The path of the inode of filesystem rule `i`, relative to the root of
+    /// the reader whose mounts are `mounts`, written at the end of `buf`
+    /// (`PATH_MAX` bytes); the returned slice borrows `buf`.
+    pub(crate) fn path<'b>(
+        &self,
+        i: usize,
+        mounts: &Mounts,
+        buf: &'b mut KVec<u8>,
+    ) -> core::result::Result<&'b [u8], Unnamed> {
+        let rule = self.rules.get(i).ok_or(Unnamed::Unreachable)?;
+        buf.clear();
+        buf.resize(PATH_MAX, 0, GFP_KERNEL_ACCOUNT)
+            .map_err(|_| Unnamed::TooLong)?;
+        let mut start = 0usize;
+        // SAFETY: `rule` was made by C for `self.domain`, which we hold, so
+        // its rule pointer is valid; `mounts` is live; `buf` has `PATH_MAX`
+        // writable bytes; `start` is a live `usize`.
+        let reason = unsafe {
+            raw::landlock_introspect_rule_path(
+                mounts.0.as_ptr(),
+                rule,
+                buf.as_mut_ptr().cast(),
+                PATH_MAX,
+                &mut start,
+            )
+        };
+        if reason != 0 {
+            return Err(Unnamed::from_c(reason));
+        }
+        // The path ends with a NUL at `buf[PATH_MAX - 1]`.
+        Ok(buf.get(start..PATH_MAX - 1).unwrap_or(&[]))
+    }
+}
+
+/// `PATH_MAX`.
+const PATH_MAX: usize = bindings::PATH_MAX as usize;
+
+/// References to the current task's root and to the mounts below it in its
+/// mount namespace, to name inodes relative to that root.  They keep those
+/// filesystems mounted: hold a `Mounts` within one system call only.
+pub(crate) struct Mounts(NonNull<RawMounts>);
+
+impl Mounts {
+    /// The current task's mounts.
+    pub(crate) fn collect() -> Result<Self> {
+        // SAFETY: no precondition (process context).
+        let m = unsafe { raw::landlock_introspect_mounts_collect() };
+        Ok(Self(NonNull::new(m).ok_or(ENOMEM)?))
+    }
+}
+
+impl Drop for Mounts {
+    fn drop(&mut self) {
+        // SAFETY: `self.0` came from `landlock_introspect_mounts_collect()`
+        // and is freed once, here.
+        unsafe { raw::landlock_introspect_mounts_free(self.0.as_ptr()) };
+    }
+}
+
 /// Tasks per batch of a walk (`LANDLOCK_INTROSPECT_WALK_BATCH`).
 const WALK_BATCH: usize = 16;
 
@@ -422,6 +599,63 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// The rules of the layer that the domain of `counter` added, from a
+    /// reference to that domain or, once no credential holds it (it stays
+    /// in the tree as the ancestor of live domains), to the domain of a
+    /// task below it, which holds the same layer: its subtree's tasks are
+    /// walked up to the first one.  `ENODATA` if no task below it holds
+    /// it either (only credentials without a task), `ENOENT` if it is not
+    /// in the registry.
+    pub(crate) fn rules(&self, counter: u64) -> Result<DomainRules> {
+        let mut level = 0u32;
+        // SAFETY: `self.raw` is a live registry; `level` is a live `u32`.
+        let d = unsafe {
+            raw::landlock_introspect_registry_domain(self.raw.as_ptr(), counter, &mut level)
+        };
+        // Each reference is owned by a `DomainRules` at once, which puts it
+        // when dropped (on every error path too).
+        let held = |domain| DomainRules {
+            domain,
+            rules: KVVec::new(),
+        };
+        let mut found = NonNull::new(d).map(|d| (held(d), level));
+        if found.is_none() {
+            if self.info(counter).is_none() {
+                return Err(ENOENT);
+            }
+            self.walk_tasks(counter, true, |task| {
+                let mut level = 0u32;
+                // SAFETY: the walk holds `task`; `level` is a live `u32`.
+                let d = unsafe {
+                    raw::landlock_introspect_task_domain_below(task.as_ptr(), counter, &mut level)
+                };
+                match NonNull::new(d) {
+                    Some(d) => {
+                        found = Some((held(d), level));
+                        ControlFlow::Break(())
+                    }
+                    None => ControlFlow::Continue(()),
+                }
+            })?;
+        }
+        let (mut held, level) = found.ok_or(ENODATA)?;
+        let domain = held.domain;
+        // SAFETY: `domain` is held.
+        let cap = unsafe { raw::landlock_introspect_domain_num_rules(domain.as_ptr()) };
+        let mut rules = KVVec::<RawRule>::with_capacity(cap, GFP_KERNEL_ACCOUNT)?;
+        // SAFETY: `domain` is held; `rules` has room for `cap` rules.
+        let n = unsafe {
+            raw::landlock_introspect_domain_rules(domain.as_ptr(), level, rules.as_mut_ptr(), cap)
+        };
+        // SAFETY: C initialised the first `n` (at most `cap`) elements.
+        unsafe { rules.inc_len(n.min(cap)) };
+        rules.sort_unstable_by_key(RawRule::key);
+        held.rules = rules;
+        Ok(held)
+    }
+}
+
 impl Drop for Registry {
     fn drop(&mut self) {
         if !self.owned {
@@ -475,6 +709,28 @@ pub(crate) fn global() -> Option<&'static Registry> {
 #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
 pub(crate) mod testing {
     use super::*;
+
+    /// A rule as C would list it, for formatting tests: no rule pointer,
+    /// so that it can never reach C (only [`DomainRules`] hands rules back).
+    pub(crate) fn rule(
+        kind: u8,
+        (dev_major, dev_minor): (u32, u32),
+        ino: u64,
+        port: u16,
+        access: u32,
+        flags: u8,
+    ) -> RawRule {
+        RawRule {
+            rule: core::ptr::null(),
+            ino,
+            dev_major,
+            dev_minor,
+            access,
+            port,
+            kind,
+            flags,
+        }
+    }
 
     /// A private registry of `(counter, parent)` entries (bare test
     /// hierarchies, no creator), given parents first.

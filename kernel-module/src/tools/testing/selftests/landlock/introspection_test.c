@@ -27,6 +27,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,6 +48,7 @@
 #define DOMAIN_CREATOR "creator"
 #define DOMAIN_AUDIT_ID "audit_id"
 #define DOMAIN_DENIALS "denials"
+#define DOMAIN_RULES "rules"
 
 #define YAMA_PTRACE_SCOPE "/proc/sys/kernel/yama/ptrace_scope"
 /*
@@ -1239,7 +1241,8 @@ TEST(creator_and_audit_id_need_capabilities)
 		fd = open_domain(dom, NULL, O_RDONLY | O_DIRECTORY);
 		ASSERT_LE(0, fd);
 		n = list_dir_fd(fd, ids, ARRAY_SIZE(ids));
-		EXPECT_EQ(7, n);
+		EXPECT_EQ(8, n);
+		EXPECT_TRUE(has_id(ids, n, DOMAIN_RULES));
 		EXPECT_TRUE(has_id(ids, n, DOMAIN_CREATOR));
 		EXPECT_TRUE(has_id(ids, n, DOMAIN_AUDIT_ID));
 		EXPECT_TRUE(has_id(ids, n, DOMAIN_DENIALS));
@@ -2088,6 +2091,329 @@ TEST(generation_ignores_what_the_reader_may_not_see)
 	EXPECT_EQ(0, close(control));
 	EXPECT_EQ(0, close(to_parent[0]));
 	EXPECT_EQ(0, close(to_child[1]));
+}
+
+/*
+ * The rules file.  A task in @dir's "a b" (its first layer: read rights on
+ * "a b", connect to port 443) under a second layer (write, quiet, on @dir
+ * itself), as root without capabilities, so that a root reader without
+ * CAP_SYS_PTRACE may see it.
+ */
+#define RULES_PORT 443
+
+static void add_path_rule(struct __test_metadata *const _metadata,
+			  const int ruleset_fd, const char *const path,
+			  const __u64 allowed, const __u32 flags)
+{
+	struct landlock_path_beneath_attr attr = {
+		.allowed_access = allowed,
+	};
+
+	attr.parent_fd = open(path, O_PATH | O_CLOEXEC);
+	ASSERT_LE(0, attr.parent_fd);
+	ASSERT_EQ(0, landlock_add_rule(ruleset_fd, LANDLOCK_RULE_PATH_BENEATH,
+				       &attr, flags))
+	{
+		TH_LOG("Failed to add a rule for %s: %s", path,
+		       strerror(errno));
+	}
+	EXPECT_EQ(0, close(attr.parent_fd));
+}
+
+static pid_t spawn_ruled(struct __test_metadata *const _metadata,
+			 const char *const dir, const char *const sub)
+{
+	const struct landlock_ruleset_attr first = {
+		.handled_access_fs = LANDLOCK_ACCESS_FS_READ_FILE |
+				     LANDLOCK_ACCESS_FS_READ_DIR |
+				     LANDLOCK_ACCESS_FS_WRITE_FILE,
+		.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP |
+				      LANDLOCK_ACCESS_NET_CONNECT_TCP,
+	};
+	const struct landlock_ruleset_attr second = {
+		.handled_access_fs = LANDLOCK_ACCESS_FS_WRITE_FILE,
+		.quiet_access_fs = LANDLOCK_ACCESS_FS_WRITE_FILE,
+	};
+	const struct landlock_net_port_attr port = {
+		.allowed_access = LANDLOCK_ACCESS_NET_CONNECT_TCP,
+		.port = RULES_PORT,
+	};
+	int pipe_fds[2], fd;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pipe2(pipe_fds, O_CLOEXEC));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		EXPECT_EQ(0, close(pipe_fds[0]));
+		become(_metadata, 0, NULL, 0);
+		ASSERT_EQ(0, prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0));
+		fd = landlock_create_ruleset(&first, sizeof(first), 0);
+		ASSERT_LE(0, fd);
+		add_path_rule(_metadata, fd, sub,
+			      LANDLOCK_ACCESS_FS_READ_FILE |
+				      LANDLOCK_ACCESS_FS_READ_DIR,
+			      0);
+		ASSERT_EQ(0, landlock_add_rule(fd, LANDLOCK_RULE_NET_PORT,
+					       &port, 0));
+		enforce_ruleset(_metadata, fd);
+		EXPECT_EQ(0, close(fd));
+		fd = landlock_create_ruleset(&second, sizeof(second), 0);
+		ASSERT_LE(0, fd);
+		add_path_rule(_metadata, fd, dir, LANDLOCK_ACCESS_FS_WRITE_FILE,
+			      LANDLOCK_ADD_RULE_QUIET);
+		enforce_ruleset(_metadata, fd);
+		EXPECT_EQ(0, close(fd));
+		ASSERT_EQ(1, write(pipe_fds[1], ".", 1));
+		EXPECT_EQ(0, close(pipe_fds[1]));
+		for (;;)
+			pause();
+	}
+	EXPECT_EQ(0, close(pipe_fds[1]));
+	ASSERT_EQ(1, read(pipe_fds[0], &c, 1));
+	EXPECT_EQ(0, close(pipe_fds[0]));
+	return pid;
+}
+
+/* The line a rule on @path gives, with its path as the reader names it. */
+static void fs_rule_line(struct __test_metadata *const _metadata,
+			 char *const out, const size_t size,
+			 const char *const path, const char *const shown,
+			 const char *const rest)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(path, &st));
+	snprintf(out, size, "fs dev %u:%u ino %llu %s%s\n", major(st.st_dev),
+		 minor(st.st_dev), (unsigned long long)st.st_ino, shown, rest);
+}
+
+/* Reads @fd from offset 0 in reads of @chunk bytes. */
+static ssize_t read_chunked(const int fd, char *const buf, const size_t size,
+			    const size_t chunk)
+{
+	size_t len = 0;
+
+	if (lseek(fd, 0, SEEK_SET))
+		return -errno;
+	while (len < size - 1) {
+		const size_t want = chunk < size - 1 - len ? chunk :
+							     size - 1 - len;
+		const ssize_t n = read(fd, buf + len, want);
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+/*
+ * domains/<id>/rules: each domain's own layer (not its ancestors'), sorted,
+ * filesystem objects named relative to the reader's root, the same content
+ * whatever the size of the reads; privileged as creator.
+ */
+TEST(rules_show_each_domains_own_layer)
+{
+	char dir[] = "/tmp/landlock-rules-XXXXXX";
+	char sub[PATH_MAX], want[2 * PATH_MAX], line[PATH_MAX];
+	char dom[ID_SIZE], parent[ID_SIZE + 1];
+	char *const buf = alloc_buf(_metadata);
+	char *const again = alloc_buf(_metadata);
+	pid_t target, reader;
+	int fd;
+
+	if (!has_tree())
+		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/a b", dir);
+	ASSERT_EQ(0, mkdir(sub, 0755));
+	target = spawn_ruled(_metadata, dir, sub);
+	get_domain_of_task(_metadata, target, dom);
+	ASSERT_LT(0, read_domain_file(dom, DOMAIN_PARENT, parent,
+				      sizeof(parent)));
+	parent[ID_LEN] = '\0';
+
+	/* The second layer: one quiet rule on @dir. */
+	fs_rule_line(_metadata, want, sizeof(want), dir, "path ", dir);
+	want[strlen(want) - 1] = '\0';
+	strncat(want, " quiet access write_file\n",
+		sizeof(want) - strlen(want) - 1);
+	EXPECT_LT(0, read_domain_file(dom, DOMAIN_RULES, buf, BUF_SIZE));
+	EXPECT_STREQ(want, buf);
+
+	/* The first layer: "a b" escaped, then the port. */
+	fs_rule_line(_metadata, want, sizeof(want), sub, "path ", dir);
+	want[strlen(want) - 1] = '\0';
+	strncat(want, "/a\\040b access read_file read_dir\n",
+		sizeof(want) - strlen(want) - 1);
+	snprintf(line, sizeof(line), "net port %d access connect_tcp\n",
+		 RULES_PORT);
+	strncat(want, line, sizeof(want) - strlen(want) - 1);
+	fd = open_domain(parent, DOMAIN_RULES, O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_LT(0, read_fd(fd, buf, BUF_SIZE));
+	EXPECT_STREQ(want, buf);
+	/* Small reads, and reading again from 0, give the same bytes. */
+	EXPECT_EQ(strlen(want), read_chunked(fd, again, BUF_SIZE, 7));
+	EXPECT_STREQ(want, again);
+	EXPECT_EQ(strlen(want), read_chunked(fd, again, BUF_SIZE, 1));
+	EXPECT_STREQ(want, again);
+	EXPECT_EQ(0, close(fd));
+
+	/* Relative to the reader's root: "a b" is its root, @dir above it. */
+	reader = fork();
+	ASSERT_LE(0, reader);
+	if (reader == 0) {
+		char inner[2 * PATH_MAX];
+		int inner_fd;
+
+		fs_rule_line(_metadata, inner, sizeof(inner), sub, "path /",
+			     " access read_file read_dir");
+		strncat(inner, line, sizeof(inner) - strlen(inner) - 1);
+		fs_rule_line(_metadata, want, sizeof(want), dir,
+			     "unreachable", " quiet access write_file");
+		/* Opened before, named at read(): the tree is outside. */
+		fd = open_domain(parent, DOMAIN_RULES, O_RDONLY);
+		ASSERT_LE(0, fd);
+		inner_fd = open_domain(dom, DOMAIN_RULES, O_RDONLY);
+		ASSERT_LE(0, inner_fd);
+		ASSERT_EQ(0, chroot(sub));
+		EXPECT_LT(0, read_fd(fd, buf, BUF_SIZE));
+		EXPECT_STREQ(inner, buf);
+		EXPECT_LT(0, read_fd(inner_fd, buf, BUF_SIZE));
+		EXPECT_STREQ(want, buf);
+		_exit(_metadata->exit_code);
+	}
+	wait_child_ok(_metadata, reader);
+
+	/* Root without CAP_SYS_PTRACE sees the domains, but not their rules. */
+	reader = fork();
+	ASSERT_LE(0, reader);
+	if (reader == 0) {
+		clear_cap(_metadata, CAP_SYS_PTRACE);
+		EXPECT_EQ(0, stat_domain(dom, DOMAIN_RULES));
+		EXPECT_EQ(-EACCES, read_domain_file(dom, DOMAIN_RULES, buf,
+						    BUF_SIZE));
+		EXPECT_EQ(-EACCES, read_domain_file(parent, DOMAIN_RULES, buf,
+						    BUF_SIZE));
+		_exit(_metadata->exit_code);
+	}
+	wait_child_ok(_metadata, reader);
+
+	/* A user who may not see them: ENOENT. */
+	reader = fork();
+	ASSERT_LE(0, reader);
+	if (reader == 0) {
+		become(_metadata, UID_B, NULL, 0);
+		EXPECT_EQ(-ENOENT, read_domain_file(dom, DOMAIN_RULES, buf,
+						    BUF_SIZE));
+		_exit(_metadata->exit_code);
+	}
+	wait_child_ok(_metadata, reader);
+
+	/*
+	 * A removed directory keeps its numbers but has no path: its dentry
+	 * is unlinked, or no longer in the cache.
+	 */
+	fs_rule_line(_metadata, want, sizeof(want), sub, "", "");
+	want[strlen(want) - 1] = '\0';
+	ASSERT_EQ(0, rmdir(sub));
+	EXPECT_LT(0, read_domain_file(parent, DOMAIN_RULES, buf, BUF_SIZE));
+	EXPECT_EQ(0, strncmp(want, buf, strlen(want)))
+	{
+		TH_LOG("Expected \"%s...\", got \"%s\"", want, buf);
+	}
+	EXPECT_TRUE(!strncmp(buf + strlen(want), "uncached ", 9) ||
+		    !strncmp(buf + strlen(want), "deleted ", 8))
+	{
+		TH_LOG("Got \"%s\"", buf);
+	}
+	kill_and_reap(target);
+	EXPECT_TRUE(wait_domain_gone(dom));
+	ASSERT_EQ(0, rmdir(dir));
+	free(again);
+	free(buf);
+}
+
+/*
+ * An ancestor's own domain is freed once its last task replaced it, but
+ * its layer lives on in its descendants' domains: its rules are read from
+ * a task below it, and are gone (ENODATA, not an empty list) once only
+ * credentials without a task hold the descendants.
+ */
+TEST(rules_of_a_freed_ancestor)
+{
+	const struct landlock_ruleset_attr first = {
+		.handled_access_fs = LANDLOCK_ACCESS_FS_MAKE_DIR,
+	};
+	char dom[ID_SIZE], parent[ID_SIZE + 1], want[PATH_MAX], buf[PATH_MAX];
+	int socks[2], held, fd, i;
+	ssize_t ret = 0;
+	pid_t pid;
+	char c;
+
+	if (!has_tree())
+		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, socks));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		EXPECT_EQ(0, close(socks[0]));
+		fd = landlock_create_ruleset(&first, sizeof(first), 0);
+		ASSERT_LE(0, fd);
+		add_path_rule(_metadata, fd, "/tmp", LANDLOCK_ACCESS_FS_MAKE_DIR,
+			      0);
+		enforce_ruleset(_metadata, fd);
+		EXPECT_EQ(0, close(fd));
+		restrict_fs(_metadata, LANDLOCK_ACCESS_FS_MAKE_REG);
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, send_fd(socks[1], fd));
+		/* Waits for the parent to read the rules. */
+		ASSERT_EQ(1, read(socks[1], &c, 1));
+		_exit(_metadata->exit_code);
+	}
+	EXPECT_EQ(0, close(socks[1]));
+	held = recv_fd(socks[0]);
+	ASSERT_LE(0, held);
+	get_domain_of_task(_metadata, pid, dom);
+	ASSERT_LT(0, read_domain_file(dom, DOMAIN_PARENT, parent,
+				      sizeof(parent)));
+	parent[ID_LEN] = '\0';
+
+	/* The first domain was freed with the credentials it was in. */
+	fs_rule_line(_metadata, want, sizeof(want), "/tmp", "path /tmp",
+		     " access make_dir");
+	EXPECT_LT(0, read_domain_file(parent, DOMAIN_RULES, buf, sizeof(buf)));
+	EXPECT_STREQ(want, buf);
+	/* The second layer has no rule: an empty file. */
+	EXPECT_EQ(0, read_domain_file(dom, DOMAIN_RULES, buf, sizeof(buf)));
+
+	ASSERT_EQ(1, write(socks[0], ".", 1));
+	wait_child_ok(_metadata, pid);
+	EXPECT_EQ(0, close(socks[0]));
+	/* The task's credentials are put after an RCU grace period. */
+	for (i = 0; i < FREE_TIMEOUT_MS / POLL_MS; i++) {
+		ret = read_domain_file(parent, DOMAIN_RULES, buf, sizeof(buf));
+		if (ret == -ENODATA)
+			break;
+		sleep_ms(POLL_MS);
+	}
+	EXPECT_EQ(-ENODATA, ret);
+	EXPECT_EQ(0, stat_domain(parent, NULL));
+	EXPECT_EQ(0, read_domain_file(dom, DOMAIN_RULES, buf, sizeof(buf)));
+
+	EXPECT_EQ(0, close(held));
+	EXPECT_TRUE(wait_domain_gone(dom));
+	EXPECT_EQ(-ENOENT, read_domain_file(parent, DOMAIN_RULES, buf,
+					    sizeof(buf)));
 }
 
 TEST_HARNESS_MAIN
