@@ -61,7 +61,7 @@ fn id_of(counter: u64) -> Result<u64> {
 }
 
 /// The files of a domain directory, in `readdir` order.
-const DOMAIN_FILES: [(&CStr, Kind); 8] = [
+const DOMAIN_FILES: &[(&CStr, Kind)] = &[
     (c"parent", Kind::Parent),
     (c"depth", Kind::Depth),
     (c"access", Kind::Access),
@@ -70,6 +70,14 @@ const DOMAIN_FILES: [(&CStr, Kind); 8] = [
     (c"audit_id", Kind::AuditId),
     (c"denials", Kind::Denials),
     (c"rules", Kind::Rules),
+];
+
+/// The files only a privileged reader may open (see
+/// [`Reader::privileged`]).
+const PRIVILEGED: &[Kind] = &[
+    Kind::Creator,
+    // The rules name another user's files.
+    Kind::Rules,
 ];
 
 /// What a file of the tree shows.
@@ -327,8 +335,9 @@ fn render(kind: Kind, counter: u64, open: &Open, reading: Reading, out: &mut Buf
             out.num(open.denials.get(i).copied().flatten().ok_or(ENOENT)?)?;
             out.bytes(b"\n")?;
         }
+        Kind::AllTasks | Kind::Snapshot => {}
         // Served by `rules.rs` from the domain itself.
-        Kind::Rules | Kind::AllTasks | Kind::Snapshot => {}
+        Kind::Rules => {}
     }
     Ok(())
 }
@@ -423,7 +432,7 @@ fn open_view(kind: Option<Kind>, counter: u64, dir: bool) -> Result<Open> {
             }
             Some(_) => chain_view(reader, registry, counter)?,
         };
-        if matches!(kind, Some(Kind::Creator | Kind::Rules)) && !reader.privileged() {
+        if kind.is_some_and(|k| PRIVILEGED.contains(&k)) && !reader.privileged() {
             return Err(EACCES);
         }
         // Upstream's IDs are monotonic: they tell creation order, which the

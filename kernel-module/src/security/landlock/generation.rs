@@ -25,9 +25,9 @@
 //! otherwise).  Such a reader passes the ptrace check on every task but
 //! those another LSM refuses it.
 
-use crate::glue::{self, Generation, Watcher};
+use crate::glue;
 use kernel::{
-    cred::Capability,
+    cred::{Capability, Credential},
     fs::{
         dynfs::{FileNode, Node, PollEvents},
         file::{LocalFile, Offset},
@@ -42,8 +42,100 @@ use kernel::{
         poll::{PollCondVar, PollTable},
         SetOnce,
     },
+    task::CurrentTask,
     uaccess::UserSliceWriter,
 };
+
+/// The prototypes of the generation file's helpers (`introspect_api.h`):
+/// this file and `registry.rs`'s tests are their only users.
+pub(crate) mod raw {
+    use kernel::bindings;
+
+    // Only pointers to bindgen-generated types cross this boundary.
+    #[allow(improper_ctypes)]
+    extern "C" {
+        pub(crate) fn landlock_introspect_generation(
+            opener: *const bindings::cred,
+            view: *mut u64,
+            wake_bucket: *mut u32,
+        ) -> u64;
+        pub(crate) fn landlock_introspect_generation_queues() -> usize;
+        pub(crate) fn landlock_introspect_generation_open();
+        pub(crate) fn landlock_introspect_generation_close();
+        pub(crate) fn landlock_introspect_current_real_cred() -> *const bindings::cred;
+    }
+}
+
+/// Runs `f` with the current task's objective credentials
+/// (`current_real_cred()`), under the same conditions as
+/// [`glue::with_current_cred`].
+pub(crate) fn with_current_real_cred<R>(
+    _task: &CurrentTask,
+    f: impl FnOnce(&Credential) -> R,
+) -> R {
+    // SAFETY: `current_real_cred()` gives the current task's objective
+    // credentials, which only the task itself replaces (`commit_creds()`),
+    // and it does not during `f` (see `with_current_cred`); the borrow
+    // cannot leave `f`.
+    f(unsafe { Credential::from_ptr(raw::landlock_introspect_current_real_cred()) })
+}
+
+/// What a generation file counts for one reader
+/// (`landlock_introspect_generation()` in introspect_api.h).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Generation {
+    /// What the reader sees below: the deepest of its domains' counter, 0
+    /// for an unsandboxed reader, `u64::MAX` for unrelated domains.
+    pub(crate) view: u64,
+    /// The count of changes of that view.
+    pub(crate) count: u64,
+    /// The queue whose pollers a change of the count wakes (the last is
+    /// unsandboxed readers'); out of range for a view that never changes.
+    pub(crate) wake_bucket: u32,
+}
+
+/// What the reader made of `opener` (a generation file's credentials) and
+/// the current task sees change.  Takes no lock.
+pub(crate) fn generation(opener: &Credential) -> Generation {
+    let (mut view, mut wake_bucket) = (0, 0);
+    // SAFETY: `opener` is live for the call; the two pointers are writable.
+    let count = unsafe {
+        raw::landlock_introspect_generation(opener.as_ptr(), &mut view, &mut wake_bucket)
+    };
+    Generation {
+        view,
+        count,
+        wake_bucket,
+    }
+}
+
+/// How many wake-up queues introspect.c names (its keyed ones and the
+/// unsandboxed readers').
+pub(crate) fn generation_queues() -> usize {
+    // SAFETY: no precondition.
+    unsafe { raw::landlock_introspect_generation_queues() }
+}
+
+/// A generation file is open until the [`Watcher`] is dropped: changes
+/// are counted only while one is.
+pub(crate) struct Watcher(());
+
+impl Watcher {
+    /// Counts an open generation file.  Read [`generation()`] after this:
+    /// a change it does not see is counted.
+    pub(crate) fn new() -> Self {
+        // SAFETY: no precondition; undone once, by `drop`.
+        unsafe { raw::landlock_introspect_generation_open() };
+        Self(())
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        // SAFETY: once per `landlock_introspect_generation_open()` (`new`).
+        unsafe { raw::landlock_introspect_generation_close() };
+    }
+}
 
 /// The queues, made with the tree and never freed: as many as introspect.c
 /// names (`LANDLOCK_INTROSPECT_WAKE_BUCKETS` for the readers below a domain,
@@ -53,7 +145,7 @@ static WAIT: SetOnce<KVec<Pin<KBox<PollCondVar>>>> = SetOnce::new();
 /// Makes what [`GenerationFile`] needs.  Called once, by the tree's
 /// creation.
 pub(crate) fn init() -> Result {
-    let n = glue::generation_queues();
+    let n = generation_queues();
     let mut queues = KVec::with_capacity(n, GFP_KERNEL)?;
     for _ in 0..n {
         queues.push(
@@ -89,7 +181,7 @@ fn allowed() -> bool {
         .is_some_and(|ns| core::ptr::eq(ns, PidNamespace::init_ns()));
     in_init_ns
         && glue::with_current_cred(task, |c| c.capable_noaudit(Capability::SYS_PTRACE))
-        && glue::with_current_real_cred(task, |c| c.capable_noaudit(Capability::SYS_PTRACE))
+        && with_current_real_cred(task, |c| c.capable_noaudit(Capability::SYS_PTRACE))
 }
 
 /// The top-level `generation` file.
@@ -135,7 +227,7 @@ impl Node for GenerationFile {
             _watcher: watcher,
         };
         open.seen
-            .store(open.number(glue::generation(file.cred())), Relaxed);
+            .store(open.number(generation(file.cred())), Relaxed);
         Ok(open)
     }
 }
@@ -155,7 +247,7 @@ impl FileNode for GenerationFile {
             return Err(EACCES);
         }
         let start = *pos;
-        let number = open.number(glue::generation(file.cred()));
+        let number = open.number(generation(file.cred()));
         let mut content = crate::format::Buf::new();
         content.num(number)?;
         content.bytes(b"\n")?;
@@ -173,7 +265,7 @@ impl FileNode for GenerationFile {
         if !allowed() {
             return Err(EACCES);
         }
-        let g = glue::generation(file.cred());
+        let g = generation(file.cred());
         // Registered before the number is compared: a change after the
         // comparison wakes this poller.  A view that never changes (the
         // reader's domains are unrelated) has no queue.
@@ -184,11 +276,83 @@ impl FileNode for GenerationFile {
             table.register_wait(file, queue);
         }
         // Counted again after the registration.
-        let number = open.number(glue::generation(file.cred()));
+        let number = open.number(generation(file.cred()));
         Ok(if number != open.seen.load(Relaxed) {
             PollEvents::READABLE.with(PollEvents::CHANGED)
         } else {
             PollEvents::NONE
         })
+    }
+}
+
+#[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
+#[kunit_tests(landlock_introspect_generation)]
+mod tests {
+    use super::*;
+    use crate::registry::{testing, Registry};
+
+    const A: u64 = 1 << 60;
+
+    /// The counts of changes seen from A, B, C, D (see below) and by an
+    /// unsandboxed reader.
+    fn counts(r: &Registry) -> Result<[u64; 5]> {
+        Ok([
+            testing::events(r, Some(A))?,
+            testing::events(r, Some(A + 1))?,
+            testing::events(r, Some(A + 2))?,
+            testing::events(r, Some(A + 3))?,
+            testing::events(r, None)?,
+        ])
+    }
+
+    /// How much each count grew from `before` to `after`.
+    fn grew(before: [u64; 5], after: [u64; 5]) -> [u64; 5] {
+        core::array::from_fn(|i| after[i] - before[i])
+    }
+
+    /// While a generation file is open, a domain appearing or ending and a
+    /// task entering or leaving one count for the readers in the domain's
+    /// strict ancestors and for unsandboxed ones, never for a reader in the
+    /// domain itself or beside it.
+    #[test]
+    fn changes_count_for_the_strict_ancestors_only() -> Result {
+        let watching = Watcher::new();
+        // A > B > C, and D beside B: B counts for A, C for A and B, D for A.
+        let mut r = testing::registry_of(&[(A, 0), (A + 1, A), (A + 2, A + 1), (A + 3, A)])?;
+        let made = counts(&r)?;
+        assert_eq!(&made[..4], &[3, 1, 0, 0]);
+        // Enters C: A and B see it.
+        let t = testing::add_task(&mut r, A + 2)?;
+        let n = counts(&r)?;
+        assert_eq!(&grew(made, n)[..4], &[1, 1, 0, 0]);
+        assert!(n[4] > made[4]);
+        // Leaves C for D: A and B see it leave, A sees it enter D.
+        testing::move_task(&r, t, A + 3)?;
+        let m = counts(&r)?;
+        assert_eq!(&grew(n, m)[..4], &[2, 1, 0, 0]);
+        assert!(m[4] >= n[4] + 2);
+        // Leaves D for A, the root: only A sees it leave D.
+        testing::move_task(&r, t, A)?;
+        let o = counts(&r)?;
+        assert_eq!(&grew(m, o)[..4], &[1, 0, 0, 0]);
+        // C ends: A and B see it.
+        testing::free_leaf(&mut r, A + 2)?;
+        assert_eq!(testing::events(&r, Some(A))?, o[0] + 1);
+        assert_eq!(testing::events(&r, Some(A + 1))?, o[1] + 1);
+        // A hierarchy that never was registered ends unseen.
+        assert!(testing::free_unregistered_child(&r, A + 1));
+        assert_eq!(testing::events(&r, Some(A + 1))?, o[1] + 1);
+        // Without an open generation file, nothing is counted.
+        drop(watching);
+        let a_and_b = |r: &Registry| -> Result<[u64; 2]> {
+            Ok([
+                testing::events(r, Some(A))?,
+                testing::events(r, Some(A + 1))?,
+            ])
+        };
+        let p = a_and_b(&r)?;
+        testing::move_task(&r, t, A + 3)?;
+        assert_eq!(a_and_b(&r)?, p);
+        Ok(())
     }
 }

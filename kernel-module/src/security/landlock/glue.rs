@@ -15,9 +15,9 @@
 //! `kernel::random`, `kernel::siphash`).
 
 use crate::registry::{
-    Info, RawCreator, RawDomain, RawHierarchy, RawMounts, RawRegistry, RawRule, RawTaskEntry,
-    RawWalk, MAX_LAYERS,
+    Info, RawCreator, RawHierarchy, RawRegistry, RawTaskEntry, RawWalk, MAX_LAYERS,
 };
+use crate::registry::{RawDomain, RawMounts, RawRule};
 use kernel::{
     bindings,
     cred::Credential,
@@ -141,17 +141,7 @@ pub(crate) mod raw {
 
         // The current task's credentials.
         pub(crate) fn landlock_introspect_current_cred() -> *const bindings::cred;
-        pub(crate) fn landlock_introspect_current_real_cred() -> *const bindings::cred;
 
-        // The generation file's count of changes (generation.rs).
-        pub(crate) fn landlock_introspect_generation(
-            opener: *const bindings::cred,
-            view: *mut u64,
-            wake_bucket: *mut u32,
-        ) -> u64;
-        pub(crate) fn landlock_introspect_generation_queues() -> usize;
-        pub(crate) fn landlock_introspect_generation_open();
-        pub(crate) fn landlock_introspect_generation_close();
         pub(crate) fn landlock_introspect_test_events(h: *mut RawHierarchy) -> u64;
     }
 }
@@ -177,80 +167,6 @@ pub(crate) fn with_current_cred<R>(_task: &CurrentTask, f: impl FnOnce(&Credenti
     // override before they return.  The borrow cannot leave `f` (its
     // lifetime is `f`'s own, higher-ranked).
     f(unsafe { Credential::from_ptr(raw::landlock_introspect_current_cred()) })
-}
-
-/// Runs `f` with the current task's objective credentials
-/// (`current_real_cred()`), under the same conditions as
-/// [`with_current_cred`].
-pub(crate) fn with_current_real_cred<R>(
-    _task: &CurrentTask,
-    f: impl FnOnce(&Credential) -> R,
-) -> R {
-    // SAFETY: `current_real_cred()` gives the current task's objective
-    // credentials, which only the task itself replaces (`commit_creds()`),
-    // and it does not during `f` (see `with_current_cred`); the borrow
-    // cannot leave `f`.
-    f(unsafe { Credential::from_ptr(raw::landlock_introspect_current_real_cred()) })
-}
-
-// ---------------------------------------------------------------------------
-// Changes of a reader's view (the generation file)
-
-/// What a generation file counts for one reader
-/// (`landlock_introspect_generation()` in introspect_api.h).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Generation {
-    /// What the reader sees below: the deepest of its domains' counter, 0
-    /// for an unsandboxed reader, `u64::MAX` for unrelated domains.
-    pub(crate) view: u64,
-    /// The count of changes of that view.
-    pub(crate) count: u64,
-    /// The queue whose pollers a change of the count wakes (the last is
-    /// unsandboxed readers'); out of range for a view that never changes.
-    pub(crate) wake_bucket: u32,
-}
-
-/// What the reader made of `opener` (a generation file's credentials) and
-/// the current task sees change.  Takes no lock.
-pub(crate) fn generation(opener: &Credential) -> Generation {
-    let (mut view, mut wake_bucket) = (0, 0);
-    // SAFETY: `opener` is live for the call; the two pointers are writable.
-    let count = unsafe {
-        raw::landlock_introspect_generation(opener.as_ptr(), &mut view, &mut wake_bucket)
-    };
-    Generation {
-        view,
-        count,
-        wake_bucket,
-    }
-}
-
-/// How many wake-up queues introspect.c names (its keyed ones and the
-/// unsandboxed readers').
-pub(crate) fn generation_queues() -> usize {
-    // SAFETY: no precondition.
-    unsafe { raw::landlock_introspect_generation_queues() }
-}
-
-/// A generation file is open until the [`Watcher`] is dropped: changes
-/// are counted only while one is.
-pub(crate) struct Watcher(());
-
-impl Watcher {
-    /// Counts an open generation file.  Read [`generation()`] after this:
-    /// a change it does not see is counted.
-    pub(crate) fn new() -> Self {
-        // SAFETY: no precondition; undone once, by `drop`.
-        unsafe { raw::landlock_introspect_generation_open() };
-        Self(())
-    }
-}
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        // SAFETY: once per `landlock_introspect_generation_open()` (`new`).
-        unsafe { raw::landlock_introspect_generation_close() };
-    }
 }
 
 // ---------------------------------------------------------------------------

@@ -523,6 +523,61 @@ impl WalkReserve<'_> {
 }
 
 impl Registry {
+    /// The rules of the layer that the domain of `counter` added, from a
+    /// reference to that domain or, once no credential holds it (it stays
+    /// in the tree as the ancestor of live domains), to the domain of a
+    /// task below it, which holds the same layer: its subtree's tasks are
+    /// walked up to the first one.  `ENODATA` if no task below it holds
+    /// it either (only credentials without a task), `ENOENT` if it is not
+    /// in the registry.
+    pub(crate) fn rules(&self, counter: u64) -> Result<DomainRules> {
+        let mut level = 0u32;
+        // SAFETY: `self.raw` is a live registry; `level` is a live `u32`.
+        let d = unsafe {
+            raw::landlock_introspect_registry_domain(self.raw.as_ptr(), counter, &mut level)
+        };
+        // Each reference is owned by a `DomainRules` at once, which puts it
+        // when dropped (on every error path too).
+        let held = |domain| DomainRules {
+            domain,
+            rules: KVVec::new(),
+        };
+        let mut found = NonNull::new(d).map(|d| (held(d), level));
+        if found.is_none() {
+            if self.info(counter).is_none() {
+                return Err(ENOENT);
+            }
+            self.walk_tasks(counter, true, |task| {
+                let mut level = 0u32;
+                // SAFETY: the walk holds `task`; `level` is a live `u32`.
+                let d = unsafe {
+                    raw::landlock_introspect_task_domain_below(task.as_ptr(), counter, &mut level)
+                };
+                match NonNull::new(d) {
+                    Some(d) => {
+                        found = Some((held(d), level));
+                        ControlFlow::Break(())
+                    }
+                    None => ControlFlow::Continue(()),
+                }
+            })?;
+        }
+        let (mut held, level) = found.ok_or(ENODATA)?;
+        let domain = held.domain;
+        // SAFETY: `domain` is held.
+        let cap = unsafe { raw::landlock_introspect_domain_num_rules(domain.as_ptr()) };
+        let mut rules = KVVec::<RawRule>::with_capacity(cap, GFP_KERNEL_ACCOUNT)?;
+        // SAFETY: `domain` is held; `rules` has room for `cap` rules.
+        let n = unsafe {
+            raw::landlock_introspect_domain_rules(domain.as_ptr(), level, rules.as_mut_ptr(), cap)
+        };
+        // SAFETY: C initialised the first `n` (at most `cap`) elements.
+        unsafe { rules.inc_len(n.min(cap)) };
+        rules.sort_unstable_by_key(RawRule::key);
+        held.rules = rules;
+        Ok(held)
+    }
+
     /// What upstream logs of the domain of `counter`, if it is live: its ID
     /// (`landlock_hierarchy.id`, as audit records print it) and how many
     /// access requests it denied as the youngest denying layer, logged or
@@ -596,63 +651,6 @@ impl Registry {
             comm,
             exe: exact,
         })
-    }
-}
-
-impl Registry {
-    /// The rules of the layer that the domain of `counter` added, from a
-    /// reference to that domain or, once no credential holds it (it stays
-    /// in the tree as the ancestor of live domains), to the domain of a
-    /// task below it, which holds the same layer: its subtree's tasks are
-    /// walked up to the first one.  `ENODATA` if no task below it holds
-    /// it either (only credentials without a task), `ENOENT` if it is not
-    /// in the registry.
-    pub(crate) fn rules(&self, counter: u64) -> Result<DomainRules> {
-        let mut level = 0u32;
-        // SAFETY: `self.raw` is a live registry; `level` is a live `u32`.
-        let d = unsafe {
-            raw::landlock_introspect_registry_domain(self.raw.as_ptr(), counter, &mut level)
-        };
-        // Each reference is owned by a `DomainRules` at once, which puts it
-        // when dropped (on every error path too).
-        let held = |domain| DomainRules {
-            domain,
-            rules: KVVec::new(),
-        };
-        let mut found = NonNull::new(d).map(|d| (held(d), level));
-        if found.is_none() {
-            if self.info(counter).is_none() {
-                return Err(ENOENT);
-            }
-            self.walk_tasks(counter, true, |task| {
-                let mut level = 0u32;
-                // SAFETY: the walk holds `task`; `level` is a live `u32`.
-                let d = unsafe {
-                    raw::landlock_introspect_task_domain_below(task.as_ptr(), counter, &mut level)
-                };
-                match NonNull::new(d) {
-                    Some(d) => {
-                        found = Some((held(d), level));
-                        ControlFlow::Break(())
-                    }
-                    None => ControlFlow::Continue(()),
-                }
-            })?;
-        }
-        let (mut held, level) = found.ok_or(ENODATA)?;
-        let domain = held.domain;
-        // SAFETY: `domain` is held.
-        let cap = unsafe { raw::landlock_introspect_domain_num_rules(domain.as_ptr()) };
-        let mut rules = KVVec::<RawRule>::with_capacity(cap, GFP_KERNEL_ACCOUNT)?;
-        // SAFETY: `domain` is held; `rules` has room for `cap` rules.
-        let n = unsafe {
-            raw::landlock_introspect_domain_rules(domain.as_ptr(), level, rules.as_mut_ptr(), cap)
-        };
-        // SAFETY: C initialised the first `n` (at most `cap`) elements.
-        unsafe { rules.inc_len(n.min(cap)) };
-        rules.sort_unstable_by_key(RawRule::key);
-        held.rules = rules;
-        Ok(held)
     }
 }
 
@@ -837,69 +835,6 @@ mod tests {
     use super::*;
 
     const A: u64 = 1 << 60;
-
-    /// The counts of changes seen from A, B, C, D (see below) and by an
-    /// unsandboxed reader.
-    fn counts(r: &Registry) -> Result<[u64; 5]> {
-        Ok([
-            testing::events(r, Some(A))?,
-            testing::events(r, Some(A + 1))?,
-            testing::events(r, Some(A + 2))?,
-            testing::events(r, Some(A + 3))?,
-            testing::events(r, None)?,
-        ])
-    }
-
-    /// How much each count grew from `before` to `after`.
-    fn grew(before: [u64; 5], after: [u64; 5]) -> [u64; 5] {
-        core::array::from_fn(|i| after[i] - before[i])
-    }
-
-    /// While a generation file is open, a domain appearing or ending and a
-    /// task entering or leaving one count for the readers in the domain's
-    /// strict ancestors and for unsandboxed ones, never for a reader in the
-    /// domain itself or beside it.
-    #[test]
-    fn changes_count_for_the_strict_ancestors_only() -> Result {
-        let watching = crate::glue::Watcher::new();
-        // A > B > C, and D beside B: B counts for A, C for A and B, D for A.
-        let mut r = testing::registry_of(&[(A, 0), (A + 1, A), (A + 2, A + 1), (A + 3, A)])?;
-        let made = counts(&r)?;
-        assert_eq!(&made[..4], &[3, 1, 0, 0]);
-        // Enters C: A and B see it.
-        let t = testing::add_task(&mut r, A + 2)?;
-        let n = counts(&r)?;
-        assert_eq!(&grew(made, n)[..4], &[1, 1, 0, 0]);
-        assert!(n[4] > made[4]);
-        // Leaves C for D: A and B see it leave, A sees it enter D.
-        testing::move_task(&r, t, A + 3)?;
-        let m = counts(&r)?;
-        assert_eq!(&grew(n, m)[..4], &[2, 1, 0, 0]);
-        assert!(m[4] >= n[4] + 2);
-        // Leaves D for A, the root: only A sees it leave D.
-        testing::move_task(&r, t, A)?;
-        let o = counts(&r)?;
-        assert_eq!(&grew(m, o)[..4], &[1, 0, 0, 0]);
-        // C ends: A and B see it.
-        testing::free_leaf(&mut r, A + 2)?;
-        assert_eq!(testing::events(&r, Some(A))?, o[0] + 1);
-        assert_eq!(testing::events(&r, Some(A + 1))?, o[1] + 1);
-        // A hierarchy that never was registered ends unseen.
-        assert!(testing::free_unregistered_child(&r, A + 1));
-        assert_eq!(testing::events(&r, Some(A + 1))?, o[1] + 1);
-        // Without an open generation file, nothing is counted.
-        drop(watching);
-        let a_and_b = |r: &Registry| -> Result<[u64; 2]> {
-            Ok([
-                testing::events(r, Some(A))?,
-                testing::events(r, Some(A + 1))?,
-            ])
-        };
-        let p = a_and_b(&r)?;
-        testing::move_task(&r, t, A + 3)?;
-        assert_eq!(a_and_b(&r)?, p);
-        Ok(())
-    }
 
     #[test]
     fn depth_and_ancestors_are_found_by_reading() -> Result {

@@ -5,10 +5,11 @@
 //! The tree is created once at boot, only when Landlock is initialized, and
 //! never removed (Landlock is not a module).  Its format is "ABI v1", written
 //! down in Documentation/ABI/testing/securityfs-landlock: `version`,
-//! `abi_version`, `tasks`, `snapshot`, `generation` (see `generation.rs`)
-//! and `domains/` (see `domains.rs`).
+//! `abi_version`, `tasks`, `snapshot` and `domains/` (see `domains.rs`).
+//! `generation` is `generation.rs`'s.
 
-use crate::{domains, generation, id::TREE_IDS, registry};
+use crate::generation;
+use crate::{domains, id::TREE_IDS, registry};
 use kernel::{
     ffi::c_int,
     prelude::*,
