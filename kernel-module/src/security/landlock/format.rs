@@ -100,17 +100,18 @@ pub(crate) fn parse_id(name: &[u8]) -> Option<u64> {
     Some(v)
 }
 
-/// Writes `s` escaped as paths are in `/proc/<pid>/mountinfo`: space, tab,
-/// newline and backslash become `\040`, `\011`, `\012` and `\134`, so a
-/// crafted name cannot forge a line or a field.
+/// Writes `s` escaped as paths are in `/proc/<pid>/mountinfo` (space, tab,
+/// newline and backslash become `\040`, `\011`, `\012` and `\134`), and
+/// every other control character (`\000` to `\037`, `\177`) too, so that a
+/// crafted name can forge neither a line nor a field, whatever a reader
+/// takes for a blank (`\r`, `\v`, `\f`), nor reach a terminal as is.
+/// Other bytes, UTF-8 included, are written as they are.
 pub(crate) fn escaped(out: &mut Buf, s: &[u8]) -> Result {
     for &c in s {
-        match c {
-            b' ' => out.bytes(b"\\040")?,
-            b'\t' => out.bytes(b"\\011")?,
-            b'\n' => out.bytes(b"\\012")?,
-            b'\\' => out.bytes(b"\\134")?,
-            _ => out.bytes(&[c])?,
+        if c <= b' ' || c == b'\\' || c == 0x7f {
+            write!(out, "\\{c:03o}").map_err(|_| ENOMEM)?;
+        } else {
+            out.bytes(&[c])?;
         }
     }
     Ok(())
@@ -178,5 +179,11 @@ mod tests {
     fn escaping_cannot_forge_lines() {
         let t = text(|b| escaped(b, b"a b\tc\nd\\e"));
         assert_eq!(&t[..], b"a\\040b\\011c\\012d\\134e");
+    }
+
+    #[test]
+    fn every_control_character_is_escaped() {
+        let t = text(|b| escaped(b, b"\r\x0b\x0c\x1b[0m\x00\x7f\xc3\xa9!"));
+        assert_eq!(&t[..], b"\\015\\013\\014\\033[0m\\000\\177\xc3\xa9!");
     }
 }

@@ -42,7 +42,6 @@ use kernel::{
         poll::{PollCondVar, PollTable},
         SetOnce,
     },
-    task::CurrentTask,
     uaccess::UserSliceWriter,
 };
 
@@ -62,22 +61,7 @@ pub(crate) mod raw {
         pub(crate) fn landlock_introspect_generation_queues() -> usize;
         pub(crate) fn landlock_introspect_generation_open();
         pub(crate) fn landlock_introspect_generation_close();
-        pub(crate) fn landlock_introspect_current_real_cred() -> *const bindings::cred;
     }
-}
-
-/// Runs `f` with the current task's objective credentials
-/// (`current_real_cred()`), under the same conditions as
-/// [`glue::with_current_cred`].
-pub(crate) fn with_current_real_cred<R>(
-    _task: &CurrentTask,
-    f: impl FnOnce(&Credential) -> R,
-) -> R {
-    // SAFETY: `current_real_cred()` gives the current task's objective
-    // credentials, which only the task itself replaces (`commit_creds()`),
-    // and it does not during `f` (see `with_current_cred`); the borrow
-    // cannot leave `f`.
-    f(unsafe { Credential::from_ptr(raw::landlock_introspect_current_real_cred()) })
 }
 
 /// What a generation file counts for one reader
@@ -181,7 +165,7 @@ fn allowed() -> bool {
         .is_some_and(|ns| core::ptr::eq(ns, PidNamespace::init_ns()));
     in_init_ns
         && glue::with_current_cred(task, |c| c.capable_noaudit(Capability::SYS_PTRACE))
-        && with_current_real_cred(task, |c| c.capable_noaudit(Capability::SYS_PTRACE))
+        && glue::with_current_real_cred(task, |c| c.capable_noaudit(Capability::SYS_PTRACE))
 }
 
 /// The top-level `generation` file.

@@ -108,7 +108,6 @@ pub(crate) mod raw {
             level: *mut u32,
         ) -> *mut RawDomain;
         pub(crate) fn landlock_introspect_domain_put(d: *mut RawDomain);
-        pub(crate) fn landlock_introspect_domain_num_rules(d: *const RawDomain) -> usize;
         pub(crate) fn landlock_introspect_domain_rules(
             d: *const RawDomain,
             level: u32,
@@ -141,6 +140,7 @@ pub(crate) mod raw {
 
         // The current task's credentials.
         pub(crate) fn landlock_introspect_current_cred() -> *const bindings::cred;
+        pub(crate) fn landlock_introspect_current_real_cred() -> *const bindings::cred;
 
         pub(crate) fn landlock_introspect_test_events(h: *mut RawHierarchy) -> u64;
     }
@@ -167,6 +167,20 @@ pub(crate) fn with_current_cred<R>(_task: &CurrentTask, f: impl FnOnce(&Credenti
     // override before they return.  The borrow cannot leave `f` (its
     // lifetime is `f`'s own, higher-ranked).
     f(unsafe { Credential::from_ptr(raw::landlock_introspect_current_cred()) })
+}
+
+/// Runs `f` with the current task's objective credentials
+/// (`current_real_cred()`), under the same conditions as
+/// [`with_current_cred`].
+pub(crate) fn with_current_real_cred<R>(
+    _task: &CurrentTask,
+    f: impl FnOnce(&Credential) -> R,
+) -> R {
+    // SAFETY: `current_real_cred()` gives the current task's objective
+    // credentials, which only the task itself replaces (`commit_creds()`),
+    // and it does not during `f` (see `with_current_cred`); the borrow
+    // cannot leave `f`.
+    f(unsafe { Credential::from_ptr(raw::landlock_introspect_current_real_cred()) })
 }
 
 // ---------------------------------------------------------------------------

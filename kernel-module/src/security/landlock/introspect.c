@@ -1301,7 +1301,79 @@ void landlock_introspect_generation_close(void)
 	atomic_dec(&landlock_introspect_watchers);
 }
 
+/*
+ * current_cred() and current_real_cred(), because struct task_struct is not
+ * reliably laid out by bindgen.
+ */
+const struct cred *landlock_introspect_current_cred(void)
+{
+	return current_cred();
+}
+
+const struct cred *landlock_introspect_current_real_cred(void)
+{
+	return current_real_cred();
+}
+
+u64 landlock_introspect_current_objective_domain(u8 *const depth)
+{
+	/* Only the task itself replaces its objective credentials. */
+	return landlock_introspect_cred_domain(current_real_cred(), depth);
+}
+
+u64 landlock_introspect_cred_domain(const struct cred *const cred,
+				    u8 *const depth)
+{
+	const struct landlock_domain *const dom = landlock_cred(cred)->domain;
+
+	*depth = dom ? dom->num_layers : 0;
+	return dom ? dom->hierarchy->introspect.counter : 0;
+}
+
+u8 landlock_introspect_task_chain(struct task_struct *const task,
+				  u64 *const chain, u32 *const access)
+{
+	const struct landlock_domain *dom;
+	const struct landlock_hierarchy *h;
+	size_t i;
+
+	/* The credentials, and so the domain and its hierarchies, live. */
+	guard(rcu)
+		();
+	dom = landlock_get_task_domain(task);
+	if (!dom || dom->num_layers > LANDLOCK_MAX_NUM_LAYERS)
+		return 0;
+	h = dom->hierarchy;
+	for (i = dom->num_layers; i > 0 && h; i--, h = h->parent) {
+		chain[i - 1] = h->introspect.counter;
+		if (access)
+			memcpy(&access[(i - 1) *
+				       ARRAY_SIZE(h->introspect.access)],
+			       h->introspect.access,
+			       sizeof(h->introspect.access));
+	}
+	return dom->num_layers;
+}
+
+u64 landlock_introspect_task_domain(struct task_struct *const task)
+{
+	const struct landlock_domain *dom;
+
+	guard(rcu)
+		();
+	dom = landlock_get_task_domain(task);
+	return dom ? dom->hierarchy->introspect.counter : 0;
+}
+
 /* The rules file (rules.rs). */
+
+/* The layout that registry.rs mirrors (RawRule) and checks there too. */
+static_assert(sizeof(struct landlock_introspect_rule) == 32);
+static_assert(offsetof(struct landlock_introspect_rule, ino) == 8);
+static_assert(offsetof(struct landlock_introspect_rule, access) == 24);
+static_assert(offsetof(struct landlock_introspect_rule, port) == 28);
+static_assert(offsetof(struct landlock_introspect_rule, type) == 30);
+static_assert(offsetof(struct landlock_introspect_rule, flags) == 31);
 
 struct landlock_domain *
 landlock_introspect_registry_domain(struct landlock_introspect_registry *const r,
@@ -1365,11 +1437,6 @@ void landlock_introspect_domain_put(struct landlock_domain *const domain)
 	landlock_put_domain_deferred(domain);
 }
 
-size_t landlock_introspect_domain_num_rules(const struct landlock_domain *const domain)
-{
-	return domain->rules.num_rules;
-}
-
 /* The layer of @rule at @level, if any (layers are sorted by level). */
 static const struct landlock_layer *
 layer_at(const struct landlock_rule *const rule, const u32 level)
@@ -1420,8 +1487,13 @@ size_t landlock_introspect_domain_rules(const struct landlock_domain *const doma
 		struct landlock_object *const object = rule->key.object;
 		const struct inode *inode;
 
-		if (!layer || n >= cap)
+		cond_resched();
+		if (!layer)
 			continue;
+		if (n >= cap) {
+			n++;
+			continue;
+		}
 		fill_rule(&out[n], rule, layer, LANDLOCK_RULE_PATH_BENEATH,
 			  handled.fs);
 		/* hook_sb_delete() releases the inode under this lock. */
@@ -1443,8 +1515,13 @@ size_t landlock_introspect_domain_rules(const struct landlock_domain *const doma
 		const struct landlock_layer *const layer =
 			layer_at(rule, level);
 
-		if (!layer || n >= cap)
+		cond_resched();
+		if (!layer)
 			continue;
+		if (n >= cap) {
+			n++;
+			continue;
+		}
 		fill_rule(&out[n], rule, layer, LANDLOCK_RULE_NET_PORT,
 			  handled.net);
 		out[n].port = ntohs((__force __be16)rule->key.data);
@@ -1454,24 +1531,42 @@ size_t landlock_introspect_domain_rules(const struct landlock_domain *const doma
 	return n;
 }
 
+/* A mount of a reader's collection, in the order of the search. */
+struct mount_ref {
+	/** @sb: The mount's superblock. */
+	const struct super_block *sb;
+	/** @index: Its place in &struct landlock_introspect_mounts.paths. */
+	size_t index;
+};
+
 /**
  * struct landlock_introspect_mounts - The mounts a reader of rules sees
  */
 struct landlock_introspect_mounts {
 	/** @root: The reader's root. */
 	struct path root;
-	/** @paths: The mounts under @root, sorted by superblock; may be NULL. */
+	/**
+	 * @paths: The mounts under @root, in collect_paths()'s order (@root's
+	 * first, then depth first); may be NULL.
+	 */
 	const struct path *paths;
 	/** @len: How many there are in @paths (before its terminator). */
 	size_t len;
+	/**
+	 * @by_sb: @len references to @paths, sorted by superblock, then in
+	 * @paths' order: the first mount of a superblock that names a dentry
+	 * is always the same one.
+	 */
+	struct mount_ref *by_sb;
 };
 
-static int cmp_mount_sb(const void *const a, const void *const b)
+static int cmp_mount_ref(const void *const a, const void *const b)
 {
-	const struct super_block *const sa = ((const struct path *)a)->mnt->mnt_sb;
-	const struct super_block *const sb = ((const struct path *)b)->mnt->mnt_sb;
+	const struct mount_ref *const ra = a, *const rb = b;
 
-	return sa < sb ? -1 : sa > sb;
+	if (ra->sb != rb->sb)
+		return ra->sb < rb->sb ? -1 : 1;
+	return ra->index < rb->index ? -1 : ra->index > rb->index;
 }
 
 struct landlock_introspect_mounts *landlock_introspect_mounts_collect(void)
@@ -1479,6 +1574,7 @@ struct landlock_introspect_mounts *landlock_introspect_mounts_collect(void)
 	struct landlock_introspect_mounts *const m =
 		kzalloc_obj(*m, GFP_KERNEL_ACCOUNT);
 	const struct path *paths;
+	size_t i;
 
 	if (!m)
 		return NULL;
@@ -1498,8 +1594,16 @@ struct landlock_introspect_mounts *landlock_introspect_mounts_collect(void)
 	m->paths = paths;
 	while (paths[m->len].mnt)
 		m->len++;
-	/* The array is the caller's (collect_paths() allocated it). */
-	sort((struct path *)paths, m->len, sizeof(*paths), cmp_mount_sb, NULL);
+	m->by_sb = kvmalloc_array(m->len, sizeof(*m->by_sb), GFP_KERNEL_ACCOUNT);
+	if (!m->by_sb) {
+		landlock_introspect_mounts_free(m);
+		return NULL;
+	}
+	for (i = 0; i < m->len; i++) {
+		m->by_sb[i].sb = paths[i].mnt->mnt_sb;
+		m->by_sb[i].index = i;
+	}
+	sort(m->by_sb, m->len, sizeof(*m->by_sb), cmp_mount_ref, NULL);
 	return m;
 }
 
@@ -1507,29 +1611,28 @@ void landlock_introspect_mounts_free(struct landlock_introspect_mounts *const m)
 {
 	if (!m)
 		return;
+	kvfree(m->by_sb);
 	if (m->paths)
 		drop_collected_paths(m->paths, NULL);
 	path_put(&m->root);
 	kfree(m);
 }
 
-/* The first mount of @sb in @m, by binary search, or NULL. */
-static const struct path *
-first_mount_of(const struct landlock_introspect_mounts *const m,
-	       const struct super_block *const sb)
+/* The index in @m->by_sb of the first mount of @sb, or @m->len. */
+static size_t first_mount_of(const struct landlock_introspect_mounts *const m,
+			     const struct super_block *const sb)
 {
 	size_t lo = 0, hi = m->len;
 
 	while (lo < hi) {
 		const size_t mid = lo + (hi - lo) / 2;
 
-		if (m->paths[mid].mnt->mnt_sb < sb)
+		if (m->by_sb[mid].sb < sb)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < m->len && m->paths[lo].mnt->mnt_sb == sb ? &m->paths[lo] :
-							      NULL;
+	return lo < m->len && m->by_sb[lo].sb == sb ? lo : m->len;
 }
 
 int landlock_introspect_rule_path(const struct landlock_introspect_mounts *const m,
@@ -1539,9 +1642,9 @@ int landlock_introspect_rule_path(const struct landlock_introspect_mounts *const
 {
 	const struct landlock_rule *const r = rule->rule;
 	struct landlock_object *const object = r->key.object;
-	const struct path *first, *p;
 	struct inode *inode;
 	struct dentry *dentry;
+	size_t first, i;
 	int reason = LANDLOCK_INTROSPECT_PATH_UNREACHABLE;
 
 	if (rule->type != LANDLOCK_RULE_PATH_BENEATH || !size)
@@ -1554,24 +1657,27 @@ int landlock_introspect_rule_path(const struct landlock_introspect_mounts *const
 	}
 	first = first_mount_of(m, inode->i_sb);
 	spin_unlock(&object->lock);
-	if (!first)
+	if (first == m->len)
 		return LANDLOCK_INTROSPECT_PATH_UNREACHABLE;
 	/*
 	 * @m holds a mount of the inode's superblock, so the superblock
 	 * cannot shut down and hook_sb_delete() cannot release the inode,
 	 * which @object holds; the caller's domain holds the rule, which holds
 	 * @object.  The inode stays valid without a reference of our own.
+	 * Any alias, hashed or not: an unlinked file's is unhashed.
 	 */
-	dentry = d_find_alias(inode);
+	dentry = d_find_any_alias(inode);
 	if (!dentry)
 		return LANDLOCK_INTROSPECT_PATH_UNCACHED;
 	if (d_unlinked(dentry)) {
 		dput(dentry);
 		return LANDLOCK_INTROSPECT_PATH_DELETED;
 	}
-	for (p = first; p < m->paths + m->len && p->mnt->mnt_sb == inode->i_sb;
-	     p++) {
-		const struct path path = { .mnt = p->mnt, .dentry = dentry };
+	for (i = first; i < m->len && m->by_sb[i].sb == inode->i_sb; i++) {
+		const struct path path = {
+			.mnt = m->paths[m->by_sb[i].index].mnt,
+			.dentry = dentry,
+		};
 		char *const s = __d_path(&path, &m->root, buf, size);
 
 		if (IS_ERR(s)) {
@@ -1586,70 +1692,6 @@ int landlock_introspect_rule_path(const struct landlock_introspect_mounts *const
 	}
 	dput(dentry);
 	return reason;
-}
-
-/*
- * current_cred() and current_real_cred(), because struct task_struct is not
- * reliably laid out by bindgen.
- */
-const struct cred *landlock_introspect_current_cred(void)
-{
-	return current_cred();
-}
-
-const struct cred *landlock_introspect_current_real_cred(void)
-{
-	return current_real_cred();
-}
-
-u64 landlock_introspect_current_objective_domain(u8 *const depth)
-{
-	/* Only the task itself replaces its objective credentials. */
-	return landlock_introspect_cred_domain(current_real_cred(), depth);
-}
-
-u64 landlock_introspect_cred_domain(const struct cred *const cred,
-				    u8 *const depth)
-{
-	const struct landlock_domain *const dom = landlock_cred(cred)->domain;
-
-	*depth = dom ? dom->num_layers : 0;
-	return dom ? dom->hierarchy->introspect.counter : 0;
-}
-
-u8 landlock_introspect_task_chain(struct task_struct *const task,
-				  u64 *const chain, u32 *const access)
-{
-	const struct landlock_domain *dom;
-	const struct landlock_hierarchy *h;
-	size_t i;
-
-	/* The credentials, and so the domain and its hierarchies, live. */
-	guard(rcu)
-		();
-	dom = landlock_get_task_domain(task);
-	if (!dom || dom->num_layers > LANDLOCK_MAX_NUM_LAYERS)
-		return 0;
-	h = dom->hierarchy;
-	for (i = dom->num_layers; i > 0 && h; i--, h = h->parent) {
-		chain[i - 1] = h->introspect.counter;
-		if (access)
-			memcpy(&access[(i - 1) *
-				       ARRAY_SIZE(h->introspect.access)],
-			       h->introspect.access,
-			       sizeof(h->introspect.access));
-	}
-	return dom->num_layers;
-}
-
-u64 landlock_introspect_task_domain(struct task_struct *const task)
-{
-	const struct landlock_domain *dom;
-
-	guard(rcu)
-		();
-	dom = landlock_get_task_domain(task);
-	return dom ? dom->hierarchy->introspect.counter : 0;
 }
 
 #ifdef CONFIG_SECURITY_LANDLOCK_KUNIT_TEST

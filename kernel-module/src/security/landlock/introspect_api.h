@@ -55,52 +55,6 @@ struct landlock_introspect_creator {
 	char comm[16];
 };
 
-/**
- * struct landlock_introspect_rule - One rule of a domain's own layer
- */
-struct landlock_introspect_rule {
-	/**
-	 * @rule: The rule (&struct landlock_rule), opaque to the caller, valid
-	 * while it holds the domain.
-	 */
-	const void *rule;
-	/** @ino: The inode's number (filesystem rules, unless released). */
-	u64 ino;
-	/** @dev_major: The major number of the inode's superblock's device. */
-	u32 dev_major;
-	/** @dev_minor: Its minor number. */
-	u32 dev_minor;
-	/** @access: The access rights this layer allows for the object. */
-	u32 access;
-	/** @port: The port, in host byte order (network rules). */
-	u16 port;
-	/**
-	 * @type: %LANDLOCK_RULE_PATH_BENEATH or %LANDLOCK_RULE_NET_PORT.
-	 */
-	u8 type;
-	/**
-	 * @flags: %LANDLOCK_INTROSPECT_RULE_QUIET: the rule was added with
-	 * %LANDLOCK_ADD_RULE_QUIET; %LANDLOCK_INTROSPECT_RULE_RELEASED: the
-	 * inode's filesystem was unmounted, the kernel knows it no more.
-	 */
-	u8 flags;
-};
-
-#define LANDLOCK_INTROSPECT_RULE_QUIET BIT(0)
-#define LANDLOCK_INTROSPECT_RULE_RELEASED BIT(1)
-
-/*
- * Why landlock_introspect_rule_path() named nothing: the inode's filesystem
- * was unmounted (its object released), no dentry of the inode is cached,
- * its cached dentry is unlinked, no mount under the reader's root shows it,
- * or the path is longer than the buffer.
- */
-#define LANDLOCK_INTROSPECT_PATH_RELEASED 1
-#define LANDLOCK_INTROSPECT_PATH_UNCACHED 2
-#define LANDLOCK_INTROSPECT_PATH_DELETED 3
-#define LANDLOCK_INTROSPECT_PATH_UNREACHABLE 4
-#define LANDLOCK_INTROSPECT_PATH_TOO_LONG 5
-
 /*
  * What Rust calls: introspect.c defines these only with
  * CONFIG_SECURITY_LANDLOCK_INTROSPECTION, and glue.rs declares them (and only
@@ -494,6 +448,68 @@ void landlock_introspect_generation_open(void);
  */
 void landlock_introspect_generation_close(void);
 
+/**
+ * landlock_introspect_current_cred - Get current_cred()
+ *
+ * Return: The current task's subjective credentials (no reference taken).
+ */
+const struct cred *landlock_introspect_current_cred(void);
+
+/**
+ * landlock_introspect_current_real_cred - Get current_real_cred()
+ *
+ * Return: The current task's objective credentials (no reference taken).
+ */
+const struct cred *landlock_introspect_current_real_cred(void);
+
+/* The rules file (rules.rs). */
+
+/**
+ * struct landlock_introspect_rule - One rule of a domain's own layer
+ */
+struct landlock_introspect_rule {
+	/**
+	 * @rule: The rule (&struct landlock_rule), opaque to the caller, valid
+	 * while it holds the domain.
+	 */
+	const void *rule;
+	/** @ino: The inode's number (filesystem rules, unless released). */
+	u64 ino;
+	/** @dev_major: The major number of the inode's superblock's device. */
+	u32 dev_major;
+	/** @dev_minor: Its minor number. */
+	u32 dev_minor;
+	/** @access: The access rights this layer allows for the object. */
+	u32 access;
+	/** @port: The port, in host byte order (network rules). */
+	u16 port;
+	/**
+	 * @type: %LANDLOCK_RULE_PATH_BENEATH or %LANDLOCK_RULE_NET_PORT.
+	 */
+	u8 type;
+	/**
+	 * @flags: %LANDLOCK_INTROSPECT_RULE_QUIET: the rule was added with
+	 * %LANDLOCK_ADD_RULE_QUIET; %LANDLOCK_INTROSPECT_RULE_RELEASED: the
+	 * inode's filesystem was unmounted, the kernel knows it no more.
+	 */
+	u8 flags;
+};
+
+#define LANDLOCK_INTROSPECT_RULE_QUIET BIT(0)
+#define LANDLOCK_INTROSPECT_RULE_RELEASED BIT(1)
+
+/*
+ * Why landlock_introspect_rule_path() named nothing: the inode's filesystem
+ * was unmounted (its object released), no dentry of the inode is cached,
+ * its cached dentry is unlinked, no mount under the reader's root shows it,
+ * or the path is longer than the buffer.
+ */
+#define LANDLOCK_INTROSPECT_PATH_RELEASED 1
+#define LANDLOCK_INTROSPECT_PATH_UNCACHED 2
+#define LANDLOCK_INTROSPECT_PATH_DELETED 3
+#define LANDLOCK_INTROSPECT_PATH_UNREACHABLE 4
+#define LANDLOCK_INTROSPECT_PATH_TOO_LONG 5
+
 struct landlock_introspect_mounts;
 
 /**
@@ -548,29 +564,22 @@ void landlock_introspect_domain_put(struct landlock_domain *domain);
  *
  * @domain: A domain the caller holds.
  * @level: The layer, from 1 (the outermost) to the domain's depth (its own).
- * @out: Where to store the rules, in the trees' order.
- * @cap: The capacity of @out, at least landlock_introspect_domain_num_rules().
+ * @out: Where to store the first @cap rules, in the trees' order.
+ * @cap: The capacity of @out (0: only count them).
  *
  * The rules are those with a layer at @level, with the rights that layer's
  * ruleset handled and allowed (a layer stores the unhandled ones as allowed
- * too).  A domain's rules never change.  Takes each filesystem rule's object
- * lock to read its inode's numbers.
+ * too).  A domain's rules never change.  Takes each stored filesystem rule's
+ * object lock to read its inode's numbers.  Visits every rule of the domain
+ * (all layers), and may sleep between two.
  *
- * Return: How many rules were stored.
+ * Return: How many rules the layer has (more than @cap: the rest were not
+ * stored).
  */
 size_t landlock_introspect_domain_rules(const struct landlock_domain *domain,
 					u32 level,
 					struct landlock_introspect_rule *out,
 					size_t cap);
-
-/**
- * landlock_introspect_domain_num_rules - Bound the number of a domain's rules
- *
- * @domain: A domain the caller holds.
- *
- * Return: How many rules the domain has, all layers together.
- */
-size_t landlock_introspect_domain_num_rules(const struct landlock_domain *domain);
 
 /**
  * landlock_introspect_mounts_collect - Collect the mounts a reader sees
@@ -614,19 +623,5 @@ void landlock_introspect_mounts_free(struct landlock_introspect_mounts *m);
 int landlock_introspect_rule_path(const struct landlock_introspect_mounts *m,
 				  const struct landlock_introspect_rule *rule,
 				  char *buf, size_t size, size_t *start);
-
-/**
- * landlock_introspect_current_cred - Get current_cred()
- *
- * Return: The current task's subjective credentials (no reference taken).
- */
-const struct cred *landlock_introspect_current_cred(void);
-
-/**
- * landlock_introspect_current_real_cred - Get current_real_cred()
- *
- * Return: The current task's objective credentials (no reference taken).
- */
-const struct cred *landlock_introspect_current_real_cred(void);
 
 #endif /* _SECURITY_LANDLOCK_INTROSPECT_API_H */

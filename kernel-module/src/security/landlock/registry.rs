@@ -108,7 +108,14 @@ pub(crate) struct RawRule {
     pub(crate) flags: u8,
 }
 
+// The layout of `struct landlock_introspect_rule`, which introspect.c
+// checks with the same numbers.
 const _: () = assert!(core::mem::size_of::<RawRule>() == 32);
+const _: () = assert!(core::mem::offset_of!(RawRule, ino) == 8);
+const _: () = assert!(core::mem::offset_of!(RawRule, access) == 24);
+const _: () = assert!(core::mem::offset_of!(RawRule, port) == 28);
+const _: () = assert!(core::mem::offset_of!(RawRule, kind) == 30);
+const _: () = assert!(core::mem::offset_of!(RawRule, flags) == 31);
 
 impl RawRule {
     /// The order of the rules file: by kind, device, inode number, port,
@@ -184,40 +191,39 @@ impl DomainRules {
 
     /// The path of the inode of filesystem rule `i`, relative to the root of
     /// the reader whose mounts are `mounts`, written at the end of `buf`
-    /// (`PATH_MAX` bytes); the returned slice borrows `buf`.
+    /// (`PATH_MAX` bytes, allocated once by the caller); the returned slice
+    /// borrows `buf`.
     pub(crate) fn path<'b>(
         &self,
         i: usize,
         mounts: &Mounts,
-        buf: &'b mut KVec<u8>,
+        buf: &'b mut [u8],
     ) -> core::result::Result<&'b [u8], Unnamed> {
         let rule = self.rules.get(i).ok_or(Unnamed::Unreachable)?;
-        buf.clear();
-        buf.resize(PATH_MAX, 0, GFP_KERNEL_ACCOUNT)
-            .map_err(|_| Unnamed::TooLong)?;
+        let size = buf.len();
         let mut start = 0usize;
         // SAFETY: `rule` was made by C for `self.domain`, which we hold, so
-        // its rule pointer is valid; `mounts` is live; `buf` has `PATH_MAX`
+        // its rule pointer is valid; `mounts` is live; `buf` has `size`
         // writable bytes; `start` is a live `usize`.
         let reason = unsafe {
             raw::landlock_introspect_rule_path(
                 mounts.0.as_ptr(),
                 rule,
                 buf.as_mut_ptr().cast(),
-                PATH_MAX,
+                size,
                 &mut start,
             )
         };
         if reason != 0 {
             return Err(Unnamed::from_c(reason));
         }
-        // The path ends with a NUL at `buf[PATH_MAX - 1]`.
-        Ok(buf.get(start..PATH_MAX - 1).unwrap_or(&[]))
+        // The path ends with a NUL at `buf[size - 1]`.
+        Ok(buf.get(start..size.saturating_sub(1)).unwrap_or(&[]))
     }
 }
 
 /// `PATH_MAX`.
-const PATH_MAX: usize = bindings::PATH_MAX as usize;
+pub(crate) const PATH_MAX: usize = bindings::PATH_MAX as usize;
 
 /// References to the current task's root and to the mounts below it in its
 /// mount namespace, to name inodes relative to that root.  They keep those
@@ -547,7 +553,7 @@ impl Registry {
             if self.info(counter).is_none() {
                 return Err(ENOENT);
             }
-            self.walk_tasks(counter, true, |task| {
+            let walked = self.walk_tasks(counter, true, |task| {
                 let mut level = 0u32;
                 // SAFETY: the walk holds `task`; `level` is a live `u32`.
                 let d = unsafe {
@@ -561,17 +567,26 @@ impl Registry {
                     None => ControlFlow::Continue(()),
                 }
             })?;
+            // The domain left the registry since it was found.
+            if walked.is_none() {
+                return Err(ENOENT);
+            }
         }
         let (mut held, level) = found.ok_or(ENODATA)?;
         let domain = held.domain;
-        // SAFETY: `domain` is held.
-        let cap = unsafe { raw::landlock_introspect_domain_num_rules(domain.as_ptr()) };
+        // The layer's own rules only: memory follows what the file shows,
+        // not the other layers (a sandboxed reader's own among them).
+        // SAFETY: `domain` is held; nothing is stored with a capacity of 0.
+        let cap = unsafe {
+            raw::landlock_introspect_domain_rules(domain.as_ptr(), level, core::ptr::null_mut(), 0)
+        };
         let mut rules = KVVec::<RawRule>::with_capacity(cap, GFP_KERNEL_ACCOUNT)?;
         // SAFETY: `domain` is held; `rules` has room for `cap` rules.
         let n = unsafe {
             raw::landlock_introspect_domain_rules(domain.as_ptr(), level, rules.as_mut_ptr(), cap)
         };
-        // SAFETY: C initialised the first `n` (at most `cap`) elements.
+        // SAFETY: C initialised the first `min(n, cap)` elements (a domain's
+        // rules never change, so `n == cap`).
         unsafe { rules.inc_len(n.min(cap)) };
         rules.sort_unstable_by_key(RawRule::key);
         held.rules = rules;

@@ -4,20 +4,15 @@
 //!
 //! Privileged as `creator` (`CAP_SYS_PTRACE` in the initial user namespace,
 //! in both the subjective and objective credentials; `EACCES` otherwise),
-//! after the same visibility check as every file of the domain.  The open
-//! file holds a reference to the domain (not to its tasks or credentials),
-//! whose rules never change, and their list sorted by object ([`Line`]
-//! order): 32 bytes per rule, charged to the opener.  Lines are formatted
-//! as `read()` reaches them, one at a time, into a buffer of the open file
-//! (at most one line, `PATH_MAX` escaped): memory does not grow with the
-//! rules' paths, and no lock that Landlock or the VFS takes is held while
-//! formatting (the open file's cursor is a mutex of its own, which only
-//! readers of that descriptor share, as `seq_file`'s).
-//!
-//! Filesystem objects are named relative to the reading task's root,
-//! through the mounts of its mount namespace, collected at the first such
-//! line of each `read()` and dropped before it returns: a reader never
-//! holds a mount across system calls, so it never makes an unmount fail.
+//! after the same visibility check as every file of the domain.  Like every
+//! file of the tree, the content is rendered once, at `open()`, for the
+//! opener, into memory charged to it (as large as the text), and the
+//! descriptor then holds nothing else: not the domain, not a mount, not a
+//! lock.  The domain (whose rules never change) is held during the open
+//! only, and the mounts of the opener's namespace, to name inodes relative
+//! to its root, from their collection to the end of the rendering, never
+//! across a copy to user space.  Lines are sorted by object ([`RawRule`]'s
+//! order), never in the kernel's (object addresses).
 //!
 //! ```text
 //! fs dev 8:1 ino 131073 path /usr quiet access execute read_file read_dir
@@ -26,13 +21,13 @@
 //! net port 443 access connect_tcp
 //! ```
 //!
-//! `fs` lines always give the device and inode numbers while the kernel
-//! knows the inode, then either `path` and the escaped path (as `exe` is
-//! escaped), or why there is none: `uncached` (no dentry of the inode is in
-//! the dentry cache: the kernel cannot name it without walking the
-//! filesystem), `deleted` (its dentry is unlinked), `unreachable` (no mount
-//! under the reader's root shows it), `too_long` (longer than `PATH_MAX`),
-//! or `released` instead of the numbers when its filesystem was unmounted.
+//! `fs` lines give the device and inode numbers while the kernel knows the
+//! inode, then either `path` and the escaped path (as `exe` is escaped), or
+//! why there is none: `uncached` (no dentry of the inode is in the dentry
+//! cache: the kernel cannot name it without walking the filesystem),
+//! `deleted` (its dentry is unlinked), `unreachable` (no mount under the
+//! reader's root shows it), `too_long` (longer than `PATH_MAX`); `released`
+//! replaces the numbers when its filesystem was unmounted.
 //! `quiet` marks a rule added with `LANDLOCK_ADD_RULE_QUIET`.  `access` and
 //! the names of the allowed rights, as the `access` file prints them, end
 //! the line.
@@ -41,18 +36,17 @@ use crate::{
     domains::{self, Open},
     format::{self, Buf},
     glue::AccessClass,
-    registry::{DomainRules, Mounts, RawRule, Unnamed, RULE_FS, RULE_QUIET, RULE_RELEASED},
+    registry::{
+        DomainRules, Mounts, RawRule, Unnamed, PATH_MAX, RULE_FS, RULE_QUIET, RULE_RELEASED,
+    },
     view,
 };
-use core::pin::Pin;
 use kernel::{
     fs::{
         dynfs::{FileNode, Node},
         file::{LocalFile, Offset},
     },
-    new_mutex,
     prelude::*,
-    sync::Mutex,
     uaccess::UserSliceWriter,
 };
 
@@ -64,30 +58,8 @@ pub(crate) struct RulesOpen {
     /// The opener's view of the domain, to check rule 1 again at each
     /// `read()` by a task in another domain.
     view: Open,
-    /// The domain and its rules, sorted.
-    rules: DomainRules,
-    /// Where the last `read()` stopped.
-    cursor: Pin<KBox<Mutex<Cursor>>>,
-}
-
-/// The line a `read()` stopped in.
-struct Cursor {
-    /// The index of the rule after [`Cursor::line`].
-    next: usize,
-    /// The file offset where [`Cursor::line`] starts.
-    start: usize,
-    /// The last line formatted (empty before the first).
-    line: Buf,
-}
-
-impl Cursor {
-    fn new() -> Self {
-        Self {
-            next: 0,
-            start: 0,
-            line: Buf::new(),
-        }
-    }
+    /// The lines, rendered at open.
+    content: Buf,
 }
 
 /// One line of the file: `rule`, its object named `name` (filesystem rules
@@ -99,7 +71,8 @@ pub(crate) fn line(
 ) -> Result {
     let class = if rule.kind == RULE_FS {
         out.bytes(b"fs")?;
-        if rule.flags & RULE_RELEASED != 0 {
+        // Released at open, or since the rules were listed: no numbers.
+        if rule.flags & RULE_RELEASED != 0 || name == Err(Unnamed::Released) {
             out.bytes(b" released")?;
         } else {
             out.bytes(b" dev ")?;
@@ -113,7 +86,7 @@ pub(crate) fn line(
                     out.bytes(b" path ")?;
                     format::escaped(out, path)?;
                 }
-                Err(Unnamed::Released) => out.bytes(b" released")?,
+                Err(Unnamed::Released) => {}
                 Err(Unnamed::Uncached) => out.bytes(b" uncached")?,
                 Err(Unnamed::Deleted) => out.bytes(b" deleted")?,
                 Err(Unnamed::Unreachable) => out.bytes(b" unreachable")?,
@@ -134,26 +107,55 @@ pub(crate) fn line(
     out.bytes(b"\n")
 }
 
-/// Formats rule `i` of `rules` into `out`, collecting the reader's mounts
-/// into `mounts` the first time a path is needed.
-fn format_rule(
-    rules: &DomainRules,
-    i: usize,
-    mounts: &mut Option<Mounts>,
-    path: &mut KVec<u8>,
-    out: &mut Buf,
-) -> Result {
-    let Some(rule) = rules.rules().get(i) else {
-        return Ok(());
-    };
-    if rule.kind != RULE_FS || rule.flags & RULE_RELEASED != 0 {
-        return line(out, rule, Err(Unnamed::Released));
+/// How many filesystem lines are named with one collection of mounts:
+/// the mounts are collected again after that many, so that the window in
+/// which the opener holds them (and an unmount of one of them fails with
+/// `EBUSY`, as it does during any path walk through it) stays short.
+const LINES_PER_COLLECTION: usize = 64;
+
+/// The largest content: a layer whose rules render to more fails the open
+/// with `EFBIG` rather than charge the opener for any size another user's
+/// ruleset asks (16 MiB is some 200,000 typical lines).
+const CONTENT_MAX: usize = 16 << 20;
+
+/// Renders every rule of `rules`, naming inodes through the opener's
+/// mounts.  Yields the CPU between lines and stops at a fatal signal.
+fn render(rules: &DomainRules, out: &mut Buf) -> Result {
+    let mut mounts: Option<Mounts> = None;
+    let mut named = 0usize;
+    let mut path = KVec::new();
+    for (i, rule) in rules.rules().iter().enumerate() {
+        kernel::task::cond_resched();
+        if kernel::current!().fatal_signal_pending() {
+            return Err(EINTR);
+        }
+        if out.0.len() > CONTENT_MAX {
+            return Err(EFBIG);
+        }
+        if rule.kind != RULE_FS || rule.flags & RULE_RELEASED != 0 {
+            line(out, rule, Err(Unnamed::Released))?;
+            continue;
+        }
+        if named % LINES_PER_COLLECTION == 0 {
+            // Dropped before the next collection.
+            mounts = None;
+        }
+        named += 1;
+        let m = match mounts {
+            Some(ref m) => m,
+            None => {
+                if path.is_empty() {
+                    path.resize(PATH_MAX, 0, GFP_KERNEL_ACCOUNT)?;
+                }
+                mounts.insert(Mounts::collect()?)
+            }
+        };
+        line(out, rule, rules.path(i, m, &mut path[..]))?;
     }
-    let m = match mounts {
-        Some(m) => m,
-        None => mounts.insert(Mounts::collect()?),
-    };
-    line(out, rule, rules.path(i, m, path))
+    if out.0.len() > CONTENT_MAX {
+        return Err(EFBIG);
+    }
+    Ok(())
 }
 
 impl Node for RulesFile {
@@ -163,25 +165,22 @@ impl Node for RulesFile {
         domains::current_sees(counter)
     }
 
-    /// Visible and privileged (`domains.rs`), then a reference to the
-    /// domain: `ENODATA` if no credential holds it any more (an ancestor
-    /// of live domains, whose rules went with it).
+    /// Visible and privileged (`domains.rs`), then the domain's rules,
+    /// rendered: `ENODATA` if no task holds its layer any more (an
+    /// ancestor of domains that only credentials without a task hold).
     fn open(counter: u64, _file: &LocalFile) -> Result<RulesOpen> {
         let view = domains::open_rules(counter)?;
         let rules = view::registry().ok_or(ENOENT)?.rules(counter)?;
-        let cursor = KBox::pin_init(new_mutex!(Cursor::new()), GFP_KERNEL_ACCOUNT)?;
-        Ok(RulesOpen {
-            view,
-            rules,
-            cursor,
-        })
+        let mut content = Buf::new();
+        render(&rules, &mut content)?;
+        Ok(RulesOpen { view, content })
     }
 }
 
 #[vtable]
 impl FileNode for RulesFile {
-    /// Formats the lines from `*pos` on, as many as fit; a `read()` at an
-    /// offset before the cursor's line starts again from the first rule.
+    /// The lines rendered at open, if the reading task may still see the
+    /// domain (rule 1).
     fn read(
         counter: u64,
         open: &RulesOpen,
@@ -192,44 +191,7 @@ impl FileNode for RulesFile {
         if !domains::still_shows(&open.view, counter, file) {
             return Err(ENOENT);
         }
-        let want = usize::try_from(*pos).map_err(|_| EINVAL)?;
-        let mut c = open.cursor.lock();
-        if want < c.start {
-            *c = Cursor::new();
-        }
-        let mut mounts = None;
-        let mut path = KVec::new();
-        let mut copied = 0usize;
-        while !out.is_empty() {
-            let at = want + copied;
-            let end = c.start + c.line.0.len();
-            if at < end {
-                let chunk = &c.line.0[at - c.start..];
-                let n = chunk.len().min(out.len());
-                match out.write_slice(&chunk[..n]) {
-                    Ok(()) => copied += n,
-                    Err(e) if copied == 0 => return Err(e),
-                    Err(_) => break,
-                }
-                continue;
-            }
-            if c.next >= open.rules.rules().len() {
-                break;
-            }
-            let i = c.next;
-            let mut text = Buf::new();
-            if let Err(e) = format_rule(&open.rules, i, &mut mounts, &mut path, &mut text) {
-                if copied == 0 {
-                    return Err(e);
-                }
-                break;
-            }
-            c.start = end;
-            c.line = text;
-            c.next = i + 1;
-        }
-        *pos += copied as Offset;
-        Ok(copied)
+        out.write_slice_file(&open.content.0, pos)
     }
 }
 
@@ -289,6 +251,15 @@ mod tests {
     fn a_released_inode_has_no_numbers() {
         let r = rule(RULE_FS, (0, 0), 0, 0, 0b100, RULE_RELEASED);
         assert_eq!(&text(&r, Ok(b"/x"))[..], b"fs released access read_file\n");
+    }
+
+    #[test]
+    fn an_inode_released_since_the_listing_has_no_numbers_either() {
+        let r = rule(RULE_FS, (0, 31), 2, 0, 0b100, RULE_QUIET);
+        assert_eq!(
+            &text(&r, Err(Unnamed::Released))[..],
+            b"fs released quiet access read_file\n"
+        );
     }
 
     #[test]

@@ -131,16 +131,26 @@ impl<'a> Reader<'a> {
     pub(crate) fn with_current<R>(f: impl FnOnce(&Reader<'_>) -> R) -> Option<R> {
         let task = kernel::current!();
         let ns = task.active_pid_ns()?;
+        // The capability counts only if the objective credentials have it
+        // too: an override (an io_uring personality) never widens a view.
+        let real =
+            glue::with_current_real_cred(task, |c| c.capable_noaudit(Capability::SYS_PTRACE));
         Some(glue::with_current_cred(task, |cred| {
-            f(&Reader::new(cred, ns, Dom::objective()))
+            f(&Reader::new(cred, ns, Dom::objective(), real))
         }))
     }
 
     /// The current task, whose subjective credentials are `cred` and PID
     /// namespace `ns`; `reading` (its objective domain) must pass rule 1
-    /// too.
-    fn new(cred: &'a Credential, ns: &'a PidNamespace, reading: Dom) -> Self {
-        let privileged = cred.capable_noaudit(Capability::SYS_PTRACE);
+    /// too, and `real_privileged` says whether its objective credentials
+    /// have CAP_SYS_PTRACE in the initial user namespace.
+    fn new(
+        cred: &'a Credential,
+        ns: &'a PidNamespace,
+        reading: Dom,
+        real_privileged: bool,
+    ) -> Self {
+        let privileged = real_privileged && cred.capable_noaudit(Capability::SYS_PTRACE);
         Self {
             cred,
             ns,
@@ -164,7 +174,8 @@ impl<'a> Reader<'a> {
         self.cred
     }
 
-    /// Whether the reader has CAP_SYS_PTRACE in the initial user namespace.
+    /// Whether the reader has CAP_SYS_PTRACE in the initial user namespace,
+    /// in both its subjective and objective credentials.
     pub(crate) fn privileged(&self) -> bool {
         self.privileged
     }
