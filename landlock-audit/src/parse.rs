@@ -843,13 +843,10 @@ fn rule_line(n: usize, line: &[u8]) -> ParseResult<Rule> {
                 let object = match w.next("\"path\" or why there is none")? {
                     b"path" => FsObject::Path(rule_path(n, w.next("the path")?)?),
                     word => FsObject::Unnamed(Unnamed::from_word(word).ok_or_else(|| {
+                        // Short: the quote may take 340 bytes of the 400.
                         ParseError::new(
                             n,
-                            format!(
-                                "expected \"path\", \"uncached\", \"deleted\", \"unreachable\", \
-                                 \"too_long\" or \"released\", found {}",
-                                show(word)
-                            ),
+                            format!("expected \"path\" or a reason, found {}", show(word)),
                         )
                     })?),
                 };
@@ -1527,7 +1524,7 @@ mod tests {
             (
                 format!("fs dev 8:1 ino 7 missing{acc}"),
                 1,
-                "expected \"path\", \"uncached\"",
+                "expected \"path\" or a reason, found \"missing\"",
             ),
             (
                 format!("fs dev 8:1 ino 7 Uncached{acc}"),
@@ -1744,6 +1741,36 @@ mod tests {
             let e = rules(format!("{hostile}\n").as_bytes()).unwrap_err();
             assert!(e.reason.len() <= 400, "{} bytes", e.reason.len());
             assert!(!e.reason.contains('\x1b'), "{}", e.reason);
+            assert_eq!(e.line, 1);
+        }
+        // Bytes that are not UTF-8 quote as four characters each: the
+        // worst case, in every place of a line (the fuzzer found a message
+        // of 420 bytes after the longest prefix).
+        let bad = vec![0xc6u8; 1000];
+        for (before, after) in [
+            (&b"fs dev 8:1 ino 7 p"[..], &b" access"[..]),
+            (b"fs dev 8:1 ino 7 path /a ", b" access"),
+            (b"fs dev 8:1 ino 7 path ", b" access"),
+            (b"", b" dev"),
+            (b"fs ", b" access"),
+            (b"fs dev ", b""),
+            (b"fs dev 8:1 ", b""),
+            (b"fs dev 8:1 ino ", b""),
+            (b"net ", b""),
+            (b"net port ", b" access"),
+            (b"net port 1 ", b""),
+            (b"net port 1 quiet ", b""),
+            (b"fs released access ", b""),
+            (b"fs released access read_file ", b""),
+        ] {
+            let line = [before, &bad[..], after, b"\n"].concat();
+            let e = rules(&line).unwrap_err();
+            assert!(
+                e.reason.len() <= 400,
+                "{} bytes: {}",
+                e.reason.len(),
+                e.reason
+            );
             assert_eq!(e.line, 1);
         }
     }
