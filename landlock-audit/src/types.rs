@@ -975,9 +975,8 @@ pub enum Unnamed {
     Uncached,
     /// `deleted`: the inode's cached dentry is unlinked.
     Deleted,
-    /// `unreachable`: no mount below the reader's root shows the inode
-    /// (its filesystem is mounted only outside the reader's root or mount
-    /// namespace, or below a directory the reader's root hides).
+    /// `unreachable`: no mount below the reader's root, in the reader's
+    /// mount namespace, shows the inode.
     Unreachable,
     /// `too_long`: its path is longer than `PATH_MAX`.
     TooLong,
