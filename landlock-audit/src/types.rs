@@ -1028,6 +1028,18 @@ impl fmt::Display for Unnamed {
 
 /// The inode of a filesystem rule as the reader can name it: its path, or
 /// why there is none.
+///
+/// ```
+/// use landlock_audit::{parse, FsObject, Rule, Unnamed};
+///
+/// let rules = parse::rules(b"fs dev 0:31 ino 2 path /srv/a\\040b access read_file\n\
+///                            fs dev 0:31 ino 3 deleted access read_file\n").unwrap();
+/// let objects: Vec<&FsObject> = rules.iter().filter_map(|r| match r {
+///     Rule::Fs { object, .. } => Some(object),
+///     _ => None,
+/// }).collect();
+/// assert_eq!(objects, [&FsObject::Path("/srv/a b".into()), &FsObject::Unnamed(Unnamed::Deleted)]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FsObject {
     /// Its path, relative to the reader's root (it starts with `/`),
