@@ -3,7 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::types::AuditId;
+use crate::types::{AuditId, DomainId};
 
 /// Everything that can go wrong while reading the tree or `/proc`.
 ///
@@ -49,8 +49,9 @@ pub enum Error {
     },
 
     /// The caller may not read a file of the tree (other than `creator`,
-    /// whose unreadability is reported as `creator: None`, and `audit_id`,
-    /// which is [`Error::AuditIdPermissionDenied`]) or of `/proc`.
+    /// whose unreadability is reported as `creator: None`, `audit_id`,
+    /// which is [`Error::AuditIdPermissionDenied`], and `rules`,
+    /// [`Error::RulesPermissionDenied`]) or of `/proc`.
     #[error("permission denied: {path}")]
     PermissionDenied {
         /// The file or directory.
@@ -115,6 +116,56 @@ pub enum Error {
     )]
     AuditIdUnsupported {
         /// The missing `audit_id` file.
+        path: PathBuf,
+    },
+
+    /// Opening a domain's `rules` file failed with `EACCES`/`EPERM`: it
+    /// needs `CAP_SYS_PTRACE` in the initial user namespace (as `creator`).
+    #[error(
+        "permission denied: {path}: reading a domain's rules needs CAP_SYS_PTRACE \
+         in the initial user namespace"
+    )]
+    RulesPermissionDenied {
+        /// The `rules` file.
+        path: PathBuf,
+    },
+
+    /// Opening a domain's `rules` file failed with `ENODATA`: no task holds
+    /// the domain's layer any more.  The domain is an ancestor whose own
+    /// tasks are gone; the domains nested below it keep its layer, but
+    /// only credentials that no task runs with (those of open files, for
+    /// instance) hold them, and the kernel reads a layer's rules through a
+    /// task that runs with it.
+    #[error(
+        "{path}: the rules of this domain's layer are no longer held by any task \
+         (the domain's own tasks are gone, and the domains nested below it, which keep \
+         its layer, are held only by credentials no task runs with, such as an open \
+         file's): the kernel cannot read them"
+    )]
+    RulesUnavailable {
+        /// The `rules` file.
+        path: PathBuf,
+    },
+
+    /// The tree has no `rules` files (`ENOENT` in a domain directory that
+    /// exists, twice): a landlock-audit kernel older than them.
+    #[error(
+        "{path}: no such file: this kernel's Landlock audit tree has no rules files \
+         (it predates them)"
+    )]
+    RulesUnsupported {
+        /// The missing `rules` file.
+        path: PathBuf,
+    },
+
+    /// The directory of a domain is gone (`ENOENT`) while the tree itself
+    /// is there: the domain ended, or the caller may no longer see it (the
+    /// kernel does not tell the two apart).
+    #[error("domain {id} is gone (it ended, or is no longer visible to you): {path}")]
+    DomainGone {
+        /// The domain.
+        id: DomainId,
+        /// Its directory.
         path: PathBuf,
     },
 

@@ -29,7 +29,8 @@ use std::path::{Path, PathBuf};
 use crate::id::{IdPermutation, ID_MIN};
 use crate::parse::escape;
 use crate::types::{
-    AccessFs, AccessNet, AuditId, Creator, Domain, DomainId, HandledAccess, Scope, Task,
+    AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain, DomainId, FsObject, HandledAccess,
+    Rule, Scope, Task, Unnamed,
 };
 
 /// One domain of a [`Model`].
@@ -54,6 +55,10 @@ pub struct ModelDomain {
     /// `denials` line of its `snapshot` block when `Some`; neither when
     /// `None` (a kernel older than them).
     pub denials: Option<u64>,
+    /// The rules of its own layer: written to `domains/<id>/rules`
+    /// ([`rules_text`], in this order) when `Some`; no such file when
+    /// `None` (a kernel older than the file).  Not in the `snapshot` file.
+    pub rules: Option<Vec<Rule>>,
 }
 
 /// One process of a [`Model`], for the fake `/proc`.
@@ -186,6 +191,125 @@ pub fn creator_text(c: &Creator) -> Vec<u8> {
     out
 }
 
+/// The bytes of a `rules` file: one line per rule, as the kernel writes
+/// it, paths escaped with [`escape`] (`\040 \011 \012 \134` only).
+///
+/// ```
+/// use landlock_audit::{fixture::rules_text, parse, AccessFs, FsObject, Rule};
+///
+/// let rules = vec![Rule::Fs { dev: (8, 1), ino: 12, object: FsObject::Path("/srv/a b".into()),
+///                             quiet: true, access: AccessFs::READ_FILE, unknown_access: vec![] }];
+/// let text = rules_text(&rules);
+/// assert_eq!(text, b"fs dev 8:1 ino 12 path /srv/a\\040b quiet access read_file\n");
+/// assert_eq!(parse::rules(&text), Ok(rules));
+/// ```
+pub fn rules_text(rules: &[Rule]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for r in rules {
+        match r {
+            Rule::Fs {
+                dev, ino, object, ..
+            } => {
+                out.extend(format!("fs dev {}:{} ino {ino} ", dev.0, dev.1).bytes());
+                match object {
+                    FsObject::Path(p) => {
+                        out.extend_from_slice(b"path ");
+                        out.extend(escape(p.as_os_str().as_bytes()));
+                    }
+                    FsObject::Unnamed(u) => out.extend_from_slice(u.as_str().as_bytes()),
+                }
+            }
+            Rule::FsReleased { .. } => out.extend_from_slice(b"fs released"),
+            Rule::Net { port, .. } => out.extend(format!("net port {port}").bytes()),
+        }
+        if r.quiet() {
+            out.extend_from_slice(b" quiet");
+        }
+        out.extend_from_slice(b" access");
+        for n in r.access_names() {
+            out.push(b' ');
+            out.extend_from_slice(n.as_bytes());
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// The rules of generated domain `i`, which handles `access`: 0 to 4 of
+/// them, of every form (named paths, some with spaces, control characters,
+/// backslashes or bytes that are not UTF-8; each reason; released inodes;
+/// ports), some quiet, some quiet without a right, each allowing only
+/// rights its layer handles, sorted as the kernel sorts them.
+fn generate_rules(rng: &mut SplitMix, i: usize, access: &HandledAccess) -> Vec<Rule> {
+    let mut out = Vec::new();
+    for k in 0..rng.below(5) {
+        let quiet = rng.below(4) == 0;
+        let empty = quiet && rng.below(3) == 0;
+        let form = rng.below(8);
+        if form >= 6 && !access.net.is_empty() {
+            let mut a = AccessNet::from_bits_retain(rng.next() & access.net.bits());
+            if a.is_empty() {
+                a = AccessNet::from_raw(1 << access.net.bits().trailing_zeros());
+            }
+            out.push(Rule::Net {
+                port: match rng.below(4) {
+                    0 => 0,
+                    1 => u16::MAX,
+                    _ => rng.below(1 << 16) as u16,
+                },
+                quiet,
+                access: if empty { AccessNet::empty() } else { a },
+                unknown_access: vec![],
+            });
+            continue;
+        }
+        let mut a = AccessFs::from_bits_retain(rng.next() & access.fs.bits());
+        if a.is_empty() {
+            a = AccessFs::EXECUTE;
+        }
+        let a = if empty { AccessFs::empty() } else { a };
+        if form == 5 {
+            out.push(Rule::FsReleased {
+                quiet,
+                access: a,
+                unknown_access: vec![],
+            });
+            continue;
+        }
+        let object = if form == 4 {
+            FsObject::Unnamed(Unnamed::ALL[rng.below(Unnamed::ALL.len() as u64) as usize])
+        } else {
+            let mut p = match (i + k as usize) % 5 {
+                0 => format!("/srv/svc {i}/data\n    {k} fake\x1b[2K\\x").into_bytes(),
+                1 => format!("/srv/caf\u{e9}/{i}\t{k}").into_bytes(),
+                _ => format!("/srv/svc-{i}/{k}").into_bytes(),
+            };
+            if (i + k as usize) % 7 == 3 {
+                p.extend_from_slice(b"/\xff\xfe");
+            }
+            FsObject::Path(PathBuf::from(std::ffi::OsString::from(
+                <std::ffi::OsStr as OsStrExt>::from_bytes(&p),
+            )))
+        };
+        out.push(Rule::Fs {
+            dev: (rng.below(260) as u32, rng.below(64) as u32),
+            ino: rng.next() >> rng.below(64),
+            object,
+            quiet,
+            access: a,
+            unknown_access: vec![],
+        });
+    }
+    // The kernel's order: by kind, device, inode, port (released inodes
+    // have no numbers: 0).
+    out.sort_by_key(|r| match r {
+        Rule::Fs { dev, ino, .. } => (0, *dev, *ino, 0),
+        Rule::FsReleased { .. } => (0, (0, 0), 0, 0),
+        Rule::Net { port, .. } => (1, (0, 0), 0, *port),
+    });
+    out
+}
+
 impl Model {
     /// A deterministic model with `spec.domains` domains nested up to
     /// `spec.max_depth`, `spec.tasks` threads in domains (grouped in
@@ -195,7 +319,8 @@ impl Model {
     /// [`IdPermutation`] keyed by the seed; audit IDs grow in creation
     /// order, as upstream Landlock's do.  Every domain has a count of
     /// denials: 0 for about half of them, up to a few thousand for most
-    /// others, and beyond 2^32 for about one in 16.
+    /// others, and beyond 2^32 for about one in 16; and 0 to 4 rules, of
+    /// every form a `rules` file has (hostile paths among them).
     pub fn generate(spec: &Spec) -> Self {
         let mut rng = SplitMix(spec.seed);
         let perm = IdPermutation::new(rng.next(), rng.next());
@@ -207,6 +332,8 @@ impl Model {
         let mut next_audit = (1u64 << 32) + (audit_rng.next() & 0xffff_ffff);
         // Counts of denials, from a generator of their own too.
         let mut denial_rng = SplitMix(spec.seed ^ 0x6465_6e69_616c_7321);
+        // Rules, likewise.
+        let mut rule_rng = SplitMix(spec.seed ^ 0x7275_6c65_735f_2121);
         let max_depth = spec.max_depth.max(1);
         let mut domains: Vec<ModelDomain> = Vec::with_capacity(spec.domains);
         let mut depths: Vec<u32> = Vec::with_capacity(spec.domains);
@@ -246,6 +373,7 @@ impl Model {
                 8..=14 => 1 + denial_rng.below(5000),
                 _ => (1 << 32) + denial_rng.below(1 << 40),
             };
+            let rules = generate_rules(&mut rule_rng, i, &access);
             domains.push(ModelDomain {
                 id,
                 parent: parent.map(|p| domains[p].id),
@@ -254,6 +382,7 @@ impl Model {
                 creator,
                 audit_id,
                 denials: Some(denials),
+                rules: Some(rules),
             });
             depths.push(depth);
         }
@@ -404,8 +533,8 @@ impl Model {
     /// Writes the tree under `root` (created if needed), as the kernel with
     /// the `snapshot` file shows it: `version`, `abi_version`, `tasks`,
     /// `snapshot` and `domains/<id>/{parent,depth,access,tasks,creator}`,
-    /// plus `domains/<id>/audit_id` and `domains/<id>/denials` for the
-    /// domains that have one.
+    /// plus `domains/<id>/audit_id`, `domains/<id>/denials` and
+    /// `domains/<id>/rules` for the domains that have one.
     ///
     /// # Errors
     ///
@@ -453,6 +582,9 @@ impl Model {
             }
             if let Some(n) = d.denials {
                 fs::write(dir.join("denials"), format!("{n}\n"))?;
+            }
+            if let Some(r) = &d.rules {
+                fs::write(dir.join("rules"), rules_text(r))?;
             }
         }
         all.sort_unstable();

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cgroup::Container;
 use crate::domains::{Coverage, ProcessState};
-use crate::types::{Domain, DomainId};
+use crate::types::{Domain, DomainId, Rule};
 
 /// The schema version of every document.
 pub const VERSION: u32 = 1;
@@ -87,6 +87,52 @@ pub struct DomainList {
 impl DomainList {
     /// A version-1 document.
     pub fn new(domains: Vec<Domain>) -> Self {
+        Self {
+            version: VERSION,
+            domains,
+        }
+    }
+}
+
+/// One domain of `domain <id> --rules --json`: the fields of a
+/// [`Domain`] and `rules`, the rules of its own layer in the kernel's
+/// order (see [`Rule`] for each rule's form).
+///
+/// ```
+/// use landlock_audit::json::{DomainRulesList, DomainWithRules};
+/// use landlock_audit::{parse, Domain, DomainId, HandledAccess};
+///
+/// let domain = Domain { id: DomainId::MIN, parent: None, depth: 1, access: HandledAccess::default(),
+///                       tasks: vec![], creator: None, denials: None };
+/// let rules = parse::rules(b"fs dev 8:1 ino 12 path /usr access execute\nnet port 53 quiet access\n")?;
+/// let doc = DomainRulesList::new(vec![DomainWithRules { domain, rules }]);
+/// let text = serde_json::to_string(&doc)?;
+/// assert!(text.ends_with(r#""denials":null,"rules":[{"kind":"fs","dev":{"major":8,"minor":1},"ino":12,"path":"/usr","reason":null,"quiet":false,"access":["execute"]},{"kind":"net","port":53,"quiet":true,"access":[]}]}]}"#), "{text}");
+/// assert_eq!(serde_json::from_str::<DomainRulesList>(&text)?, doc);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainWithRules {
+    /// The domain, as in [`DomainList`].
+    #[serde(flatten)]
+    pub domain: Domain,
+    /// The rules of its own layer (`domains/<id>/rules`).
+    pub rules: Vec<Rule>,
+}
+
+/// `domain <id> --rules --json`: [`DomainList`] whose domain also has its
+/// `rules`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainRulesList {
+    /// Schema version ([`VERSION`]).
+    pub version: u32,
+    /// The domains, sorted by ID, with their rules.
+    pub domains: Vec<DomainWithRules>,
+}
+
+impl DomainRulesList {
+    /// A version-1 document.
+    pub fn new(domains: Vec<DomainWithRules>) -> Self {
         Self {
             version: VERSION,
             domains,

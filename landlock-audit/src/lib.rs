@@ -20,7 +20,8 @@
 //! from: the [`Source`] trait and the defensive [`RealFs`]), [`procfs`]
 //! (processes), [`cgroup`] (their cgroup, systemd unit and container),
 //! [`audit_id`] (audit records' `domain=` IDs and the tree's
-//! domains), and behind features: `id` (`id-model`: reference model of
+//! domains), [`rules`] (the rules of a domain's layer, privileged), and
+//! behind features: `id` (`id-model`: reference model of
 //! the ID scheme), `fixture` (`fixture`: writes trees for tests), `json`
 //! (`json`: the command's JSON documents), `verify` (`verify`: checks
 //! processes against an expectations file), `watch` (`watch`: waits for
@@ -60,6 +61,7 @@ pub mod interop;
 pub mod json;
 pub mod parse;
 pub mod procfs;
+pub mod rules;
 pub mod source;
 mod types;
 #[cfg(feature = "verify")]
@@ -73,8 +75,8 @@ pub use error::{Error, Result};
 pub use parse::MAX_DEPTH;
 pub use source::{kind_name as file_kind_name, RealFs, Source};
 pub use types::{
-    is_right_name, AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain, DomainId,
-    Generation, HandledAccess, ParseAuditIdError, ParseIdError, Scope, Task, UnknownRights,
-    CLASSES, RIGHT_NAME_MAX,
+    is_right_name, AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain, DomainId, FsObject,
+    Generation, HandledAccess, ParseAuditIdError, ParseIdError, Rule, Scope, Task, UnknownRights,
+    Unnamed, CLASSES, RIGHT_NAME_MAX,
 };
 pub use walk::{ORPHAN_ATTEMPTS, SUPPORTED_VERSION};

@@ -19,8 +19,8 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 use crate::types::{
-    is_bit_form, is_right_name, AccessFs, AccessNames, AccessNet, AuditId, Creator, Domain,
-    DomainId, Generation, HandledAccess, Scope, Task,
+    is_bit_form, is_other_class_name, is_right_name, AccessFs, AccessNames, AccessNet, AuditId,
+    Creator, Domain, DomainId, FsObject, Generation, HandledAccess, Rule, Scope, Task, Unnamed,
 };
 use crate::Error;
 
@@ -405,19 +405,38 @@ fn access_line<A: AccessNames>(n: usize, line: &[u8]) -> ParseResult<(A, Vec<Str
                 format!("expected \"{}:\", found {}", A::KIND, show(line)),
             )
         })?;
-    let mut bits = 0u64;
-    let mut unknown: Vec<String> = Vec::new();
     if rest.is_empty() {
-        return Ok((A::from_raw(0), unknown));
+        return Ok((A::from_raw(0), Vec::new()));
     }
     let names = rest
         .strip_prefix(b" ")
         .ok_or_else(|| ParseError::new(n, format!("expected a space after \"{}:\"", A::KIND)))?;
+    access_names::<A>(n, names, false)
+}
+
+/// Space-separated names of rights of class `A` (at least one), in the
+/// uapi's bit order: the known rights and, in the input's order, the names
+/// this build does not know (kept when they have the shape of a right's
+/// name, [`is_right_name`], and, with `one_class`, are not the name of a
+/// right of another class).
+fn access_names<A: AccessNames>(
+    n: usize,
+    names: &[u8],
+    one_class: bool,
+) -> ParseResult<(A, Vec<String>)> {
+    let mut bits = 0u64;
+    let mut unknown: Vec<String> = Vec::new();
     for name in names.split(|&b| b == b' ') {
         let s = std::str::from_utf8(name).ok();
         let Some(bit) = s.and_then(A::bit_of) else {
             // A right a newer kernel names: kept as it is.
             match s {
+                Some(s) if one_class && is_other_class_name::<A>(s) => {
+                    return Err(ParseError::new(
+                        n,
+                        format!("{} is not a {} access right", show(name), A::KIND),
+                    ))
+                }
                 Some(s) if is_right_name(name) && !is_bit_form(s) => {
                     if unknown.iter().any(|u| u == s) {
                         return Err(ParseError::new(
@@ -658,6 +677,267 @@ pub fn creator(input: &[u8]) -> ParseResult<Creator> {
         c.set(n, key, value)?;
     }
     c.finish(0)
+}
+
+/// The longest path a `rules` line names: `PATH_MAX - 1` (4095) bytes,
+/// unescaped (the kernel names longer ones `too_long`).
+pub const RULE_PATH_MAX: usize = 4095;
+
+/// The fields of one line, separated by exactly one space.
+struct Words<'a> {
+    n: usize,
+    rest: Option<&'a [u8]>,
+}
+
+impl<'a> Words<'a> {
+    fn new(n: usize, line: &'a [u8]) -> Self {
+        Self {
+            n,
+            rest: Some(line),
+        }
+    }
+
+    /// The next field; an error naming `what` when the line has no more
+    /// or the field is empty (two spaces, or one at the end).
+    fn next(&mut self, what: &str) -> ParseResult<&'a [u8]> {
+        let rest = self
+            .rest
+            .ok_or_else(|| ParseError::new(self.n, format!("missing {what}")))?;
+        let (word, after) = match memchr(b' ', rest) {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
+        if word.is_empty() {
+            return Err(ParseError::new(
+                self.n,
+                format!("empty field where {what} is expected (two spaces, or one at the end)"),
+            ));
+        }
+        self.rest = after;
+        Ok(word)
+    }
+
+    /// The next field, which must be `keyword`.
+    fn keyword(&mut self, keyword: &str) -> ParseResult<()> {
+        let w = self.next(&format!("\"{keyword}\""))?;
+        if w != keyword.as_bytes() {
+            return Err(ParseError::new(
+                self.n,
+                format!("expected \"{keyword}\", found {}", show(w)),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Everything after the last field taken, if the line goes on.
+    fn rest(self) -> Option<&'a [u8]> {
+        self.rest
+    }
+}
+
+/// `[quiet] access [<right> …]`, the end of every `rules` line.
+fn rule_tail<A: AccessNames>(mut w: Words<'_>) -> ParseResult<(bool, A, Vec<String>)> {
+    let n = w.n;
+    let mut word = w.next("\"access\"")?;
+    let quiet = word == b"quiet";
+    if quiet {
+        word = w.next("\"access\"")?;
+    }
+    if word != b"access" {
+        return Err(ParseError::new(
+            n,
+            format!(
+                "expected {}\"access\", found {}",
+                if quiet { "" } else { "\"quiet\" or " },
+                show(word)
+            ),
+        ));
+    }
+    match w.rest() {
+        None => Ok((quiet, A::from_raw(0), Vec::new())),
+        Some(names) => {
+            // Keywords are not rights (whatever shape they have).
+            if let Some(k) = names
+                .split(|&b| b == b' ')
+                .find(|w| *w == b"quiet" || *w == b"access")
+            {
+                return Err(ParseError::new(
+                    n,
+                    format!(
+                        "{} after \"access\" (the line's words come before the rights)",
+                        show(k)
+                    ),
+                ));
+            }
+            let (a, unknown) = access_names::<A>(n, names, true)?;
+            Ok((quiet, a, unknown))
+        }
+    }
+}
+
+/// The `<major>:<minor>` of a `rules` line.
+fn rule_dev(n: usize, s: &[u8]) -> ParseResult<(u32, u32)> {
+    let bad = || {
+        ParseError::new(
+            n,
+            format!("invalid device {} (expected MAJOR:MINOR)", show(s)),
+        )
+    };
+    let i = memchr(b':', s).ok_or_else(bad)?;
+    let major = decimal_u32(&s[..i]).ok_or_else(bad)?;
+    let minor = decimal_u32(&s[i + 1..]).ok_or_else(bad)?;
+    Ok((major, minor))
+}
+
+/// The path of a `rules` line: unescaped, starting with `/`, without NUL,
+/// at most [`RULE_PATH_MAX`] bytes.
+fn rule_path(n: usize, s: &[u8]) -> ParseResult<PathBuf> {
+    let p = unescape(s).map_err(|e| ParseError::new(n, format!("path: {e}")))?;
+    if p.first() != Some(&b'/') {
+        return Err(ParseError::new(
+            n,
+            format!("path {} does not start with /", show(s)),
+        ));
+    }
+    if let Some(i) = memchr(0, &p) {
+        return Err(ParseError::new(
+            n,
+            format!("NUL byte at byte {i} of the path"),
+        ));
+    }
+    if p.len() > RULE_PATH_MAX {
+        return Err(ParseError::new(
+            n,
+            format!(
+                "path of {} bytes, longer than PATH_MAX allows ({RULE_PATH_MAX})",
+                p.len()
+            ),
+        ));
+    }
+    Ok(PathBuf::from(OsString::from_vec(p)))
+}
+
+/// One line of a `rules` file (without its newline).
+fn rule_line(n: usize, line: &[u8]) -> ParseResult<Rule> {
+    if line.is_empty() {
+        return Err(ParseError::new(n, "empty line"));
+    }
+    let mut w = Words::new(n, line);
+    match w.next("the rule's kind")? {
+        b"fs" => match w.next("\"dev\" or \"released\"")? {
+            b"released" => {
+                let (quiet, access, unknown_access) = rule_tail::<AccessFs>(w)?;
+                Ok(Rule::FsReleased {
+                    quiet,
+                    access,
+                    unknown_access,
+                })
+            }
+            b"dev" => {
+                let dev = rule_dev(n, w.next("the device")?)?;
+                w.keyword("ino")?;
+                let ino = w.next("the inode number")?;
+                let ino = decimal(ino).ok_or_else(|| {
+                    ParseError::new(n, format!("invalid inode number {}", show(ino)))
+                })?;
+                let object = match w.next("\"path\" or why there is none")? {
+                    b"path" => FsObject::Path(rule_path(n, w.next("the path")?)?),
+                    word => FsObject::Unnamed(Unnamed::from_word(word).ok_or_else(|| {
+                        // Short: the quote may take 340 bytes of the 400.
+                        ParseError::new(
+                            n,
+                            format!("expected \"path\" or a reason, found {}", show(word)),
+                        )
+                    })?),
+                };
+                let (quiet, access, unknown_access) = rule_tail::<AccessFs>(w)?;
+                Ok(Rule::Fs {
+                    dev,
+                    ino,
+                    object,
+                    quiet,
+                    access,
+                    unknown_access,
+                })
+            }
+            other => Err(ParseError::new(
+                n,
+                format!(
+                    "expected \"dev\" or \"released\" after \"fs\", found {}",
+                    show(other)
+                ),
+            )),
+        },
+        b"net" => {
+            w.keyword("port")?;
+            let s = w.next("the port")?;
+            let v = decimal(s)
+                .ok_or_else(|| ParseError::new(n, format!("invalid port {}", show(s))))?;
+            let port = u16::try_from(v)
+                .map_err(|_| ParseError::new(n, format!("port {v} out of range (0 to 65535)")))?;
+            let (quiet, access, unknown_access) = rule_tail::<AccessNet>(w)?;
+            Ok(Rule::Net {
+                port,
+                quiet,
+                access,
+                unknown_access,
+            })
+        }
+        other => Err(ParseError::new(
+            n,
+            format!(
+                "unknown rule kind {} (expected \"fs\" or \"net\")",
+                show(other)
+            ),
+        )),
+    }
+}
+
+/// A domain's `rules` file: one line per rule of the domain's own layer
+/// ([`Rule`]), empty when the layer added none:
+///
+/// ```text
+/// fs dev <major>:<minor> ino <n> path <path> [quiet] access [<right> …]
+/// fs dev <major>:<minor> ino <n> <reason> [quiet] access [<right> …]
+/// fs released [quiet] access [<right> …]
+/// net port <n> [quiet] access [<right> …]
+/// ```
+///
+/// `<reason>` is one of [`Unnamed`]'s words; the path is escaped as
+/// `creator`'s `exe` ([`unescape`]), starts with `/`, and holds at most
+/// [`RULE_PATH_MAX`] bytes.  The rights are named as in the `access` file,
+/// in the uapi's bit order, of the line's class only (`connect_tcp` on an
+/// `fs` line is an error); a name this build does not know, of the shape
+/// of a right's name, is kept ([`Rule::unknown_access`]).  Anything else (an
+/// unknown kind or word, a missing field, two spaces, a number out of its
+/// range, a port above 65535, a line without its newline) is an error
+/// naming the line.  The rules come in the file's order (the kernel sorts
+/// them by kind, device, inode and port; the order is not checked).
+///
+/// ```
+/// use landlock_audit::{parse, AccessFs, FsObject, Rule, Unnamed};
+///
+/// let r = parse::rules(b"fs dev 8:1 ino 131073 path /srv/a\\040b quiet access read_file\n\
+///                        fs dev 0:31 ino 2 uncached access write_file\n\
+///                        fs released access read_file\n\
+///                        net port 443 quiet access\n").unwrap();
+/// assert_eq!(r.len(), 4);
+/// assert_eq!(r[0].path(), Some(std::path::Path::new("/srv/a b")));
+/// assert!(matches!(r[1], Rule::Fs { object: FsObject::Unnamed(Unnamed::Uncached), .. }));
+/// assert!(matches!(r[2], Rule::FsReleased { access: AccessFs::READ_FILE, .. }));
+/// assert!(r[3].quiet() && r[3].access_names().is_empty());
+/// assert_eq!(parse::rules(b""), Ok(vec![]));
+/// let e = parse::rules(b"net port 443 access connect_tcp\nnet port 65536 access\n").unwrap_err();
+/// assert_eq!(e.line, 2);
+/// assert!(e.reason.contains("out of range"));
+/// ```
+pub fn rules(input: &[u8]) -> ParseResult<Vec<Rule>> {
+    let mut out = Vec::new();
+    for l in lines(input) {
+        let (n, line) = l?;
+        out.push(rule_line(n, line)?);
+    }
+    Ok(out)
 }
 
 /// Whether the `lsm` file of securityfs (`"capability,landlock,…"`) lists
@@ -1087,6 +1367,414 @@ mod tests {
         assert!(creator(b"pid 0\nuid 0\ncomm \nexe \n").is_ok());
     }
 
+    /// A filesystem rule on `dev` 8:1, inode 7, allowing `access`.
+    fn fs_rule(object: FsObject, quiet: bool, access: AccessFs) -> Rule {
+        Rule::Fs {
+            dev: (8, 1),
+            ino: 7,
+            object,
+            quiet,
+            access,
+            unknown_access: vec![],
+        }
+    }
+
+    #[test]
+    fn rule_lines_of_every_form() {
+        let path = |p: &[u8]| FsObject::Path(PathBuf::from(OsString::from_vec(p.to_vec())));
+        // A named path, with each of the four escapes (and bytes that are
+        // not UTF-8, which the kernel writes as they are).
+        assert_eq!(
+            rules(b"fs dev 8:1 ino 7 path /srv/a\\040b\\011c\\012d\\134e\xff access read_file read_dir\n"),
+            Ok(vec![fs_rule(
+                path(b"/srv/a b\tc\nd\\e\xff"),
+                false,
+                AccessFs::READ_FILE | AccessFs::READ_DIR
+            )])
+        );
+        // Each reason, released after the numbers included.
+        for u in Unnamed::ALL {
+            let line = format!("fs dev 8:1 ino 7 {u} access write_file\n");
+            assert_eq!(
+                rules(line.as_bytes()),
+                Ok(vec![fs_rule(
+                    FsObject::Unnamed(u),
+                    false,
+                    AccessFs::WRITE_FILE
+                )]),
+                "{line}"
+            );
+        }
+        // Released before the open: no numbers.
+        assert_eq!(
+            rules(b"fs released quiet access execute\n"),
+            Ok(vec![Rule::FsReleased {
+                quiet: true,
+                access: AccessFs::EXECUTE,
+                unknown_access: vec![]
+            }])
+        );
+        // Network rules, the extreme ports.
+        assert_eq!(
+            rules(
+                b"net port 0 access bind_tcp\nnet port 65535 access connect_tcp connect_send_udp\n"
+            ),
+            Ok(vec![
+                Rule::Net {
+                    port: 0,
+                    quiet: false,
+                    access: AccessNet::BIND_TCP,
+                    unknown_access: vec![]
+                },
+                Rule::Net {
+                    port: 65535,
+                    quiet: false,
+                    access: AccessNet::CONNECT_TCP | AccessNet::CONNECT_SEND_UDP,
+                    unknown_access: vec![]
+                }
+            ])
+        );
+        // Quiet, with no right: the line ends with "access".
+        assert_eq!(
+            rules(b"fs dev 0:31 ino 2 path / quiet access\nnet port 53 quiet access\n"),
+            Ok(vec![
+                Rule::Fs {
+                    dev: (0, 31),
+                    ino: 2,
+                    object: path(b"/"),
+                    quiet: true,
+                    access: AccessFs::empty(),
+                    unknown_access: vec![]
+                },
+                Rule::Net {
+                    port: 53,
+                    quiet: true,
+                    access: AccessNet::empty(),
+                    unknown_access: vec![]
+                }
+            ])
+        );
+        // An empty file: the layer added no rule.
+        assert_eq!(rules(b""), Ok(vec![]));
+        // The largest numbers; a bit without a name; a newer kernel's right.
+        let r = rules(
+            b"fs dev 4294967295:4294967295 ino 18446744073709551615 deleted access execute bit40 frob_nicate\n",
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            [Rule::Fs {
+                dev: (u32::MAX, u32::MAX),
+                ino: u64::MAX,
+                object: FsObject::Unnamed(Unnamed::Deleted),
+                quiet: false,
+                access: AccessFs::EXECUTE | AccessFs::from_raw(1 << 40),
+                unknown_access: vec!["frob_nicate".into()]
+            }]
+        );
+        assert_eq!(r[0].access_names(), ["execute", "bit40", "frob_nicate"]);
+        // The kernel's KUnit examples, whole.
+        let k = rules(
+            b"fs dev 8:1 ino 131073 path /usr quiet access execute read_file read_dir\n\
+              fs dev 0:31 ino 2 uncached access write_file\n\
+              fs released access read_file\n\
+              net port 443 access bind_tcp connect_tcp\n\
+              fs dev 0:31 ino 2 path /tmp/a\\040b\\012access\\040x access write_file\n",
+        )
+        .unwrap();
+        assert_eq!(k.len(), 5);
+        assert_eq!(
+            k[4].path(),
+            Some(std::path::Path::new("/tmp/a b\naccess x"))
+        );
+        // Display and the fixture's text give the lines back.
+        assert_eq!(
+            k[0].to_string(),
+            "fs dev 8:1 ino 131073 path /usr quiet access execute read_file read_dir"
+        );
+        assert_eq!(k[2].to_string(), "fs released access read_file");
+        assert_eq!(
+            k[4].to_string(),
+            r"fs dev 0:31 ino 2 path /tmp/a\040b\012access\040x access write_file"
+        );
+        assert_eq!(rules(&crate::fixture::rules_text(&k)), Ok(k));
+    }
+
+    #[test]
+    fn rule_line_errors() {
+        let acc = " access read_file\n";
+        for (input, line, why) in [
+            // Unknown kind or word.
+            (
+                "scope signal access\n".to_owned(),
+                1,
+                "unknown rule kind \"scope\"",
+            ),
+            ("FS released access\n".to_owned(), 1, "unknown rule kind"),
+            (
+                format!("fs released access\nfs inode 7{acc}"),
+                2,
+                "expected \"dev\" or \"released\"",
+            ),
+            (
+                format!("fs dev 8:1 inode 7 path /a{acc}"),
+                1,
+                "expected \"ino\"",
+            ),
+            (
+                format!("fs dev 8:1 ino 7 missing{acc}"),
+                1,
+                "expected \"path\" or a reason, found \"missing\"",
+            ),
+            (
+                format!("fs dev 8:1 ino 7 Uncached{acc}"),
+                1,
+                "found \"Uncached\"",
+            ),
+            (format!("net socket 80{acc}"), 1, "expected \"port\""),
+            (
+                "fs released loud access\n".to_owned(),
+                1,
+                "expected \"quiet\" or \"access\"",
+            ),
+            (
+                "fs released quiet quiet access\n".to_owned(),
+                1,
+                "expected \"access\", found \"quiet\"",
+            ),
+            (
+                "net port 1 access quiet\n".to_owned(),
+                1,
+                "\"quiet\" after \"access\"",
+            ),
+            (
+                "net port 1 access bind_tcp access\n".to_owned(),
+                1,
+                "\"access\" after \"access\"",
+            ),
+            // Missing fields, access included.
+            ("fs released\n".to_owned(), 1, "missing \"access\""),
+            ("fs released quiet\n".to_owned(), 1, "missing \"access\""),
+            ("net port 443\n".to_owned(), 1, "missing \"access\""),
+            (
+                "fs dev 8:1 ino 7 path /a read_file\n".to_owned(),
+                1,
+                "found \"read_file\"",
+            ),
+            ("fs dev 8:1 ino 7 path\n".to_owned(), 1, "missing the path"),
+            (
+                "fs dev 8:1 ino 7\n".to_owned(),
+                1,
+                "missing \"path\" or why",
+            ),
+            ("fs dev 8:1\n".to_owned(), 1, "missing \"ino\""),
+            ("fs\n".to_owned(), 1, "missing \"dev\" or \"released\""),
+            ("net\n".to_owned(), 1, "missing \"port\""),
+            ("\n".to_owned(), 1, "empty line"),
+            // Bad devices and numbers.
+            (
+                format!("fs dev 8 ino 7 uncached{acc}"),
+                1,
+                "invalid device \"8\"",
+            ),
+            (
+                format!("fs dev 8:1:2 ino 7 uncached{acc}"),
+                1,
+                "invalid device",
+            ),
+            (
+                format!("fs dev 8:x ino 7 uncached{acc}"),
+                1,
+                "invalid device",
+            ),
+            (
+                format!("fs dev :1 ino 7 uncached{acc}"),
+                1,
+                "invalid device",
+            ),
+            (
+                format!("fs dev 08:1 ino 7 uncached{acc}"),
+                1,
+                "invalid device",
+            ),
+            (
+                format!("fs dev -8:1 ino 7 uncached{acc}"),
+                1,
+                "invalid device",
+            ),
+            (
+                format!("fs dev 4294967296:1 ino 7 uncached{acc}"),
+                1,
+                "invalid device",
+            ),
+            (
+                format!("fs dev 8:1 ino 18446744073709551616 uncached{acc}"),
+                1,
+                "invalid inode",
+            ),
+            (
+                format!("fs dev 8:1 ino 0x7 uncached{acc}"),
+                1,
+                "invalid inode",
+            ),
+            // Bad ports.
+            (
+                "net port 65536 access\n".to_owned(),
+                1,
+                "port 65536 out of range (0 to 65535)",
+            ),
+            (
+                "net port 99999999999999999999999 access\n".to_owned(),
+                1,
+                "invalid port",
+            ),
+            ("net port -1 access\n".to_owned(), 1, "invalid port"),
+            ("net port 0443 access\n".to_owned(), 1, "invalid port"),
+            ("net port access\n".to_owned(), 1, "invalid port \"access\""),
+            // Paths.
+            (
+                format!("fs dev 8:1 ino 7 path relative{acc}"),
+                1,
+                "does not start with /",
+            ),
+            (
+                format!("fs dev 8:1 ino 7 path /a\\000{acc}"),
+                1,
+                "bad escape",
+            ),
+            (format!("fs dev 8:1 ino 7 path /a\\x{acc}"), 1, "bad escape"),
+            (format!("fs dev 8:1 ino 7 path /a\tb{acc}"), 1, "unescaped"),
+            (format!("fs dev 8:1 ino 7 path /a\0b{acc}"), 1, "NUL byte"),
+            (
+                format!("fs dev 8:1 ino 7 path /{}{acc}", "a".repeat(4095)),
+                1,
+                "longer than PATH_MAX",
+            ),
+            // Rights: another class's, out of order, duplicates, bad shapes.
+            (
+                "fs released access connect_tcp\n".to_owned(),
+                1,
+                "\"connect_tcp\" is not a fs access right",
+            ),
+            (
+                "net port 1 access read_file\n".to_owned(),
+                1,
+                "\"read_file\" is not a net access right",
+            ),
+            (
+                "net port 1 access signal\n".to_owned(),
+                1,
+                "is not a net access right",
+            ),
+            (
+                "fs released access read_file execute\n".to_owned(),
+                1,
+                "out of the uapi's bit order",
+            ),
+            (
+                "fs released access execute execute\n".to_owned(),
+                1,
+                "duplicate",
+            ),
+            (
+                "fs released access bit0\n".to_owned(),
+                1,
+                "not a fs access right name",
+            ),
+            // Trailing garbage: after the rights, or in place of a field.
+            (
+                "net port 443 access connect_tcp ;rm\n".to_owned(),
+                1,
+                "not a net access right name: \";rm\"",
+            ),
+            (
+                "net port 443 access connect_tcp X\n".to_owned(),
+                1,
+                "not a net access right name: \"X\"",
+            ),
+            (
+                "net port 443 access connect_tcp\r\n".to_owned(),
+                1,
+                "not a net access right name",
+            ),
+            (
+                "net port 443 extra access\n".to_owned(),
+                1,
+                "found \"extra\"",
+            ),
+            (
+                "net port 443 access \n".to_owned(),
+                1,
+                "not a net access right name: \"\"",
+            ),
+            (
+                "net port 443 access connect_tcp  bind_tcp\n".to_owned(),
+                1,
+                "not a net access right name: \"\"",
+            ),
+            ("net  port 443 access\n".to_owned(), 1, "empty field"),
+            (
+                "net port 443 access\nnet port 443 access".to_owned(),
+                2,
+                "newline",
+            ),
+        ] {
+            let e = rules(input.as_bytes()).unwrap_err();
+            assert_eq!(e.line, line, "{input:?}: {e}");
+            assert!(e.reason.contains(why), "{input:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn rule_errors_are_bounded_and_escaped() {
+        // A hostile word, path or name is quoted, cut, escaped.
+        for hostile in [
+            format!("\x1b[2K{}\x1b", "x".repeat(100_000)),
+            format!("fs dev 8:1 ino 7 path /{} access", "\x1b".repeat(50_000)),
+            format!("fs released access read_file \x1b{}", "a".repeat(100_000)),
+            format!("net port {} access", "9".repeat(100_000)),
+            format!(
+                "fs dev {}:1 ino 7 deleted access",
+                "\u{202e}".repeat(20_000)
+            ),
+        ] {
+            let e = rules(format!("{hostile}\n").as_bytes()).unwrap_err();
+            assert!(e.reason.len() <= 400, "{} bytes", e.reason.len());
+            assert!(!e.reason.contains('\x1b'), "{}", e.reason);
+            assert_eq!(e.line, 1);
+        }
+        // Bytes that are not UTF-8 quote as four characters each: the
+        // worst case, in every place of a line (the fuzzer found a message
+        // of 420 bytes after the longest prefix).
+        let bad = vec![0xc6u8; 1000];
+        for (before, after) in [
+            (&b"fs dev 8:1 ino 7 p"[..], &b" access"[..]),
+            (b"fs dev 8:1 ino 7 path /a ", b" access"),
+            (b"fs dev 8:1 ino 7 path ", b" access"),
+            (b"", b" dev"),
+            (b"fs ", b" access"),
+            (b"fs dev ", b""),
+            (b"fs dev 8:1 ", b""),
+            (b"fs dev 8:1 ino ", b""),
+            (b"net ", b""),
+            (b"net port ", b" access"),
+            (b"net port 1 ", b""),
+            (b"net port 1 quiet ", b""),
+            (b"fs released access ", b""),
+            (b"fs released access read_file ", b""),
+        ] {
+            let line = [before, &bad[..], after, b"\n"].concat();
+            let e = rules(&line).unwrap_err();
+            assert!(
+                e.reason.len() <= 400,
+                "{} bytes: {}",
+                e.reason.len(),
+                e.reason
+            );
+            assert_eq!(e.line, 1);
+        }
+    }
+
     #[test]
     fn audit_id_files() {
         let max = AuditId::new(u64::MAX).unwrap();
@@ -1248,6 +1936,7 @@ mod tests {
             let _ = domain_dir_name(&s);
             let _ = audit_id(&s);
             let _ = denials(&s);
+            let _ = rules(&s);
         }
 
         #[test]

@@ -6,7 +6,8 @@
 //! every file with `O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC`, checks with
 //! `fstat()` on the open descriptor that it is a regular file (securityfs
 //! and procfs files are), and reads at most a documented number of bytes
-//! ([`MAX_FILE_SIZE`], [`MAX_TASKS_SIZE`], [`MAX_SNAPSHOT_SIZE`]).  A
+//! ([`MAX_FILE_SIZE`], [`MAX_TASKS_SIZE`], [`MAX_SNAPSHOT_SIZE`],
+//! [`MAX_RULES_SIZE`]).  A
 //! refusal is an [`io::Error`] carrying a [`Refusal`], which the library
 //! reports as [`Error::Malformed`](crate::Error::Malformed).
 //!
@@ -77,6 +78,13 @@ pub const MAX_AUDIT_ID_SIZE: usize = 64;
 /// The most bytes a domain's `denials` file may hold: 64.  The kernel's
 /// is at most 21 (the 20 digits of `u64::MAX` and a newline).
 pub const MAX_DENIALS_SIZE: usize = 64;
+
+/// The most bytes a domain's `rules` file may hold: 64 MiB.  The kernel
+/// writes one line per rule of the domain's layer: about 60 to 100 bytes
+/// for most, at most about 16 KiB (an escaped `PATH_MAX` path); Landlock
+/// itself bounds the number of rules only by memory, so 64 KiB
+/// ([`MAX_FILE_SIZE`]) would refuse real sandboxes of a thousand paths.
+pub const MAX_RULES_SIZE: usize = 64 << 20;
 
 /// The most bytes a `tasks` file (top-level or of a domain) may hold:
 /// 160 MiB, enough for `PID_MAX_LIMIT` (2^22) tasks at the longest line of
@@ -256,8 +264,11 @@ impl FileBuf {
 /// …).  Errors follow the kernel's: [`io::ErrorKind::NotFound`] for a file
 /// or directory that does not exist (the library treats it as described in
 /// [`Domains::read_from`](crate::Domains::read_from)),
-/// [`io::ErrorKind::PermissionDenied`] for `EACCES`/`EPERM`, and an
-/// [`io::Error`] carrying a [`Refusal`] for input the source will not read.
+/// [`io::ErrorKind::PermissionDenied`] for `EACCES`/`EPERM`, an
+/// [`io::Error`] carrying a [`Refusal`] for input the source will not read,
+/// and, for other errors the library tells apart (`ENODATA` of a domain's
+/// `rules` file, [`crate::rules::read`]), the OS error itself
+/// ([`io::Error::from_raw_os_error`]).
 pub trait Source {
     /// Reads the file at `path` into `buf`, at most `limit` bytes (more is
     /// [`Refusal::TooLarge`]).

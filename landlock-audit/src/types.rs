@@ -725,18 +725,29 @@ impl Serialize for HandledAccess {
 fn split_names<A: AccessNames, E: serde::de::Error>(
     names: Vec<String>,
 ) -> Result<(A, Vec<String>), E> {
+    names_split::<A>(names, false).map_err(E::custom)
+}
+
+/// Splits names into the known bits and the unknown names; with
+/// `one_class`, the name of a right of another class is refused too (a
+/// rule allows rights of its own class only).
+#[cfg(feature = "serde")]
+fn names_split<A: AccessNames>(
+    names: Vec<String>,
+    one_class: bool,
+) -> Result<(A, Vec<String>), String> {
     let mut bits = 0u64;
     let mut unknown = Vec::new();
     for n in names {
         match A::bit_of(&n) {
             Some(b) => bits |= 1u64 << b,
-            None if is_right_name(n.as_bytes()) && !is_bit_form(&n) => unknown.push(n),
-            None => {
-                return Err(E::custom(format!(
-                    "not a {} access right name: {n:?}",
-                    A::KIND
-                )))
+            None if is_right_name(n.as_bytes())
+                && !is_bit_form(&n)
+                && !(one_class && is_other_class_name::<A>(&n)) =>
+            {
+                unknown.push(n)
             }
+            None => return Err(format!("not a {} access right name: {n:?}", A::KIND)),
         }
     }
     Ok((A::from_raw(bits), unknown))
@@ -925,5 +936,455 @@ impl fmt::Display for Domain {
             self.access,
             self.tasks.len()
         )
+    }
+}
+
+/// Whether `name` is the name of a right of another class than `A`'s
+/// (`connect_tcp` on a filesystem rule): no rule of class `A` allows it.
+pub(crate) fn is_other_class_name<A: AccessNames>(name: &str) -> bool {
+    [
+        (AccessFs::KIND, &FS_NAMES[..]),
+        (AccessNet::KIND, &NET_NAMES[..]),
+        (Scope::KIND, &SCOPE_NAMES[..]),
+    ]
+    .iter()
+    .any(|(kind, names)| *kind != A::KIND && names.contains(&name))
+}
+
+/// Why the kernel names no path for the inode of a filesystem rule: the
+/// word of a `domains/<id>/rules` line that stands where `path <PATH>`
+/// would (see [`Rule`]).
+///
+/// ```
+/// use landlock_audit::Unnamed;
+///
+/// assert_eq!(Unnamed::TooLong.as_str(), "too_long");
+/// assert_eq!(Unnamed::from_word(b"uncached"), Some(Unnamed::Uncached));
+/// assert_eq!(Unnamed::from_word(b"path"), None);
+/// assert_eq!(Unnamed::ALL.len(), 5);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum Unnamed {
+    /// `uncached`: no dentry of the inode is in the dentry cache, so the
+    /// kernel cannot name it (it does not walk the filesystem to find one).
+    Uncached,
+    /// `deleted`: the inode's cached dentry is unlinked.
+    Deleted,
+    /// `unreachable`: no mount below the reader's root, in the reader's
+    /// mount namespace, shows the inode.
+    Unreachable,
+    /// `too_long`: its path is longer than `PATH_MAX`.
+    TooLong,
+    /// `released`, after the device and inode numbers: the filesystem was
+    /// unmounted after the file was opened (the kernel still had the
+    /// numbers then, but no longer knows the inode when the line is
+    /// formatted).  A rule whose filesystem was unmounted before the open
+    /// is [`Rule::FsReleased`] instead.
+    Released,
+}
+
+impl Unnamed {
+    /// Every reason, in this order.
+    pub const ALL: [Unnamed; 5] = [
+        Unnamed::Uncached,
+        Unnamed::Deleted,
+        Unnamed::Unreachable,
+        Unnamed::TooLong,
+        Unnamed::Released,
+    ];
+
+    /// The word the `rules` file writes: `uncached`, `deleted`,
+    /// `unreachable`, `too_long` or `released`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unnamed::Uncached => "uncached",
+            Unnamed::Deleted => "deleted",
+            Unnamed::Unreachable => "unreachable",
+            Unnamed::TooLong => "too_long",
+            Unnamed::Released => "released",
+        }
+    }
+
+    /// The reason a word of the `rules` file names, exactly as
+    /// [`as_str`](Self::as_str) writes it.
+    pub fn from_word(word: &[u8]) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|u| u.as_str().as_bytes() == word)
+    }
+}
+
+/// The word of the `rules` file ([`Unnamed::as_str`]).
+impl fmt::Display for Unnamed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The inode of a filesystem rule as the reader can name it: its path, or
+/// why there is none.
+///
+/// ```
+/// use landlock_audit::{parse, FsObject, Rule, Unnamed};
+///
+/// let rules = parse::rules(b"fs dev 0:31 ino 2 path /srv/a\\040b access read_file\n\
+///                            fs dev 0:31 ino 3 deleted access read_file\n").unwrap();
+/// let objects: Vec<&FsObject> = rules.iter().filter_map(|r| match r {
+///     Rule::Fs { object, .. } => Some(object),
+///     _ => None,
+/// }).collect();
+/// assert_eq!(objects, [&FsObject::Path("/srv/a b".into()), &FsObject::Unnamed(Unnamed::Deleted)]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FsObject {
+    /// Its path, relative to the reader's root (it starts with `/`),
+    /// unescaped: any bytes but NUL, at most `PATH_MAX - 1` (4095) of them.
+    /// The directory or file a rule was added for; the rule applies to
+    /// what lies beneath it.
+    Path(PathBuf),
+    /// No path: why.
+    Unnamed(Unnamed),
+}
+
+/// One rule of a domain's own layer, a line of `domains/<id>/rules`
+/// (privileged: [`crate::rules::read`] reads it, [`crate::parse::rules`]
+/// parses it).
+///
+/// A rule allows rights on an object: a filesystem rule (`landlock_add_rule()`
+/// with `LANDLOCK_RULE_PATH_BENEATH`) allows filesystem rights beneath an
+/// inode, a network rule (`LANDLOCK_RULE_NET_PORT`) network rights on a
+/// port.  The rights are those the layer stores, masked with the rights
+/// it handles, in [`AccessFs`] or [`AccessNet`]; the names of rights this
+/// build does not know (a newer kernel's) are kept in `unknown_access`, in
+/// the file's order, as in [`HandledAccess::unknown`].  `quiet` says that
+/// the rule was added with `LANDLOCK_ADD_RULE_QUIET`.
+///
+/// ```
+/// use landlock_audit::{parse, AccessFs, AccessNet, FsObject, Rule};
+///
+/// let rules = parse::rules(b"fs dev 8:1 ino 131073 path /usr quiet access execute read_file\n\
+///                            net port 443 access connect_tcp\n").unwrap();
+/// assert_eq!(rules[0], Rule::Fs {
+///     dev: (8, 1),
+///     ino: 131073,
+///     object: FsObject::Path("/usr".into()),
+///     quiet: true,
+///     access: AccessFs::EXECUTE | AccessFs::READ_FILE,
+///     unknown_access: vec![],
+/// });
+/// assert_eq!(rules[1], Rule::Net {
+///     port: 443,
+///     quiet: false,
+///     access: AccessNet::CONNECT_TCP,
+///     unknown_access: vec![],
+/// });
+/// assert_eq!(rules[1].access_names(), ["connect_tcp"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// `fs dev <major>:<minor> ino <n> (path <path> | <reason>) [quiet]
+    /// access [<right> …]`: a filesystem rule whose inode the kernel knows.
+    Fs {
+        /// The device of the inode's filesystem: (major, minor), as
+        /// `stat()`'s `st_dev` splits (`major()`, `minor()`).
+        dev: (u32, u32),
+        /// The inode's number (`st_ino`).
+        ino: u64,
+        /// Its path, or why it has none.
+        object: FsObject,
+        /// Added with `LANDLOCK_ADD_RULE_QUIET`.
+        quiet: bool,
+        /// The filesystem rights it allows.
+        access: AccessFs,
+        /// The names of rights this build does not know.
+        unknown_access: Vec<String>,
+    },
+    /// `fs released [quiet] access [<right> …]`: a filesystem rule whose
+    /// filesystem was unmounted: the kernel knows neither its numbers nor
+    /// its name any more.
+    FsReleased {
+        /// Added with `LANDLOCK_ADD_RULE_QUIET`.
+        quiet: bool,
+        /// The filesystem rights it allows.
+        access: AccessFs,
+        /// The names of rights this build does not know.
+        unknown_access: Vec<String>,
+    },
+    /// `net port <n> [quiet] access [<right> …]`: a network rule.
+    Net {
+        /// The TCP or UDP port, in host byte order.
+        port: u16,
+        /// Added with `LANDLOCK_ADD_RULE_QUIET`.
+        quiet: bool,
+        /// The network rights it allows.
+        access: AccessNet,
+        /// The names of rights this build does not know.
+        unknown_access: Vec<String>,
+    },
+}
+
+impl Rule {
+    /// `"fs"` or `"net"`: the rule's class, the first word of its line.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Rule::Fs { .. } | Rule::FsReleased { .. } => AccessFs::KIND,
+            Rule::Net { .. } => AccessNet::KIND,
+        }
+    }
+
+    /// Whether it was added with `LANDLOCK_ADD_RULE_QUIET`.
+    pub fn quiet(&self) -> bool {
+        match self {
+            Rule::Fs { quiet, .. } | Rule::FsReleased { quiet, .. } | Rule::Net { quiet, .. } => {
+                *quiet
+            }
+        }
+    }
+
+    /// The names of rights this build does not know, in the file's order.
+    pub fn unknown_access(&self) -> &[String] {
+        match self {
+            Rule::Fs { unknown_access, .. }
+            | Rule::FsReleased { unknown_access, .. }
+            | Rule::Net { unknown_access, .. } => unknown_access,
+        }
+    }
+
+    /// The names of the rights it allows, as the file writes them: the
+    /// known ones in the uapi's bit order (`bit<N>` for a bit without a
+    /// name), then [`unknown_access`](Self::unknown_access).  Empty for a
+    /// quiet rule that allows no right.
+    pub fn access_names(&self) -> Vec<String> {
+        let mut names = match self {
+            Rule::Fs { access, .. } | Rule::FsReleased { access, .. } => access.names(),
+            Rule::Net { access, .. } => access.names(),
+        };
+        names.extend(self.unknown_access().iter().cloned());
+        names
+    }
+
+    /// The path of a filesystem rule's inode, when the kernel named it.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Rule::Fs {
+                object: FsObject::Path(p),
+                ..
+            } => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// The rule's line of the `rules` file, without the newline, but with the
+/// path escaped for display as [`Creator`]'s `exe` is (space, backslash,
+/// control characters and bytes that are not UTF-8 as `\ooo`), which
+/// escapes more than the file does: the text holds no space inside a
+/// field and no control character.
+///
+/// ```
+/// use landlock_audit::{AccessFs, FsObject, Rule, Unnamed};
+///
+/// let r = Rule::Fs { dev: (0, 31), ino: 2, object: FsObject::Path("/tmp/a b\n\x1b".into()),
+///                    quiet: false, access: AccessFs::WRITE_FILE, unknown_access: vec![] };
+/// assert_eq!(r.to_string(), r"fs dev 0:31 ino 2 path /tmp/a\040b\012\033 access write_file");
+/// let r = Rule::Fs { dev: (0, 31), ino: 2, object: FsObject::Unnamed(Unnamed::Uncached),
+///                    quiet: true, access: AccessFs::empty(), unknown_access: vec![] };
+/// assert_eq!(r.to_string(), "fs dev 0:31 ino 2 uncached quiet access");
+/// ```
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use std::os::unix::ffi::OsStrExt;
+        match self {
+            Rule::Fs {
+                dev, ino, object, ..
+            } => {
+                write!(f, "fs dev {}:{} ino {ino} ", dev.0, dev.1)?;
+                match object {
+                    FsObject::Path(p) => {
+                        f.write_str("path ")?;
+                        write_escaped_field(f, p.as_os_str().as_bytes())?;
+                    }
+                    FsObject::Unnamed(u) => f.write_str(u.as_str())?,
+                }
+            }
+            Rule::FsReleased { .. } => f.write_str("fs released")?,
+            Rule::Net { port, .. } => write!(f, "net port {port}")?,
+        }
+        if self.quiet() {
+            f.write_str(" quiet")?;
+        }
+        f.write_str(" access")?;
+        for n in self.access_names() {
+            write!(f, " {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The device of a filesystem rule in JSON.
+#[cfg(feature = "serde")]
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DevJson {
+    major: u32,
+    minor: u32,
+}
+
+/// The JSON form of a [`Rule`]: `kind` `"fs"` with `dev`, `ino`, `path`
+/// (`path_bytes` when it is not UTF-8) and `reason` (`null` where they do
+/// not apply), or `kind` `"net"` with `port`; then `quiet` and `access`.
+#[cfg(feature = "serde")]
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum RuleJson {
+    Fs {
+        dev: Option<DevJson>,
+        ino: Option<u64>,
+        path: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path_bytes: Option<Vec<u8>>,
+        reason: Option<Unnamed>,
+        quiet: bool,
+        access: Vec<String>,
+    },
+    Net {
+        port: u16,
+        quiet: bool,
+        access: Vec<String>,
+    },
+}
+
+#[cfg(feature = "serde")]
+impl From<Rule> for RuleJson {
+    fn from(r: Rule) -> Self {
+        let access = r.access_names();
+        match r {
+            Rule::Fs {
+                dev,
+                ino,
+                object,
+                quiet,
+                ..
+            } => {
+                let (path, path_bytes, reason) = match object {
+                    FsObject::Path(p) => {
+                        let (s, b) = text_and_bytes(p.as_os_str().as_bytes());
+                        (Some(s), b, None)
+                    }
+                    FsObject::Unnamed(u) => (None, None, Some(u)),
+                };
+                RuleJson::Fs {
+                    dev: Some(DevJson {
+                        major: dev.0,
+                        minor: dev.1,
+                    }),
+                    ino: Some(ino),
+                    path,
+                    path_bytes,
+                    reason,
+                    quiet,
+                    access,
+                }
+            }
+            Rule::FsReleased { quiet, .. } => RuleJson::Fs {
+                dev: None,
+                ino: None,
+                path: None,
+                path_bytes: None,
+                reason: Some(Unnamed::Released),
+                quiet,
+                access,
+            },
+            Rule::Net { port, quiet, .. } => RuleJson::Net {
+                port,
+                quiet,
+                access,
+            },
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RuleJson> for Rule {
+    type Error = String;
+
+    fn try_from(j: RuleJson) -> Result<Self, String> {
+        match j {
+            RuleJson::Fs {
+                dev,
+                ino,
+                path,
+                path_bytes,
+                reason,
+                quiet,
+                access,
+            } => {
+                let (access, unknown_access) = names_split::<AccessFs>(access, true)?;
+                match (dev, ino, path, reason) {
+                    (Some(d), Some(ino), Some(p), None) => Ok(Rule::Fs {
+                        dev: (d.major, d.minor),
+                        ino,
+                        object: FsObject::Path(
+                            path_bytes.map_or_else(|| p.into(), |b| OsString::from_vec(b).into()),
+                        ),
+                        quiet,
+                        access,
+                        unknown_access,
+                    }),
+                    (Some(d), Some(ino), None, Some(u)) if path_bytes.is_none() => Ok(Rule::Fs {
+                        dev: (d.major, d.minor),
+                        ino,
+                        object: FsObject::Unnamed(u),
+                        quiet,
+                        access,
+                        unknown_access,
+                    }),
+                    (None, None, None, Some(Unnamed::Released)) if path_bytes.is_none() => {
+                        Ok(Rule::FsReleased {
+                            quiet,
+                            access,
+                            unknown_access,
+                        })
+                    }
+                    _ => Err(
+                        "a filesystem rule has dev and ino, and either path or reason; \
+                              or only reason \"released\""
+                            .to_owned(),
+                    ),
+                }
+            }
+            RuleJson::Net {
+                port,
+                quiet,
+                access,
+            } => {
+                let (access, unknown_access) = names_split::<AccessNet>(access, true)?;
+                Ok(Rule::Net {
+                    port,
+                    quiet,
+                    access,
+                    unknown_access,
+                })
+            }
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        RuleJson::from(self.clone()).serialize(s)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> Deserialize<'de> for Rule {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Rule::try_from(RuleJson::deserialize(d)?).map_err(D::Error::custom)
     }
 }

@@ -554,6 +554,7 @@ mod tests {
             },
             audit_id: None,
             denials: Some(n * 10),
+            rules: None,
         }
     }
 

@@ -601,6 +601,10 @@ fn help_documents_exit_statuses() {
         "audit_id_not_found",
         "audit_id_permission_denied",
         "audit_id_unsupported",
+        "rules_permission_denied",
+        "rules_unavailable",
+        "rules_unsupported",
+        "domain_gone",
         "usage",
     ] {
         assert!(out.contains(s), "{s} missing from --help");
@@ -617,6 +621,14 @@ fn help_documents_exit_statuses() {
         "1  audit_id_not_found",
         "1  audit_id_permission_denied",
         "3  audit_id_unsupported",
+        "--rules",
+        "CAP_SYS_PTRACE",
+        "1  rules_permission_denied",
+        "1  rules_unavailable",
+        "1  domain_gone",
+        "3  rules_unsupported",
+        "uncached",
+        "too_long",
     ] {
         assert!(out.contains(s), "{s} missing from domain --help");
     }
@@ -1489,6 +1501,308 @@ fn domain_by_audit_id_without_permission_is_exit_1() {
     let id = f.model.domains[4].id.to_string();
     let o = run_without_dac_override(&f, &["domain", &id]);
     assert!(stdout(&o).starts_with(&format!("domain   {id}\n")));
+}
+
+// ---------------------------------------------------------------------------
+// domain --rules: the rules of a domain's layer.
+
+/// A tree of two domains: 1 (below nothing) with a rule of every form, a
+/// path that tries to forge a line among them; 2 (below 1) with none.
+fn rules_model() -> Model {
+    use landlock_audit::{AccessFs, AccessNet, FsObject, Rule, Unnamed};
+    use std::os::unix::ffi::OsStrExt;
+    let mut d1 = dom(1, None, &[(100, 100)]);
+    d1.rules = Some(vec![
+        Rule::FsReleased {
+            quiet: true,
+            access: AccessFs::READ_FILE,
+            unknown_access: vec![],
+        },
+        Rule::Fs {
+            dev: (0, 31),
+            ino: 2,
+            object: FsObject::Unnamed(Unnamed::Uncached),
+            quiet: false,
+            access: AccessFs::WRITE_FILE,
+            unknown_access: vec![],
+        },
+        Rule::Fs {
+            dev: (8, 1),
+            ino: 131073,
+            object: FsObject::Path("/usr".into()),
+            quiet: true,
+            access: AccessFs::EXECUTE | AccessFs::READ_FILE | AccessFs::READ_DIR,
+            unknown_access: vec![],
+        },
+        Rule::Fs {
+            dev: (8, 1),
+            ino: 131074,
+            object: FsObject::Path(
+                std::ffi::OsStr::from_bytes(
+                    format!("/srv/{FORGER}\n  fs   /etc  write_file\x1b[2K\\").as_bytes(),
+                )
+                .into(),
+            ),
+            quiet: false,
+            access: AccessFs::READ_DIR,
+            unknown_access: vec![],
+        },
+        Rule::Fs {
+            dev: (8, 1),
+            ino: 131075,
+            object: FsObject::Path(std::ffi::OsStr::from_bytes(b"/srv/caf\xe9").into()),
+            quiet: true,
+            access: AccessFs::empty(),
+            unknown_access: vec![],
+        },
+        Rule::Net {
+            port: 443,
+            quiet: false,
+            access: AccessNet::CONNECT_TCP,
+            unknown_access: vec![],
+        },
+        Rule::Net {
+            port: 53,
+            quiet: true,
+            access: AccessNet::empty(),
+            unknown_access: vec![],
+        },
+    ]);
+    let mut d2 = dom(2, Some(1), &[(101, 101)]);
+    d2.rules = Some(vec![]);
+    Model {
+        domains: vec![d1, d2],
+        ..Model::default()
+    }
+}
+
+#[test]
+fn domain_rules_text() {
+    let f = Fixture::new(rules_model());
+    let out = stdout(&run(&f, &["domain", &id(1).to_string(), "--rules"]));
+    let rules: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("rules "))
+        .take_while(|l| !l.starts_with("children "))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "rules    7",
+            "  fs   (released)  read_file  (quiet)",
+            "  fs   (uncached)  write_file  (dev 0:31 ino 2)",
+            "  fs   /usr  execute read_file read_dir  (dev 8:1 ino 131073, quiet)",
+            &format!(
+                "  fs   /srv/{FORGER_ESC}\\012\\040\\040fs\\040\\040\\040/etc\\040\\040write_file\\033[2K\\134  \
+                 read_dir  (dev 8:1 ino 131074)"
+            ),
+            "  fs   /srv/caf\\351  -  (dev 8:1 ino 131075, quiet)",
+            "  net  port 443  connect_tcp",
+            "  net  port 53  -  (quiet)",
+        ],
+        "{out}"
+    );
+    // After the creator, before the children and tasks; the rest as
+    // without --rules.
+    let plain = stdout(&run(&f, &["domain", &id(1).to_string()]));
+    let without: Vec<&str> = out.lines().filter(|l| !rules.contains(l)).collect();
+    assert_eq!(without, plain.lines().collect::<Vec<_>>());
+    assert!(!plain.contains("rules"), "{plain}");
+    let keys: Vec<&str> = out.lines().map(|l| l.split(' ').next().unwrap()).collect();
+    let at = |k: &str| keys.iter().position(|x| *x == k).unwrap();
+    assert!(at("creator") < at("rules") && at("rules") < at("children"));
+    // A layer that added no rule says so.
+    let out = stdout(&run(&f, &["domain", &id(2).to_string(), "--rules"]));
+    assert_eq!(
+        lines_of(&out, "rules"),
+        ["rules    none (this domain's layer added no rule)"],
+        "{out}"
+    );
+}
+
+#[test]
+fn domain_rules_json() {
+    use landlock_audit::json::DomainRulesList;
+    let f = Fixture::new(rules_model());
+    let model = f.model.clone();
+    for (n, args) in [
+        (1, vec!["domain", "1000000000000001", "--rules", "--json"]),
+        (1, vec!["--json", "domain", "--rules", "1000000000000001"]),
+        (1, vec!["domain", "1000000000000001", "--rules", "--pretty"]),
+        (2, vec!["domain", "1000000000000002", "--rules", "--json"]),
+    ] {
+        // Validated against domain.json by `run`.
+        let v = json(&run(&f, &args));
+        let doc: DomainRulesList = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(doc.domains.len(), 1, "{args:?}");
+        let want = &model.domains[n - 1];
+        assert_eq!(doc.domains[0].domain.id, want.id);
+        assert_eq!(Some(&doc.domains[0].rules), want.rules.as_ref(), "{args:?}");
+        // The domain's other fields are those of domain --json.
+        let plain = json(&run(&f, &["domain", &want.id.to_string(), "--json"]));
+        let mut without = v.clone();
+        without["domains"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("rules");
+        assert_eq!(without, plain, "{args:?}");
+        assert!(plain["domains"][0].get("rules").is_none());
+    }
+    // Each form's object, exactly.
+    let v = json(&run(
+        &f,
+        &["domain", "1000000000000001", "--rules", "--json"],
+    ));
+    let r = &v["domains"][0]["rules"];
+    assert_eq!(
+        r[0],
+        serde_json::json!({"kind": "fs", "dev": null, "ino": null, "path": null,
+                           "reason": "released", "quiet": true, "access": ["read_file"]})
+    );
+    assert_eq!(
+        r[1],
+        serde_json::json!({"kind": "fs", "dev": {"major": 0, "minor": 31}, "ino": 2,
+                           "path": null, "reason": "uncached", "quiet": false,
+                           "access": ["write_file"]})
+    );
+    assert_eq!(
+        r[2],
+        serde_json::json!({"kind": "fs", "dev": {"major": 8, "minor": 1}, "ino": 131073,
+                           "path": "/usr", "reason": null, "quiet": true,
+                           "access": ["execute", "read_file", "read_dir"]})
+    );
+    assert_eq!(
+        r[3]["path"],
+        format!("/srv/{FORGER}\n  fs   /etc  write_file\x1b[2K\\")
+    );
+    assert_eq!(r[4]["path"], "/srv/caf\u{fffd}");
+    assert_eq!(
+        r[4]["path_bytes"],
+        serde_json::json!(b"/srv/caf\xe9".to_vec())
+    );
+    assert_eq!(r[4]["access"], serde_json::json!([]));
+    assert_eq!(
+        r[5],
+        serde_json::json!({"kind": "net", "port": 443, "quiet": false, "access": ["connect_tcp"]})
+    );
+    assert_eq!(
+        r[6],
+        serde_json::json!({"kind": "net", "port": 53, "quiet": true, "access": []})
+    );
+    // tree.json has no rules; domain.json refuses a rule of no known shape.
+    let r = std::panic::catch_unwind(|| validate("tree.json", &v));
+    assert!(r.is_err(), "tree.json accepted rules");
+    for (i, key, bad) in [
+        (0, "reason", serde_json::json!("lost")),
+        (1, "path", serde_json::json!("/a")),
+        (2, "dev", serde_json::Value::Null),
+        (5, "port", serde_json::json!(65536)),
+        (5, "surprise", serde_json::json!(1)),
+        (6, "kind", serde_json::json!("scope")),
+    ] {
+        let mut d = v.clone();
+        d["domains"][0]["rules"][i][key] = bad.clone();
+        let r = std::panic::catch_unwind(|| validate("domain.json", &d));
+        assert!(r.is_err(), "rule {i} with {key} {bad} accepted");
+    }
+}
+
+#[test]
+fn domain_rules_by_audit_id_and_on_a_generated_tree() {
+    let f = Fixture::generated(25, 80);
+    for m in &f.model.domains {
+        let a = m.audit_id.unwrap().to_string();
+        let v = json(&run(&f, &["domain", "--audit-id", &a, "--rules", "--json"]));
+        let rules: Vec<landlock_audit::Rule> =
+            serde_json::from_value(v["domains"][0]["rules"].clone()).unwrap();
+        assert_eq!(Some(&rules), m.rules.as_ref(), "{}", m.id);
+        // Text: one line per rule, whatever the paths hold.
+        let out = stdout(&run(&f, &["domain", &m.id.to_string(), "--rules"]));
+        let n = out
+            .lines()
+            .skip_while(|l| !l.starts_with("rules "))
+            .skip(1)
+            .take_while(|l| l.starts_with("  fs ") || l.starts_with("  net "))
+            .count();
+        assert_eq!(n, rules.len(), "{out}");
+        assert!(!out.contains('\x1b'), "{out}");
+    }
+}
+
+#[test]
+fn domain_rules_on_a_kernel_without_rules_files_is_exit_3() {
+    let mut model = rules_model();
+    for d in &mut model.domains {
+        d.rules = None;
+    }
+    let f = Fixture::new(model);
+    let o = run(&f, &["domain", &id(1).to_string(), "--rules"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no rules files"), "{err}");
+    assert!(!err.contains("exists only on a kernel"), "{err}");
+    let (code, kind, msg) = json_error(&run(
+        &f,
+        &["domain", &id(1).to_string(), "--rules", "--json"],
+    ));
+    assert_eq!((code, kind.as_str()), (3, "rules_unsupported"), "{msg}");
+    // Without --rules, the domain is shown.
+    assert!(stdout(&run(&f, &["domain", &id(1).to_string()])).starts_with("domain   "));
+}
+
+#[test]
+fn domain_rules_without_permission_is_exit_1() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::new(rules_model());
+    // Unreadable (mode 000), as the kernel's is to a reader without
+    // CAP_SYS_PTRACE in the initial user namespace: a real EACCES.
+    let rules = f.domain_file(id(1), "rules");
+    fs::set_permissions(&rules, fs::Permissions::from_mode(0o000)).unwrap();
+    let o = run_without_dac_override(&f, &["domain", &id(1).to_string(), "--rules"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty(), "nothing but the error");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("permission denied: "), "{err}");
+    assert!(err.contains("/rules: "), "{err}");
+    assert!(
+        err.contains("reading a domain's rules needs CAP_SYS_PTRACE in the initial user namespace"),
+        "{err}"
+    );
+    let (code, kind, msg) = json_error(&run_without_dac_override(
+        &f,
+        &["--json", "domain", &id(1).to_string(), "--rules"],
+    ));
+    assert_eq!(
+        (code, kind.as_str()),
+        (1, "rules_permission_denied"),
+        "{msg}"
+    );
+    // Without --rules the file is not read.
+    let o = run_without_dac_override(&f, &["domain", &id(1).to_string()]);
+    assert!(stdout(&o).starts_with(&format!("domain   {}\n", id(1))));
+}
+
+#[test]
+fn domain_rules_malformed_is_exit_1() {
+    let f = Fixture::new(rules_model());
+    fs::write(
+        f.domain_file(id(2), "rules"),
+        "net port 443 access connect_tcp\nfs dev 8:1 ino 7 path /a\x1b[2K access\nnet port 99999 access\n",
+    )
+    .unwrap();
+    let o = run(&f, &["domain", &id(2).to_string(), "--rules"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("/rules:3: malformed: port 99999 out of range"),
+        "{err}"
+    );
+    let (code, kind, _) = json_error(&run(
+        &f,
+        &["domain", &id(2).to_string(), "--rules", "--json"],
+    ));
+    assert_eq!((code, kind.as_str()), (1, "malformed"));
 }
 
 #[test]

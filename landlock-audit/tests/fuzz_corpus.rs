@@ -183,6 +183,37 @@ fn generation() {
     );
 }
 
+/// The `rules` target's checks: bounded errors; parsed rules print back
+/// (the kernel's escapes) to the same rules, and show without a control
+/// character; the corpus holds both files and refusals.
+#[test]
+fn rules() {
+    let (mut parsed, mut refused) = (0, 0);
+    for (p, data) in corpus("rules") {
+        match parse::rules(&data) {
+            Err(e) => {
+                refused += 1;
+                bounded("rules", &p, &e.reason);
+            }
+            Ok(rules) => {
+                parsed += 1;
+                assert!(rules.len() <= data.len() / 16, "{}", p.display());
+                let text = landlock_audit::fixture::rules_text(&rules);
+                assert_eq!(parse::rules(&text).as_ref(), Ok(&rules), "{}", p.display());
+                for r in &rules {
+                    let shown = r.to_string();
+                    assert!(!shown.bytes().any(|b| b.is_ascii_control()), "{shown}");
+                    assert_eq!(shown.lines().count(), 1, "{shown}");
+                }
+            }
+        }
+    }
+    assert!(
+        parsed > 0 && refused > 0,
+        "the corpus holds valid and invalid rules files"
+    );
+}
+
 #[test]
 fn snapshot() {
     for (p, data) in corpus("snapshot") {

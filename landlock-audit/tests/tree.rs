@@ -634,6 +634,77 @@ fn json_shape_of_a_domain() {
 }
 
 #[test]
+fn json_shape_of_rules() {
+    use landlock_audit::{FsObject, Rule, Unnamed};
+    use std::os::unix::ffi::OsStringExt;
+    let rules = vec![
+        Rule::Fs {
+            dev: (8, 1),
+            ino: u64::MAX,
+            object: FsObject::Path(std::ffi::OsString::from_vec(b"/srv/a b\n\xff".to_vec()).into()),
+            quiet: true,
+            access: AccessFs::EXECUTE | AccessFs::from_bits_retain(1 << 40),
+            unknown_access: vec!["frob_nicate".into()],
+        },
+        Rule::Fs {
+            dev: (0, 31),
+            ino: 2,
+            object: FsObject::Unnamed(Unnamed::TooLong),
+            quiet: false,
+            access: AccessFs::WRITE_FILE,
+            unknown_access: vec![],
+        },
+        Rule::FsReleased {
+            quiet: true,
+            access: AccessFs::empty(),
+            unknown_access: vec![],
+        },
+        Rule::Net {
+            port: 443,
+            quiet: false,
+            access: AccessNet::CONNECT_TCP,
+            unknown_access: vec![],
+        },
+    ];
+    let v = serde_json::to_value(&rules).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([
+            {"kind": "fs", "dev": {"major": 8, "minor": 1}, "ino": u64::MAX,
+             "path": "/srv/a b\n\u{fffd}", "path_bytes": [47, 115, 114, 118, 47, 97, 32, 98, 10, 255],
+             "reason": null, "quiet": true, "access": ["execute", "bit40", "frob_nicate"]},
+            {"kind": "fs", "dev": {"major": 0, "minor": 31}, "ino": 2, "path": null,
+             "reason": "too_long", "quiet": false, "access": ["write_file"]},
+            {"kind": "fs", "dev": null, "ino": null, "path": null, "reason": "released",
+             "quiet": true, "access": []},
+            {"kind": "net", "port": 443, "quiet": false, "access": ["connect_tcp"]},
+        ])
+    );
+    let back: Vec<Rule> = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(back, rules);
+    // Shapes no rule has are refused.
+    for (i, field, bad) in [
+        (0, "kind", serde_json::json!("scope")),
+        (0, "reason", serde_json::json!("uncached")),
+        (1, "dev", serde_json::Value::Null),
+        (1, "reason", serde_json::json!("lost")),
+        (2, "reason", serde_json::json!("deleted")),
+        (2, "ino", serde_json::json!(3)),
+        (3, "port", serde_json::json!(65536)),
+        (3, "access", serde_json::json!(["read_file"])),
+        (0, "access", serde_json::json!(["bind_tcp"])),
+        (0, "surprise", serde_json::json!(1)),
+    ] {
+        let mut d = v.clone();
+        d[i][field] = bad.clone();
+        assert!(
+            serde_json::from_value::<Vec<Rule>>(d).is_err(),
+            "rule {i} with {field} {bad} accepted"
+        );
+    }
+}
+
+#[test]
 fn json_rejects_bad_ids_and_names() {
     assert!(serde_json::from_str::<DomainId>("\"1000000000000001\"").is_ok());
     assert!(serde_json::from_str::<DomainId>("\"0x1000000000000001\"").is_err());

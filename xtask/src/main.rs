@@ -154,12 +154,16 @@ fn page(sub: Option<&str>) -> Page {
             ("As JSON:", "landlock-audit list --json"),
         ]),
         Some("domain") => Page {
-            text: Some(("DOMAIN IDS", args::DOMAIN_AFTER_HELP.to_owned())),
+            text: Some(("DOMAIN IDS AND RULES", args::DOMAIN_AFTER_HELP.to_owned())),
             ..common(&[
                 ("A domain by a prefix of its ID:", "landlock-audit domain 3f9a0c21"),
                 (
                     "The domain an audit record names (needs CAP_AUDIT_READ):",
                     "landlock-audit domain --audit-id domain=1a2b3c4d5",
+                ),
+                (
+                    "The rules of a domain's layer, as JSON (needs CAP_SYS_PTRACE):",
+                    "landlock-audit domain 3f9a0c21 --rules --json",
                 ),
             ])
         },
@@ -597,7 +601,15 @@ mod tests {
             );
         }
         let domain = std::fs::read_to_string(dir.join("man/man1/landlock-audit-domain.1")).unwrap();
-        for s in ["\\-\\-audit\\-id", "CAP_AUDIT_READ", "audit_id_unsupported"] {
+        for s in [
+            "\\-\\-audit\\-id",
+            "CAP_AUDIT_READ",
+            "audit_id_unsupported",
+            "\\-\\-rules",
+            "CAP_SYS_PTRACE",
+            "rules_permission_denied",
+            "rules_unavailable",
+        ] {
             assert!(domain.contains(s), "{s} missing from {domain}");
         }
         let bash = std::fs::read_to_string(dir.join("completions/landlock-audit.bash")).unwrap();
@@ -616,6 +628,7 @@ mod tests {
             }
         }
         assert!(bash.contains("--audit-id"));
+        assert!(bash.contains("--rules"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

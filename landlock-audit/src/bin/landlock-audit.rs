@@ -25,7 +25,7 @@ use clap::Parser;
 use landlock_audit::json::{self, DomainList, ProcessCounts, PsProcess};
 use landlock_audit::procfs::{self, Process};
 use landlock_audit::{
-    Coverage, Domain, DomainId, Domains, Error, ProcessState, Task, DEFAULT_ROOT,
+    Coverage, Domain, DomainId, Domains, Error, FsObject, ProcessState, Rule, Task, DEFAULT_ROOT,
 };
 
 use args::{Cli, Command};
@@ -34,13 +34,15 @@ use args::{Cli, Command};
 const EXIT_OK: u8 = 0;
 /// Exit status: an error while reading (malformed tree, I/O, permission,
 /// unsupported version, unknown domain or audit ID, `audit_id` without
-/// `CAP_AUDIT_READ`) or writing.
+/// `CAP_AUDIT_READ`, `rules` without `CAP_SYS_PTRACE` or held by no task)
+/// or writing.
 const EXIT_ERROR: u8 = 1;
 /// Exit status: usage error (also clap's own).
 const EXIT_USAGE: u8 = 2;
 /// Exit status: no tree on this system (securityfs not mounted, Landlock
 /// disabled, or a kernel without the landlock-audit feature), or, for
-/// `domain --audit-id`, a tree without `audit_id` files.
+/// `domain --audit-id`, a tree without `audit_id` files (for `domain
+/// --rules`, without `rules` files).
 const EXIT_UNAVAILABLE: u8 = 3;
 
 /// The most bytes of a command name shown: the kernel's are at most 16
@@ -108,6 +110,10 @@ fn lib_error_kind(e: &Error) -> &'static str {
         Error::AuditIdNotFound { .. } => "audit_id_not_found",
         Error::AuditIdPermissionDenied { .. } => "audit_id_permission_denied",
         Error::AuditIdUnsupported { .. } => "audit_id_unsupported",
+        Error::RulesPermissionDenied { .. } => "rules_permission_denied",
+        Error::RulesUnavailable { .. } => "rules_unavailable",
+        Error::RulesUnsupported { .. } => "rules_unsupported",
+        Error::DomainGone { .. } => "domain_gone",
         Error::Io { .. } => "io",
         _ => "other",
     }
@@ -135,7 +141,9 @@ impl Failure {
             Failure::Lib(e) if e.is_unavailable() => EXIT_UNAVAILABLE,
             // The kernel lacks what the question needs, as for a missing
             // tree.
-            Failure::Lib(Error::AuditIdUnsupported { .. }) => EXIT_UNAVAILABLE,
+            Failure::Lib(Error::AuditIdUnsupported { .. } | Error::RulesUnsupported { .. }) => {
+                EXIT_UNAVAILABLE
+            }
             Failure::Expectations(_) | Failure::Usage(_) | Failure::NotProcfs => EXIT_USAGE,
             Failure::NotATree => EXIT_UNAVAILABLE,
             _ => EXIT_ERROR,
@@ -359,23 +367,35 @@ fn run_once(cli: &Cli, command: &Command, out: &mut impl Write) -> Result<(), Fa
         Command::Tree { .. } => tree(cli, &domains, out),
         Command::Ps { all, pids } => ps(cli, &View::read(cli, domains)?, *all, pids, out),
         Command::List => list(cli, &domains, out),
-        Command::Domain { id: Some(id), .. } => {
+        Command::Domain {
+            id: Some(id),
+            rules,
+            ..
+        } => {
             let d = find_domain(&domains, id)?;
-            domain(cli, &domains, d, out)
+            domain(cli, &domains, d, *rules, out)
         }
         Command::Domain {
             id: None,
             audit_id: Some(a),
+            rules,
             ..
-        } => domain(cli, &domains, domains.find_by_audit_id(&cli.root, *a)?, out),
+        } => domain(
+            cli,
+            &domains,
+            domains.find_by_audit_id(&cli.root, *a)?,
+            *rules,
+            out,
+        ),
         Command::Domain {
             id: None,
             audit_id: None,
             pid: Some(pid),
             tid,
+            rules,
         } => {
             let d = domain_of_pid(cli, &domains, *pid, *tid)?;
-            domain(cli, &domains, d, out)
+            domain(cli, &domains, d, *rules, out)
         }
         Command::Domain {
             id: None,
@@ -1178,11 +1198,79 @@ fn denials_text(denials: Option<u64>) -> String {
     )
 }
 
-/// `domain`: one domain in detail, found by its ID or its audit ID.
-fn domain(cli: &Cli, domains: &Domains, d: &Domain, out: &mut impl Write) -> Result<(), Failure> {
+/// A rule's rights for text: their names, or `-` for none.
+fn rights_text(r: &Rule) -> String {
+    let names = r.access_names();
+    if names.is_empty() {
+        "-".to_owned()
+    } else {
+        names.join(" ")
+    }
+}
+
+/// One line of `domain --rules` for `r`, without the indent:
+/// `fs   PATH  RIGHTS  (dev M:m ino N[, quiet])`, the path escaped
+/// ([`text::field`]), `(REASON)` in its place when the kernel names none;
+/// `fs   (released)  RIGHTS`; `net  port N  RIGHTS`; `  (quiet)` after
+/// the last two for a quiet rule.
+fn rule_text(r: &Rule) -> String {
+    let quiet = if r.quiet() { ", quiet" } else { "" };
+    match r {
+        Rule::Fs {
+            dev, ino, object, ..
+        } => {
+            let what = match object {
+                FsObject::Path(p) => text::field(p.as_os_str().as_bytes()),
+                FsObject::Unnamed(u) => format!("({u})"),
+            };
+            format!(
+                "fs   {what}  {}  (dev {}:{} ino {ino}{quiet})",
+                rights_text(r),
+                dev.0,
+                dev.1
+            )
+        }
+        Rule::FsReleased { .. } => format!(
+            "fs   (released)  {}{}",
+            rights_text(r),
+            if r.quiet() { "  (quiet)" } else { "" }
+        ),
+        Rule::Net { port, .. } => format!(
+            "net  port {port}  {}{}",
+            rights_text(r),
+            if r.quiet() { "  (quiet)" } else { "" }
+        ),
+    }
+}
+
+/// `domain`: one domain in detail, found by its ID or its audit ID; with
+/// `with_rules`, the rules of its layer too (read before anything is
+/// written, so that an error is the whole output).
+fn domain(
+    cli: &Cli,
+    domains: &Domains,
+    d: &Domain,
+    with_rules: bool,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
     let id = d.id;
+    let rules = if with_rules {
+        Some(landlock_audit::rules::read(&cli.root, id)?)
+    } else {
+        None
+    };
     if cli.wants_json() {
-        return json_out(cli, out, &DomainList::new(vec![d.clone()]));
+        return match rules {
+            None => json_out(cli, out, &DomainList::new(vec![d.clone()])),
+            Some(rules) => json_out(
+                cli,
+                out,
+                &json::DomainRulesList::new(vec![json::DomainWithRules {
+                    domain: d.clone(),
+                    rules,
+                }]),
+            ),
+        };
     }
     check_proc(cli)?;
     writeln!(out, "domain   {}", d.id)?;
@@ -1208,6 +1296,18 @@ fn domain(cli: &Cli, domains: &Domains, d: &Domain, out: &mut impl Write) -> Res
         None => out.write_all(
             b"creator  unreadable (needs CAP_SYS_PTRACE in the initial user namespace)\n",
         )?,
+    }
+    match &rules {
+        None => {}
+        Some(rules) if rules.is_empty() => {
+            out.write_all(b"rules    none (this domain's layer added no rule)\n")?
+        }
+        Some(rules) => {
+            writeln!(out, "rules    {}", rules.len())?;
+            for r in rules {
+                writeln!(out, "  {}", rule_text(r))?;
+            }
+        }
     }
     let kids: Vec<String> = domains.children(id).map(|k| k.id.to_string()).collect();
     writeln!(
@@ -1502,4 +1602,100 @@ fn coverage_metrics(e: &mut prom::Exposition, domains: &Domains, cov: &Coverage)
             .map(|(l, n)| (&l[..], n.clone()))
             .collect::<Vec<_>>(),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from([&["landlock-audit"][..], args].concat()).expect("a valid command line")
+    }
+
+    /// The kind, exit status and message of each error `domain --rules`
+    /// can meet that no fixture tree can make (a file cannot answer
+    /// `ENODATA`), as the command reports them.
+    #[test]
+    fn rules_errors_have_their_kind_status_and_message() {
+        let c = cli(&["domain", "1000000000000001", "--rules"]);
+        let path = PathBuf::from(format!("{DEFAULT_ROOT}/domains/1000000000000001/rules"));
+        let id: DomainId = "1000000000000001".parse().unwrap();
+        let io = |errno| landlock_audit::rules::error(&path, io::Error::from_raw_os_error(errno));
+        for (e, kind, code, says) in [
+            (
+                io(libc::EACCES),
+                "rules_permission_denied",
+                EXIT_ERROR,
+                "reading a domain's rules needs CAP_SYS_PTRACE in the initial user namespace",
+            ),
+            (
+                io(libc::ENODATA),
+                "rules_unavailable",
+                EXIT_ERROR,
+                "the rules of this domain's layer are no longer held by any task",
+            ),
+            (io(libc::EIO), "io", EXIT_ERROR, "Input/output error"),
+            (
+                Error::DomainGone {
+                    id,
+                    path: path.parent().unwrap().to_owned(),
+                },
+                "domain_gone",
+                EXIT_ERROR,
+                "domain 1000000000000001 is gone",
+            ),
+            (
+                Error::RulesUnsupported { path: path.clone() },
+                "rules_unsupported",
+                EXIT_UNAVAILABLE,
+                "has no rules files",
+            ),
+        ] {
+            let f = Failure::Lib(e);
+            assert_eq!(f.kind(), kind);
+            assert_eq!(f.exit_code(), code, "{kind}");
+            let msg = f.message(&c);
+            assert!(msg.contains(says), "{kind}: {msg}");
+            assert!(msg.contains("/domains/1000000000000001"), "{kind}: {msg}");
+            // One line, as every message.
+            assert!(!msg.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn rule_lines_escape_what_users_control() {
+        use landlock_audit::{AccessFs, AccessNet, Unnamed};
+        use std::os::unix::ffi::OsStrExt;
+        let r = Rule::Fs {
+            dev: (8, 1),
+            ino: 9,
+            object: FsObject::Path(
+                std::ffi::OsStr::from_bytes(b"/a b\n  net  port 1\xe2\x80\xae\x1b[2K").into(),
+            ),
+            quiet: false,
+            access: AccessFs::READ_FILE,
+            unknown_access: vec!["frob".into()],
+        };
+        assert_eq!(
+            rule_text(&r),
+            r"fs   /a\040b\012\040\040net\040\040port\0401\342\200\256\033[2K  read_file frob  (dev 8:1 ino 9)"
+        );
+        let r = Rule::Fs {
+            dev: (0, 0),
+            ino: 0,
+            object: FsObject::Unnamed(Unnamed::TooLong),
+            quiet: true,
+            access: AccessFs::empty(),
+            unknown_access: vec![],
+        };
+        assert_eq!(rule_text(&r), "fs   (too_long)  -  (dev 0:0 ino 0, quiet)");
+        let r = Rule::Net {
+            port: 8080,
+            quiet: false,
+            access: AccessNet::BIND_TCP | AccessNet::from_bits_retain(1 << 9),
+            unknown_access: vec![],
+        };
+        assert_eq!(rule_text(&r), "net  port 8080  bind_tcp bit9");
+    }
 }

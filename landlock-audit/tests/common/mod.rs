@@ -105,6 +105,7 @@ pub fn dom(n: u64, parent: Option<u64>, tasks: &[(u32, u32)]) -> ModelDomain {
         },
         audit_id: None,
         denials: Some(n),
+        rules: None,
     }
 }
 

@@ -21,6 +21,7 @@ mod notify;
 mod overrides;
 mod procattr;
 mod procs;
+mod rules;
 mod scale;
 mod sys;
 mod table;
@@ -485,6 +486,10 @@ fn main() {
         procattr::a_proc_directory_cannot_reach_a_reused_pid,
     );
     r.run("command_domain_by_pid", procattr::command_domain_by_pid);
+    r.run(
+        "command_domain_rules_shows_paths_and_ports",
+        rules::command_domain_rules_shows_paths_and_ports,
+    );
     r.run(
         "tree_watch_wakes_on_a_new_domain",
         watch::tree_watch_wakes_on_a_new_domain,

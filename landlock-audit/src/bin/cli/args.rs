@@ -13,7 +13,8 @@ pub const EXIT_STATUS: &str = "  0  success (for verify: every expectation holds
      error while reading the tree or /proc (malformed tree,
      I/O error, permission denied, unsupported tree version,
      unknown domain, no domain with the audit ID, audit_id
-     without CAP_AUDIT_READ), or while writing the output
+     without CAP_AUDIT_READ, rules without CAP_SYS_PTRACE or
+     held by no task), or while writing the output
   2  usage error (bad command line, or a --proc DIR with neither
      process directories nor self); for verify and metrics --expect,
      also an expectations file that is missing or invalid
@@ -21,7 +22,8 @@ pub const EXIT_STATUS: &str = "  0  success (for verify: every expectation holds
      mounted (or no /sys/kernel/security at all), Landlock
      disabled, or a kernel without the landlock-audit patch;
      for domain --audit-id, also a kernel whose tree has no
-     audit_id files (older than them); for --root DIR, a DIR
+     audit_id files (older than them), and for domain --rules,
+     one without rules files; for --root DIR, a DIR
      without a version file (kind not_a_tree) or one that does
      not exist (kind securityfs_not_mounted: no tree there)";
 
@@ -49,8 +51,9 @@ KIND is one of securityfs_not_mounted,
 landlock_disabled, feature_absent, permission_denied, malformed,
 unsupported_version, io, unknown_domain, ambiguous_domain,
 no_visible_domain, no_such_process, audit_id_not_found,
-audit_id_permission_denied, audit_id_unsupported, not_a_tree,
-expectations, usage, other.
+audit_id_permission_denied, audit_id_unsupported,
+rules_permission_denied, rules_unavailable, rules_unsupported,
+domain_gone, not_a_tree, expectations, usage, other.
 
 --root and --proc may be symbolic links (followed, once); symbolic links
 below them are refused.
@@ -97,7 +100,39 @@ Errors of --audit-id (exit status, --json kind):
   1  audit_id_permission_denied: the caller lacks CAP_AUDIT_READ
   3  audit_id_unsupported: the kernel's tree has no audit_id files
   2  usage: not an audit ID (1 to 16 lowercase hexadecimal digits
-     without a leading zero, optionally after domain=)";
+     without a leading zero, optionally after domain=)
+
+With --rules, the rules of the domain's own layer follow, from
+domains/<id>/rules, one line each, in the kernel's order (by kind,
+device, inode, port):
+
+  fs   PATH  RIGHTS  (dev MAJOR:MINOR ino N[, quiet])
+  fs   (REASON)  RIGHTS  (dev MAJOR:MINOR ino N[, quiet])
+  fs   (released)  RIGHTS[  (quiet)]
+  net  port N  RIGHTS[  (quiet)]
+
+A filesystem rule allows RIGHTS beneath the file or directory PATH,
+named from your root (escaped as other paths are); when the kernel names
+no path, REASON says why: uncached (no dentry of the inode is cached),
+deleted (it is unlinked), unreachable (no mount below your root shows
+it), too_long (longer than PATH_MAX), released (its filesystem was
+unmounted: the kernel knows neither the numbers nor the name).  dev and
+ino are the inode's st_dev and st_ino.  A network rule allows RIGHTS on a
+TCP or UDP port.  quiet marks a rule added with LANDLOCK_ADD_RULE_QUIET;
+RIGHTS is - for a quiet rule that allows nothing.  With --json, the
+domain gets a \"rules\" array: {\"kind\":\"fs\",\"dev\":{\"major\",\"minor\"},
+\"ino\",\"path\",\"reason\",\"quiet\",\"access\":[...]} (dev, ino, path
+and reason null where they do not apply; path_bytes when the path is not
+UTF-8) or {\"kind\":\"net\",\"port\",\"quiet\",\"access\":[...]}.
+
+Errors of --rules (exit status, --json kind):
+  1  rules_permission_denied: the caller lacks CAP_SYS_PTRACE in the
+     initial user namespace (as for the creator)
+  1  rules_unavailable: no task holds the domain's layer any more
+     (its own tasks ended; the domains below it that keep its layer
+     are held only by credentials of no task, such as open files')
+  1  domain_gone: the domain ended after the tree was read
+  3  rules_unsupported: the kernel's tree has no rules files";
 
 /// The text after `metrics --help`.
 pub const METRICS_AFTER_HELP: &str = "\
@@ -680,6 +715,13 @@ pub enum Command {
         /// shows a process whose threads differ as mixed).
         #[arg(long, value_name = "TID", value_parser = pid, requires = "pid")]
         tid: Option<u32>,
+
+        /// Also show the rules of the domain's own layer (paths beneath
+        /// which, and ports on which, it allows rights), from
+        /// domains/<id>/rules.  Needs CAP_SYS_PTRACE in the initial user
+        /// namespace.
+        #[arg(long)]
+        rules: bool,
     },
     /// Prometheus text exposition, for node_exporter's textfile collector.
     #[command(after_help = metrics_after_help())]
