@@ -602,11 +602,13 @@ pub fn tasks(input: &[u8]) -> ParseResult<Vec<TaskLine>> {
     Ok(out)
 }
 
-/// Decodes the escapes of a `comm` or `exe` value of `creator`: exactly
-/// those the kernel writes (`\040`, `\011`, `\012`, `\134` for space,
-/// tab, newline and backslash, as in `/proc/<pid>/mountinfo`).  Any other
-/// backslash, and a raw space or tab (which the kernel would have escaped),
-/// is an error.
+/// Decodes the escapes of a `comm` or `exe` value of `creator` (and of a
+/// path of `rules`): exactly those the kernel writes, a backslash and three
+/// octal digits for space, backslash and every control character (`\001`
+/// to `\040`, `\134`, `\177`; kernels before the `rules` file escaped
+/// only space, tab, newline and backslash, as `/proc/<pid>/mountinfo`
+/// does).  Any other backslash, and a raw space or tab (which the kernel
+/// would have escaped), is an error.
 pub fn unescape(s: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
@@ -615,18 +617,18 @@ pub fn unescape(s: &[u8]) -> Result<Vec<u8>, String> {
         match b {
             b'\\' => {
                 let v = match s.get(i + 1..i + 4) {
-                    Some(b"040") => b' ',
-                    Some(b"011") => b'\t',
-                    Some(b"012") => b'\n',
-                    Some(b"134") => b'\\',
-                    _ => {
-                        let end = s.len().min(i + 4);
-                        return Err(format!(
-                            "bad escape {} at byte {i} (the kernel writes only \\040 \\011 \\012 \\134)",
-                            quote(&s[i..end])
-                        ));
+                    Some(&[a @ b'0'..=b'3', b @ b'0'..=b'7', c @ b'0'..=b'7']) => {
+                        (a - b'0') << 6 | (b - b'0') << 3 | (c - b'0')
                     }
+                    _ => 0xff,
                 };
+                if !kernel_escapes(v) {
+                    let end = s.len().min(i + 4);
+                    return Err(format!(
+                        "bad escape {} at byte {i} (the kernel escapes only \\001 to \\040, \\134 and \\177)",
+                        quote(&s[i..end])
+                    ));
+                }
                 out.push(v);
                 i += 4;
             }
@@ -642,13 +644,22 @@ pub fn unescape(s: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Escapes space, tab, newline and backslash as `\040 \011 \012 \134`, as
-/// the kernel does for `comm` and `exe` in the `creator` file.
+/// Whether the kernel writes byte `b` as a backslash and three octal
+/// digits in `creator` and `rules`: space, backslash and every control
+/// character.
+/// (NUL, which no name holds, is not accepted back.)
+fn kernel_escapes(b: u8) -> bool {
+    (1..=b' ').contains(&b) || b == b'\\' || b == 0x7f
+}
+
+/// Escapes space, backslash and every control character (`\040`, `\134`,
+/// `\000` to `\037`, `\177`), as the kernel does for `comm` and `exe` in
+/// the `creator` file and paths in `rules`.
 pub fn escape(s: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
     for &b in s {
         match b {
-            b' ' | b'\t' | b'\n' | b'\\' => {
+            b if kernel_escapes(b) => {
                 out.push(b'\\');
                 out.push(b'0' + (b >> 6));
                 out.push(b'0' + ((b >> 3) & 7));
@@ -1722,6 +1733,19 @@ mod tests {
             let e = rules(input.as_bytes()).unwrap_err();
             assert_eq!(e.line, line, "{input:?}: {e}");
             assert!(e.reason.contains(why), "{input:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn every_control_character_the_kernel_escapes_decodes() {
+        assert_eq!(
+            unescape(b"a\\015b\\033[0m\\177\\001\\040\\134").unwrap(),
+            b"a\rb\x1b[0m\x7f\x01 \\"
+        );
+        assert_eq!(escape(b"\r\x1b\x7f \\"), b"\\015\\033\\177\\040\\134");
+        // Bytes the kernel writes as they are: an escape of one is forged.
+        for bad in [&b"\\101"[..], b"\\000", b"\\200", b"\\400", b"\\01"] {
+            assert!(unescape(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -526,7 +526,7 @@ impl Reader {
             self.bad(format!("uid 1001 lists {names:?}"));
         }
         let files = [
-            "access", "audit_id", "creator", "denials", "depth", "parent", "tasks",
+            "access", "audit_id", "creator", "denials", "depth", "parent", "rules", "tasks",
         ];
         for n in names {
             let id = match n.parse::<landlock_audit::DomainId>() {

@@ -24,8 +24,8 @@ const O_WRONLY: i32 = libc::O_WRONLY;
 const O_RDWR: i32 = libc::O_RDWR;
 
 /// The files of a domain directory, in `getdents` order.
-pub(crate) const DOMAIN_FILES: [&str; 7] = [
-    "parent", "depth", "access", "tasks", "creator", "audit_id", "denials",
+pub(crate) const DOMAIN_FILES: [&str; 8] = [
+    "parent", "depth", "access", "tasks", "creator", "audit_id", "denials", "rules",
 ];
 /// The top-level files.
 pub(crate) const TOP_FILES: [&str; 4] = ["version", "abi_version", "tasks", "snapshot"];
@@ -852,9 +852,9 @@ pub fn hostile_opens_error_or_data() -> TestResult {
         readable.push(("domains/".into(), p("domains")));
         readable.push(("domains/<B>/".into(), p(&format!("domains/{b}"))));
         open_table(&mut t, &readable)?;
-        // creator, audit_id and denials need a capability: EACCES for any
-        // open.
-        for f in ["creator", "audit_id", "denials"] {
+        // creator, audit_id, denials and rules need a capability: EACCES
+        // for any open.
+        for f in ["creator", "audit_id", "denials", "rules"] {
             let path = p(&format!("domains/{b}/{f}"));
             for &(fname, flags, expect) in &FILE_FLAGS {
                 let r = vfs::open(&path, flags);

@@ -900,7 +900,7 @@ pub fn hostile_operations_change_nothing() -> TestResult {
         (
             "domains/<A>/",
             a_dir.clone(),
-            "access audit_id creator denials depth parent tasks",
+            "access audit_id creator denials depth parent rules tasks",
         ),
     ] {
         let mut names: Vec<String> = std::fs::read_dir(&dir)
