@@ -596,6 +596,11 @@ fn exit_2_on_usage_errors() {
         &["domain", "abc"],
         &["domain"],
         &["ps", "-p", "x"],
+        // --tid goes with --pid only, not with an ID or --audit-id
+        // (clap's `requires` alone let these through).
+        &["domain", "abcd", "--tid", "5"],
+        &["domain", "--audit-id", "1a", "--tid", "5"],
+        &["domain", "--tid", "5"],
     ] {
         let o = run(&f, args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
