@@ -330,6 +330,39 @@ fn domain_json_and_text() {
     assert!(out.contains(&format!("depth    {}\n", target.depth)));
 }
 
+/// A UID that no user has is shown by its number in `domain`, `list` and
+/// `ps`, without a crash: the static command (ci/build-initramfs) once
+/// died of SIGSEGV there, in the NSS module static glibc loaded for a
+/// UID that `/etc/passwd` lacks (`cli/users.rs`).
+#[test]
+fn users_without_a_name_are_shown_by_uid() {
+    const NOBODY_HAS: u32 = 3_999_999_999;
+    let mut d = dom(1, None, &[(100, 100)]);
+    d.creator.uid = NOBODY_HAS;
+    let model = Model {
+        domains: vec![d],
+        processes: vec![landlock_audit::fixture::ModelProcess {
+            pid: 100,
+            comm: "w".into(),
+            threads: vec![100],
+            uid: NOBODY_HAS,
+            ..Default::default()
+        }],
+        ..Model::default()
+    };
+    let f = Fixture::new(model);
+    let n = NOBODY_HAS.to_string();
+    let out = stdout(&run(&f, &["domain", &id(1).to_string()]));
+    assert!(
+        out.contains(&format!("creator  pid 1 user {n} comm")),
+        "{out}"
+    );
+    let out = stdout(&run(&f, &["list"]));
+    assert!(out.lines().nth(1).is_some_and(|l| l.contains(&n)), "{out}");
+    let out = stdout(&run(&f, &["ps"]));
+    assert!(out.lines().nth(1).is_some_and(|l| l.contains(&n)), "{out}");
+}
+
 /// The `domain` lines of `out` that start with `key` and two spaces.
 fn lines_of<'a>(out: &'a str, key: &str) -> Vec<&'a str> {
     out.lines()
@@ -563,6 +596,11 @@ fn exit_2_on_usage_errors() {
         &["domain", "abc"],
         &["domain"],
         &["ps", "-p", "x"],
+        // --tid goes with --pid only, not with an ID or --audit-id
+        // (clap's `requires` alone let these through).
+        &["domain", "abcd", "--tid", "5"],
+        &["domain", "--audit-id", "1a", "--tid", "5"],
+        &["domain", "--tid", "5"],
     ] {
         let o = run(&f, args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");

@@ -9,6 +9,8 @@ mod prom;
 mod text;
 #[path = "cli/units.rs"]
 mod units;
+#[path = "cli/users.rs"]
+mod users;
 #[path = "cli/verify.rs"]
 mod verify;
 #[path = "cli/watch.rs"]
@@ -779,12 +781,12 @@ fn comm_field(proc_root: &Path, pid: u32, tid: Option<u32>) -> String {
 }
 
 /// A user for text output: the name of `uid` (escaped), its number when it
-/// has none, `?` when unknown.
+/// has none, `?` when unknown.  A static build names users from
+/// `/etc/passwd` only ([`users`]).
 fn user_field(uid: Option<u32>) -> String {
     match uid {
         None => "?".to_owned(),
-        Some(u) => uzers::get_user_by_uid(u)
-            .map_or_else(|| u.to_string(), |n| text::field(n.name().as_bytes())),
+        Some(u) => users::name(u).map_or_else(|| u.to_string(), |n| text::field(&n)),
     }
 }
 

@@ -39,7 +39,8 @@ does.  A command name longer than 64 bytes (only a copied /proc has one: the
 kernel's are at most 16) is cut there and ends with an ellipsis (…).
 Expectation names keep their spaces and have their backslashes escaped.  JSON carries the values unescaped (JSON's own escaping)
 and losslessly: where bytes are not UTF-8, the string shows U+FFFD and a
-sibling comm_bytes, exe_bytes or cgroup_bytes holds the exact bytes.
+sibling comm_bytes, exe_bytes, cgroup_bytes or path_bytes (a rule's path)
+holds the exact bytes.
 
 JSON output (--json) is versioned (\"version\": 1) and its arrays are sorted
 (domains by ID, tasks by TGID then TID, processes by PID).  With --json, an
@@ -713,7 +714,11 @@ pub enum Command {
         /// With --pid: the domain of this thread of the process instead of
         /// its main thread's (threads may run in different domains; ps
         /// shows a process whose threads differ as mixed).
-        #[arg(long, value_name = "TID", value_parser = pid, requires = "pid")]
+        // `requires = "pid"` alone lets `domain ID --tid N` through: clap
+        // takes any member of the required group `which` as the
+        // requirement (clap-rs/clap#4707), so the other two conflict.
+        #[arg(long, value_name = "TID", value_parser = pid, requires = "pid",
+              conflicts_with_all = ["id", "audit_id"])]
         tid: Option<u32>,
 
         /// Also show the rules of the domain's own layer (paths beneath
