@@ -803,6 +803,17 @@ fn rule_dev(n: usize, s: &[u8]) -> ParseResult<(u32, u32)> {
 /// The path of a `rules` line: unescaped, starting with `/`, without NUL,
 /// at most [`RULE_PATH_MAX`] bytes.
 fn rule_path(n: usize, s: &[u8]) -> ParseResult<PathBuf> {
+    // Every kernel with the rules file escapes every control character:
+    // a raw one is not the kernel's.
+    if let Some(i) = s.iter().position(|&b| b < b' ' || b == 0x7f) {
+        return Err(ParseError::new(
+            n,
+            format!(
+                "unescaped control character {} at byte {i} of the path",
+                quote(&s[i..=i])
+            ),
+        ));
+    }
     let p = unescape(s).map_err(|e| ParseError::new(n, format!("path: {e}")))?;
     if p.first() != Some(&b'/') {
         return Err(ParseError::new(
@@ -1655,7 +1666,26 @@ mod tests {
             ),
             (format!("fs dev 8:1 ino 7 path /a\\x{acc}"), 1, "bad escape"),
             (format!("fs dev 8:1 ino 7 path /a\tb{acc}"), 1, "unescaped"),
-            (format!("fs dev 8:1 ino 7 path /a\0b{acc}"), 1, "NUL byte"),
+            (
+                format!("fs dev 8:1 ino 7 path /a\0b{acc}"),
+                1,
+                "unescaped control",
+            ),
+            (
+                format!("fs dev 8:1 ino 7 path /a\rb{acc}"),
+                1,
+                "unescaped control",
+            ),
+            (
+                format!("fs dev 8:1 ino 7 path /a\x1b[31m{acc}"),
+                1,
+                "unescaped control",
+            ),
+            (
+                format!("fs dev 8:1 ino 7 path /a\x7f{acc}"),
+                1,
+                "unescaped control",
+            ),
             (
                 format!("fs dev 8:1 ino 7 path /{}{acc}", "a".repeat(4095)),
                 1,

@@ -1826,7 +1826,7 @@ fn domain_rules_malformed_is_exit_1() {
     let f = Fixture::new(rules_model());
     fs::write(
         f.domain_file(id(2), "rules"),
-        "net port 443 access connect_tcp\nfs dev 8:1 ino 7 path /a\x1b[2K access\nnet port 99999 access\n",
+        "net port 443 access connect_tcp\nfs dev 8:1 ino 7 path /a\\033[2K access\nnet port 99999 access\n",
     )
     .unwrap();
     let o = run(&f, &["domain", &id(2).to_string(), "--rules"]);
@@ -1834,6 +1834,20 @@ fn domain_rules_malformed_is_exit_1() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("/rules:3: malformed: port 99999 out of range"),
+        "{err}"
+    );
+    // A raw control character is not the kernel's (it escapes them all),
+    // and the message escapes it.
+    fs::write(
+        f.domain_file(id(2), "rules"),
+        "fs dev 8:1 ino 7 path /a\x1b[2K access\n",
+    )
+    .unwrap();
+    let o = run(&f, &["domain", &id(2).to_string(), "--rules"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("/rules:1: malformed: unescaped control character") && !err.contains('\x1b'),
         "{err}"
     );
     let (code, kind, _) = json_error(&run(
