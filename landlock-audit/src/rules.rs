@@ -176,43 +176,7 @@ mod tests {
     use std::cell::Cell;
     use std::fs;
 
-    type Fail<'a> = Box<dyn Fn(&Path) -> Option<io::Error> + 'a>;
-
-    /// The real filesystem, with `fail` turning a read into an error, and
-    /// the reads counted.
-    struct Hooked<'a> {
-        fail: Fail<'a>,
-        reads: Cell<usize>,
-    }
-
-    impl<'a> Hooked<'a> {
-        fn new(fail: impl Fn(&Path) -> Option<io::Error> + 'a) -> Self {
-            Self {
-                fail: Box::new(fail),
-                reads: Cell::new(0),
-            }
-        }
-    }
-
-    impl Source for Hooked<'_> {
-        fn read(
-            &self,
-            path: &Path,
-            limit: usize,
-            mode: ReadMode,
-            buf: &mut FileBuf,
-        ) -> io::Result<()> {
-            self.reads.set(self.reads.get() + 1);
-            if let Some(e) = (self.fail)(path) {
-                return Err(e);
-            }
-            RealFs.read(path, limit, mode, buf)
-        }
-
-        fn list(&self, path: &Path) -> io::Result<Vec<Entry>> {
-            RealFs.list(path)
-        }
-    }
+    use crate::source::testing::Hooked;
 
     fn tree() -> (tempfile::TempDir, Model) {
         let model = Model::generate(&Spec {

@@ -414,6 +414,53 @@ impl Source for RealFs {
     }
 }
 
+/// Test sources.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Entry, FileBuf, ReadMode, RealFs, Source};
+    use std::cell::Cell;
+    use std::io;
+    use std::path::Path;
+
+    type Fail<'a> = Box<dyn Fn(&Path) -> Option<io::Error> + 'a>;
+
+    /// The real filesystem, with `fail` turning a read into an error, and
+    /// the reads counted.
+    pub(crate) struct Hooked<'a> {
+        fail: Fail<'a>,
+        pub(crate) reads: Cell<usize>,
+    }
+
+    impl<'a> Hooked<'a> {
+        pub(crate) fn new(fail: impl Fn(&Path) -> Option<io::Error> + 'a) -> Self {
+            Self {
+                fail: Box::new(fail),
+                reads: Cell::new(0),
+            }
+        }
+    }
+
+    impl Source for Hooked<'_> {
+        fn read(
+            &self,
+            path: &Path,
+            limit: usize,
+            mode: ReadMode,
+            buf: &mut FileBuf,
+        ) -> io::Result<()> {
+            self.reads.set(self.reads.get() + 1);
+            if let Some(e) = (self.fail)(path) {
+                return Err(e);
+            }
+            RealFs.read(path, limit, mode, buf)
+        }
+
+        fn list(&self, path: &Path) -> io::Result<Vec<Entry>> {
+            RealFs.list(path)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
