@@ -313,8 +313,28 @@ fn sandbox(args: &[String]) -> ! {
     std::process::exit(127);
 }
 
+/// `vm-runner ruled DIR SECONDS`: sleeps SECONDS in one domain with rules
+/// (reading beneath DIR, connecting to port 443: see `rules::sandbox`), for
+/// the demo's `domain --rules`.  It cannot exec a program: the domain
+/// handles reading files, and exec reads one outside DIR.
+fn ruled(args: &[String]) -> ! {
+    let (Some(dir), Some(secs)) = (args.first(), args.get(1).and_then(|s| s.parse().ok())) else {
+        eprintln!("usage: vm-runner ruled DIR SECONDS");
+        std::process::exit(2);
+    };
+    if let Err(e) = rules::sandbox(dir) {
+        eprintln!("ruled: {e}");
+        std::process::exit(1);
+    }
+    std::thread::sleep(std::time::Duration::from_secs(secs));
+    std::process::exit(0);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("ruled") {
+        ruled(&args[2..]);
+    }
     if args.get(1).map(String::as_str) == Some("sandbox") {
         sandbox(&args[2..]);
     }

@@ -37,7 +37,7 @@ fn major_minor(dev: u64) -> (u64, u64) {
 /// handles reading and writing files and listing directories, and binding
 /// and connecting TCP; it allows reading and listing beneath `dir`, and
 /// connecting to [`PORT`].  Everything must be enforced.
-fn sandbox(dir: &str) -> Result<(), String> {
+pub(crate) fn sandbox(dir: &str) -> Result<(), String> {
     let fs_handled = AccessFs::ReadFile | AccessFs::ReadDir | AccessFs::WriteFile;
     let net_handled = AccessNet::BindTcp | AccessNet::ConnectTcp;
     let allowed: BitFlags<AccessFs> = AccessFs::ReadFile | AccessFs::ReadDir;

@@ -20,6 +20,10 @@ sleep 600 &              # unsandboxed
 # its first argument when its name starts with "busybox").
 cp /bin/busybox /tmp/busybox-web
 sandbox 2 /tmp/busybox-web sleep 600 &
+# A daemon with rules: reading beneath "/tmp/www data", connecting to 443.
+mkdir -p "/tmp/www data"
+/bin/vm-runner ruled "/tmp/www data" 600 &
+ruled=$!
 sleep 1
 echo "--- ls -l $T"
 ls -l $T
@@ -45,6 +49,8 @@ echo "--- landlock-audit list"
 landlock-audit list || exit 1
 echo "--- landlock-audit metrics"
 landlock-audit metrics
+echo "--- landlock-audit domain --pid $ruled --rules"
+landlock-audit domain --pid $ruled --rules || exit 1
 # verify: the web daemon's expectation holds; "every sleep is sandboxed" is
 # violated by the unsandboxed one.  Exit status 1 is the expected answer.
 cat >/tmp/expectations.toml <<'EOF_EXPECT'
