@@ -1821,6 +1821,51 @@ fn domain_rules_without_permission_is_exit_1() {
     assert!(stdout(&o).starts_with(&format!("domain   {}\n", id(1))));
 }
 
+/// A copied tree read with another system's /proc (a forgotten `--proc`):
+/// a warning says so, once; with the tree's own /proc, none.  The other
+/// /proc is one with no process (the host's could hold the fixture's PIDs).
+#[test]
+fn a_tree_without_its_proc_is_warned_about() {
+    let f = Fixture::generated(4, 8);
+    let other = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("4000000", other.path().join("self")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
+        .arg("--root")
+        .arg(f.root())
+        .arg("--proc")
+        .arg(other.path())
+        .arg("status")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err.matches("the tree and /proc are not the same system's")
+            .count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("--proc DIR"), "{err}");
+    let o = Command::new(env!("CARGO_BIN_EXE_landlock-audit"))
+        .arg("--root")
+        .arg(f.root())
+        .arg("--proc")
+        .arg(other.path())
+        .arg("tree")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("not the same system"),
+        "{o:?}"
+    );
+    for cmd in ["status", "tree"] {
+        let o = run(&f, &[cmd]);
+        assert!(
+            !String::from_utf8_lossy(&o.stderr).contains("not the same system"),
+            "{o:?}"
+        );
+    }
+}
+
 #[test]
 fn domain_rules_malformed_is_exit_1() {
     let f = Fixture::new(rules_model());

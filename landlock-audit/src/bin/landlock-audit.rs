@@ -488,6 +488,28 @@ fn warn_once(key: &str, msg: &str) {
     );
 }
 
+/// Warns once when the tree lists tasks and none is a process of the
+/// `/proc` read: a copied tree read with the system's /proc (a forgotten
+/// `--proc`), whose command names and units would all be wrong or `?`.
+fn warn_foreign_proc(cli: &Cli, domains: &Domains, processes: &[Process]) {
+    let listed = domains.tasks().len();
+    if listed == 0 {
+        return;
+    }
+    let pids: std::collections::HashSet<u32> = processes.iter().map(|p| p.pid).collect();
+    if !domains.tasks().any(|(t, _)| pids.contains(&t.tgid)) {
+        warn_once(
+            "foreign proc",
+            &format!(
+                "none of the {listed} tasks the tree lists is a process of {}: the tree \
+                 and /proc are not the same system's (for a copied tree, give its /proc \
+                 with --proc DIR)",
+                cli.proc_root.display()
+            ),
+        );
+    }
+}
+
 /// The domains, the processes of `/proc` with their states, and the
 /// counts, the reader's own process left out of them.
 struct View {
@@ -508,6 +530,7 @@ impl View {
             // An empty list, or only processes gone meanwhile.
             check_proc(cli)?;
         }
+        warn_foreign_proc(cli, &domains, &processes);
         let processes: Vec<(Process, ProcessState)> = processes
             .into_iter()
             .map(|p| {
@@ -862,8 +885,10 @@ fn tree(cli: &Cli, domains: &Domains, out: &mut impl Write) -> Result<(), Failur
         out.write_all(b"no domain visible\n")?;
         return Ok(());
     }
+    let processes = procfs::processes(&cli.proc_root)?;
+    warn_foreign_proc(cli, domains, &processes);
     // Per process with a thread outside any visible domain: (outside, all).
-    let mixed: std::collections::HashMap<u32, (usize, usize)> = procfs::processes(&cli.proc_root)?
+    let mixed: std::collections::HashMap<u32, (usize, usize)> = processes
         .iter()
         .filter_map(|p| {
             let outside = p
