@@ -60,7 +60,7 @@ pub enum Error {
 
     /// A file's contents or a directory entry's name break the ABI in a way
     /// no race explains.
-    #[error("{path}:{line}: malformed: {reason}")]
+    #[error("{}: malformed: {reason}", location(.path, *.line))]
     Malformed {
         /// The file (or directory entry).
         path: PathBuf,
@@ -206,3 +206,31 @@ impl Error {
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `PATH:LINE`, or `PATH` alone for line 0 (the file as a whole).
+fn location(path: &std::path::Path, line: usize) -> String {
+    if line == 0 {
+        path.display().to_string()
+    } else {
+        format!("{}:{line}", path.display())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_malformed_file_as_a_whole_has_no_line_number() {
+        let e = |line| Error::Malformed {
+            path: PathBuf::from("/t/rules"),
+            line,
+            reason: "not a regular file".into(),
+        };
+        assert_eq!(e(0).to_string(), "/t/rules: malformed: not a regular file");
+        assert_eq!(
+            e(3).to_string(),
+            "/t/rules:3: malformed: not a regular file"
+        );
+    }
+}

@@ -1821,6 +1821,20 @@ fn domain_rules_without_permission_is_exit_1() {
     assert!(stdout(&o).starts_with(&format!("domain   {}\n", id(1))));
 }
 
+/// `domain`'s task count agrees in number: "in 1 process".
+#[test]
+fn domain_counts_processes_in_the_singular_too() {
+    let f = Fixture::generated(12, 40);
+    let mut singular = 0;
+    for d in &f.model.domains {
+        let o = run(&f, &["domain", &d.id.to_string()]);
+        let out = stdout(&o);
+        assert!(!out.contains(" in 1 processes"), "{out}");
+        singular += usize::from(out.contains(" in 1 process\n"));
+    }
+    assert!(singular > 0, "no domain with one process in the fixture");
+}
+
 /// A copied tree read with another system's /proc (a forgotten `--proc`):
 /// a warning says so, once; with the tree's own /proc, none.  The other
 /// /proc is one with no process (the host's could hold the fixture's PIDs).

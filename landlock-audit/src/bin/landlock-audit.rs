@@ -1346,11 +1346,12 @@ fn domain(
             kids.join(" ")
         }
     )?;
+    let procs = by_process(&d.tasks).count();
     writeln!(
         out,
-        "tasks    {} in {} processes",
+        "tasks    {} in {procs} process{}",
         d.tasks.len(),
-        by_process(&d.tasks).count()
+        if procs == 1 { "" } else { "es" }
     )?;
     for t in &d.tasks {
         write_task_line(out, "", t, &cli.proc_root)?;
