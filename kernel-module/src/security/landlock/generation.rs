@@ -48,13 +48,14 @@ use kernel::{
 /// The prototypes of the generation file's helpers (`introspect_api.h`):
 /// this file and `registry.rs`'s tests are their only users.
 pub(crate) mod raw {
-    use kernel::bindings;
+    use kernel::cred::Credential;
 
-    // Only pointers to bindgen-generated types cross this boundary.
+    // Only a pointer to the `kernel` crate's transparent wrapper of `struct
+    // cred` crosses this boundary.
     #[allow(improper_ctypes)]
     extern "C" {
         pub(crate) fn landlock_introspect_generation(
-            opener: *const bindings::cred,
+            opener: *const Credential,
             view: *mut u64,
             wake_bucket: *mut u32,
         ) -> u64;
@@ -83,9 +84,7 @@ pub(crate) struct Generation {
 pub(crate) fn generation(opener: &Credential) -> Generation {
     let (mut view, mut wake_bucket) = (0, 0);
     // SAFETY: `opener` is live for the call; the two pointers are writable.
-    let count = unsafe {
-        raw::landlock_introspect_generation(opener.as_ptr(), &mut view, &mut wake_bucket)
-    };
+    let count = unsafe { raw::landlock_introspect_generation(opener, &mut view, &mut wake_bucket) };
     Generation {
         view,
         count,

@@ -18,9 +18,10 @@ use crate::registry::{
     Info, RawCreator, RawHierarchy, RawRegistry, RawTaskEntry, RawWalk, MAX_LAYERS,
 };
 use crate::registry::{RawDomain, RawMounts, RawRule};
+use core::ptr;
 use kernel::{
-    bindings,
     cred::Credential,
+    pid_namespace::PidNamespace,
     prelude::*,
     task::{CurrentTask, Task},
 };
@@ -30,8 +31,9 @@ pub(crate) mod raw {
     use super::*;
     use kernel::ffi::{c_char, c_int, c_uint};
 
-    // Only pointers to bindgen-generated or `repr(C)` types cross this
-    // boundary.
+    // Only pointers to `repr(C)` types and to the `kernel` crate's
+    // transparent wrappers of C structures (`Credential`, `Task`,
+    // `PidNamespace`) cross this boundary.
     #[allow(improper_ctypes)]
     extern "C" {
         // The registry of live domains (registry.rs).
@@ -58,10 +60,7 @@ pub(crate) mod raw {
             subtree: bool,
         ) -> bool;
         pub(crate) fn landlock_introspect_walk_free(w: *mut RawWalk);
-        pub(crate) fn landlock_introspect_walk_next(
-            w: *mut RawWalk,
-            out: *mut *mut bindings::task_struct,
-        ) -> usize;
+        pub(crate) fn landlock_introspect_walk_next(w: *mut RawWalk, out: *mut *mut Task) -> usize;
         pub(crate) fn landlock_introspect_walk_end(w: *mut RawWalk) -> bool;
         pub(crate) fn landlock_introspect_registry_log(
             r: *mut RawRegistry,
@@ -72,7 +71,7 @@ pub(crate) mod raw {
         pub(crate) fn landlock_introspect_registry_creator(
             r: *mut RawRegistry,
             counter: u64,
-            ns: *mut bindings::pid_namespace,
+            ns: *mut PidNamespace,
             out: *mut RawCreator,
             exe: *mut c_char,
             exe_size: usize,
@@ -95,6 +94,7 @@ pub(crate) mod raw {
         pub(crate) fn landlock_introspect_test_task_free(t: *mut RawTaskEntry);
         pub(crate) fn landlock_introspect_test_unregistered_free(parent: *mut RawHierarchy)
             -> bool;
+        pub(crate) fn landlock_introspect_test_events(h: *mut RawHierarchy) -> u64;
 
         // The rules file (rules.rs, through registry.rs).
         pub(crate) fn landlock_introspect_registry_domain(
@@ -103,7 +103,7 @@ pub(crate) mod raw {
             level: *mut u32,
         ) -> *mut RawDomain;
         pub(crate) fn landlock_introspect_task_domain_below(
-            task: *mut bindings::task_struct,
+            task: *mut Task,
             counter: u64,
             level: *mut u32,
         ) -> *mut RawDomain;
@@ -126,23 +126,21 @@ pub(crate) mod raw {
 
         // Landlock's private structures.
         pub(crate) fn landlock_introspect_cred_domain(
-            cred: *const bindings::cred,
+            cred: *const Credential,
             depth: *mut u8,
         ) -> u64;
         pub(crate) fn landlock_introspect_current_objective_domain(depth: *mut u8) -> u64;
-        pub(crate) fn landlock_introspect_task_domain(task: *mut bindings::task_struct) -> u64;
+        pub(crate) fn landlock_introspect_task_domain(task: *mut Task) -> u64;
         pub(crate) fn landlock_introspect_task_chain(
-            task: *mut bindings::task_struct,
+            task: *mut Task,
             chain: *mut u64,
             access: *mut u32,
         ) -> u8;
         pub(crate) fn landlock_introspect_access_name(class: usize, bit: c_uint) -> *const c_char;
 
         // The current task's credentials.
-        pub(crate) fn landlock_introspect_current_cred() -> *const bindings::cred;
-        pub(crate) fn landlock_introspect_current_real_cred() -> *const bindings::cred;
-
-        pub(crate) fn landlock_introspect_test_events(h: *mut RawHierarchy) -> u64;
+        pub(crate) fn landlock_introspect_current_cred() -> *const Credential;
+        pub(crate) fn landlock_introspect_current_real_cred() -> *const Credential;
     }
 }
 
@@ -166,7 +164,7 @@ pub(crate) fn with_current_cred<R>(_task: &CurrentTask, f: impl FnOnce(&Credenti
     // reach this crate's code and kernel functions that restore any
     // override before they return.  The borrow cannot leave `f` (its
     // lifetime is `f`'s own, higher-ranked).
-    f(unsafe { Credential::from_ptr(raw::landlock_introspect_current_cred()) })
+    f(unsafe { &*raw::landlock_introspect_current_cred() })
 }
 
 /// Runs `f` with the current task's objective credentials
@@ -180,7 +178,7 @@ pub(crate) fn with_current_real_cred<R>(
     // credentials, which only the task itself replaces (`commit_creds()`),
     // and it does not during `f` (see `with_current_cred`); the borrow
     // cannot leave `f`.
-    f(unsafe { Credential::from_ptr(raw::landlock_introspect_current_real_cred()) })
+    f(unsafe { &*raw::landlock_introspect_current_real_cred() })
 }
 
 // ---------------------------------------------------------------------------
@@ -191,7 +189,7 @@ pub(crate) fn with_current_real_cred<R>(
 pub(crate) fn cred_domain(cred: &Credential) -> (u64, u8) {
     let mut depth = 0;
     // SAFETY: `cred` is live for the call; `depth` is a writable `u8`.
-    let counter = unsafe { raw::landlock_introspect_cred_domain(cred.as_ptr(), &mut depth) };
+    let counter = unsafe { raw::landlock_introspect_cred_domain(cred, &mut depth) };
     (counter, depth)
 }
 
@@ -207,7 +205,7 @@ pub(crate) fn current_objective_domain() -> (u64, u8) {
 /// The counter of `task`'s current Landlock domain, 0 when it has none.
 pub(crate) fn task_domain(task: &Task) -> u64 {
     // SAFETY: `task` is live for the call.
-    unsafe { raw::landlock_introspect_task_domain(task.as_ptr()) }
+    unsafe { raw::landlock_introspect_task_domain(ptr::from_ref(task).cast_mut()) }
 }
 
 /// The counters of `task`'s domain chain, root first, and its depth (0
@@ -220,7 +218,7 @@ pub(crate) fn task_chain(task: &Task) -> ([u64; MAX_LAYERS], u8) {
     // `access` asks for no masks.
     let depth = unsafe {
         raw::landlock_introspect_task_chain(
-            task.as_ptr(),
+            ptr::from_ref(task).cast_mut(),
             chain.as_mut_ptr(),
             core::ptr::null_mut(),
         )
@@ -268,7 +266,7 @@ pub(crate) fn task_layers(task: &Task) -> Chain {
     // writes them.
     c.depth = unsafe {
         raw::landlock_introspect_task_chain(
-            task.as_ptr(),
+            ptr::from_ref(task).cast_mut(),
             c.counters.as_mut_ptr(),
             c.access.as_mut_ptr().cast(),
         )

@@ -76,7 +76,7 @@ static_assert(sizeof_field(struct landlock_introspect_creator, comm) ==
 	      TASK_COMM_LEN);
 
 #define LANDLOCK_INTROSPECT_BUCKET_BITS 10
-/* &struct landlock_introspect_entry keeps both indexes in a u16. */
+/* &struct landlock_introspect_entry keeps these indexes in u16s. */
 static_assert((1 << LANDLOCK_INTROSPECT_BUCKET_BITS) <= U16_MAX + 1);
 static_assert(LANDLOCK_INTROSPECT_WAKE_BUCKETS <= U16_MAX);
 
@@ -187,7 +187,7 @@ static void fill(const struct landlock_hierarchy *const h,
 static void registry_insert(struct landlock_introspect_registry *const r,
 			    struct landlock_hierarchy *const h)
 {
-	/* One hash for both (bucket_index() takes its low bits). */
+	/* Its low bits, as bucket_index() takes them. */
 	const u64 hash = siphash_1u64(h->introspect.counter, &r->key);
 	typeof(*r->buckets) *b;
 
@@ -430,11 +430,12 @@ void landlock_introspect_register_domain(struct landlock_domain *const domain)
  *
  * @domain: A domain whose usage just reached 0.
  *
- * Called by landlock_put_domain() and landlock_put_domain_deferred() before
- * the domain's memory is reused (its @work_free overlays @usage) or freed:
- * afterwards no reader of the rules file can find it, and one that found it
- * before saw its usage at 0 and took no reference.  One lock, O(1); nothing
- * for a domain that was never registered (a failed creation).
+ * Called by landlock_put_domain_deferred() before the domain's memory is
+ * reused (its @work_free overlays @usage), and by free_domain() before it is
+ * freed: afterwards no reader of the rules file can find it, and one that
+ * found it before saw its usage at 0 and took no reference.  One lock, O(1);
+ * nothing for a domain that was never registered (a failed creation) or
+ * that was forgotten already (the deferred put's free).
  */
 void landlock_introspect_forget_domain(struct landlock_domain *const domain)
 {
@@ -1467,66 +1468,83 @@ static void fill_rule(struct landlock_introspect_rule *const out,
 		out->flags |= LANDLOCK_INTROSPECT_RULE_QUIET;
 }
 
+/* Fills the object of an inode rule: the inode, or that it was released. */
+static void fill_inode(struct landlock_introspect_rule *const out,
+		       const struct landlock_rule *const rule)
+{
+	struct landlock_object *const object = rule->key.object;
+	const struct inode *inode;
+
+	/* hook_sb_delete() releases the inode under this lock. */
+	spin_lock(&object->lock);
+	inode = object->underobj;
+	if (inode) {
+		out->ino = inode->i_ino;
+		out->dev_major = MAJOR(inode->i_sb->s_dev);
+		out->dev_minor = MINOR(inode->i_sb->s_dev);
+	} else {
+		out->flags |= LANDLOCK_INTROSPECT_RULE_RELEASED;
+	}
+	spin_unlock(&object->lock);
+}
+
+#if IS_ENABLED(CONFIG_INET)
+/* Fills the object of a port rule. */
+static void fill_port(struct landlock_introspect_rule *const out,
+		      const struct landlock_rule *const rule)
+{
+	out->port = ntohs((__force __be16)rule->key.data);
+}
+#endif /* IS_ENABLED(CONFIG_INET) */
+
+/*
+ * Lists the rules of one tree that have a layer at @level into @out, from
+ * index @n, and returns the new count (which goes on past @cap).
+ */
+static size_t list_layer(const struct rb_root *const root, const u32 level,
+			 const u8 type, const access_mask_t handled,
+			 void (*const fill_object)(struct landlock_introspect_rule *,
+						   const struct landlock_rule *),
+			 struct landlock_introspect_rule *const out,
+			 const size_t cap, size_t n)
+{
+	const struct landlock_rule *rule, *next;
+
+	rbtree_postorder_for_each_entry_safe(rule, next, root, node) {
+		const struct landlock_layer *const layer =
+			layer_at(rule, level);
+
+		cond_resched();
+		if (!layer)
+			continue;
+		if (n < cap) {
+			fill_rule(&out[n], rule, layer, type, handled);
+			fill_object(&out[n], rule);
+		}
+		n++;
+	}
+	return n;
+}
+
 size_t landlock_introspect_domain_rules(const struct landlock_domain *const domain,
 					const u32 level,
 					struct landlock_introspect_rule *const out,
 					const size_t cap)
 {
-	const struct landlock_rule *rule, *next;
 	struct access_masks handled;
-	size_t n = 0;
+	size_t n;
 
 	if (!level || level > domain->num_layers)
 		return 0;
 	handled = domain->handled_masks[level - 1];
 
-	rbtree_postorder_for_each_entry_safe(rule, next,
-					     &domain->rules.root_inode, node) {
-		const struct landlock_layer *const layer =
-			layer_at(rule, level);
-		struct landlock_object *const object = rule->key.object;
-		const struct inode *inode;
-
-		cond_resched();
-		if (!layer)
-			continue;
-		if (n >= cap) {
-			n++;
-			continue;
-		}
-		fill_rule(&out[n], rule, layer, LANDLOCK_RULE_PATH_BENEATH,
-			  handled.fs);
-		/* hook_sb_delete() releases the inode under this lock. */
-		spin_lock(&object->lock);
-		inode = object->underobj;
-		if (inode) {
-			out[n].ino = inode->i_ino;
-			out[n].dev_major = MAJOR(inode->i_sb->s_dev);
-			out[n].dev_minor = MINOR(inode->i_sb->s_dev);
-		} else {
-			out[n].flags |= LANDLOCK_INTROSPECT_RULE_RELEASED;
-		}
-		spin_unlock(&object->lock);
-		n++;
-	}
+	n = list_layer(&domain->rules.root_inode, level,
+		       LANDLOCK_RULE_PATH_BENEATH, handled.fs, fill_inode, out,
+		       cap, 0);
 #if IS_ENABLED(CONFIG_INET)
-	rbtree_postorder_for_each_entry_safe(rule, next,
-					     &domain->rules.root_net_port, node) {
-		const struct landlock_layer *const layer =
-			layer_at(rule, level);
-
-		cond_resched();
-		if (!layer)
-			continue;
-		if (n >= cap) {
-			n++;
-			continue;
-		}
-		fill_rule(&out[n], rule, layer, LANDLOCK_RULE_NET_PORT,
-			  handled.net);
-		out[n].port = ntohs((__force __be16)rule->key.data);
-		n++;
-	}
+	n = list_layer(&domain->rules.root_net_port, level,
+		       LANDLOCK_RULE_NET_PORT, handled.net, fill_port, out, cap,
+		       n);
 #endif /* IS_ENABLED(CONFIG_INET) */
 	return n;
 }

@@ -58,12 +58,11 @@ struct landlock_introspect_entry {
 	 */
 	u16 wake_bucket;
 	/**
-	 * @lock: Protects @tasks, @children, the @sibling links of the
-	 * children and @domain.  Taken with interrupts off (a task's last
-	 * reference may be put from any context), for one insertion or
-	 * removal, or for a reader to take references to at most
-	 * LANDLOCK_INTROSPECT_WALK_BATCH tasks, one child or the domain: never
-	 * across a check, an allocation or a walk.
+	 * @lock: Protects @tasks, @children and the @sibling links of the
+	 * children.  Taken with interrupts off (a task's last reference may
+	 * be put from any context), for one insertion or removal, or for a
+	 * reader to take references to at most LANDLOCK_INTROSPECT_WALK_BATCH
+	 * tasks or one child: never across a check, an allocation or a walk.
 	 */
 	spinlock_t lock;
 	/**
@@ -89,7 +88,8 @@ struct landlock_introspect_entry {
 	 * for the rules file: set by landlock_introspect_register_domain() and
 	 * cleared under @lock by landlock_introspect_forget_domain() once the
 	 * domain's usage is 0, before its memory is reused, so that a reader
-	 * who holds @lock and finds it may try to take a reference.
+	 * who holds @lock and finds it may try to take a reference (one, and
+	 * nothing else, under @lock).
 	 */
 	struct landlock_domain *domain;
 	/**
@@ -158,10 +158,7 @@ landlock_introspect_register_domain(struct landlock_domain *domain)
 {
 }
 
-static inline void
-landlock_introspect_forget_domain(struct landlock_domain *domain)
-{
-}
+static inline void landlock_introspect_forget_domain(struct landlock_domain *d) {}
 
 static inline void
 landlock_introspect_unregister(struct landlock_hierarchy *hierarchy)

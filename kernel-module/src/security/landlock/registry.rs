@@ -31,6 +31,7 @@ use kernel::{
     prelude::*,
     sync::{aref::ARef, SetOnce},
     task::{Kuid, Task},
+    uapi,
 };
 
 /// Maximum nesting of Landlock domains (`LANDLOCK_MAX_NUM_LAYERS`): the
@@ -223,7 +224,7 @@ impl DomainRules {
 }
 
 /// `PATH_MAX`.
-pub(crate) const PATH_MAX: usize = bindings::PATH_MAX as usize;
+pub(crate) const PATH_MAX: usize = uapi::PATH_MAX as usize;
 
 /// References to the current task's root and to the mounts below it in its
 /// mount namespace, to name inodes relative to that root.  They keep those
@@ -490,8 +491,7 @@ impl WalkReserve<'_> {
         // Begun: ended (and freed) below, not by `drop`.
         core::mem::forget(self);
         let mut stopped = false;
-        let mut batch: [*mut bindings::task_struct; WALK_BATCH] =
-            [core::ptr::null_mut(); WALK_BATCH];
+        let mut batch: [*mut Task; WALK_BATCH] = [core::ptr::null_mut(); WALK_BATCH];
         loop {
             // SAFETY: `w` is a live walk; `batch` has room for
             // `LANDLOCK_INTROSPECT_WALK_BATCH` pointers.
@@ -500,7 +500,7 @@ impl WalkReserve<'_> {
                 break;
             }
             for &t in &batch[..n.min(WALK_BATCH)] {
-                let Some(t) = NonNull::new(t.cast::<Task>()) else {
+                let Some(t) = NonNull::new(t) else {
                     continue;
                 };
                 // SAFETY: the walk gave a counted reference to a live task
@@ -557,7 +557,11 @@ impl Registry {
                 let mut level = 0u32;
                 // SAFETY: the walk holds `task`; `level` is a live `u32`.
                 let d = unsafe {
-                    raw::landlock_introspect_task_domain_below(task.as_ptr(), counter, &mut level)
+                    raw::landlock_introspect_task_domain_below(
+                        core::ptr::from_ref(task).cast_mut(),
+                        counter,
+                        &mut level,
+                    )
                 };
                 match NonNull::new(d) {
                     Some(d) => {
@@ -641,7 +645,7 @@ impl Registry {
             raw::landlock_introspect_registry_creator(
                 self.raw.as_ptr(),
                 counter,
-                ns.as_ptr(),
+                core::ptr::from_ref(ns).cast_mut(),
                 &mut raw,
                 exe.as_mut_ptr().cast(),
                 exe_size,

@@ -430,6 +430,63 @@ static bool wait_domain_gone(const char *const id)
 	return false;
 }
 
+/* A child holding a domain, and the descriptor it sent from it. */
+struct holder {
+	pid_t pid;
+	int sock;
+	int held;
+};
+
+/*
+ * Forks a child that sandboxes itself with @sandbox(@arg), sends a
+ * descriptor opened in its domain (whose credentials keep the domain
+ * alive) and waits for let_go(); names the child's domain in @id.
+ */
+static void hold_domain(struct __test_metadata *const _metadata,
+			void (*const sandbox)(struct __test_metadata *,
+					      const char *),
+			const char *const arg, char *const id,
+			struct holder *const h)
+{
+	int socks[2];
+	char c;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, socks));
+	h->pid = fork();
+	ASSERT_LE(0, h->pid);
+	if (h->pid == 0) {
+		int fd;
+
+		EXPECT_EQ(0, close(socks[0]));
+		sandbox(_metadata, arg);
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, send_fd(socks[1], fd));
+		ASSERT_EQ(1, read(socks[1], &c, 1));
+		_exit(_metadata->exit_code);
+	}
+	EXPECT_EQ(0, close(socks[1]));
+	h->sock = socks[0];
+	h->held = recv_fd(h->sock);
+	ASSERT_LE(0, h->held);
+	get_domain_of_task(_metadata, h->pid, id);
+}
+
+/* Lets the child of hold_domain() exit, and reaps it. */
+static void let_go(struct __test_metadata *const _metadata,
+		   struct holder *const h)
+{
+	ASSERT_EQ(1, write(h->sock, ".", 1));
+	wait_child_ok(_metadata, h->pid);
+	EXPECT_EQ(0, close(h->sock));
+}
+
+static void sandbox_make_dir(struct __test_metadata *const _metadata,
+			     const char *const unused)
+{
+	restrict_fs(_metadata, LANDLOCK_ACCESS_FS_MAKE_DIR);
+}
+
 /*
  * Creates a domain without any task: its creator opens a file, hands it to
  * us and exits; the file's credentials keep the domain.  Returns the file.
@@ -437,33 +494,11 @@ static bool wait_domain_gone(const char *const id)
 static int hold_empty_domain(struct __test_metadata *const _metadata,
 			     char *const id)
 {
-	int socks[2], held;
-	char c;
-	pid_t pid;
+	struct holder h;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, socks));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int fd;
-
-		EXPECT_EQ(0, close(socks[0]));
-		restrict_fs(_metadata, LANDLOCK_ACCESS_FS_MAKE_DIR);
-		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		ASSERT_LE(0, fd);
-		ASSERT_EQ(0, send_fd(socks[1], fd));
-		/* Waits for the parent to learn the domain. */
-		ASSERT_EQ(1, read(socks[1], &c, 1));
-		_exit(_metadata->exit_code);
-	}
-	EXPECT_EQ(0, close(socks[1]));
-	held = recv_fd(socks[0]);
-	ASSERT_LE(0, held);
-	get_domain_of_task(_metadata, pid, id);
-	ASSERT_EQ(1, write(socks[0], ".", 1));
-	wait_child_ok(_metadata, pid);
-	EXPECT_EQ(0, close(socks[0]));
-	return held;
+	hold_domain(_metadata, sandbox_make_dir, NULL, id, &h);
+	let_go(_metadata, &h);
+	return h.held;
 }
 
 /*
@@ -2424,6 +2459,23 @@ TEST(rules_show_each_domains_own_layer)
 	free(buf);
 }
 
+/* A layer allowing make_dir beneath @dir, then a layer without rules. */
+static void sandbox_two_layers(struct __test_metadata *const _metadata,
+			       const char *const dir)
+{
+	const struct landlock_ruleset_attr first = {
+		.handled_access_fs = LANDLOCK_ACCESS_FS_MAKE_DIR,
+	};
+	int fd;
+
+	fd = landlock_create_ruleset(&first, sizeof(first), 0);
+	ASSERT_LE(0, fd);
+	add_path_rule(_metadata, fd, dir, LANDLOCK_ACCESS_FS_MAKE_DIR, 0);
+	enforce_ruleset(_metadata, fd);
+	EXPECT_EQ(0, close(fd));
+	restrict_fs(_metadata, LANDLOCK_ACCESS_FS_MAKE_REG);
+}
+
 /*
  * An ancestor's own domain is freed once its last task replaced it, but
  * its layer lives on in its descendants' domains: its rules are read from
@@ -2432,42 +2484,17 @@ TEST(rules_show_each_domains_own_layer)
  */
 TEST(rules_of_a_freed_ancestor)
 {
-	const struct landlock_ruleset_attr first = {
-		.handled_access_fs = LANDLOCK_ACCESS_FS_MAKE_DIR,
-	};
 	char dom[ID_SIZE], parent[ID_SIZE + 1], want[PATH_MAX], buf[PATH_MAX];
 	char dir[] = "/tmp/landlock-rules-XXXXXX";
-	int socks[2], held, fd, i;
+	struct holder h;
 	ssize_t ret = 0;
-	pid_t pid;
-	char c;
+	int i;
 
 	if (!has_tree())
 		SKIP(return, "no " TREE_DIR ": Landlock or its introspection tree is off");
 
 	private_tmpfs(_metadata, dir);
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, socks));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		EXPECT_EQ(0, close(socks[0]));
-		fd = landlock_create_ruleset(&first, sizeof(first), 0);
-		ASSERT_LE(0, fd);
-		add_path_rule(_metadata, fd, dir, LANDLOCK_ACCESS_FS_MAKE_DIR, 0);
-		enforce_ruleset(_metadata, fd);
-		EXPECT_EQ(0, close(fd));
-		restrict_fs(_metadata, LANDLOCK_ACCESS_FS_MAKE_REG);
-		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		ASSERT_LE(0, fd);
-		ASSERT_EQ(0, send_fd(socks[1], fd));
-		/* Waits for the parent to read the rules. */
-		ASSERT_EQ(1, read(socks[1], &c, 1));
-		_exit(_metadata->exit_code);
-	}
-	EXPECT_EQ(0, close(socks[1]));
-	held = recv_fd(socks[0]);
-	ASSERT_LE(0, held);
-	get_domain_of_task(_metadata, pid, dom);
+	hold_domain(_metadata, sandbox_two_layers, dir, dom, &h);
 	ASSERT_LT(0, read_domain_file(dom, DOMAIN_PARENT, parent,
 				      sizeof(parent)));
 	parent[ID_LEN] = '\0';
@@ -2487,9 +2514,7 @@ TEST(rules_of_a_freed_ancestor)
 	/* The second layer has no rule: an empty file. */
 	EXPECT_EQ(0, read_domain_file(dom, DOMAIN_RULES, buf, sizeof(buf)));
 
-	ASSERT_EQ(1, write(socks[0], ".", 1));
-	wait_child_ok(_metadata, pid);
-	EXPECT_EQ(0, close(socks[0]));
+	let_go(_metadata, &h);
 	/* The task's credentials are put after an RCU grace period. */
 	for (i = 0; i < FREE_TIMEOUT_MS / POLL_MS; i++) {
 		ret = read_domain_file(parent, DOMAIN_RULES, buf, sizeof(buf));
@@ -2501,7 +2526,7 @@ TEST(rules_of_a_freed_ancestor)
 	EXPECT_EQ(0, stat_domain(parent, NULL));
 	EXPECT_EQ(0, read_domain_file(dom, DOMAIN_RULES, buf, sizeof(buf)));
 
-	EXPECT_EQ(0, close(held));
+	EXPECT_EQ(0, close(h.held));
 	EXPECT_TRUE(wait_domain_gone(dom));
 	/* The parent leaves the tree after its child, from a workqueue. */
 	EXPECT_TRUE(wait_domain_gone(parent));
