@@ -25,7 +25,7 @@
 //! otherwise).  Such a reader passes the ptrace check on every task but
 //! those another LSM refuses it.
 
-use crate::glue;
+use crate::glue::{self, raw};
 use kernel::{
     cred::{Capability, Credential},
     fs::{
@@ -44,26 +44,6 @@ use kernel::{
     },
     uaccess::UserSliceWriter,
 };
-
-/// The prototypes of the generation file's helpers (`introspect_api.h`):
-/// this file and `registry.rs`'s tests are their only users.
-pub(crate) mod raw {
-    use kernel::cred::Credential;
-
-    // Only a pointer to the `kernel` crate's transparent wrapper of `struct
-    // cred` crosses this boundary.
-    #[allow(improper_ctypes)]
-    extern "C" {
-        pub(crate) fn landlock_introspect_generation(
-            opener: *const Credential,
-            view: *mut u64,
-            wake_bucket: *mut u32,
-        ) -> u64;
-        pub(crate) fn landlock_introspect_generation_queues() -> usize;
-        pub(crate) fn landlock_introspect_generation_open();
-        pub(crate) fn landlock_introspect_generation_close();
-    }
-}
 
 /// What a generation file counts for one reader
 /// (`landlock_introspect_generation()` in introspect_api.h).

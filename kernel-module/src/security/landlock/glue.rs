@@ -14,10 +14,10 @@
 //! `kernel` crate (`kernel::task`, `kernel::pid_namespace`, `kernel::cred`,
 //! `kernel::random`, `kernel::siphash`).
 
-use crate::registry::{
-    Info, RawCreator, RawHierarchy, RawRegistry, RawTaskEntry, RawWalk, MAX_LAYERS,
-};
+use crate::registry::{Info, RawCreator, RawRegistry, RawWalk, MAX_LAYERS};
 use crate::registry::{RawDomain, RawMounts, RawRule};
+#[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
+use crate::registry::{RawHierarchy, RawTaskEntry};
 use core::ptr;
 use kernel::{
     cred::Credential,
@@ -33,11 +33,12 @@ pub(crate) mod raw {
 
     // Only pointers to `repr(C)` types and to the `kernel` crate's
     // transparent wrappers of C structures (`Credential`, `Task`,
-    // `PidNamespace`) cross this boundary.
-    #[allow(improper_ctypes)]
+    // `PidNamespace`) cross this boundary; rustc still calls `Task` not
+    // FFI-safe for some members of bindgen's `struct task_struct`
+    // (`arch_spinlock_t`, `sched_statistics`), which Rust never touches.
+    #[expect(improper_ctypes)]
     extern "C" {
         // The registry of live domains (registry.rs).
-        pub(crate) fn landlock_introspect_registry_new() -> *mut RawRegistry;
         pub(crate) fn landlock_introspect_registry_free(r: *mut RawRegistry);
         pub(crate) fn landlock_introspect_registry_init_global(
             first_counter: u64,
@@ -77,24 +78,16 @@ pub(crate) mod raw {
             exe_size: usize,
         ) -> c_int;
         pub(crate) fn landlock_introspect_creator_exe_size() -> usize;
-        pub(crate) fn landlock_introspect_test_hierarchy(
-            r: *mut RawRegistry,
-            counter: u64,
-            parent: *mut RawHierarchy,
-        ) -> *mut RawHierarchy;
-        pub(crate) fn landlock_introspect_test_hierarchy_free(
-            r: *mut RawRegistry,
-            h: *mut RawHierarchy,
-        );
-        pub(crate) fn landlock_introspect_test_task(h: *mut RawHierarchy) -> *mut RawTaskEntry;
-        pub(crate) fn landlock_introspect_test_task_move(
-            t: *mut RawTaskEntry,
-            to: *mut RawHierarchy,
-        );
-        pub(crate) fn landlock_introspect_test_task_free(t: *mut RawTaskEntry);
-        pub(crate) fn landlock_introspect_test_unregistered_free(parent: *mut RawHierarchy)
-            -> bool;
-        pub(crate) fn landlock_introspect_test_events(h: *mut RawHierarchy) -> u64;
+
+        // The generation file (generation.rs).
+        pub(crate) fn landlock_introspect_generation(
+            opener: *const Credential,
+            view: *mut u64,
+            wake_bucket: *mut u32,
+        ) -> u64;
+        pub(crate) fn landlock_introspect_generation_queues() -> usize;
+        pub(crate) fn landlock_introspect_generation_open();
+        pub(crate) fn landlock_introspect_generation_close();
 
         // The rules file (rules.rs, through registry.rs).
         pub(crate) fn landlock_introspect_registry_domain(
@@ -141,6 +134,30 @@ pub(crate) mod raw {
         // The current task's credentials.
         pub(crate) fn landlock_introspect_current_cred() -> *const Credential;
         pub(crate) fn landlock_introspect_current_real_cred() -> *const Credential;
+    }
+
+    // KUnit's helpers (introspect.c builds them only with the KUnit option).
+    #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
+    extern "C" {
+        pub(crate) fn landlock_introspect_registry_new() -> *mut RawRegistry;
+        pub(crate) fn landlock_introspect_test_hierarchy(
+            r: *mut RawRegistry,
+            counter: u64,
+            parent: *mut RawHierarchy,
+        ) -> *mut RawHierarchy;
+        pub(crate) fn landlock_introspect_test_hierarchy_free(
+            r: *mut RawRegistry,
+            h: *mut RawHierarchy,
+        );
+        pub(crate) fn landlock_introspect_test_task(h: *mut RawHierarchy) -> *mut RawTaskEntry;
+        pub(crate) fn landlock_introspect_test_task_move(
+            t: *mut RawTaskEntry,
+            to: *mut RawHierarchy,
+        );
+        pub(crate) fn landlock_introspect_test_task_free(t: *mut RawTaskEntry);
+        pub(crate) fn landlock_introspect_test_unregistered_free(parent: *mut RawHierarchy)
+            -> bool;
+        pub(crate) fn landlock_introspect_test_events(h: *mut RawHierarchy) -> u64;
     }
 }
 

@@ -76,7 +76,7 @@ static_assert(sizeof_field(struct landlock_introspect_creator, comm) ==
 	      TASK_COMM_LEN);
 
 #define LANDLOCK_INTROSPECT_BUCKET_BITS 10
-/* &struct landlock_introspect_entry keeps these indexes in u16s. */
+/* &struct landlock_introspect_entry keeps bucket indexes in u16s. */
 static_assert((1 << LANDLOCK_INTROSPECT_BUCKET_BITS) <= U16_MAX + 1);
 static_assert(LANDLOCK_INTROSPECT_WAKE_BUCKETS <= U16_MAX);
 
@@ -297,9 +297,10 @@ static void mark(const u32 b)
  * Something happened in @h: it appeared or is about to end, or a task
  * entered or left it.  Counts it for the readers who may see @h, those in
  * its strict ancestors and unsandboxed ones, while a generation file is
- * open.  At most LANDLOCK_MAX_NUM_LAYERS + 1 atomic increments and bit tests
- * (and sets) and one irq_work_queue().  Any context: @h and its ancestors are alive (the
- * caller holds @h, which holds its parent).
+ * open.  At most LANDLOCK_MAX_NUM_LAYERS atomic increments (@h's strict
+ * ancestors and the count of unsandboxed readers) and as many bit tests
+ * (and sets), and one irq_work_queue().  Any context: @h and its ancestors
+ * are alive (the caller holds @h, which holds its parent).
  */
 static void count_change(struct landlock_hierarchy *const h)
 {
@@ -1375,6 +1376,15 @@ static_assert(offsetof(struct landlock_introspect_rule, access) == 24);
 static_assert(offsetof(struct landlock_introspect_rule, port) == 28);
 static_assert(offsetof(struct landlock_introspect_rule, type) == 30);
 static_assert(offsetof(struct landlock_introspect_rule, flags) == 31);
+/* The numbers registry.rs uses (RULE_*, Unnamed::from_c()). */
+static_assert(LANDLOCK_RULE_PATH_BENEATH == 1 && LANDLOCK_RULE_NET_PORT == 2);
+static_assert(LANDLOCK_INTROSPECT_RULE_QUIET == 1 &&
+	      LANDLOCK_INTROSPECT_RULE_RELEASED == 2);
+static_assert(LANDLOCK_INTROSPECT_PATH_RELEASED == 1 &&
+	      LANDLOCK_INTROSPECT_PATH_UNCACHED == 2 &&
+	      LANDLOCK_INTROSPECT_PATH_DELETED == 3 &&
+	      LANDLOCK_INTROSPECT_PATH_UNREACHABLE == 4 &&
+	      LANDLOCK_INTROSPECT_PATH_TOO_LONG == 5);
 
 struct landlock_domain *
 landlock_introspect_registry_domain(struct landlock_introspect_registry *const r,

@@ -63,6 +63,7 @@ struct landlock_introspect_entry {
 	 * be put from any context), for one insertion or removal, or for a
 	 * reader to take references to at most LANDLOCK_INTROSPECT_WALK_BATCH
 	 * tasks or one child: never across a check, an allocation or a walk.
+	 * It also protects @domain, for one domain reference at a time.
 	 */
 	spinlock_t lock;
 	/**
@@ -130,16 +131,10 @@ struct landlock_introspect_task {
 	struct task_struct *task;
 };
 
-/*
- * Wake-up queues of the generation file's pollers (introspect.c,
- * generation.rs), plus one for unsandboxed readers.
- */
-#define LANDLOCK_INTROSPECT_WAKE_BUCKETS 256
-
 #ifdef CONFIG_SECURITY_LANDLOCK_INTROSPECTION
 
 /*
- * What Landlock calls (domain.c, syscalls.c).
+ * What Landlock calls (domain.c, syscalls.c, tsync.c, setup.c).
  */
 
 void landlock_introspect_register_domain(struct landlock_domain *domain);
@@ -158,7 +153,10 @@ landlock_introspect_register_domain(struct landlock_domain *domain)
 {
 }
 
-static inline void landlock_introspect_forget_domain(struct landlock_domain *d) {}
+static inline void
+landlock_introspect_forget_domain(struct landlock_domain *domain)
+{
+}
 
 static inline void
 landlock_introspect_unregister(struct landlock_hierarchy *hierarchy)

@@ -398,6 +398,12 @@ u8 landlock_introspect_task_chain(struct task_struct *task, u64 *chain,
  */
 const char *landlock_introspect_access_name(size_t class, unsigned int bit);
 
+/*
+ * Wake-up queues of the generation file's pollers (introspect.c,
+ * generation.rs), plus one for unsandboxed readers.
+ */
+#define LANDLOCK_INTROSPECT_WAKE_BUCKETS 256
+
 /**
  * landlock_introspect_generation - Count the changes of a reader's view
  *

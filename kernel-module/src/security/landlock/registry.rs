@@ -47,6 +47,7 @@ pub(crate) struct RawRegistry {
 }
 
 /// A C hierarchy (opaque), for KUnit's test entries.
+#[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
 #[repr(C)]
 pub(crate) struct RawHierarchy {
     _opaque: [u8; 0],
@@ -60,6 +61,7 @@ pub(crate) struct RawWalk {
 
 /// An entry of the C task index (`struct landlock_introspect_task`, opaque), for
 /// KUnit's test entries.
+#[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
 #[repr(C)]
 pub(crate) struct RawTaskEntry {
     _opaque: [u8; 0],
@@ -362,7 +364,9 @@ pub(crate) struct CreatorText {
 pub(crate) struct Registry {
     raw: NonNull<RawRegistry>,
     owned: bool,
+    #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
     test_entries: KVec<(u64, NonNull<RawHierarchy>)>,
+    #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
     test_tasks: KVec<NonNull<RawTaskEntry>>,
 }
 
@@ -373,7 +377,8 @@ unsafe impl Send for Registry {}
 unsafe impl Sync for Registry {}
 
 impl Registry {
-    /// Makes an empty private registry.
+    /// Makes an empty private registry (for KUnit tests).
+    #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
     pub(crate) fn new() -> Result<Self> {
         // SAFETY: no precondition.
         let raw = NonNull::new(unsafe { raw::landlock_introspect_registry_new() }).ok_or(ENOMEM)?;
@@ -679,12 +684,14 @@ impl Drop for Registry {
             return;
         }
         // Children first: test entries were registered parents first.
+        #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
         while let Some(t) = self.test_tasks.pop() {
             // SAFETY: `t` was made by `landlock_introspect_test_task` for one of
             // this registry's test hierarchies, which are all still there,
             // and is freed once, here.
             unsafe { raw::landlock_introspect_test_task_free(t.as_ptr()) };
         }
+        #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
         while let Some((_, h)) = self.test_entries.pop() {
             // SAFETY: `h` was made by `landlock_introspect_test_hierarchy` in this
             // registry and is freed once, here.
@@ -708,7 +715,9 @@ pub(crate) fn init() -> Result {
     let registry = Registry {
         raw,
         owned: false,
+        #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
         test_entries: KVec::new(),
+        #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
         test_tasks: KVec::new(),
     };
     if !REGISTRY.populate(registry) {

@@ -37,7 +37,8 @@ use crate::{
     format::{self, Buf},
     glue::AccessClass,
     registry::{
-        DomainRules, Mounts, RawRule, Unnamed, PATH_MAX, RULE_FS, RULE_QUIET, RULE_RELEASED,
+        DomainRules, Mounts, RawRule, Unnamed, PATH_MAX, RULE_FS, RULE_NET, RULE_QUIET,
+        RULE_RELEASED,
     },
     view,
 };
@@ -95,6 +96,8 @@ pub(crate) fn line(
         }
         AccessClass::Fs
     } else {
+        // C lists the two kinds only.
+        debug_assert_eq!(rule.kind, RULE_NET);
         out.bytes(b"net port ")?;
         out.num(rule.port.into())?;
         AccessClass::Net
@@ -199,7 +202,7 @@ impl FileNode for RulesFile {
 #[kunit_tests(landlock_introspect_rules)]
 mod tests {
     use super::*;
-    use crate::registry::{testing::rule, RULE_NET};
+    use crate::registry::testing::rule;
 
     fn text(rule: &RawRule, name: core::result::Result<&[u8], Unnamed>) -> KVVec<u8> {
         let mut b = Buf::new();

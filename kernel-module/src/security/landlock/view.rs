@@ -708,7 +708,8 @@ impl Snapshot {
     }
 
     /// The depth relative to the reader: the unbroken chain of visible
-    /// domains from `s` upwards.
+    /// domains from `s` upwards (for KUnit tests: the files use `View`'s).
+    #[cfg(CONFIG_SECURITY_LANDLOCK_KUNIT_TEST)]
     pub(crate) fn depth(&self, s: &Shown) -> u8 {
         let mut depth = 1;
         let mut at = *s;

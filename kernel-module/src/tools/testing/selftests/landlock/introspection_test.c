@@ -2390,15 +2390,15 @@ TEST(rules_show_each_domains_own_layer)
 		EXPECT_LT(0, read_fd(openat(inner_fd, DOMAIN_RULES,
 					    O_RDONLY | O_CLOEXEC),
 				     buf, BUF_SIZE));
-		EXPECT_TRUE(strstr(buf, " unreachable access read_file\n"))
+		EXPECT_NE(NULL, strstr(buf, " unreachable access read_file\n"))
 		{
 			TH_LOG("Got \"%s\"", buf);
 		}
-		EXPECT_TRUE(strstr(buf, inner))
+		EXPECT_NE(NULL, strstr(buf, inner))
 		{
 			TH_LOG("Expected \"%s\" in \"%s\"", inner, buf);
 		}
-		EXPECT_TRUE(strstr(buf, line));
+		EXPECT_NE(NULL, strstr(buf, line));
 		EXPECT_LT(0, read_fd(openat(dir_fd, DOMAIN_RULES,
 					    O_RDONLY | O_CLOEXEC),
 				     buf, BUF_SIZE));
