@@ -32,7 +32,9 @@
 //! `bit<N>` for bit `N` (0 to 63, named or not), and any other lowercase
 //! uapi-style name ([`crate::is_right_name`]), which a newer kernel prints
 //! for a right this build does not know and which is matched by name.
-//! Unknown keys, a name of another shape, a duplicate name, an
+//! Unknown keys, a name of another shape, a right of another class, a
+//! name at most two edits from a known right of its class (a
+//! misspelling: the error suggests the right), a duplicate name, an
 //! expectation without a selector and a relative `exe` are errors
 //! ([`ExpectationsError`], with the line and the offending word).
 //!
@@ -74,8 +76,10 @@ use crate::types::{text_and_bytes, AccessFs, AccessNames, AccessNet, HandledAcce
 use crate::Domains;
 
 /// The most bytes of an error message's own text kept (the offending word
-/// included), so that a huge key cannot make a huge message.
-const MAX_MESSAGE: usize = 300;
+/// included), so that a huge key cannot make a huge message: room for a
+/// quoted word ([`crate::parse::quote`], bounded) and the list of a class's
+/// access names.
+const MAX_MESSAGE: usize = 800;
 
 /// The most bytes an expectations file may hold: 1 MiB.
 pub const MAX_EXPECTATIONS_SIZE: usize = 1 << 20;
@@ -249,7 +253,8 @@ fn bit_number(name: &str) -> Option<u32> {
 /// format allows (`Documentation/abi.rst`).  A name this build knows, or
 /// `bit<N>` (bit `N`, named or not), is a bit; another lowercase uapi-style
 /// name ([`crate::is_right_name`]) is a right a newer kernel names, kept as
-/// unknown and matched by name.
+/// unknown and matched by name, unless another class knows it or it is at
+/// most two edits from a right of this class (errors: misspellings).
 fn rights<T: AccessNames>(
     text: &str,
     names: Option<Vec<Spanned<String>>>,
@@ -259,27 +264,72 @@ fn rights<T: AccessNames>(
     let mut unknown: Vec<String> = Vec::new();
     for n in names.unwrap_or_default() {
         let name = n.get_ref();
+        let at = |message: String| ExpectationsError::at(text, Some(n.span().start), message);
+        let quoted = crate::parse::quote(name.as_bytes());
         if let Some(bit) = T::bit_of(name).or_else(|| bit_number(name)) {
             raw |= 1 << bit;
-        } else if crate::is_right_name(name.as_bytes()) && !crate::types::is_bit_form(name) {
+            continue;
+        }
+        // A right of another class, in the wrong list.
+        if let Some(other) = class_key(name) {
+            return Err(at(format!(
+                "{key}: {quoted} is not a {} right: write it in {other}",
+                T::KIND
+            )));
+        }
+        let near = nearest::<T>(name);
+        if crate::is_right_name(name.as_bytes()) && !crate::types::is_bit_form(name) {
+            // A newer kernel's right, unless it is one edit or two away
+            // from a right this build knows (a misspelling).
+            if let Some(near) = near {
+                return Err(at(format!(
+                    "{key}: unknown access name {quoted}: did you mean {near}? (a newer \
+                     kernel's right that close to a known one: write it bit<N>)"
+                )));
+            }
             if !unknown.contains(name) {
                 unknown.push(name.clone());
             }
-        } else {
-            let known: Vec<&str> = (0..64).filter_map(T::bit_name).collect();
-            return Err(ExpectationsError::at(
-                text,
-                Some(n.span().start),
-                format!(
-                    "{key}: not an access name: {} (known: {}, or bit<N> for bit N from 0 to \
-                     63; a newer kernel's right by its name: lowercase letters, digits and _)",
-                    crate::parse::quote(name.as_bytes()),
-                    known.join(", ")
-                ),
-            ));
+            continue;
         }
+        let hint = near.map_or_else(String::new, |near| format!(": did you mean {near}?"));
+        let known: Vec<&str> = (0..64).filter_map(T::bit_name).collect();
+        return Err(at(format!(
+            "{key}: not an access name: {quoted}{hint} (known: {}; or bit<N>, N from 0 to 63; \
+             a newer kernel's right by its name: lowercase letters, digits and _)",
+            known.join(", ")
+        )));
     }
     Ok((T::from_raw(raw), unknown))
+}
+
+/// The key of the class, other than its own, that knows `name` as a right.
+fn class_key(name: &str) -> Option<&'static str> {
+    use crate::types::{AccessFs, AccessNet, Scope};
+    fn known<C: AccessNames>(name: &str) -> bool {
+        (0..64).any(|n| C::bit_name(n) == Some(name))
+    }
+    if known::<AccessFs>(name) {
+        Some("handles_fs")
+    } else if known::<AccessNet>(name) {
+        Some("handles_net")
+    } else if known::<Scope>(name) {
+        Some("scoped")
+    } else {
+        None
+    }
+}
+
+/// The right of class `T` this build knows that `name` is at most two
+/// edits from (case and `-` for `_` count as none), if any.
+fn nearest<T: AccessNames>(name: &str) -> Option<&'static str> {
+    let folded = name.to_ascii_lowercase().replace('-', "_");
+    (0..64)
+        .filter_map(T::bit_name)
+        .map(|k| (strsim::levenshtein(&folded, k), k))
+        .filter(|&(d, _)| d <= 2)
+        .min()
+        .map(|(_, k)| k)
 }
 
 fn pattern(

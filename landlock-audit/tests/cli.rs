@@ -2133,7 +2133,7 @@ fn errors_about_a_copied_tree_do_not_assume_the_live_system() {
     assert!(!err.contains("mount -t securityfs"), "{err}");
     assert!(!err.contains("this kernel is"), "{err}");
     // A /proc that does not exist is an error for every command that needs
-    // it, not a `?` for each name.
+    // it, not a `?` for each name: the usage error of a wrong --proc.
     for cmd in ["tree", "ps", "status", "domain"] {
         let mut args = vec![cmd];
         let d = id(1).to_string();
@@ -2141,7 +2141,7 @@ fn errors_about_a_copied_tree_do_not_assume_the_live_system() {
             args.push(&d);
         }
         let o = run_at(&f.root(), Path::new("/nonexistent"), &args);
-        assert_eq!(o.status.code(), Some(1), "{cmd}");
+        assert_eq!(o.status.code(), Some(2), "{cmd}");
         assert!(
             String::from_utf8_lossy(&o.stderr).contains("/nonexistent"),
             "{cmd}"
@@ -2345,6 +2345,20 @@ fn a_root_that_is_not_a_tree() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(3), "{err}");
     assert!(err.contains("did you mean --root"), "{err}");
+    // A regular file given as --root: not a tree either (was exit 1,
+    // "Not a directory").
+    let file = f.dir.path().join("a-file");
+    fs::write(&file, "x").unwrap();
+    let (code, kind, _) = json_error(&run_at(&file, &f.proc_root(), &["--json", "tree"]));
+    assert_eq!((code, kind.as_str()), (3, "not_a_tree"));
+    // A --proc that does not exist, or is a file: the usage error of a
+    // wrong --proc (was exit 1 with the OS's message alone).
+    for proc_root in [f.dir.path().join("nonexistent"), file.clone()] {
+        let o = run_at(&f.root(), &proc_root, &["tree"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("not a procfs"), "{err}");
+    }
     // A tree missing a required file: the OS's words, not Rust's.
     fs::remove_file(f.root().join("abi_version")).unwrap();
     let o = run(&f, &["status"]);

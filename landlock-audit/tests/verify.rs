@@ -189,6 +189,55 @@ fn every_expectation_holds_exit_0() {
     assert_eq!(v["results"][1]["matched"], 1);
 }
 
+/// An expectation that matches nothing holds, exit 0, but says so on
+/// stderr (a misspelled selector would otherwise pass silently); the
+/// others give no such warning.
+#[test]
+fn an_expectation_that_matches_nothing_is_warned_about() {
+    let f = system();
+    let o = run(
+        &f,
+        &[
+            "verify",
+            "--expect",
+            expect_file(&f, "e.toml", HELD).to_str().unwrap(),
+        ],
+    );
+    assert!(!err(&o).contains("matched no process"), "{}", err(&o));
+    let typo = "[[expect]]\nname = \"nginx\"\nexe = \"/usr/sbin/ngnix\"\nsandboxed = true\n";
+    let o = run(
+        &f,
+        &[
+            "verify",
+            "--expect",
+            expect_file(&f, "t.toml", typo).to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(
+        out(&o).contains("(0 processes matched, 0 violating)"),
+        "{}",
+        out(&o)
+    );
+    assert!(
+        err(&o).contains("expectation \"nginx\" matched no process")
+            && err(&o).contains("min_processes = 1"),
+        "{}",
+        err(&o)
+    );
+    let strict = format!("{typo}min_processes = 1\n");
+    let o = run(
+        &f,
+        &[
+            "verify",
+            "--expect",
+            expect_file(&f, "s.toml", &strict).to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(!err(&o).contains("matched no process"), "{}", err(&o));
+}
+
 #[test]
 fn the_chain_union_is_needed_and_one_layer_is_not_enough() {
     let f = system();
@@ -329,6 +378,39 @@ fn invalid_expectations_exit_2() {
         &f,
         "[[expect]]\nname = \"a\"\ncomm = \"x\"\nscoped = [\"bind tcp\"]\n",
         &["line 4", "bind tcp"],
+    );
+    // A right of another class, a misspelling, a case or dash slip: errors
+    // that say what was meant (not "a newer kernel's right").
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nhandles_net = [\"write_file\"]\n",
+        &["line 4", "\"write_file\" is not a net right", "handles_fs"],
+    );
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nhandles_fs = [\"writefile\"]\n",
+        &["line 4", "\"writefile\"", "did you mean write_file?"],
+    );
+    invalid(
+        &f,
+        "[[expect]]\nname = \"a\"\ncomm = \"x\"\nhandles_fs = [\"Write-File\"]\n",
+        &[
+            "line 4",
+            "did you mean write_file?",
+            "resolve_unix; or bit<N>",
+        ],
+    );
+    // The hostile word is bounded; the list of known names is never cut.
+    let long = "\\u0001".repeat(200);
+    invalid(
+        &f,
+        &format!("[[expect]]\nname = \"a\"\ncomm = \"x\"\nhandles_fs = [\"{long}\"]\n"),
+        &[
+            "line 4",
+            "(200 bytes)",
+            "resolve_unix; or bit<N>",
+            "digits and _)",
+        ],
     );
     invalid(
         &f,

@@ -413,10 +413,12 @@ fn run_once(cli: &Cli, command: &Command, out: &mut impl Write) -> Result<(), Fa
 /// know (a newer kernel's): they are shown as the kernel names them.
 fn read_domains(cli: &Cli) -> Result<Domains, Failure> {
     let domains = Domains::read_from(&cli.root).map_err(|e| match e {
-        // The directory exists but holds no tree.
+        // The directory exists but holds no tree, or is not a directory.
         Error::Io { path, source }
-            if source.kind() == io::ErrorKind::NotFound
-                && !cli.root_is_default()
+            if matches!(
+                source.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) && !cli.root_is_default()
                 && path == cli.root.join("version") =>
         {
             Failure::NotATree
@@ -524,6 +526,9 @@ struct View {
 
 impl View {
     fn read(cli: &Cli, domains: Domains) -> Result<Self, Failure> {
+        if !cli.proc_root.is_dir() {
+            return Err(Failure::NotProcfs);
+        }
         let me = procfs::self_pid(&cli.proc_root);
         let processes = procfs::processes(&cli.proc_root)?;
         if processes.is_empty() {
@@ -831,6 +836,10 @@ fn unit_field(proc_root: &Path, pid: u32) -> String {
 /// A directory with neither a process nor `self` is not a procfs (a
 /// wrong `--proc`): [`Failure::NotProcfs`] rather than an empty system.
 fn check_proc(cli: &Cli) -> Result<(), Failure> {
+    // A --proc that does not exist or is not a directory.
+    if !cli.proc_root.is_dir() {
+        return Err(Failure::NotProcfs);
+    }
     if procfs::pids(&cli.proc_root)?.is_empty()
         && fs::symlink_metadata(cli.proc_root.join("self")).is_err()
     {

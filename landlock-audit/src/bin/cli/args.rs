@@ -15,8 +15,9 @@ pub const EXIT_STATUS: &str = "  0  success (for verify: every expectation holds
      unknown domain, no domain with the audit ID, audit_id
      without CAP_AUDIT_READ, rules without CAP_SYS_PTRACE or
      held by no task), or while writing the output
-  2  usage error (bad command line, or a --proc DIR with neither
-     process directories nor self); for verify and metrics --expect,
+  2  usage error (bad command line, or a --proc DIR that is not a
+     directory or has neither process directories nor self); for
+     verify and metrics --expect,
      also an expectations file that is missing or invalid
   3  no Landlock audit tree on this system: securityfs not
      mounted (or no /sys/kernel/security at all), Landlock
@@ -24,8 +25,9 @@ pub const EXIT_STATUS: &str = "  0  success (for verify: every expectation holds
      for domain --audit-id, also a kernel whose tree has no
      audit_id files (older than them), and for domain --rules,
      one without rules files; for --root DIR, a DIR
-     without a version file (kind not_a_tree) or one that does
-     not exist (kind securityfs_not_mounted: no tree there)";
+     without a version file, or a file (kind not_a_tree), or one
+     that does not exist (kind securityfs_not_mounted: no tree
+     there)";
 
 /// The text after the exit statuses of `--help` (OUTPUT in the man page):
 /// escaping, JSON and errors.
@@ -347,14 +349,13 @@ pub const METRICS: &[Metric] = &[
 
 /// The exit statuses of one subcommand (EXIT STATUS in its man page);
 /// `verify`'s are [`VERIFY_EXIT_STATUS`].
-#[allow(dead_code)] // Read by xtask (the man pages).
 pub fn subcommand_exit_status(sub: &str) -> String {
     let no_tree = "  3  no Landlock audit tree on this system (securityfs not
      mounted, Landlock disabled, or a kernel without the
-     landlock-audit patch), or a --root DIR that does not exist
-     or has no version file";
-    let usage = "  2  usage error (bad command line, or a --proc DIR with
-     neither process directories nor self)";
+     landlock-audit patch), or a --root DIR that does not exist,
+     is a file or has no version file";
+    let usage = "  2  usage error (bad command line, or a --proc DIR that is
+     not a directory or has neither process directories nor self)";
     let read = "  1  an error while reading the tree or /proc (malformed tree,
      I/O error, permission denied, unsupported tree version),
      or while writing the output";
@@ -556,9 +557,18 @@ fn count(s: &str) -> Result<u64, String> {
     }
 }
 
-/// The text after `status --help` and `tree --help`.
-pub fn watch_after_help() -> String {
-    format!("Watching:\n{WATCH_HELP}")
+/// The text after `status --help` and `tree --help`: watching, and the
+/// exit statuses of `sub`.
+pub fn watch_after_help(sub: &str) -> String {
+    format!(
+        "Watching:\n{WATCH_HELP}\n\nExit status:\n{}",
+        subcommand_exit_status(sub)
+    )
+}
+
+/// The text after `ps --help` and `list --help`: the exit statuses of `sub`.
+pub fn exit_after_help(sub: &str) -> String {
+    format!("Exit status:\n{}", subcommand_exit_status(sub))
 }
 
 /// The heading of the options every subcommand takes (in `--help`, after
@@ -642,7 +652,7 @@ pub enum Command {
     ///
     /// Kernel threads and processes this reader may not inspect are counted
     /// apart; the ratios are over the other, judged, processes.
-    #[command(after_help = watch_after_help())]
+    #[command(after_help = watch_after_help("status"))]
     Status {
         /// Do not count processes per systemd unit.
         #[arg(long)]
@@ -656,7 +666,7 @@ pub enum Command {
     ///
     /// A process with threads outside any visible domain is marked
     /// "mixed: N of M threads unconfined".
-    #[command(after_help = watch_after_help())]
+    #[command(after_help = watch_after_help("tree"))]
     Tree {
         #[command(flatten)]
         watch: WatchArgs,
@@ -667,6 +677,7 @@ pub enum Command {
     /// STATE is sandboxed (all threads in visible domains), mixed (some),
     /// unconfined (none), unknown (this reader may not inspect the process)
     /// or kernel_thread.  Kernel threads are listed only with --all.
+    #[command(after_help = exit_after_help("ps"))]
     Ps {
         /// List kernel threads too.
         #[arg(short = 'e', long = "all", visible_short_alias = 'A')]
@@ -684,6 +695,7 @@ pub enum Command {
     /// domain --help); - when unknown: the kernel gives it only to readers
     /// with CAP_AUDIT_READ in the initial user namespace (or it is older
     /// than the count).
+    #[command(after_help = exit_after_help("list"))]
     List,
     /// One domain in detail, by its ID in the tree, the ID audit records
     /// print, or a process that runs in it.

@@ -68,6 +68,31 @@ pub fn verify(
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     let report = expectations.check(&v.domains, &v.counted_vec());
+    // An expectation that holds because nothing matches it is most often a
+    // misspelled selector: say so (min_processes makes it a violation).
+    let unmatched: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| r.ok && r.matched == 0)
+        .map(|r| landlock_audit::parse::quote(r.name.as_bytes()))
+        .collect();
+    if !unmatched.is_empty() {
+        crate::warn(&format!(
+            "{} matched no process: it holds trivially (check its selectors; \
+             min_processes = 1 makes that a violation)",
+            if unmatched.len() == 1 {
+                format!("expectation {}", unmatched[0])
+            } else {
+                // At most 5 names: a file may hold thousands.
+                let more = if unmatched.len() > 5 { ", …" } else { "" };
+                format!(
+                    "{} expectations ({}{more})",
+                    unmatched.len(),
+                    unmatched[..unmatched.len().min(5)].join(", ")
+                )
+            }
+        ));
+    }
     if cli.wants_json() {
         #[derive(serde::Serialize)]
         struct Doc<'a> {
