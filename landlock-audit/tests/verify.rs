@@ -112,6 +112,12 @@ fn expect_file(f: &Fixture, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// `verify --expect FILE`, FILE written with `text`.
+fn verify(f: &Fixture, name: &str, text: &str) -> Output {
+    let e = expect_file(f, name, text);
+    run(f, &["verify", "--expect", e.to_str().unwrap()])
+}
+
 fn out(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).expect("UTF-8")
 }
@@ -153,14 +159,7 @@ min_processes = 1
 #[test]
 fn every_expectation_holds_exit_0() {
     let f = system();
-    let o = run(
-        &f,
-        &[
-            "verify",
-            "--expect",
-            expect_file(&f, "e.toml", HELD).to_str().unwrap(),
-        ],
-    );
+    let o = verify(&f, "e.toml", HELD);
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     let text = out(&o);
     for l in [
@@ -195,24 +194,10 @@ fn every_expectation_holds_exit_0() {
 #[test]
 fn an_expectation_that_matches_nothing_is_warned_about() {
     let f = system();
-    let o = run(
-        &f,
-        &[
-            "verify",
-            "--expect",
-            expect_file(&f, "e.toml", HELD).to_str().unwrap(),
-        ],
-    );
+    let o = verify(&f, "e.toml", HELD);
     assert!(!err(&o).contains("matched no process"), "{}", err(&o));
     let typo = "[[expect]]\nname = \"nginx\"\nexe = \"/usr/sbin/ngnix\"\nsandboxed = true\n";
-    let o = run(
-        &f,
-        &[
-            "verify",
-            "--expect",
-            expect_file(&f, "t.toml", typo).to_str().unwrap(),
-        ],
-    );
+    let o = verify(&f, "t.toml", typo);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert!(
         out(&o).contains("(0 processes matched, 0 violating)"),
@@ -226,14 +211,7 @@ fn an_expectation_that_matches_nothing_is_warned_about() {
         err(&o)
     );
     let strict = format!("{typo}min_processes = 1\n");
-    let o = run(
-        &f,
-        &[
-            "verify",
-            "--expect",
-            expect_file(&f, "s.toml", &strict).to_str().unwrap(),
-        ],
-    );
+    let o = verify(&f, "s.toml", &strict);
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     assert!(!err(&o).contains("matched no process"), "{}", err(&o));
 }
