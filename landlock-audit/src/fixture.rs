@@ -320,7 +320,10 @@ impl Model {
     /// order, as upstream Landlock's do.  Every domain has a count of
     /// denials: 0 for about half of them, up to a few thousand for most
     /// others, and beyond 2^32 for about one in 16; and 0 to 4 rules, of
-    /// every form a `rules` file has (hostile paths among them).
+    /// every form a `rules` file has (hostile paths among them).  The
+    /// processes in domains run in a systemd service per domain
+    /// (`/system.slice/svc-N.service`, N the domain's index), the
+    /// unconfined ones in `/user.slice/user-1000.slice/session-1.scope`.
     pub fn generate(spec: &Spec) -> Self {
         let mut rng = SplitMix(spec.seed);
         let perm = IdPermutation::new(rng.next(), rng.next());
@@ -414,6 +417,8 @@ impl Model {
                 threads,
                 kernel_thread: false,
                 uid: 1000,
+                // A service per domain, as systemd starts sandboxed daemons.
+                cgroup: Some(format!("/system.slice/svc-{d}.service")),
                 ..Default::default()
             });
             pid += n as u32 + rng.below(3) as u32;
@@ -425,6 +430,7 @@ impl Model {
                 threads: vec![pid],
                 kernel_thread: false,
                 uid: 1000,
+                cgroup: Some("/user.slice/user-1000.slice/session-1.scope".to_owned()),
                 ..Default::default()
             });
             pid += 1;

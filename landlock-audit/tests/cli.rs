@@ -42,10 +42,29 @@ fn status_json() {
     let (total, sandboxed, mixed) = expected_coverage(&f.model);
     // The coverage categories (checked on a model with known answers in
     // coverage_categories_in_status_and_metrics).
-    // Every process of the fixture is outside any unit.
+    // The fixture's daemons run in a service per domain, the unconfined
+    // processes in one session scope: the per-unit counts add up to the
+    // totals, and the scope has no sandboxed process.
     let units = v.as_object_mut().unwrap().remove("units").expect("units");
-    assert_eq!(units[0]["unit"], Value::Null, "{units}");
-    assert_eq!(units.as_array().map(Vec::len), Some(1), "{units}");
+    let units = units.as_array().expect("an array");
+    let sum = |k: &str| units.iter().map(|u| u[k].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(
+        (sum("total"), sum("sandboxed"), sum("mixed")),
+        (total, sandboxed, mixed),
+        "{units:?}"
+    );
+    let scope = units
+        .iter()
+        .find(|u| u["unit"] == "session-1.scope")
+        .expect("the session scope");
+    assert_eq!(
+        (scope["sandboxed"].as_u64(), scope["mixed"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert!(
+        units.iter().any(|u| u["unit"] == "svc-0.service"),
+        "{units:?}"
+    );
     let p = v["processes"].as_object_mut().unwrap();
     for k in [
         "handles_fs",
