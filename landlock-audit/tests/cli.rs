@@ -35,6 +35,40 @@ fn json(o: &Output) -> Value {
     serde_json::from_str(&stdout(o)).expect("one JSON document")
 }
 
+/// `status` has no line for a unit with nothing to judge: the fixture's
+/// kernel threads are outside any unit and every other process is in one
+/// (as on a systemd machine), so there is no "(no unit)" line.
+#[test]
+fn status_text_leaves_out_units_with_nothing_to_judge() {
+    let f = Fixture::new(Model::generate(&landlock_audit::fixture::Spec {
+        domains: 12,
+        tasks: 40,
+        unconfined: 8,
+        kernel_threads: 4,
+        max_depth: 4,
+        seed: 1,
+    }));
+    let text = stdout(&run(&f, &["status"]));
+    assert!(text.contains("per unit (judged"), "{text}");
+    assert!(
+        text.contains("  session-1.scope: 8 judged: 0 sandboxed"),
+        "{text}"
+    );
+    assert!(!text.contains("(no unit)"), "{text}");
+    // JSON keeps it, with its kernel threads.
+    let v = json(&run(&f, &["status", "--json"]));
+    let none = v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"].is_null());
+    assert_eq!(
+        none.map(|u| u["kernel_threads"].as_u64()),
+        Some(Some(4)),
+        "{v}"
+    );
+}
+
 #[test]
 fn status_json() {
     let f = Fixture::generated(120, 900);

@@ -50,13 +50,18 @@ pub fn json(by_unit: &BTreeMap<Option<String>, Coverage>) -> Vec<UnitJson> {
 }
 
 /// The `status` lines: one per unit, units sorted, processes outside any
-/// unit first.
+/// unit first.  A unit with nothing to judge and no process this reader
+/// may not inspect (the kernel threads outside any unit, on a machine
+/// whose every process has a unit) has no line: JSON keeps it.
 pub fn status_text(
     out: &mut impl Write,
     by_unit: &BTreeMap<Option<String>, Coverage>,
 ) -> io::Result<()> {
     writeln!(out, "per unit (judged: sandboxed, mixed, unconfined):")?;
     for (unit, c) in by_unit {
+        if c.judged() == 0 && c.unknown == 0 {
+            continue;
+        }
         let name = unit
             .as_deref()
             .map_or_else(|| "(no unit)".to_owned(), |u| text::field(u.as_bytes()));
