@@ -10,6 +10,20 @@
 //! * `counter-only` is one `atomic64_fetch_add(1)` (`AtomicU64::fetch_add`),
 //!   what the patched kernel pays at creation (it computes the ID when it
 //!   prints or looks one up).
+//!
+//! The alternative the cover letter weighs (random IDs drawn at creation,
+//! looked up as they are):
+//!
+//! * `random-u64` models `get_random_u64()`: 8 bytes of a per-CPU batch of
+//!   ChaCha20 output (`CHACHA_BLOCK_SIZE * 3 / 2` bytes), redrawn below
+//!   2^60 (the tree's ID range);
+//! * `random-u64+unique-10k` adds what creation would then need to keep IDs
+//!   unique among the live ones: a walk of the bucket the ID falls in, in a
+//!   table of 1024 buckets holding 10,000 live IDs (about 10 per bucket;
+//!   IDs of freed domains cannot be checked, see `Documentation/ids.rst`);
+//! * `permutation-decrypt` is what the patched kernel pays per lookup
+//!   instead: the inverse permutation of an ID (the random scheme pays
+//!   nothing there).
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -64,6 +78,46 @@ impl Upstream {
     }
 }
 
+/// `get_random_u64()`: a per-CPU batch of ChaCha20 output, 8 bytes a draw.
+struct RandomU64 {
+    rng: ChaCha20Rng,
+    batch: [u8; BATCH_BYTES],
+    used: usize,
+}
+
+impl RandomU64 {
+    fn new(seed: u64) -> Self {
+        Self {
+            rng: ChaCha20Rng::seed_from_u64(seed),
+            batch: [0; BATCH_BYTES],
+            used: BATCH_BYTES,
+        }
+    }
+
+    #[inline]
+    fn random_u64(&mut self) -> u64 {
+        if self.used == BATCH_BYTES {
+            self.rng.fill_bytes(&mut self.batch);
+            self.used = 0;
+        }
+        let mut b = [0; 8];
+        b.copy_from_slice(&self.batch[self.used..self.used + 8]);
+        self.used += 8;
+        u64::from_le_bytes(b)
+    }
+
+    /// A random ID in the tree's range, `[2^60, 2^64)`.
+    #[inline]
+    fn next_id(&mut self) -> u64 {
+        loop {
+            let x = self.random_u64();
+            if x >= ID_MIN {
+                return x;
+            }
+        }
+    }
+}
+
 const BATCH: u64 = 1024;
 
 fn generation(c: &mut Criterion) {
@@ -73,7 +127,7 @@ fn generation(c: &mut Criterion) {
         .sample_size(30)
         .throughput(Throughput::Elements(BATCH));
     let perm = IdPermutation::new(0x0706050403020100, 0x0f0e0d0c0b0a0908);
-    let mut ids = IdGenerator::new(perm);
+    let mut ids = IdGenerator::new(perm.clone());
     g.bench_function("IdGenerator::next", |b| {
         b.iter(|| {
             for _ in 0..BATCH {
@@ -94,6 +148,45 @@ fn generation(c: &mut Criterion) {
         b.iter(|| {
             for _ in 0..BATCH {
                 black_box(black_box(&counter).fetch_add(1, Ordering::Relaxed));
+            }
+        })
+    });
+    let mut draw = RandomU64::new(2);
+    g.bench_function("random-u64", |b| {
+        b.iter(|| {
+            for _ in 0..BATCH {
+                black_box(draw.next_id());
+            }
+        })
+    });
+    // 10,000 live IDs in 1024 buckets, by their low bits (random IDs need
+    // no keyed hash).
+    let mut live: Vec<Vec<u64>> = vec![Vec::new(); 1024];
+    let mut fill = RandomU64::new(3);
+    for _ in 0..10_000 {
+        let id = fill.next_id();
+        live[(id & 1023) as usize].push(id);
+    }
+    g.bench_function("random-u64+unique-10k", |b| {
+        b.iter(|| {
+            for _ in 0..BATCH {
+                let id = loop {
+                    let id = draw.next_id();
+                    if !live[(id & 1023) as usize].contains(&id) {
+                        break id;
+                    }
+                };
+                black_box(id);
+            }
+        })
+    });
+    let shown: Vec<u64> = (0..BATCH)
+        .filter_map(|i| perm.encrypt(ID_MIN + i * 7919))
+        .collect();
+    g.bench_function("permutation-decrypt", |b| {
+        b.iter(|| {
+            for &id in &shown {
+                black_box(perm.decrypt(black_box(id)));
             }
         })
     });
