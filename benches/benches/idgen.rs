@@ -38,13 +38,43 @@ use rand_core::{RngCore, SeedableRng};
 /// `CHACHA_BLOCK_SIZE * 3 / 2` bytes.
 const BATCH_BYTES: usize = 96;
 
+/// A per-CPU batch of ChaCha20 output, as the kernel serves
+/// `get_random_u8()` and `get_random_u64()` from (one batch each).
+struct Batch {
+    rng: ChaCha20Rng,
+    bytes: [u8; BATCH_BYTES],
+    used: usize,
+}
+
+impl Batch {
+    fn new(rng: ChaCha20Rng) -> Self {
+        Self {
+            rng,
+            bytes: [0; BATCH_BYTES],
+            used: BATCH_BYTES,
+        }
+    }
+
+    /// The next `N` bytes (`N` divides [`BATCH_BYTES`]), refilling the
+    /// batch when it is used up.
+    #[inline]
+    fn take<const N: usize>(&mut self) -> [u8; N] {
+        if self.used == BATCH_BYTES {
+            self.rng.fill_bytes(&mut self.bytes);
+            self.used = 0;
+        }
+        let mut out = [0; N];
+        out.copy_from_slice(&self.bytes[self.used..self.used + N]);
+        self.used += N;
+        out
+    }
+}
+
 /// Upstream Landlock's scheme: a counter initialised at random and advanced
 /// by `1 + (get_random_u8() & 0xf)` per ID.
 struct Upstream {
     next: AtomicU64,
-    rng: ChaCha20Rng,
-    batch: [u8; BATCH_BYTES],
-    used: usize,
+    batch: Batch,
 }
 
 impl Upstream {
@@ -54,63 +84,31 @@ impl Upstream {
         let next = AtomicU64::new((1u64 << 32) | u64::from(rng.next_u32()));
         Self {
             next,
-            rng,
-            batch: [0; BATCH_BYTES],
-            used: BATCH_BYTES,
+            batch: Batch::new(rng),
         }
-    }
-
-    #[inline]
-    fn random_u8(&mut self) -> u8 {
-        if self.used == BATCH_BYTES {
-            self.rng.fill_bytes(&mut self.batch);
-            self.used = 0;
-        }
-        let b = self.batch[self.used];
-        self.used += 1;
-        b
     }
 
     #[inline]
     fn next(&mut self) -> u64 {
-        let step = 1 + u64::from(self.random_u8() & 0xf);
+        let [b] = self.batch.take::<1>();
+        let step = 1 + u64::from(b & 0xf);
         self.next.fetch_add(step, Ordering::Relaxed)
     }
 }
 
-/// `get_random_u64()`: a per-CPU batch of ChaCha20 output, 8 bytes a draw.
-struct RandomU64 {
-    rng: ChaCha20Rng,
-    batch: [u8; BATCH_BYTES],
-    used: usize,
-}
+/// `get_random_u64()`: 8 bytes of its batch a draw.
+struct RandomU64(Batch);
 
 impl RandomU64 {
     fn new(seed: u64) -> Self {
-        Self {
-            rng: ChaCha20Rng::seed_from_u64(seed),
-            batch: [0; BATCH_BYTES],
-            used: BATCH_BYTES,
-        }
-    }
-
-    #[inline]
-    fn random_u64(&mut self) -> u64 {
-        if self.used == BATCH_BYTES {
-            self.rng.fill_bytes(&mut self.batch);
-            self.used = 0;
-        }
-        let mut b = [0; 8];
-        b.copy_from_slice(&self.batch[self.used..self.used + 8]);
-        self.used += 8;
-        u64::from_le_bytes(b)
+        Self(Batch::new(ChaCha20Rng::seed_from_u64(seed)))
     }
 
     /// A random ID in the tree's range, `[2^60, 2^64)`.
     #[inline]
     fn next_id(&mut self) -> u64 {
         loop {
-            let x = self.random_u64();
+            let x = u64::from_le_bytes(self.0.take::<8>());
             if x >= ID_MIN {
                 return x;
             }
