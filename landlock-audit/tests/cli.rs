@@ -2421,8 +2421,9 @@ fn a_root_that_is_not_a_tree() {
 }
 
 /// `ps -p PID` selecting no process exits 1 as procps's ps (the header
-/// alone, or an empty list); `domain`'s usage says that it needs an ID or
-/// --audit-id, and IDs no domain can have get a message of their own.
+/// alone, or an empty list), and says which PIDs it did not find on
+/// stderr (procps says nothing); `domain`'s usage says that it needs an ID
+/// or --audit-id, and IDs no domain can have get a message of their own.
 #[test]
 fn ps_p_without_a_process_and_domain_usage() {
     let f = Fixture::generated(3, 6);
@@ -2433,14 +2434,21 @@ fn ps_p_without_a_process_and_domain_usage() {
         1,
         "{o:?}"
     );
-    assert!(o.stderr.is_empty(), "{o:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "landlock-audit: warning: no such process: 99999\n"
+    );
     let o = run(&f, &["--json", "ps", "-p", "99999"]);
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(doc["processes"], serde_json::json!([]));
     let pid = f.model.processes[0].pid.to_string();
-    let o = run(&f, &["ps", "-p", &format!("{pid},99999")]);
+    let o = run(&f, &["ps", "-p", &format!("{pid},99999,99998")]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no such process: 99998 99999"),
+        "{o:?}"
+    );
 
     let o = run(&f, &["domain", "--help"]);
     assert!(

@@ -993,6 +993,19 @@ fn ps_row(cli: &Cli, p: &Process, state: ProcessState, ids: &[DomainId]) -> Vec<
 }
 
 fn ps(cli: &Cli, v: &View, all: bool, pids: &[u32], out: &mut impl Write) -> Result<(), Failure> {
+    // procps's ps says nothing of a PID it does not find; say it on stderr
+    // (the exit status is procps's: 1 only when none is found).
+    let mut missing: Vec<u32> = pids
+        .iter()
+        .copied()
+        .filter(|pid| !v.processes.iter().any(|(p, _)| p.pid == *pid))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    if !missing.is_empty() {
+        let list: Vec<String> = missing.iter().map(u32::to_string).collect();
+        warn(&format!("no such process: {}", list.join(" ")));
+    }
     let shown = v.processes.iter().filter(|(p, s)| {
         if pids.is_empty() {
             all || *s != ProcessState::KernelThread

@@ -394,7 +394,8 @@ pub fn subcommand_exit_status(sub: &str) -> String {
         "ps" => format!(
             "  0  success
 {read}; also ps -p PID when none of the PIDs is
-     a process (the header alone is printed, as by procps's ps)
+     a process (the header alone is printed, as by procps's ps);
+     each PID not found is named on stderr, whatever the status
 {usage}
 {no_tree}"
         ),
