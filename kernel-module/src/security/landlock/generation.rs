@@ -63,7 +63,9 @@ pub(crate) struct Generation {
 /// the current task sees change.  Takes no lock.
 pub(crate) fn generation(opener: &Credential) -> Generation {
     let (mut view, mut wake_bucket) = (0, 0);
-    // SAFETY: `opener` is live for the call; the two pointers are writable.
+    // SAFETY: `opener` is live for the call and, `Credential` being a
+    // transparent wrapper of `struct cred`, points to one; the two
+    // pointers are writable `u64` and `u32`.
     let count = unsafe { raw::landlock_introspect_generation(opener, &mut view, &mut wake_bucket) };
     Generation {
         view,
