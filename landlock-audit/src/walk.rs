@@ -475,6 +475,7 @@ pub(crate) fn read_tree<S: Source>(src: &S, root: &Path) -> Result<Tree> {
 mod tests {
     use super::*;
     use crate::fixture::{Model, ModelDomain};
+    use crate::source::testing::Hooked as ReadHooked;
     use crate::source::{Entry, RealFs};
     use crate::types::{Creator, HandledAccess, Task};
     use crate::Domains;
@@ -483,16 +484,16 @@ mod tests {
     use std::fs;
 
     type OnList<'a> = Box<dyn Fn(u32, &Path, &mut Vec<Entry>) + 'a>;
-    type Fail<'a> = Box<dyn Fn(&Path) -> Option<io::Error> + 'a>;
     type AfterList<'a> = RefCell<Box<dyn FnMut(u32, &Path) + 'a>>;
 
     /// The real filesystem with hooks: `on_list` may filter a listing (by
-    /// call number), `fail` may turn a read into an error, `after_list` may
-    /// change the tree once a listing is taken.
+    /// call number), `reads` may turn a read into an error (the shared
+    /// [`ReadHooked`]), `after_list` may change the tree once a listing is
+    /// taken.
     struct Hooked<'a> {
         lists: Cell<u32>,
         on_list: OnList<'a>,
-        fail: Fail<'a>,
+        reads: ReadHooked<'a>,
         after_list: AfterList<'a>,
     }
 
@@ -501,7 +502,7 @@ mod tests {
             Self {
                 lists: Cell::new(0),
                 on_list: Box::new(|_, _, _| {}),
-                fail: Box::new(|_| None),
+                reads: ReadHooked::new(|_| None),
                 after_list: RefCell::new(Box::new(|_, _| {})),
             }
         }
@@ -515,10 +516,7 @@ mod tests {
             mode: ReadMode,
             buf: &mut FileBuf,
         ) -> io::Result<()> {
-            if let Some(e) = (self.fail)(path) {
-                return Err(e);
-            }
-            RealFs.read(path, limit, mode, buf)
+            self.reads.read(path, limit, mode, buf)
         }
 
         fn list(&self, path: &Path) -> io::Result<Vec<Entry>> {
@@ -605,7 +603,7 @@ mod tests {
         let ddir = dir.path().join("domains").join(id(4).to_string());
         let access = ddir.join("access");
         let mut src = Hooked::new();
-        src.fail = Box::new(|p| {
+        src.reads = ReadHooked::new(|p| {
             (p == access).then(|| {
                 let _ = fs::remove_dir_all(&ddir);
                 io::ErrorKind::NotFound.into()
@@ -625,7 +623,7 @@ mod tests {
             .join("access");
         let reads = Cell::new(0);
         let mut src = Hooked::new();
-        src.fail = Box::new(|p| {
+        src.reads = ReadHooked::new(|p| {
             (p == access).then(|| {
                 reads.set(reads.get() + 1);
                 io::ErrorKind::NotFound.into()
@@ -652,7 +650,7 @@ mod tests {
             .join("creator");
         let reads = Cell::new(0);
         let mut src = Hooked::new();
-        src.fail = Box::new(|p| {
+        src.reads = ReadHooked::new(|p| {
             (p == creator && reads.replace(reads.get() + 1) == 0)
                 .then(|| io::ErrorKind::NotFound.into())
         });
@@ -729,7 +727,7 @@ mod tests {
         let (dir, _) = chain();
         let target = id(2).to_string();
         let mut src = Hooked::new();
-        src.fail = Box::new(|p| {
+        src.reads = ReadHooked::new(|p| {
             (p.ends_with("creator") && p.parent().is_some_and(|d| d.ends_with(&target)))
                 .then(|| io::Error::from_raw_os_error(13))
         });
@@ -768,7 +766,7 @@ mod tests {
         let ddir = dir.path().join("domains").join(id(4).to_string());
         let denials = ddir.join("denials");
         let mut src = Hooked::new();
-        src.fail = Box::new(|p| {
+        src.reads = ReadHooked::new(|p| {
             (p == denials).then(|| {
                 let _ = fs::remove_dir_all(&ddir);
                 io::ErrorKind::NotFound.into()
@@ -809,7 +807,7 @@ mod tests {
         // count (None), not an error, and the other domains keep theirs.
         fs::write(&file, "3\n").unwrap();
         let mut src = Hooked::new();
-        src.fail = Box::new(move |p| {
+        src.reads = ReadHooked::new(move |p| {
             (p.ends_with("denials") && p.parent().is_some_and(|d| d.ends_with(id(2).to_string())))
                 .then(|| io::Error::from_raw_os_error(13))
         });
@@ -823,7 +821,7 @@ mod tests {
         let (dir, _) = chain();
         for (name, errno) in [("version", 13), ("tasks", 1), ("depth", 13)] {
             let mut src = Hooked::new();
-            src.fail = Box::new(move |p| {
+            src.reads = ReadHooked::new(move |p| {
                 p.ends_with(name)
                     .then(|| io::Error::from_raw_os_error(errno))
             });
@@ -838,7 +836,7 @@ mod tests {
     fn other_io_errors_name_the_file() {
         let (dir, _) = chain();
         let mut src = Hooked::new();
-        src.fail = Box::new(|p| {
+        src.reads = ReadHooked::new(|p| {
             p.ends_with("access")
                 .then(|| io::Error::from_raw_os_error(5))
         });
