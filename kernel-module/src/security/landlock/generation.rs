@@ -63,9 +63,7 @@ pub(crate) struct Generation {
 /// the current task sees change.  Takes no lock.
 pub(crate) fn generation(opener: &Credential) -> Generation {
     let (mut view, mut wake_bucket) = (0, 0);
-    // SAFETY: `opener` is live for the call and, `Credential` being a
-    // transparent wrapper of `struct cred`, points to one; the two
-    // pointers are writable `u64` and `u32`.
+    // SAFETY: `opener` is live for the call; the two pointers are writable.
     let count = unsafe { raw::landlock_introspect_generation(opener, &mut view, &mut wake_bucket) };
     Generation {
         view,

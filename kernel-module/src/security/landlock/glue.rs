@@ -179,9 +179,7 @@ pub(crate) fn with_current_cred<R>(_task: &CurrentTask, f: impl FnOnce(&Credenti
     // context: only the task itself could replace them (`commit_creds()`,
     // `override_creds()`), and it does neither during `f`, which can only
     // reach this crate's code and kernel functions that restore any
-    // override before they return.  The pointer is never NULL in task
-    // context, and `Credential` is a transparent wrapper of `struct cred`,
-    // so it is a valid `&Credential`.  The borrow cannot leave `f` (its
+    // override before they return.  The borrow cannot leave `f` (its
     // lifetime is `f`'s own, higher-ranked).
     f(unsafe { &*raw::landlock_introspect_current_cred() })
 }
@@ -195,8 +193,8 @@ pub(crate) fn with_current_real_cred<R>(
 ) -> R {
     // SAFETY: `current_real_cred()` gives the current task's objective
     // credentials, which only the task itself replaces (`commit_creds()`),
-    // and it does not during `f` (see `with_current_cred`); never NULL, and
-    // a valid `&Credential` as there; the borrow cannot leave `f`.
+    // and it does not during `f` (see `with_current_cred`); the borrow
+    // cannot leave `f`.
     f(unsafe { &*raw::landlock_introspect_current_real_cred() })
 }
 
@@ -207,8 +205,7 @@ pub(crate) fn with_current_real_cred<R>(
 /// layers), or `(0, 0)` when it has none.
 pub(crate) fn cred_domain(cred: &Credential) -> (u64, u8) {
     let mut depth = 0;
-    // SAFETY: `cred` is live for the call and points to a `struct cred`
-    // (`Credential` is its transparent wrapper); `depth` is a writable `u8`.
+    // SAFETY: `cred` is live for the call; `depth` is a writable `u8`.
     let counter = unsafe { raw::landlock_introspect_cred_domain(cred, &mut depth) };
     (counter, depth)
 }
@@ -224,9 +221,7 @@ pub(crate) fn current_objective_domain() -> (u64, u8) {
 
 /// The counter of `task`'s current Landlock domain, 0 when it has none.
 pub(crate) fn task_domain(task: &Task) -> u64 {
-    // SAFETY: `task` is live for the call and points to a `struct
-    // task_struct` (`Task` is its transparent wrapper, over `Opaque`, so C
-    // may write through the pointer).
+    // SAFETY: `task` is live for the call.
     unsafe { raw::landlock_introspect_task_domain(ptr::from_ref(task).cast_mut()) }
 }
 
@@ -234,8 +229,7 @@ pub(crate) fn task_domain(task: &Task) -> u64 {
 /// for an unsandboxed task).
 pub(crate) fn task_chain(task: &Task) -> ([u64; MAX_LAYERS], u8) {
     let mut chain = [0; MAX_LAYERS];
-    // SAFETY: `task` is live and points to a `struct task_struct` (`Task` is
-    // its transparent wrapper), and `chain` has room for `MAX_LAYERS` counters,
+    // SAFETY: `task` is live, and `chain` has room for `MAX_LAYERS` counters,
     // `LANDLOCK_MAX_NUM_LAYERS` (checked with the layout of `struct
     // landlock_introspect_info`, see registry.rs), the most a chain has; a null
     // `access` asks for no masks.
@@ -283,8 +277,7 @@ pub(crate) fn task_layers(task: &Task) -> Chain {
         access: [[0; 3]; MAX_LAYERS],
         depth: 0,
     };
-    // SAFETY: `task` is live and points to a `struct task_struct` (as in
-    // `task_chain`); `counters` has room for `MAX_LAYERS`
+    // SAFETY: `task` is live; `counters` has room for `MAX_LAYERS`
     // counters and `access` for `MAX_LAYERS` times three masks, laid out
     // contiguously (`[[u32; 3]; N]` has no padding), as the C function
     // writes them.

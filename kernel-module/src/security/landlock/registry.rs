@@ -499,8 +499,7 @@ impl WalkReserve<'_> {
         let mut batch: [*mut Task; WALK_BATCH] = [core::ptr::null_mut(); WALK_BATCH];
         loop {
             // SAFETY: `w` is a live walk; `batch` has room for
-            // `LANDLOCK_INTROSPECT_WALK_BATCH` pointers, each written as a
-            // `struct task_struct *` (`Task` is its transparent wrapper).
+            // `LANDLOCK_INTROSPECT_WALK_BATCH` pointers.
             let n = unsafe { raw::landlock_introspect_walk_next(w, batch.as_mut_ptr()) };
             if n == 0 {
                 break;
@@ -561,8 +560,7 @@ impl Registry {
             }
             let walked = self.walk_tasks(counter, true, |task| {
                 let mut level = 0u32;
-                // SAFETY: the walk holds `task`, a `struct task_struct`
-                // (`Task` is its transparent wrapper); `level` is a live `u32`.
+                // SAFETY: the walk holds `task`; `level` is a live `u32`.
                 let d = unsafe {
                     raw::landlock_introspect_task_domain_below(
                         core::ptr::from_ref(task).cast_mut(),
@@ -646,8 +644,7 @@ impl Registry {
         let exe_size = unsafe { raw::landlock_introspect_creator_exe_size() };
         let mut exe = KVec::<u8>::with_capacity(exe_size, GFP_KERNEL_ACCOUNT)?;
         let mut raw = RawCreator::default();
-        // SAFETY: `raw` is live; `ns` is a live namespace (`PidNamespace` is
-        // a transparent wrapper of `struct pid_namespace`); `exe` has room
+        // SAFETY: `raw` is live; `ns` is a live namespace; `exe` has room
         // for `exe_size` bytes.
         let err = unsafe {
             raw::landlock_introspect_registry_creator(
